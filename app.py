@@ -1,0 +1,47 @@
+"""生态环境风险应急指挥系统 — the application factory.
+
+``flask --app app run`` uses the module-level ``app``; tests call ``create_app(config)``.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from flask import Flask
+
+from emergency.config import default_config
+from emergency.rivers_service import RiverNetworkHolder
+from emergency.store import Database
+
+
+def create_app(config: dict | None = None) -> Flask:
+    app = Flask(__name__, static_folder="static", static_url_path="/static")
+    app.config.update(default_config())
+    app.config.update(config or {})
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _instance_secret(app)
+    app.json.ensure_ascii = False  # Chinese stays readable in the JSON
+    app.json.sort_keys = False
+
+    Database().init_app(app)
+    app.extensions["rivers"] = RiverNetworkHolder(app.config["RIVER_CACHE_DIR"],
+                                                  app.config.get("RIVER_NETWORK"))
+    from emergency.web import init_web
+
+    init_web(app)
+    return app
+
+
+def _instance_secret(app: Flask) -> str:
+    """A per-installation secret kept in instance/ (sessions survive a restart)."""
+    path = app.config["INSTANCE_DIR"] / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key
+
+
+app = create_app()

@@ -1,0 +1,14 @@
+"""The web layer: the only package that imports Flask."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_web(app: Flask) -> None:
+    from emergency.web import api, cli
+    from emergency.web.errors import register_error_handlers
+
+    register_error_handlers(app)
+    app.register_blueprint(api.bp)
+    cli.register(app)

@@ -1,0 +1,56 @@
+"""One error format for the JSON API: ``{"error": {"code", "message_zh", "message_en"}}``."""
+
+from __future__ import annotations
+
+from flask import Flask, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from rivers.exceptions import RiverError
+
+
+class ApiError(Exception):
+    """An error the client can fix: bad or missing input, unknown id, forbidden action."""
+
+    def __init__(self, status: int, code: str, message_zh: str, message_en: str,
+                 **details: object) -> None:
+        super().__init__(message_en)
+        self.status, self.code = status, code
+        self.message_zh, self.message_en = message_zh, message_en
+        self.details = details
+
+
+def error_body(code: str, message_zh: str, message_en: str, details: dict | None = None) -> dict:
+    body: dict = {"code": code, "message_zh": message_zh, "message_en": message_en}
+    if details:
+        body["details"] = details
+    return {"error": body}
+
+
+# A river question that has no answer is the client's to fix (422), not a server fault.
+RIVER_STATUS = {"invalid_coordinates": 400, "unknown_segment": 404}
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(ApiError)
+    def _api_error(err: ApiError):
+        body = error_body(err.code, err.message_zh, err.message_en, err.details)
+        return jsonify(body), err.status
+
+    @app.errorhandler(RiverError)
+    def _river_error(err: RiverError):
+        status = RIVER_STATUS.get(err.code, 422)
+        return jsonify(error_body(err.code, err.message_zh, err.message_en, err.details)), status
+
+    @app.errorhandler(HTTPException)
+    def _http_error(err: HTTPException):
+        if not request.path.startswith("/api/"):
+            return err
+        return jsonify(error_body(f"http_{err.code}", _HTTP_ZH.get(err.code or 0, err.name),
+                                  err.description or err.name)), err.code
+
+
+_HTTP_ZH = {
+    400: "请求格式有误", 401: "请先登录", 403: "无此操作权限", 404: "未找到该资源",
+    405: "不支持该请求方法", 409: "数据已被他人修改,请刷新后重试", 413: "上传文件过大",
+    415: "不支持的内容类型",
+}
