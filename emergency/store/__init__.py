@@ -70,7 +70,7 @@ class Database:
             session.close()
 
 
-def upgrade(url: str, revision: str = "head") -> None:
+def upgrade(url: str, revision: str = "heads") -> None:
     """Create or migrate the schema with Alembic (programmatic `alembic upgrade`)."""
     from alembic import command
     from alembic.config import Config
