@@ -10,8 +10,10 @@ import secrets
 from flask import Flask
 
 from emergency.config import default_config
-from emergency.rivers_service import RiverNetworkHolder
+from emergency.incidents.context import build_engine_context
+from emergency.rivers_service import Lazy
 from emergency.store import Database
+from rivers.loader import load_network
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -24,8 +26,12 @@ def create_app(config: dict | None = None) -> Flask:
     app.json.sort_keys = False
 
     Database().init_app(app)
-    app.extensions["rivers"] = RiverNetworkHolder(app.config["RIVER_CACHE_DIR"],
-                                                  app.config.get("RIVER_NETWORK"))
+    rivers = Lazy(lambda: load_network(cache_dir=app.config["RIVER_CACHE_DIR"]),
+                  app.config.get("RIVER_NETWORK"))
+    app.extensions["rivers"] = rivers
+    app.extensions["engine"] = Lazy(lambda: build_engine_context(
+        rivers.get(), snap_max_m=app.config["SNAP_MAX_DISTANCE_M"],
+        snap_warn_m=app.config["SNAP_WARN_DISTANCE_M"]))
     from emergency.web import init_web
 
     init_web(app)

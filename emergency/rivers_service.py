@@ -1,25 +1,26 @@
-"""The application's river network: loaded once per process, on first use, thread-safely."""
+"""Long-lived, per-process resources (river network, plans, engine context), loaded lazily.
+
+Loaded on first use, thread-safely, so that CLI commands that do not need them stay fast.
+"""
 
 from __future__ import annotations
 
 import threading
-from pathlib import Path
+from collections.abc import Callable
+from typing import Generic, TypeVar
 
-from rivers.loader import load_network
-from rivers.network import RiverNetwork
+T = TypeVar("T")
 
 
-class RiverNetworkHolder:
-    """Loads the network lazily so that CLI commands that do not need it stay fast."""
-
-    def __init__(self, cache_dir: Path | None, network: RiverNetwork | None = None) -> None:
-        self.cache_dir = cache_dir
-        self._network = network
+class Lazy(Generic[T]):
+    def __init__(self, factory: Callable[[], T], value: T | None = None) -> None:
+        self._factory = factory
+        self._value = value
         self._lock = threading.Lock()
 
-    def get(self) -> RiverNetwork:
-        if self._network is None:
+    def get(self) -> T:
+        if self._value is None:
             with self._lock:
-                if self._network is None:
-                    self._network = load_network(cache_dir=self.cache_dir)
-        return self._network
+                if self._value is None:
+                    self._value = self._factory()
+        return self._value

@@ -1,0 +1,499 @@
+"""Incident use cases (事件处置): report, update, observe, check off — no Flask here.
+
+Each function takes a SQLAlchemy session (the unit of work: the caller commits) and an
+:class:`EngineContext` holding everything the pure engine reads. Every change is written to the
+incident's append-only timeline. Writes that race are refused (optimistic versions), never
+silently overwritten.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta, tzinfo
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from emergency.incidents.inputs import (
+    SHANGHAI,
+    FieldProblem,
+    IncidentInput,
+    InvalidIncident,
+    parse_incident,
+    parse_time,
+)
+from emergency.incidents.package import ResponsePackage, compute_package, load_response_rules
+from emergency.store.incident_models import (
+    ITEM_STATUSES,
+    ChecklistItem,
+    Incident,
+    IncidentEvent,
+    Observation,
+)
+from rivers.exceptions import NotDownstream
+from rivers.network import RiverNetwork, RiverPosition, SnapResult
+from rivers.transport import plume_along_path
+
+FLAG_FIELDS = ("residential_school_hospital", "mass_incident", "sensitive_area",
+               "important_period", "public_attention")
+VELOCITY_FACTOR_RANGE = (0.2, 5.0)
+
+
+class NotFound(LookupError):
+    def __init__(self, what_zh: str, what_en: str) -> None:
+        super().__init__(what_en)
+        self.message_zh, self.message_en = f"未找到{what_zh}", f"{what_en} not found"
+
+
+class Conflict(RuntimeError):
+    """Someone else saved first: the caller must reload and redo the change."""
+
+    def __init__(self, current_version: int) -> None:
+        super().__init__("version conflict")
+        self.current_version = current_version
+        self.message_zh = f"该记录已被他人修改(当前版本 {current_version}),请刷新后重试"
+        self.message_en = (f"someone else changed this record (now version {current_version}); "
+                           "reload and try again")
+
+
+@dataclass
+class EngineContext:
+    """What the engine reads, loaded once per process (plans/resources via providers)."""
+
+    network: RiverNetwork
+    catalogue: Any
+    flow_ratios: dict[str, float]
+    season_by_month: dict[int, str]
+    plans: Callable[[], Any] = lambda: None
+    resources: Callable[[Session], Any] = lambda session: None
+    snap_max_m: float = 20_000.0
+    snap_warn_m: float = 1_000.0
+    tz: tzinfo = SHANGHAI
+    rules: dict = field(default_factory=load_response_rules)
+
+
+# ------------------------------------------------------------------ mapping row ↔ input
+def _input_from_row(row: Incident) -> IncidentInput:
+    flags = row.flags or {}
+    return IncidentInput(
+        substance=row.substance, mass_kg=row.mass_kg, occurred_at=_aware(row.occurred_at),
+        discovered_at=_aware(row.discovered_at), lon=row.lon, lat=row.lat,
+        risk_source_id=row.risk_source_id, segment_id=row.segment_id,
+        release_hours=row.release_hours, flow_condition=row.flow_condition,
+        discharge_m3s=row.discharge_m3s, flow_chosen_from_date=row.flow_chosen_from_date,
+        deaths=row.deaths, injured=row.injured, evacuated=row.evacuated,
+        economic_loss_cny=row.economic_loss_cny, title=row.title, description=row.description,
+        is_drill=row.is_drill, velocity_factor=row.velocity_factor,
+        **{name: bool(flags.get(name)) for name in FLAG_FIELDS},
+    )
+
+
+def _write_input(row: Incident, inc: IncidentInput) -> None:
+    for name in ("substance", "mass_kg", "occurred_at", "discovered_at", "lon", "lat",
+                 "risk_source_id", "segment_id", "release_hours", "flow_condition",
+                 "discharge_m3s", "flow_chosen_from_date", "deaths", "injured", "evacuated",
+                 "economic_loss_cny", "title", "description", "is_drill", "velocity_factor"):
+        setattr(row, name, getattr(inc, name))
+    row.flags = {name: getattr(inc, name) for name in FLAG_FIELDS}
+
+
+def _aware(dt: datetime | None) -> datetime | None:
+    """SQLite returns naive UTC datetimes; PostgreSQL aware ones."""
+    if dt is None:
+        return None
+    from datetime import UTC
+
+    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
+
+
+# ------------------------------------------------------------------ the engine, for one row
+def entry_point(ctx: EngineContext, session: Session, inc: IncidentInput) -> SnapResult:
+    """Where the release enters the river: the reported point, or the risk source's route."""
+    if inc.risk_source_id is not None and (inc.lon is None or inc.lat is None):
+        resources = ctx.resources(session)
+        source = next((s for s in getattr(resources, "risk_sources", ()) or ()
+                       if s.id == inc.risk_source_id), None)
+        if source is None:
+            raise InvalidIncident([FieldProblem("risk_source_id", "风险源不存在",
+                                                "no such risk source")])
+        return ctx.network.snap(source.entry_lon, source.entry_lat,
+                                max_distance_m=ctx.snap_max_m, warn_distance_m=ctx.snap_warn_m,
+                                segment_id=source.entry_seg_id)
+    return ctx.network.snap(inc.lon, inc.lat, max_distance_m=ctx.snap_max_m,
+                            warn_distance_m=ctx.snap_warn_m, segment_id=inc.segment_id)
+
+
+def package_for(ctx: EngineContext, session: Session, inc: IncidentInput, now: datetime,
+                extra_points=()) -> ResponsePackage:
+    substance = ctx.catalogue.get(inc.substance)
+    return compute_package(
+        inc, snap=entry_point(ctx, session, inc), network=ctx.network, substance=substance,
+        plans=ctx.plans(), resources=ctx.resources(session), as_of=now,
+        flow_ratios=ctx.flow_ratios, rules=ctx.rules, extra_points=extra_points,
+    )
+
+
+def _event(row: Incident, actor: str, kind: str, zh: str, en: str = "", now=None, **data) -> None:
+    row.events.append(IncidentEvent(actor=actor, kind=kind, summary_zh=zh, summary_en=en,
+                                    data=_jsonable(data), at=now or datetime.now(SHANGHAI)))
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return value
+
+
+def _sync(row: Incident, pkg: ResponsePackage, actor: str, now: datetime) -> None:
+    """Bring the stored checklist and cached results in line with a fresh package."""
+    old_tier, old_warning = row.tier_level, row.warning_level
+    row.tier_level = pkg.tier.level
+    row.warning_level = str(pkg.warning.level)
+    row.river_name_zh = pkg.snap.river_name_zh
+    if old_tier != row.tier_level and old_tier is not None:
+        _event(row, "system", "regraded",
+               f"事件级别由 {_roman(old_tier)} 级调整为 {_roman(row.tier_level)} 级",
+               f"tier changed from {_roman(old_tier)} to {_roman(row.tier_level)}", now,
+               old=old_tier, new=row.tier_level)
+    if old_warning != row.warning_level and old_warning is not None:
+        _event(row, "system", "warning_changed",
+               f"预警级别由 {old_warning} 调整为 {row.warning_level}",
+               f"warning changed from {old_warning} to {row.warning_level}", now)
+    stored = {item.item_key: item for item in row.checklist}
+    fresh = {t.id for t in pkg.checklist}
+    moved: list[str] = []
+    for template in pkg.checklist:
+        item = stored.get(template.id)
+        if item is None:
+            row.checklist.append(ChecklistItem(
+                item_key=template.id, group=template.group, kind=template.kind,
+                text_zh=template.text_zh, text_en=template.text_en,
+                responsible_zh=template.responsible_zh, basis_zh=template.basis_zh,
+                due_at=template.due_at, status="open", updated_at=now))
+            continue
+        if item.status == "superseded":
+            item.status = "open"
+        due_changed = _aware(item.due_at) != template.due_at
+        if due_changed and item.status == "open" and item.due_at is not None:
+            moved.append(template.id)
+        item.due_at, item.text_zh, item.text_en = template.due_at, template.text_zh, \
+            template.text_en
+        item.basis_zh, item.responsible_zh = template.basis_zh, template.responsible_zh
+    for key, item in stored.items():
+        if key not in fresh and item.status == "open":
+            item.status = "superseded"
+    if moved:
+        _event(row, "system", "deadlines_changed", f"{len(moved)} 项未完成任务的截止时间随预测调整",
+               f"{len(moved)} open checklist deadlines moved with the new prediction", now,
+               items=moved)
+
+
+def _roman(level: int | None) -> str:
+    return {1: "I", 2: "II", 3: "III", 4: "IV"}.get(level or 0, "—")
+
+
+def _local(dt: datetime | None) -> str:
+    return dt.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M") if dt else "—"
+
+
+# ------------------------------------------------------------------ use cases
+def report_incident(session: Session, ctx: EngineContext, data: Any, *, actor: str,
+                    now: datetime, is_drill: bool = False) -> tuple[Incident, ResponsePackage]:
+    inc = parse_incident(data, substances=ctx.catalogue, season_by_month=ctx.season_by_month,
+                         now=now, tz=ctx.tz)
+    inc = replace(inc, is_drill=is_drill or inc.is_drill)
+    pkg = package_for(ctx, session, inc, now)  # raises on an unusable location: nothing saved
+    row = Incident(created_by=actor, created_at=now, updated_at=now, status="reported")
+    _write_input(row, inc)
+    if not row.title:
+        row.title = f"{pkg.snap.river_name_zh or '未命名河道'}{pkg.substance.name_zh}泄漏"
+    session.add(row)
+    prefix = "【演练】" if row.is_drill else ""
+    _event(row, actor, "reported",
+           f"{prefix}接报:{row.title},{pkg.substance.name_zh} {inc.mass_kg:g} kg,"
+           f"入河点 {pkg.snap.river_name_zh or '未命名河道'}"
+           + (f" km {pkg.snap.river_km:g}" if pkg.snap.river_km is not None else ""),
+           f"{'[DRILL] ' if row.is_drill else ''}reported: {inc.mass_kg:g} kg of "
+           f"{pkg.substance.name_en}", now, input=_input_summary(inc))
+    _event(row, "system", "graded",
+           f"初判:{_roman(pkg.tier.level)} 级,预警 {pkg.warning.label_zh}",
+           f"first assessment: tier {_roman(pkg.tier.level)}, warning {pkg.warning.label_en}",
+           now, tier=pkg.tier.level, warning=str(pkg.warning.level))
+    _sync(row, pkg, actor, now)
+    session.flush()
+    return row, pkg
+
+
+def _input_summary(inc: IncidentInput) -> dict:
+    return {k: v for k, v in inc.__dict__.items() if k != "extra"}
+
+
+def get_incident(session: Session, incident_id: int, *, drills: bool | None = None) -> Incident:
+    row = session.get(Incident, incident_id)
+    if row is None or (drills is not None and row.is_drill != drills):
+        raise NotFound(f"事件 {incident_id}", f"incident {incident_id}")
+    return row
+
+
+def list_incidents(session: Session, *, drills: bool = False, status: str | None = None,
+                   limit: int = 200) -> list[Incident]:
+    query = select(Incident).where(Incident.is_drill.is_(drills))
+    if status:
+        query = query.where(Incident.status == status)
+    return list(session.scalars(query.order_by(Incident.discovered_at.desc()).limit(limit)))
+
+
+def update_incident(session: Session, ctx: EngineContext, incident_id: int, data: Any, *,
+                    actor: str, now: datetime, expected_version: int | None,
+                    drills: bool | None = False) -> tuple[Incident, ResponsePackage]:
+    row = get_incident(session, incident_id, drills=drills)
+    _check_version(row.version, expected_version)
+    if not isinstance(data, dict):
+        raise InvalidIncident([FieldProblem("body", "请求体须为 JSON 对象",
+                                            "the body must be a JSON object")])
+    changes = dict(data)
+    changes.pop("version", None)
+    status = changes.pop("status", None)
+    before = _input_from_row(row)
+    inc = parse_incident(changes, substances=ctx.catalogue,
+                         season_by_month=ctx.season_by_month, now=now, base=before, tz=ctx.tz)
+    if status is not None:
+        _change_status(row, status, actor, now)
+    pkg = package_for(ctx, session, inc, now)
+    diff = {k: (_plain(getattr(before, k)), _plain(getattr(inc, k)))
+            for k in changes if hasattr(inc, k) and getattr(before, k) != getattr(inc, k)}
+    _write_input(row, inc)
+    row.updated_at = now
+    if diff:
+        _event(row, actor, "updated",
+               "更新事件信息:" + ",".join(f"{k} {a}→{b}" for k, (a, b) in diff.items()),
+               "updated: " + ", ".join(diff), now, changes=diff)
+    _sync(row, pkg, actor, now)
+    session.flush()
+    return row, pkg
+
+
+def _plain(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, datetime) else value
+
+
+_TRANSITIONS = {"reported": {"responding", "terminated"}, "responding": {"terminated"},
+                "terminated": set()}
+
+
+def _change_status(row: Incident, status: str, actor: str, now: datetime) -> None:
+    if status == row.status:
+        return
+    if status not in _TRANSITIONS.get(row.status, set()):
+        raise InvalidIncident([FieldProblem(
+            "status", f"状态不能由 {row.status} 改为 {status}",
+            f"status cannot change from {row.status} to {status}")])
+    labels = {"responding": ("启动响应", "response started"),
+              "terminated": ("响应终止", "response terminated")}
+    _event(row, actor, f"status_{status}", labels[status][0], labels[status][1], now)
+    row.status = status
+
+
+def _check_version(current: int, expected: int | None) -> None:
+    if expected is None:
+        raise InvalidIncident([FieldProblem("version", "缺少版本号(防止覆盖他人的修改)",
+                                            "the record's version is required")])
+    if int(expected) != current:
+        raise Conflict(current)
+
+
+def update_checklist_item(session: Session, incident_id: int, item_id: int, data: Any, *,
+                          actor: str, now: datetime, drills: bool | None = False
+                          ) -> ChecklistItem:
+    row = get_incident(session, incident_id, drills=drills)
+    item = next((i for i in row.checklist if i.id == item_id), None)
+    if item is None:
+        raise NotFound(f"任务 {item_id}", f"checklist item {item_id}")
+    if not isinstance(data, dict):
+        raise InvalidIncident([FieldProblem("body", "请求体须为 JSON 对象", "not a JSON object")])
+    _check_version(item.version, data.get("version"))
+    problems = []
+    unknown = set(data) - {"version", "status", "note", "due_at"}
+    problems += [FieldProblem(k, "未知字段", "unknown field") for k in sorted(unknown)]
+    status = data.get("status", item.status)
+    if status not in ITEM_STATUSES or status == "superseded":
+        problems.append(FieldProblem("status", "状态须为 open / done / not_applicable",
+                                     "status must be open, done or not_applicable"))
+    note = data.get("note", item.note)
+    if not isinstance(note, str) or len(note) > 2000:
+        problems.append(FieldProblem("note", "备注须为不超过 2000 字的文本",
+                                     "note must be text up to 2000 characters"))
+    due = item.due_at
+    if "due_at" in data:
+        try:
+            due = parse_time(data["due_at"]) if data["due_at"] else None
+        except ValueError:
+            problems.append(FieldProblem("due_at", "时间格式有误", "not an ISO 8601 time"))
+    if problems:
+        raise InvalidIncident(problems)
+    changes = []
+    if status != item.status:
+        changes.append(f"{item.status}→{status}")
+        item.status = status
+        if status == "done":
+            item.done_by, item.done_at = actor, now
+        else:
+            item.done_by, item.done_at = None, None
+    if note != item.note:
+        changes.append("备注")
+        item.note = note
+    if "due_at" in data and due != _aware(item.due_at):
+        changes.append(f"截止 {_local(due)}")
+        item.due_at = due
+    if changes:
+        item.updated_at = now
+        verb = {"done": "完成", "open": "重新打开", "not_applicable": "标记不适用"}
+        _event(row, actor, "checklist",
+               f"{verb.get(status, '更新') if status != 'open' or 'open' in changes[0] else '更新'}"
+               f"任务「{item.text_zh[:50]}」(" + ",".join(changes) + ")",
+               f"checklist item {item.item_key}: {', '.join(changes)}", now,
+               item=item.item_key, status=status)
+        # The incident row itself is untouched: a check-off must not conflict with an edit.
+    session.flush()
+    return item
+
+
+def record_observation(session: Session, ctx: EngineContext, incident_id: int, data: Any, *,
+                       actor: str, now: datetime, drills: bool | None = False
+                       ) -> tuple[Observation, ResponsePackage, float | None]:
+    """Record a measurement; a detected front re-fits the travel times downstream.
+
+    Returns the observation, the recomputed package and the new velocity factor (or None).
+    """
+    row = get_incident(session, incident_id, drills=drills)
+    if not isinstance(data, dict):
+        raise InvalidIncident([FieldProblem("body", "请求体须为 JSON 对象", "not a JSON object")])
+    problems: list[FieldProblem] = []
+    try:
+        observed_at = parse_time(data.get("observed_at"), ctx.tz)
+    except ValueError:
+        problems.append(FieldProblem("observed_at", "缺少或无效的监测时间",
+                                     "missing or invalid observed_at"))
+        observed_at = now
+    try:
+        conc = float(data.get("concentration_mg_l"))
+        if not math.isfinite(conc) or conc < 0:
+            raise ValueError
+    except (TypeError, ValueError):
+        problems.append(FieldProblem("concentration_mg_l", "浓度须为 ≥ 0 的数字(mg/L)",
+                                     "concentration must be a number ≥ 0 (mg/L)"))
+        conc = 0.0
+    inc = _input_from_row(row)
+    pkg = package_for(ctx, session, inc, now)
+    site_id = data.get("site_id")
+    name_zh, lon, lat, km = "", None, None, None
+    if site_id:
+        item = next((i for i in pkg.downstream if i.id == site_id), None)
+        if item is None:
+            problems.append(FieldProblem("site_id", "该点位不在污染团下游路径上",
+                                         "that site is not on the plume's downstream path"))
+        else:
+            name_zh, lon, lat, km = item.name_zh, item.lon, item.lat, item.km
+    else:
+        try:
+            lon, lat = float(data["lon"]), float(data["lat"])
+        except (KeyError, TypeError, ValueError):
+            problems.append(FieldProblem("location", "须给出点位(site_id)或经纬度",
+                                         "give a site_id or lon and lat"))
+    if problems:
+        raise InvalidIncident(problems)
+    if km is None:
+        snap = ctx.network.snap(lon, lat, max_distance_m=ctx.snap_max_m)
+        dist = pkg.trace.distance_to(snap.position)
+        if dist is None:
+            raise NotDownstream("该监测点不在污染团下游路径上",
+                                "the monitoring point is not downstream of the release")
+        km, name_zh = round(dist / 1000, 2), data.get("name_zh") or "监测点"
+    if observed_at < inc.occurred_at:
+        raise InvalidIncident([FieldProblem("observed_at", "监测时间早于事件发生时间",
+                                            "observed before the release")])
+    front = bool(data.get("front_detected"))
+    obs = Observation(site_id=site_id, name_zh=name_zh, lon=lon, lat=lat, km=km,
+                      observed_at=observed_at, concentration_mg_l=conc, front_detected=front,
+                      note=str(data.get("note") or "")[:2000], recorded_by=actor,
+                      recorded_at=now)
+    row.observations.append(obs)
+    limit = pkg.substance.limit_mg_l
+    _event(row, actor, "observation",
+           f"监测:{name_zh}(km {km:g}){_local(observed_at)} 浓度 {conc:g} mg/L"
+           + (f"(限值 {limit:g})" if limit else "") + (",检出污染团前锋" if front else ""),
+           f"measured {conc:g} mg/L at km {km:g}", now, km=km, concentration=conc)
+    new_factor = None
+    if front and km > 0:
+        new_factor = refit_velocity_factor(ctx, pkg, km * 1000, observed_at)
+        if new_factor is not None:
+            old = row.velocity_factor
+            row.velocity_factor = new_factor
+            _event(row, "system", "refit",
+                   f"按实测前锋到达时间校正流速:传播时间系数 {old:.2f} → {new_factor:.2f},"
+                   "下游到达时间已重新计算",
+                   f"travel times re-fitted from the observed front: factor {old:.2f} → "
+                   f"{new_factor:.2f}", now, old=old, new=new_factor)
+            pkg = package_for(ctx, session, replace(inc, velocity_factor=new_factor), now)
+    _sync(row, pkg, actor, now)
+    row.updated_at = now
+    session.flush()
+    return obs, pkg, new_factor
+
+
+def refit_velocity_factor(ctx: EngineContext, pkg: ResponsePackage, offset_m: float,
+                          observed_at: datetime) -> float | None:
+    """The travel-time scale that makes the predicted leading edge at ``offset_m`` match the
+    observed front (the whole path is scaled alike: one velocity correction)."""
+    from emergency.incidents.package import _reaches
+
+    reaches = _reaches(ctx.network, pkg.trace, pkg.hydraulics,
+                       ice=pkg.incident.flow_condition == "ice")
+    offset = min(max(offset_m, 1.0), pkg.trace.length_m)
+    plume = plume_along_path(reaches, [offset], mass_kg=pkg.incident.mass_kg,
+                             release_hours=pkg.incident.release_hours)
+    predicted_s = float(plume.leading_edge_s[0])
+    elapsed_s = (observed_at - pkg.incident.occurred_at).total_seconds()
+    if predicted_s <= 0 or elapsed_s <= 0:
+        return None
+    low, high = VELOCITY_FACTOR_RANGE
+    return round(min(max(elapsed_s / predicted_s, low), high), 3)
+
+
+def arrival_at(session: Session, ctx: EngineContext, incident_id: int, lon: float, lat: float,
+               *, now: datetime, drills: bool | None = False):
+    """The plume at any point downstream (raises NotDownstream otherwise)."""
+    row = get_incident(session, incident_id, drills=drills)
+    inc = _input_from_row(row)
+    snap = ctx.network.snap(lon, lat, max_distance_m=ctx.snap_max_m)
+    entry = entry_point(ctx, session, inc)
+    if ctx.network.trace_downstream(entry.position).distance_to(snap.position) is None:
+        raise NotDownstream(
+            f"该点({snap.river_name_zh or '未命名河道'})不在事发点下游,污染团不会到达",
+            f"the point ({snap.river_name_en or snap.river_name_zh or 'unnamed channel'}) is "
+            "not downstream of the release: the plume does not reach it")
+    pkg = package_for(ctx, session, inc, now,
+                      extra_points=[("point", lon, lat, snap.position)])
+    item = next(i for i in pkg.downstream if i.kind == "point")
+    return snap, item
+
+
+def counts(session: Session) -> dict[str, int]:
+    rows = session.execute(select(Incident.is_drill, func.count()).group_by(Incident.is_drill))
+    return {("drill" if d else "real"): n for d, n in rows}
+
+
+def time_since(dt: datetime, now: datetime) -> timedelta:
+    return now - dt
+
+
+__all__ = ["EngineContext", "report_incident", "update_incident", "update_checklist_item",
+           "record_observation", "arrival_at", "list_incidents", "get_incident", "NotFound",
+           "Conflict", "RiverPosition"]
