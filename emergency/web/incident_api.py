@@ -130,6 +130,26 @@ def check(incident_id: int, item_id: int):
     return jsonify(body)
 
 
+@bp.get("/<int:incident_id>/first-report")
+def first_report(incident_id: int):
+    """The 初报 draft, filled from the incident; gaps are marked 【待填】."""
+    from emergency.incidents.first_report import DoneItem, first_report_text
+
+    with db().session() as session:
+        row = service.get_incident(session, incident_id, drills=None)
+        pkg = service.package_for(engine(), session, service._input_from_row(row), now())
+        text = first_report_text(
+            pkg, title=row.title, description=row.description,
+            casualties={"deaths": row.deaths, "injured": row.injured,
+                        "evacuated": row.evacuated},
+            done=[DoneItem(i.text_zh, service._aware(i.done_at)) for i in row.checklist
+                  if i.status == "done"],
+            observations=[observation_dict(o) for o in row.observations],
+            reporting_unit=current_app.config.get("REPORTING_UNIT") or "【待填】",
+        )
+        return jsonify({"text": text, "is_drill": row.is_drill})
+
+
 def _if_match() -> int | None:
     raw = request.headers.get("If-Match", "").strip('"')
     return int(raw) if raw.isdigit() else None

@@ -136,3 +136,10 @@ def test_status_moves_forward_only(client, spill):
     assert ok.status_code == 200
     back = client.patch(url, json={"status": "reported", "version": ok.get_json()["version"]})
     assert back.status_code == 422
+
+
+def test_the_first_report_draft_is_filled_from_the_incident(client, spill):
+    text = client.get(f"/api/incidents/{spill['id']}/first-report").get_json()["text"]
+    assert "硝基苯" in text and "20000 kg" in text and "第二松花江" in text
+    assert "重大(II级)" in text and "2026年07月23日09时00分" in text
+    assert "【待填】" in text  # what the system cannot know is never invented
