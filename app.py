@@ -13,6 +13,7 @@ from emergency.config import default_config
 from emergency.incidents.context import build_engine_context
 from emergency.rivers_service import Lazy
 from emergency.store import Database
+from plans.loader import load_plans
 from rivers.loader import load_network
 
 
@@ -29,8 +30,10 @@ def create_app(config: dict | None = None) -> Flask:
     rivers = Lazy(lambda: load_network(cache_dir=app.config["RIVER_CACHE_DIR"]),
                   app.config.get("RIVER_NETWORK"))
     app.extensions["rivers"] = rivers
+    plans = Lazy(lambda: load_plans(rivers.get()))
+    app.extensions["plans"] = plans
     app.extensions["engine"] = Lazy(lambda: build_engine_context(
-        rivers.get(), snap_max_m=app.config["SNAP_MAX_DISTANCE_M"],
+        rivers.get(), plans=plans.get, snap_max_m=app.config["SNAP_MAX_DISTANCE_M"],
         snap_warn_m=app.config["SNAP_WARN_DISTANCE_M"]))
     from emergency.web import init_web
 

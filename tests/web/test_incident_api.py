@@ -31,7 +31,10 @@ def test_reporting_an_incident_returns_the_whole_package(spill):
     for key in ("snap", "tier", "warning", "report_deadlines", "downstream", "crossings",
                 "intercept_options", "resources", "checklist", "notifications"):
         assert key in pkg
-    assert pkg["tier"]["level"] == 2 and pkg["warning"]["level"] == "red"
+    # The plan's 松原市 intake (a prefecture city) is predicted interrupted: tier I.
+    assert pkg["tier"]["level"] == 1 and pkg["warning"]["level"] == "red"
+    assert pkg["plan_id"] == "dier-songhua-jiang"
+    assert any(d["kind"] == "intake" and d["exceeds"] for d in pkg["downstream"])
     first = pkg["downstream"][0]
     assert set(first) >= {"kind", "id", "name_zh", "km", "front_at", "front_at_earliest",
                           "peak_at", "tail_at", "peak_mg_l", "limit_mg_l", "exceeds"}
@@ -81,12 +84,14 @@ def test_checking_off_does_not_block_an_edit_of_the_incident(client, spill):
     assert edit.status_code == 200
 
 
-def test_an_update_regrades_and_is_logged(client, spill):
-    resp = client.patch(f"/api/incidents/{spill['id']}",
-                        json={"deaths": 30, "version": spill["version"]})
+def test_an_update_regrades_and_is_logged(client, fixed_now):
+    small = client.post("/api/incidents", json=SPILL | {"substance": "苯", "mass_kg": 0.01})
+    assert small.get_json()["tier_level"] == 4
+    resp = client.patch(f"/api/incidents/{small.get_json()['id']}",
+                        json={"deaths": 30, "version": small.get_json()["version"]})
     body = resp.get_json()
     assert resp.status_code == 200 and body["tier_level"] == 1
-    timeline = client.get(f"/api/incidents/{spill['id']}").get_json()["timeline"]
+    timeline = client.get(f"/api/incidents/{body['id']}").get_json()["timeline"]
     kinds = [e["kind"] for e in timeline]
     assert "updated" in kinds and "regraded" in kinds
 
@@ -141,5 +146,6 @@ def test_status_moves_forward_only(client, spill):
 def test_the_first_report_draft_is_filled_from_the_incident(client, spill):
     text = client.get(f"/api/incidents/{spill['id']}/first-report").get_json()["text"]
     assert "硝基苯" in text and "20000 kg" in text and "第二松花江" in text
-    assert "重大(II级)" in text and "2026年07月23日09时00分" in text
+    assert "特别重大(I级)" in text and "2026年07月23日09时00分" in text
+    assert "松原市第二松花江取水口(示例)" in text
     assert "【待填】" in text  # what the system cannot know is never invented
