@@ -21,10 +21,13 @@ $(DEV_STAMP): requirements-dev.txt $(RUNTIME_STAMP)
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $@
 
-## setup: virtualenv, dependencies, database schema (SQLite by default), bundled data
+## setup: virtualenv, dependencies, database schema (SQLite by default), bundled data,
+##        map libraries in static/vendor/, first admin (EEC_ADMIN_PASSWORD or printed once)
 setup: $(RUNTIME_STAMP)
 	$(FLASK) db upgrade
 	$(FLASK) data load
+	$(FLASK) assets vendor
+	$(FLASK) users ensure-admin
 
 ## run: set up, then serve on http://127.0.0.1:5000
 run: setup

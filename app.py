@@ -11,6 +11,7 @@ from flask import Flask
 
 from emergency.config import default_config
 from emergency.incidents.context import build_engine_context
+from emergency.inventory.snapshot import ResourceCache
 from emergency.rivers_service import Lazy
 from emergency.store import Database
 from plans.loader import load_plans
@@ -33,7 +34,8 @@ def create_app(config: dict | None = None) -> Flask:
     plans = Lazy(lambda: load_plans(rivers.get()))
     app.extensions["plans"] = plans
     app.extensions["engine"] = Lazy(lambda: build_engine_context(
-        rivers.get(), plans=plans.get, snap_max_m=app.config["SNAP_MAX_DISTANCE_M"],
+        rivers.get(), plans=plans.get, resources=ResourceCache(),
+        snap_max_m=app.config["SNAP_MAX_DISTANCE_M"],
         snap_warn_m=app.config["SNAP_WARN_DISTANCE_M"]))
     from emergency.web import init_web
 

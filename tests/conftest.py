@@ -62,14 +62,75 @@ def app(database_url, network, tmp_path):
         "INSTANCE_DIR": tmp_path,
         "SECRET_KEY": "test-secret",
         "RIVER_NETWORK": network,
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",  # fast in tests; scrypt in the app
     })
     yield application
     application.extensions["database"].engine.dispose()
 
 
+TEST_PASSWORD = "correct-horse-battery"
+
+
 @pytest.fixture
-def client(app):
+def make_user(app):
+    """Factory: ``make_user("viewer", username=..., password=..., active=...)`` → a saved User.
+
+    The returned user carries its plain ``password`` for logging in.
+    """
+    from emergency import accounts
+
+    counter = iter(range(1, 10_000))
+
+    def _make(role: str = "viewer", **overrides):
+        username = overrides.pop("username", f"{role}{next(counter)}")
+        password = overrides.pop("password", TEST_PASSWORD)
+        with app.extensions["database"].session() as s:
+            user = accounts.create_user(s, username, password, role,
+                                        hash_method=app.config["PASSWORD_HASH_METHOD"],
+                                        check_password=False)
+            for key, value in overrides.items():
+                setattr(user, key, value)
+        user.password = password
+        return user
+
+    return _make
+
+
+@pytest.fixture
+def login():
+    """``login(client, user)``: log in through the form; later requests send the CSRF header.
+
+    Returns the session's CSRF token (as the page JS reads it from the meta tag).
+    """
+
+    def _login(test_client, user, password: str | None = None):
+        test_client.get("/login")
+        with test_client.session_transaction() as sess:
+            form_token = sess["csrf"]
+        resp = test_client.post("/login", data={
+            "username": user.username, "password": password or user.password,
+            "csrf_token": form_token})
+        assert resp.status_code == 302, resp.get_data(as_text=True)[:500]
+        with test_client.session_transaction() as sess:
+            token = sess["csrf"]
+        test_client.environ_base["HTTP_X_CSRFTOKEN"] = token
+        return token
+
+    return _login
+
+
+@pytest.fixture
+def anon_client(app):
+    """A client that has not logged in."""
     return app.test_client()
+
+
+@pytest.fixture
+def client(app, make_user, login):
+    """A client logged in as an administrator (sends the CSRF header on every request)."""
+    test_client = app.test_client()
+    login(test_client, make_user("admin", username="admin"))
+    return test_client
 
 
 @pytest.fixture

@@ -75,6 +75,19 @@ class EngineContext:
     rules: dict = field(default_factory=load_response_rules)
 
 
+# Drill incidents run on their drill's scenario clock: (session, incident, wall-clock now) →
+# scenario now. Installed by emergency.drills.service; None: the wall clock for every incident.
+scenario_clock: Callable[[Session, Incident, datetime], datetime] | None = None
+DRILL_ITEM_PREFIX = "drill:"  # checklist items a drill adds: kept when the package is recomputed
+
+
+def now_for(session: Session, row: Incident, now: datetime) -> datetime:
+    """The time of an action on ``row``: ``now``, or for a drill incident its scenario time."""
+    if row.is_drill and scenario_clock is not None:
+        return scenario_clock(session, row, now)
+    return now
+
+
 # ------------------------------------------------------------------ mapping row ↔ input
 def _input_from_row(row: Incident) -> IncidentInput:
     flags = row.flags or {}
@@ -187,7 +200,8 @@ def _sync(row: Incident, pkg: ResponsePackage, actor: str, now: datetime) -> Non
             template.text_en
         item.basis_zh, item.responsible_zh = template.basis_zh, template.responsible_zh
     for key, item in stored.items():
-        if key not in fresh and item.status == "open":
+        if key not in fresh and item.status == "open" and \
+                not key.startswith(DRILL_ITEM_PREFIX):
             item.status = "superseded"
     if moved:
         _event(row, "system", "deadlines_changed", f"{len(moved)} 项未完成任务的截止时间随预测调整",
@@ -254,6 +268,7 @@ def update_incident(session: Session, ctx: EngineContext, incident_id: int, data
                     actor: str, now: datetime, expected_version: int | None,
                     drills: bool | None = False) -> tuple[Incident, ResponsePackage]:
     row = get_incident(session, incident_id, drills=drills)
+    now = now_for(session, row, now)
     _check_version(row.version, expected_version)
     if not isinstance(data, dict):
         raise InvalidIncident([FieldProblem("body", "请求体须为 JSON 对象",
@@ -313,6 +328,7 @@ def update_checklist_item(session: Session, incident_id: int, item_id: int, data
                           actor: str, now: datetime, drills: bool | None = False
                           ) -> ChecklistItem:
     row = get_incident(session, incident_id, drills=drills)
+    now = now_for(session, row, now)
     item = next((i for i in row.checklist if i.id == item_id), None)
     if item is None:
         raise NotFound(f"任务 {item_id}", f"checklist item {item_id}")
@@ -373,6 +389,7 @@ def record_observation(session: Session, ctx: EngineContext, incident_id: int, d
     Returns the observation, the recomputed package and the new velocity factor (or None).
     """
     row = get_incident(session, incident_id, drills=drills)
+    now = now_for(session, row, now)
     if not isinstance(data, dict):
         raise InvalidIncident([FieldProblem("body", "请求体须为 JSON 对象", "not a JSON object")])
     problems: list[FieldProblem] = []

@@ -51,3 +51,7 @@ class DatasetLoad(Base):
     content_hash: Mapped[str] = mapped_column(String(64))
     loaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     note: Mapped[str | None] = mapped_column(String(500))
+
+
+# Feature tables register on the same metadata (Alembic's target_metadata sees them all).
+from emergency.store import inventory_models  # noqa: E402,F401

@@ -6,10 +6,34 @@ from flask import Flask
 
 
 def init_web(app: Flask) -> None:
-    from emergency.web import api, cli, incident_api
+    from emergency.web import (
+        api,
+        assets,
+        auth,
+        cli,
+        compress,
+        i18n,
+        incident_api,
+        inventory_api,
+        pages,
+    )
+    from emergency.web.drill_api import bp as drill_bp
     from emergency.web.errors import register_error_handlers
+    from emergency.web.incident_pages import init_incident_pages
+    from emergency.web.river_pages import init_river_pages
+    from emergency.web.roster_api import init_roster
 
     register_error_handlers(app)
+    i18n.init_i18n(app)
+    auth.init_auth(app)  # before any other blueprint: its guard covers every route
     app.register_blueprint(api.bp)
     app.register_blueprint(incident_api.bp)
+    app.register_blueprint(inventory_api.bp)
+    app.register_blueprint(drill_bp)
+    pages.init_pages(app)
+    init_incident_pages(app)  # /incidents: intake, the incident page, print; map "report here"
+    init_river_pages(app)  # /rivers: the key-river plans; the map's key rivers
+    init_roster(app)  # duty roster: API, the /duty page, "on duty now" in the header
+    compress.init_compression(app)
+    assets.register_cli(app)
     cli.register(app)

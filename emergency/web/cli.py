@@ -10,6 +10,9 @@ from rivers.loader import cache_key
 
 
 def register(app: Flask) -> None:
+    from emergency.web.drill_cli import register_drill_commands  # flask drill …
+
+    register_drill_commands(app)
     @app.cli.group("db")
     def db() -> None:
         """Database schema (Alembic)."""
@@ -26,9 +29,31 @@ def register(app: Flask) -> None:
 
     @data.command("load")
     def data_load() -> None:
-        """Build the river network cache (and load bundled data into the database)."""
+        """Build the river network cache and load the sample inventories into empty tables."""
         net = current_app.extensions["rivers"].get()
         click.echo(f"river network ready: {net.n} segments (cache {cache_key()})")
+        _load_sample_inventories(net)
+        from emergency.web.roster_api import load_sample_duty_staff  # 示例值班人员
+        load_sample_duty_staff()
+
+
+def _load_sample_inventories(net) -> None:  # noqa: ANN001 - a RiverNetwork
+    """Sample risk sources, materials, teams and experts: only into empty tables (idempotent)."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from emergency.inventory.service import counts, load_sample
+
+    today = datetime.now(ZoneInfo(current_app.config["TIMEZONE"])).date()
+    with current_app.extensions["database"].session() as session:
+        loaded = load_sample(session, net, as_of=today)
+        totals = counts(session)
+    for kind, n in loaded.items():
+        state = f"loaded {n} sample records" if n else "kept (table not empty)"
+        click.echo(f"inventory {kind}: {state}; {totals[kind]} in the database")
+    by_kind = [f"{k.split('.')[1]} {v}" for k, v in sorted(totals.items())
+               if k.startswith("risk_sources.")]
+    click.echo("risk sources by kind: " + ", ".join(by_kind))
 
 
 def _safe_url(url: str) -> str:

@@ -12,6 +12,7 @@ from emergency.incidents.package import KIND_LABELS, ResponsePackage
 from emergency.store.incident_models import ChecklistItem, Incident
 from emergency.web.errors import ApiError
 from emergency.web.params import required_float
+from emergency.web.roster_api import on_duty_block
 from emergency.web.serialize import crossing_dict, snap_dict
 
 bp = Blueprint("incidents", __name__, url_prefix="/api/incidents")
@@ -300,6 +301,7 @@ def package_dict(pkg: ResponsePackage, row: Incident | None = None) -> dict:
             for n in pkg.notifications],
         "plan_id": pkg.plan_id,
         "notes_zh": list(pkg.notes_zh), "notes_en": list(pkg.notes_en),
+        "on_duty": on_duty_block(),  # who is on duty now: they make the notifications above
     }
     if row is not None:
         body["checklist"] = [checklist_dict(i) for i in row.checklist

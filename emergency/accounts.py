@@ -1,0 +1,164 @@
+"""Account use cases (账号): create users, check a login, issue and resolve API tokens.
+
+No Flask here: the web layer and the CLI call these with a SQLAlchemy session (one unit of work)
+and the current time. Passwords are hashed with ``werkzeug.security`` (scrypt by default); API
+tokens are random 256-bit strings of which only the SHA-256 is stored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from functools import cache
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from emergency.auth_rules import ROLES, lockout_until, password_problems
+from emergency.store.auth_models import ApiToken, User
+
+DEFAULT_HASH_METHOD = "scrypt"
+TOKEN_LAST_USED_RESOLUTION = timedelta(minutes=1)  # do not write on every API call
+
+
+class AccountError(ValueError):
+    """A request about accounts that cannot be carried out, in both languages."""
+
+    def __init__(self, code: str, message_zh: str, message_en: str) -> None:
+        super().__init__(message_en)
+        self.code, self.message_zh, self.message_en = code, message_zh, message_en
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    """The outcome of a login attempt: a user, or the reason (an i18n key) and its values."""
+
+    user: User | None
+    reason: str | None = None          # wrong_credentials | account_locked | account_inactive
+    minutes_locked: int = 0
+
+
+def aware(value: datetime | None) -> datetime | None:
+    """SQLite returns naive datetimes for timezone-aware columns: they are UTC."""
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value
+
+
+def create_user(session: Session, username: str, password: str, role: str, *,
+                display_name: str = "", hash_method: str = DEFAULT_HASH_METHOD,
+                check_password: bool = True) -> User:
+    username = username.strip()
+    if not username:
+        raise AccountError("invalid_username", "用户名不能为空", "the username must not be empty")
+    if role not in ROLES:
+        raise AccountError("unknown_role", f"未知角色 {role!r},可选:{', '.join(ROLES)}",
+                           f"unknown role {role!r}; one of {', '.join(ROLES)}")
+    if session.scalar(select(User.id).where(func.lower(User.username) == username.lower())):
+        raise AccountError("user_exists", f"用户 {username} 已存在", f"user {username} exists")
+    if check_password:
+        problems = password_problems(password, username)
+        if problems:
+            raise AccountError("weak_password", ";".join(p[0] for p in problems),
+                               "; ".join(p[1] for p in problems))
+    user = User(username=username, display_name=display_name, role=role, active=True,
+                password_hash=generate_password_hash(password, method=hash_method),
+                failed_logins=0)
+    session.add(user)
+    session.flush()
+    return user
+
+
+def set_password(user: User, password: str, hash_method: str = DEFAULT_HASH_METHOD) -> None:
+    problems = password_problems(password, user.username)
+    if problems:
+        raise AccountError("weak_password", ";".join(p[0] for p in problems),
+                           "; ".join(p[1] for p in problems))
+    user.password_hash = generate_password_hash(password, method=hash_method)
+    user.failed_logins, user.locked_until = 0, None
+
+
+def find_user(session: Session, username: str) -> User | None:
+    return session.scalar(select(User).where(func.lower(User.username) == username.strip().lower()))
+
+
+@cache
+def _dummy_hash(method: str) -> str:
+    return generate_password_hash(secrets.token_hex(8), method=method)
+
+
+def check_login(session: Session, username: str, password: str, now: datetime, *,
+                hash_method: str = DEFAULT_HASH_METHOD) -> LoginResult:
+    """Check a username and password, counting failures and locking after too many.
+
+    An unknown user costs the same hash check as a known one, so timing does not tell which
+    usernames exist.
+    """
+    user = find_user(session, username) if username else None
+    if user is None:
+        check_password_hash(_dummy_hash(hash_method), password)
+        return LoginResult(None, "wrong_credentials")
+    locked = aware(user.locked_until)
+    if locked is not None and locked > now:
+        return LoginResult(None, "account_locked", _minutes_until(locked, now))
+    if not check_password_hash(user.password_hash, password):
+        user.failed_logins = (user.failed_logins or 0) + 1
+        user.locked_until = lockout_until(user.failed_logins, now)
+        if user.locked_until is not None:
+            return LoginResult(None, "account_locked", _minutes_until(user.locked_until, now))
+        return LoginResult(None, "wrong_credentials")
+    if not user.active:
+        return LoginResult(None, "account_inactive")
+    user.failed_logins, user.locked_until, user.last_login_at = 0, None, now
+    return LoginResult(user)
+
+
+def _minutes_until(when: datetime, now: datetime) -> int:
+    return max(1, math.ceil((when - now).total_seconds() / 60))
+
+
+def token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue_token(session: Session, user: User, now: datetime, ttl: timedelta
+                ) -> tuple[str, ApiToken]:
+    """A new bearer token for ``user``: the token itself (shown once) and its stored row."""
+    token = secrets.token_urlsafe(32)
+    row = ApiToken(token_hash=token_digest(token), user_id=user.id, created_at=now,
+                   expires_at=now + ttl)
+    session.add(row)
+    session.flush()
+    return token, row
+
+
+def user_for_token(session: Session, token: str, now: datetime) -> tuple[User, ApiToken] | None:
+    """The active user a current token belongs to (None for unknown or expired tokens)."""
+    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == token_digest(token)))
+    if row is None or aware(row.expires_at) <= now or not row.user.active:
+        return None
+    last = aware(row.last_used_at)
+    if last is None or now - last >= TOKEN_LAST_USED_RESOLUTION:
+        row.last_used_at = now
+    return row.user, row
+
+
+def revoke_token(session: Session, token: str) -> bool:
+    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == token_digest(token)))
+    if row is None:
+        return False
+    session.delete(row)
+    return True
+
+
+def has_active_admin(session: Session) -> bool:
+    return session.scalar(
+        select(func.count()).select_from(User).where(User.role == "admin", User.active)) > 0
+
+
+def list_users(session: Session) -> list[User]:
+    return list(session.scalars(select(User).order_by(User.username)))

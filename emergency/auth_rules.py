@@ -1,0 +1,91 @@
+"""Roles and permissions (角色与权限): who may do what. Pure: no Flask, no database.
+
+Roles are not a ladder: a drill organiser (演练组织者) runs drills but does not report real
+incidents, a data steward (数据管理员) imports inventories and plans but does not command.
+Each role is therefore a set of permissions, and a route asks for one permission.
+
+Login throttling is a rule too: after ``MAX_LOGIN_FAILURES`` wrong passwords in a row an account is
+locked for ``LOCKOUT`` (the clock is passed in, so the rule is testable).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+
+class Permission(StrEnum):
+    READ = "read"                              # see maps, incidents, plans, inventories
+    INCIDENT_WRITE = "incident.write"          # report and work an incident (值班员)
+    INCIDENT_COMMAND = "incident.command"      # override grading, terminate a response (指挥)
+    DRILL_RUN = "drill.run"                    # create and drive drills (演练)
+    DATA_IMPORT = "data.import"                # import inventories and plans (数据导入)
+    DUTY_MANAGE = "duty.manage"                # duty staff and rosters: generate, publish (排班)
+    USER_ADMIN = "user.admin"                  # manage accounts (用户管理)
+
+
+@dataclass(frozen=True)
+class Role:
+    name: str
+    label_zh: str
+    label_en: str
+    permissions: frozenset[Permission]
+
+
+_READ = frozenset({Permission.READ})
+_DUTY = _READ | {Permission.INCIDENT_WRITE}
+
+ROLES: dict[str, Role] = {r.name: r for r in (
+    Role("viewer", "只读用户", "Viewer", _READ),
+    Role("duty_officer", "值班员", "Duty officer", _DUTY),
+    Role("commander", "指挥长", "Commander",
+         _DUTY | {Permission.INCIDENT_COMMAND, Permission.DUTY_MANAGE}),
+    Role("drill_organizer", "演练组织者", "Drill organiser", _READ | {Permission.DRILL_RUN}),
+    Role("data_steward", "数据管理员", "Data steward", _READ | {Permission.DATA_IMPORT}),
+    Role("admin", "系统管理员", "Administrator", frozenset(Permission)),
+)}
+
+# A state-changing route that declares no permission of its own needs this one: a forgotten
+# declaration fails closed (a viewer can never write), not open.
+DEFAULT_WRITE_PERMISSION = Permission.INCIDENT_WRITE
+
+MAX_LOGIN_FAILURES = 5
+LOCKOUT = timedelta(minutes=15)
+MIN_PASSWORD_LENGTH = 8
+
+
+def is_role(name: str) -> bool:
+    return name in ROLES
+
+
+def permissions_of(role: str) -> frozenset[Permission]:
+    """The permissions of ``role``; an unknown role has none."""
+    found = ROLES.get(role)
+    return found.permissions if found else frozenset()
+
+
+def allows(role: str, permission: Permission | str) -> bool:
+    """True when ``role`` holds ``permission``."""
+    return Permission(permission) in permissions_of(role)
+
+
+def roles_with(permission: Permission | str) -> list[str]:
+    """The roles that hold ``permission``, in table order (for error messages)."""
+    return [name for name, role in ROLES.items() if Permission(permission) in role.permissions]
+
+
+def lockout_until(failures: int, now: datetime) -> datetime | None:
+    """When an account with ``failures`` consecutive wrong passwords unlocks (None: not locked)."""
+    return now + LOCKOUT if failures >= MAX_LOGIN_FAILURES else None
+
+
+def password_problems(password: str, username: str = "") -> list[tuple[str, str]]:
+    """What is wrong with a new password, as (zh, en) messages; empty when acceptable."""
+    problems = []
+    if len(password) < MIN_PASSWORD_LENGTH:
+        problems.append((f"密码至少 {MIN_PASSWORD_LENGTH} 个字符",
+                         f"the password needs at least {MIN_PASSWORD_LENGTH} characters"))
+    if username and password.lower() == username.lower():
+        problems.append(("密码不能与用户名相同", "the password must differ from the username"))
+    return problems

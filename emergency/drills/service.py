@@ -1,0 +1,921 @@
+"""Drill use cases (演练): start, advance, step, pause, resume, end, inject, observe, report.
+
+No Flask. Each function takes a SQLAlchemy session (the unit of work: the caller commits), the
+incident :class:`EngineContext` and the wall-clock time; the pure engine
+(:mod:`emergency.drills.engine`) decides what fires. A drill creates its incidents through the
+normal incident service (``report_incident(is_drill=True)``), so players work them on the normal
+incident page; their check-offs are stamped in scenario time through the hook
+``emergency.incidents.service.scenario_clock`` that :func:`install_clock_hook` installs.
+
+Everything a drill writes is marked: incidents are drill-flagged with 【演练】 in the title,
+injects and phase changes appear on the incident's timeline prefixed 【演练】.
+"""
+
+from __future__ import annotations
+
+import heapq
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from emergency.drills import DRILL_MARK, DRILL_MARK_EN
+from emergency.drills import engine as eng
+from emergency.drills.evaluation import (
+    RATING_LABELS,
+    EvaluatorObservation,
+    ImprovementItem,
+    Report,
+    evaluate,
+)
+from emergency.drills.scenario import (
+    LIBRARY_DIR,
+    MODES,
+    Inject,
+    InvalidScenario,
+    Scenario,
+    format_duration,
+    format_t,
+    library_files,
+    load_text,
+    parse_adhoc_inject,
+)
+from emergency.incidents import service as incidents
+from emergency.incidents.inputs import SHANGHAI, FieldProblem, InvalidIncident, parse_incident
+from emergency.incidents.service import EngineContext, NotFound
+from emergency.store.drill_models import (
+    DrillEvent,
+    DrillImprovement,
+    DrillInject,
+    DrillObservation,
+    DrillRun,
+    DrillRunIncident,
+)
+from emergency.store.incident_models import ChecklistItem, Incident, IncidentEvent
+
+CONTROLLER = "演练导调"
+
+
+class DrillError(RuntimeError):
+    """A request the run's state does not allow (409) or a bad value (422)."""
+
+    def __init__(self, code: str, message_zh: str, message_en: str, status: int = 409) -> None:
+        super().__init__(message_en)
+        self.code, self.message_zh, self.message_en, self.status = (code, message_zh,
+                                                                    message_en, status)
+
+
+# ------------------------------------------------------------------ the clock hook
+def install_clock_hook() -> None:
+    """Stamp actions on drill incidents in their drill's scenario time (idempotent)."""
+    incidents.scenario_clock = scenario_now_for_incident
+
+
+def scenario_now_for_incident(session: Session, row: Incident, wall: datetime) -> datetime:
+    link = session.scalar(select(DrillRunIncident).where(DrillRunIncident.incident_id == row.id))
+    return wall if link is None else run_now(link.run, wall)
+
+
+def clock_of(run: DrillRun) -> eng.ScenarioClock:
+    return eng.ScenarioClock(t0=_aware(run.t0), elapsed=timedelta(seconds=run.clock_elapsed_s),
+                             anchor=_aware(run.clock_anchor), speed=run.speed,
+                             running=run.status == "running")
+
+
+def run_now(run: DrillRun, wall: datetime) -> datetime:
+    """The run's scenario time at wall time ``wall`` (frozen once ended; capped at the limit)."""
+    t0 = _aware(run.t0)
+    if run.status == "ended" and run.ended_s is not None:
+        return t0 + timedelta(seconds=run.ended_s)
+    return min(clock_of(run).now(wall), t0 + scenario_of(run).duration)
+
+
+def _set_clock(run: DrillRun, clock: eng.ScenarioClock) -> None:
+    run.clock_elapsed_s = clock.elapsed.total_seconds()
+    run.clock_anchor = clock.anchor
+    run.speed = clock.speed
+
+
+def _aware(dt: datetime | None) -> datetime | None:
+    if dt is None:
+        return None
+    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
+
+
+# ------------------------------------------------------------------ scenarios
+@lru_cache(maxsize=64)
+def _parse_cached(text: str, scenario_id: str) -> Scenario:
+    return load_text(text, name=f"{scenario_id}.yaml", scenario_id=scenario_id)
+
+
+def scenario_of(run: DrillRun) -> Scenario:
+    return _parse_cached(run.scenario_yaml, run.scenario_id)
+
+
+def library(directory: Path = LIBRARY_DIR) -> dict[str, tuple[Scenario, str]]:
+    """The library's scenarios by id, with their YAML text (invalid files are skipped)."""
+    out = {}
+    for path in library_files(directory):
+        text = path.read_text("utf-8")
+        try:
+            out[path.stem] = (_parse_cached(text, path.stem), text)
+        except InvalidScenario:
+            continue
+    return out
+
+
+def library_scenario(scenario_id: str) -> tuple[Scenario, str]:
+    path = LIBRARY_DIR / f"{scenario_id}.yaml"
+    if "/" in scenario_id or not path.is_file():
+        raise NotFound(f"演练脚本 {scenario_id}", f"scenario {scenario_id}")
+    text = path.read_text("utf-8")
+    return _parse_cached(text, scenario_id), text
+
+
+# ------------------------------------------------------------------ checking on the network
+def river_of(network, lon: float, lat: float, *, max_distance_m: float = 20_000.0
+             ) -> tuple[str | None, Any]:
+    """The river a point's water enters: the snapped river, or for an unnamed channel the named
+    river it joins (a first-order tributary counts as its river). Returns (name, snap)."""
+    snap = network.snap(lon, lat, max_distance_m=max_distance_m)
+    if snap.river_name_zh:
+        return snap.river_name_zh, snap
+    own = next((c for c in snap.candidates if c.seg_id == snap.seg_id), None)
+    return (own.joins_zh if own else None), snap
+
+
+def check_scenario(ctx: EngineContext, scenario: Scenario, session: Session | None = None
+                   ) -> list[dict]:
+    """Check a valid scenario against the river network and the incident engine: each release
+    and point reaches its river, points lie on the plume's path, plume triggers can occur and
+    every expected action has a checklist item to tick. ``level``: error | warning | info."""
+    findings: list[dict] = []
+
+    def note(level: str, where: str, zh: str, en: str) -> None:
+        findings.append({"level": level, "where": where, "message_zh": zh, "message_en": en})
+
+    snaps = {}
+    for k, spec in enumerate(scenario.incidents):
+        where = f"incidents[{k}]"
+        report = spec.report
+        try:
+            name, snap = river_of(ctx.network, float(report["lon"]), float(report["lat"]),
+                                  max_distance_m=ctx.snap_max_m)
+        except (KeyError, TypeError, ValueError):
+            continue  # a risk-source location: nothing to snap here
+        except Exception as err:  # noqa: BLE001 - a RiverError names the problem
+            note("error", where, getattr(err, "message_zh", str(err)),
+                 getattr(err, "message_en", str(err)))
+            continue
+        snaps[spec.id] = snap
+        note("info", where, f"入河:{name or '未命名河道'}(距河道 {snap.distance_m:g} m)",
+             f"enters {snap.river_name_en or name or 'an unnamed channel'} "
+             f"({snap.distance_m:g} m away)")
+        if spec.river and name != spec.river:
+            note("error", f"{where}.river", f"事发点接入 {name or '未命名河道'},不是 {spec.river}",
+                 f"the release enters {name or 'an unnamed channel'}, not {spec.river}")
+    points = []
+    for k, p in enumerate(scenario.points):
+        where = f"points[{k}]"
+        try:
+            name, snap = river_of(ctx.network, p.lon, p.lat, max_distance_m=ctx.snap_max_m)
+        except Exception as err:  # noqa: BLE001
+            note("error", where, getattr(err, "message_zh", str(err)),
+                 getattr(err, "message_en", str(err)))
+            continue
+        points.append((p.id, p.lon, p.lat, snap.position))
+        if p.river and name != p.river:
+            note("error", f"{where}.river",
+                 f"点位 {p.id} 位于 {name or '未命名河道'},不是 {p.river}",
+                 f"point {p.id} is on {name or 'an unnamed channel'}, not {p.river}")
+    fronts: dict[str, dict[str, datetime]] = {}
+    for k, spec in enumerate(scenario.incidents):
+        if spec.id not in snaps:
+            continue
+        inc = parse_incident(
+            spec.report, substances=ctx.catalogue, season_by_month=ctx.season_by_month,
+            now=spec.discovered_at, tz=ctx.tz)
+        pkg = incidents.package_for(ctx, session, inc, spec.discovered_at, extra_points=points)
+        fronts[spec.id] = eng.fronts_from_downstream(pkg.downstream)
+        keys = {t.id for t in pkg.checklist} | {t.key for t in scenario.tasks
+                                               if (t.incident or scenario.primary) == spec.id}
+        kinds = {t.kind for t in pkg.checklist} | {t.kind for t in scenario.tasks}
+        for inj in (*scenario.injects, *scenario.contingency):
+            for action in inj.expected:
+                if (action.incident or scenario.primary) != spec.id:
+                    continue
+                ok = action.checklist in (keys if ":" in action.checklist else kinds)
+                if not ok:
+                    note("error", f"{inj.id}/{action.id}",
+                         f"事件任务清单中没有「{action.checklist}」,该预期行动无法完成",
+                         f"the incident's checklist has no {action.checklist}: the action "
+                         "cannot be done")
+        if k == 0:
+            tier = {1: "I", 2: "II", 3: "III", 4: "IV"}.get(pkg.tier.level or 0, "—")
+            note("info", "incidents[0]", f"初判 {tier} 级,预警 {pkg.warning.label_zh}",
+                 f"first assessment: tier {tier}, warning {pkg.warning.label_en}")
+    for pid, *_rest in points:
+        if not any(pid in f for f in fronts.values()):
+            note("warning", f"points.{pid}", f"点位 {pid} 不在污染团下游路径上",
+                 f"point {pid} is not on the plume's downstream path")
+    for where, target in eng.unreachable_targets(scenario, fronts):
+        note("error", where, f"污染团预测不到达 {target}:该触发条件不会发生",
+             f"the plume is not predicted to reach {target}: the trigger never occurs")
+    t0 = scenario.t0
+    labels = {"prefecture": "市界", "province": "省界", "nation": "国界"}
+    for level, label in labels.items():
+        at = fronts.get(scenario.primary, {}).get(level)
+        if at is not None:
+            note("info", "plume", f"前锋到达首个{label}:{format_t(at - t0)}",
+                 f"front reaches the first {level} boundary at {format_t(at - t0)}")
+    return findings
+
+
+# ------------------------------------------------------------------ start
+def start_drill(session: Session, ctx: EngineContext, scenario: Scenario, yaml_text: str, *,
+                actor: str, wall: datetime, speed: float = 1.0,
+                anchor: str | None = None) -> DrillRun:
+    """Start a run: the clock at the main incident's discovery, the incident(s) reported.
+
+    ``anchor``: ``"now"`` puts the discovery at the wall-clock time (a live drill at real
+    speed: the incident page's deadlines are real clock times), ``"scenario"`` keeps the dates
+    written in the scenario. Default: ``now`` at real speed, ``scenario`` otherwise.
+    """
+    install_clock_hook()
+    if speed < 0 or speed > 3600:
+        raise DrillError("invalid_speed", "速度须在 0(手动步进)至 3600 之间",
+                         "speed must be between 0 (stepped) and 3600", 422)
+    anchor = anchor or ("now" if speed == 1.0 else "scenario")
+    if anchor not in ("now", "scenario"):
+        raise DrillError("invalid_anchor", "anchor 须为 now 或 scenario",
+                         "anchor must be now or scenario", 422)
+    shift = (wall - scenario.start_offset - scenario.t0) if anchor == "now" else timedelta(0)
+    t0 = scenario.t0 + shift
+    start = scenario.start_offset
+    run = DrillRun(
+        scenario_id=scenario.id, title=scenario.title[:200], scenario_type=scenario.type,
+        scenario_yaml=yaml_text, status="running", t0=t0, clock_elapsed_s=start.total_seconds(),
+        clock_anchor=wall, speed=float(speed), processed_s=start.total_seconds(),
+        start_s=start.total_seconds(), fronts={}, fronts_key="", warnings=[], late_seen=[],
+        started_by=actor, started_at=wall)
+    session.add(run)
+    session.flush()
+    _run_event(run, t0 + start, wall, actor, "started",
+               f"{DRILL_MARK}演练开始:{scenario.title}(T+0 = {_local(t0)},"
+               f"{_speed_label(speed)})",
+               f"{DRILL_MARK_EN} drill started: {scenario.title}", speed=speed, anchor=anchor)
+    _create_due_incidents(session, ctx, run, scenario, t0 + start, actor, wall)
+    _check_against_engine(session, run, scenario)
+    _process(session, ctx, run, scenario, t0 + start, wall, actor)
+    session.flush()
+    return run
+
+
+def _speed_label(speed: float) -> str:
+    return "导调手动步进" if speed == 0 else ("实时" if speed == 1 else f"{speed:g} 倍速")
+
+
+def _create_due_incidents(session: Session, ctx: EngineContext, run: DrillRun,
+                          scenario: Scenario, now: datetime, actor: str, wall: datetime) -> None:
+    shift = _aware(run.t0) - scenario.t0
+    have = {link.scenario_incident for link in run.incidents}
+    for spec in scenario.incidents:
+        if spec.id in have or spec.discovered_at + shift > now:
+            continue
+        data = dict(spec.report)
+        data["occurred_at"] = (spec.occurred_at + shift).isoformat()
+        data["discovered_at"] = (spec.discovered_at + shift).isoformat()
+        data["title"] = f"{DRILL_MARK}{data.get('title') or scenario.title}"[:200]
+        data["is_drill"] = True
+        row, _pkg = incidents.report_incident(session, ctx, data, actor=actor,
+                                              now=spec.discovered_at + shift, is_drill=True)
+        run.incidents.append(DrillRunIncident(scenario_incident=spec.id, incident_id=row.id))
+        _incident_event(row, spec.discovered_at + shift, CONTROLLER, "drill_started",
+                        f"{DRILL_MARK}本事件为演练「{scenario.title}」"
+                        f"(演练编号 {run.id})的模拟事件,非真实事件",
+                        f"{DRILL_MARK_EN} simulated incident of drill run {run.id}")
+        session.flush()
+        _refresh_fronts(session, ctx, run, scenario, spec.discovered_at + shift, force=True)
+        world = _world(session, run, scenario)
+        dues = eng.task_dues(scenario, world)
+        for task in scenario.tasks:
+            if (task.incident or scenario.primary) != spec.id:
+                continue
+            row.checklist.append(ChecklistItem(
+                item_key=task.key, group=task.group, kind=task.kind,
+                text_zh=f"{DRILL_MARK}{task.text}", text_en=task.text_en,
+                responsible_zh=task.responsible or "参演单位", basis_zh="演练脚本设定任务",
+                due_at=dues.get(task.key), status="open", updated_at=now))
+        session.flush()
+
+
+def _check_against_engine(session: Session, run: DrillRun, scenario: Scenario) -> None:
+    """Warnings for the controller: triggers that never fire, actions with no checklist item."""
+    warnings = list(run.warnings or [])
+    fronts = _fronts(run)
+    for where, target in eng.unreachable_targets(scenario, fronts):
+        warnings.append({"where": where,
+                         "message_zh": f"污染团预测不到达 {target}:该触发条件不会发生",
+                         "message_en": f"the plume is not predicted to reach {target}: "
+                                       "this trigger will not occur"})
+    world = _world(session, run, scenario)
+    for inj in (*scenario.injects, *scenario.contingency):
+        for action in inj.expected:
+            incident = action.incident or scenario.primary
+            if incident in {link.scenario_incident for link in run.incidents} and \
+                    not eng.matching(world.items, action.checklist, incident):
+                warnings.append({
+                    "where": f"{inj.id}/{action.id}",
+                    "message_zh": f"事件任务清单中没有「{action.checklist}」:该预期行动无法完成",
+                    "message_en": f"the incident's checklist has no {action.checklist}: the "
+                                  "expected action cannot be completed"})
+    run.warnings = warnings
+
+
+# ------------------------------------------------------------------ the world from the database
+def _fronts(run: DrillRun) -> dict[str, dict[str, datetime]]:
+    return {inc: {k: datetime.fromisoformat(v) for k, v in targets.items()}
+            for inc, targets in (run.fronts or {}).items()}
+
+
+def _linked(session: Session, run: DrillRun) -> list[tuple[str, Incident]]:
+    return [(link.scenario_incident, session.get(Incident, link.incident_id))
+            for link in run.incidents]
+
+
+def _refresh_fronts(session: Session, ctx: EngineContext, run: DrillRun, scenario: Scenario,
+                    now: datetime, *, force: bool = False) -> bool:
+    """Recompute the plume's front times when an incident changed (e.g. a re-fit)."""
+    linked = _linked(session, run)
+    key = ";".join(f"{row.id}:{row.version}:{row.velocity_factor}" for _sid, row in linked)
+    if key == run.fronts_key and not force:
+        return False
+    points = []
+    for p in scenario.points:
+        try:
+            snap = ctx.network.snap(p.lon, p.lat, max_distance_m=ctx.snap_max_m)
+        except Exception:  # noqa: BLE001 - a misplaced point is a warning, never a crash
+            continue
+        points.append((p.id, p.lon, p.lat, snap.position))
+    fronts = {}
+    for sid, row in linked:
+        pkg = incidents.package_for(ctx, session, incidents._input_from_row(row), now,
+                                    extra_points=points)
+        fronts[sid] = {k: v.isoformat() for k, v in eng.fronts_from_downstream(
+            pkg.downstream).items()}
+    changed = fronts != (run.fronts or {})
+    run.fronts, run.fronts_key = fronts, key
+    return changed
+
+
+def _world(session: Session, run: DrillRun, scenario: Scenario) -> eng.World:
+    items = []
+    for sid, row in _linked(session, run):
+        for item in row.checklist:
+            items.append(eng.ItemState(sid, item.item_key, item.kind, item.status,
+                                       _aware(item.done_at)))
+    fired = {i.inject_id: eng.FiredInject(i.inject_id, _aware(i.due_at), _aware(i.delivered_at),
+                                          i.kind, i.cause) for i in run.injects}
+    phases = {e.data["phase"]: _aware(e.at) for e in run.events if e.kind == "phase"}
+    adhoc = []
+    for i in run.injects:
+        if i.kind == "adhoc" and i.definition:
+            try:
+                adhoc.append(parse_adhoc_inject(scenario, i.definition, i.inject_id))
+            except InvalidScenario:
+                continue
+    return eng.World(t0=_aware(run.t0), fronts=_fronts(run), items=tuple(items), fired=fired,
+                     phases=phases, late_seen=frozenset(run.late_seen or ()), adhoc=tuple(adhoc))
+
+
+# ------------------------------------------------------------------ processing
+def _process(session: Session, ctx: EngineContext, run: DrillRun, scenario: Scenario,
+             now: datetime, wall: datetime, actor: str) -> eng.Tick:
+    t0 = _aware(run.t0)
+    _create_due_incidents(session, ctx, run, scenario, now, actor, wall)
+    if _refresh_fronts(session, ctx, run, scenario, now):
+        _move_task_dues(session, run, scenario)
+    world = _world(session, run, scenario)
+    tick = eng.step(scenario, world, now)
+    primary = _primary_incident(session, run)
+    defs = eng.all_injects(scenario, world.adhoc)
+    for f in tick.fired:
+        _deliver(run, primary, scenario, defs[f.inject_id], f, wall, actor)
+    for phase_id, at in tick.phases:
+        phase = next(p for p in scenario.phases if p.id == phase_id)
+        _run_event(run, at, wall, CONTROLLER, "phase", f"{DRILL_MARK}进入「{phase.name}」阶段",
+                   f"{DRILL_MARK_EN} phase {phase.name_en or phase.id} starts", phase=phase_id)
+        if primary is not None:
+            _incident_event(primary, at, CONTROLLER, "drill_phase",
+                            f"{DRILL_MARK}进入「{phase.name}」阶段",
+                            f"{DRILL_MARK_EN} phase {phase.name_en or phase.id}")
+    for state in tick.late:
+        _run_event(run, state.deadline, wall, "system", "late",
+                   f"{DRILL_MARK}预期行动超时:{state.key}「{state.action.text}」"
+                   f"(时限 {_local(state.deadline)})",
+                   f"{DRILL_MARK_EN} expected action late: {state.key}",
+                   inject=state.inject_id, action=state.action.id,
+                   contingency=state.action.if_late)
+    if tick.late:
+        run.late_seen = sorted(set(run.late_seen or ()) | {s.key for s in tick.late})
+    run.processed_s = max(run.processed_s, (tick.now - t0).total_seconds())
+    if tick.ended_at is not None:
+        _finish(session, ctx, run, scenario, tick.ended_at, tick.end_reason or "terminated",
+                wall, actor)
+    session.flush()
+    return tick
+
+
+def _move_task_dues(session: Session, run: DrillRun, scenario: Scenario) -> None:
+    dues = eng.task_dues(scenario, _world(session, run, scenario))
+    for _sid, row in _linked(session, run):
+        for item in row.checklist:
+            if item.item_key in dues and item.status == "open":
+                item.due_at = dues[item.item_key]
+
+
+def _primary_incident(session: Session, run: DrillRun) -> Incident | None:
+    linked = _linked(session, run)
+    return linked[0][1] if linked else None
+
+
+def _deliver(run: DrillRun, primary: Incident | None, scenario: Scenario, inj: Inject,
+             f: eng.FiredInject, wall: datetime, actor: str, definition: dict | None = None
+             ) -> DrillInject:
+    sender, recipient = scenario.party_name(inj.sender), scenario.party_name(inj.recipient)
+    message = f"{DRILL_MARK}{inj.message}"
+    row = DrillInject(inject_id=f.inject_id, kind=f.kind, due_at=f.due, delivered_at=f.delivered,
+                      wall_at=wall, mode=inj.mode, sender=sender, recipient=recipient,
+                      message=message, cause=f.cause, definition=definition or {}, actor=actor)
+    run.injects.append(row)
+    if primary is not None:
+        mode = MODES.get(inj.mode, (inj.mode,))[0]
+        expected = ";".join(f"{a.text}({format_duration(a.within)} 内)" for a in inj.expected)
+        _incident_event(primary, f.delivered, CONTROLLER, "drill_inject",
+                        f"{DRILL_MARK}情景注入 {f.inject_id}({mode},{sender} → {recipient}):"
+                        f"{inj.message}" + (f" 预期:{expected}" if expected else ""),
+                        f"{DRILL_MARK_EN} inject {f.inject_id}: {inj.message_en or inj.message}",
+                        inject=f.inject_id)
+    return row
+
+
+def _finish(session: Session, ctx: EngineContext, run: DrillRun, scenario: Scenario,
+            at: datetime, reason: str, wall: datetime, actor: str) -> None:
+    t0 = _aware(run.t0)
+    run.status, run.end_reason = "ended", reason
+    run.ended_s = (at - t0).total_seconds()
+    run.ended_at = wall
+    run.processed_s = max(run.processed_s, run.ended_s)
+    labels = {"terminated": "终止条件满足", "time_limit": "达到演练时长上限",
+              "controller": "导调结束演练"}
+    _run_event(run, at, wall, actor, "ended",
+               f"{DRILL_MARK}演练结束:{labels.get(reason, reason)}({format_t(at - t0)})",
+               f"{DRILL_MARK_EN} drill ended: {reason}", reason=reason)
+    session.flush()
+    for _sid, row in _linked(session, run):
+        _incident_event(row, at, CONTROLLER, "drill_ended",
+                        f"{DRILL_MARK}演练结束({labels.get(reason, reason)})",
+                        f"{DRILL_MARK_EN} drill ended ({reason})")
+        if row.status != "terminated":
+            incidents.update_incident(session, ctx, row.id, {"status": "terminated"},
+                                      actor=actor, now=wall, expected_version=row.version,
+                                      drills=True)
+
+
+def _run_event(run: DrillRun, at: datetime, wall: datetime, actor: str, kind: str, zh: str,
+               en: str = "", **data: Any) -> None:
+    run.events.append(DrillEvent(at=at, wall_at=wall, kind=kind, actor=actor, summary_zh=zh,
+                                 summary_en=en, data=data))
+
+
+def _incident_event(row: Incident, at: datetime, actor: str, kind: str, zh: str, en: str = "",
+                    **data: Any) -> None:
+    row.events.append(IncidentEvent(at=at, actor=actor, kind=kind, summary_zh=zh,
+                                    summary_en=en, data=data))
+
+
+def _local(dt: datetime | None) -> str:
+    return dt.astimezone(SHANGHAI).strftime("%m-%d %H:%M") if dt else "—"
+
+
+# ------------------------------------------------------------------ controller actions
+def get_run(session: Session, run_id: int) -> DrillRun:
+    run = session.get(DrillRun, run_id)
+    if run is None:
+        raise NotFound(f"演练 {run_id}", f"drill run {run_id}")
+    return run
+
+
+def list_runs(session: Session, limit: int = 100) -> list[DrillRun]:
+    return list(session.scalars(select(DrillRun).order_by(DrillRun.id.desc()).limit(limit)))
+
+
+def _live(run: DrillRun) -> None:
+    if run.status == "ended":
+        raise DrillError("drill_ended", f"演练 {run.id} 已结束", f"drill run {run.id} has ended")
+
+
+def advance(session: Session, ctx: EngineContext, run_id: int, *, wall: datetime,
+            actor: str) -> eng.Tick | None:
+    """Bring the run up to its clock: fire what is due. A no-op once ended."""
+    run = get_run(session, run_id)
+    if run.status == "ended":
+        return None
+    scenario = scenario_of(run)
+    return _process(session, ctx, run, scenario, run_now(run, wall), wall, actor)
+
+
+def step(session: Session, ctx: EngineContext, run_id: int, delta: timedelta, *,
+         wall: datetime, actor: str) -> eng.Tick | None:
+    """Move the scenario clock forward by ``delta`` (the controller's step), then advance."""
+    run = get_run(session, run_id)
+    _live(run)
+    if delta <= timedelta(0) or delta > timedelta(days=30):
+        raise DrillError("invalid_step", "步进时长须大于 0 且不超过 30 天",
+                         "a step must be positive and at most 30 days", 422)
+    _set_clock(run, clock_of(run).step(delta, wall))  # a paused clock steps too
+    _run_event(run, run_now(run, wall), wall, actor, "step",
+               f"导调步进 {format_duration(delta)}", f"stepped {format_duration(delta)}",
+               minutes=delta.total_seconds() / 60)
+    return advance(session, ctx, run_id, wall=wall, actor=actor)
+
+
+def pause(session: Session, ctx: EngineContext, run_id: int, *, wall: datetime,
+          actor: str) -> None:
+    advance(session, ctx, run_id, wall=wall, actor=actor)
+    run = get_run(session, run_id)
+    _live(run)
+    if run.status == "paused":
+        raise DrillError("already_paused", "演练已暂停", "the drill is already paused")
+    _set_clock(run, clock_of(run).pause(wall))
+    run.status = "paused"
+    _run_event(run, run_now(run, wall), wall, actor, "paused", "演练暂停", "paused")
+    session.flush()
+
+
+def resume(session: Session, ctx: EngineContext, run_id: int, *, wall: datetime,
+           actor: str) -> None:
+    run = get_run(session, run_id)
+    _live(run)
+    if run.status == "running":
+        raise DrillError("not_paused", "演练未暂停", "the drill is not paused")
+    _set_clock(run, clock_of(run).resume(wall))
+    run.status = "running"
+    _run_event(run, run_now(run, wall), wall, actor, "resumed", "演练继续", "resumed")
+    session.flush()
+
+
+def set_speed(session: Session, ctx: EngineContext, run_id: int, speed: float, *,
+              wall: datetime, actor: str) -> None:
+    if not 0 <= speed <= 3600:
+        raise DrillError("invalid_speed", "速度须在 0(手动步进)至 3600 之间",
+                         "speed must be between 0 (stepped) and 3600", 422)
+    advance(session, ctx, run_id, wall=wall, actor=actor)
+    run = get_run(session, run_id)
+    _live(run)
+    _set_clock(run, clock_of(run).with_speed(speed, wall))
+    _run_event(run, run_now(run, wall), wall, actor, "speed", f"时钟改为{_speed_label(speed)}",
+               f"speed {speed:g}", speed=speed)
+    session.flush()
+
+
+def end_drill(session: Session, ctx: EngineContext, run_id: int, *, wall: datetime,
+              actor: str) -> None:
+    """The controller ends the drill now (after firing what is due)."""
+    advance(session, ctx, run_id, wall=wall, actor=actor)
+    run = get_run(session, run_id)
+    _live(run)
+    _finish(session, ctx, run, scenario_of(run), run_now(run, wall), "controller", wall, actor)
+    session.flush()
+
+
+def fire_inject(session: Session, ctx: EngineContext, run_id: int, data: Any, *,
+                wall: datetime, actor: str) -> DrillInject:
+    """Release an inject by hand: a scripted one now (``{"inject_id": "I4"}``), or an ad hoc
+    one (``{"message", "mode", "from", "to", "objective", "expected_actions"?}``)."""
+    advance(session, ctx, run_id, wall=wall, actor=actor)
+    run = get_run(session, run_id)
+    _live(run)
+    scenario = scenario_of(run)
+    if not isinstance(data, dict):
+        raise InvalidIncident([FieldProblem("body", "请求体须为 JSON 对象",
+                                            "the body must be a JSON object")])
+    now = run_now(run, wall)
+    fired = {i.inject_id for i in run.injects}
+    primary = _primary_incident(session, run)
+    if data.get("inject_id") is not None:
+        inj = scenario.inject(str(data["inject_id"]))
+        if inj is None:
+            raise NotFound(f"注入 {data['inject_id']}", f"inject {data['inject_id']}")
+        if inj.id in fired:
+            raise DrillError("already_fired", f"注入 {inj.id} 已下达",
+                             f"inject {inj.id} has already been delivered")
+        row = _deliver(run, primary, scenario, inj, eng.FiredInject(inj.id, now, now, "manual"),
+                       wall, actor)
+    else:
+        n = 1 + sum(1 for i in run.injects if i.kind == "adhoc")
+        inject_id = f"X{n}"
+        body = {k: v for k, v in data.items() if k != "inject_id"}
+        inj = parse_adhoc_inject(scenario, body, inject_id)
+        row = _deliver(run, primary, scenario, inj,
+                       eng.FiredInject(inject_id, now, now, "adhoc"), wall, actor,
+                       definition=body)
+    session.flush()
+    _process(session, ctx, run, scenario, now, wall, actor)
+    return row
+
+
+def record_observation(session: Session, run_id: int, data: Any, *, wall: datetime,
+                       actor: str) -> DrillObservation:
+    """An evaluator's observation: ``{objective_id, rating: P|S|M|U, note?, inject_id?}``."""
+    run = get_run(session, run_id)
+    scenario = scenario_of(run)
+    if not isinstance(data, dict):
+        raise InvalidIncident([FieldProblem("body", "请求体须为 JSON 对象",
+                                            "the body must be a JSON object")])
+    problems = []
+    unknown = set(data) - {"objective_id", "rating", "note", "inject_id", "evaluator"}
+    problems += [FieldProblem(k, "未知字段", "unknown field") for k in sorted(unknown)]
+    objective = str(data.get("objective_id") or "")
+    if scenario.objective(objective) is None:
+        problems.append(FieldProblem("objective_id", "没有该演练目标(可选:" + "、".join(
+            o.id for o in scenario.objectives) + ")", "no such objective"))
+    rating = str(data.get("rating") or "").upper()
+    if rating not in RATING_LABELS:
+        problems.append(FieldProblem("rating", "评估等级须为 P / S / M / U",
+                                     "rating must be P, S, M or U"))
+    note = data.get("note", "")
+    if not isinstance(note, str) or len(note) > 2000:
+        problems.append(FieldProblem("note", "备注须为不超过 2000 字的文本",
+                                     "note must be text of at most 2000 characters"))
+    inject_id = data.get("inject_id")
+    if inject_id is not None and scenario.inject(str(inject_id)) is None and \
+            str(inject_id) not in {i.inject_id for i in run.injects}:
+        problems.append(FieldProblem("inject_id", "没有该注入", "no such inject"))
+    evaluator = data.get("evaluator") or actor
+    if not isinstance(evaluator, str) or len(evaluator) > 64:
+        problems.append(FieldProblem("evaluator", "评估员须为不超过 64 字的文本",
+                                     "evaluator must be text up to 64 characters"))
+    if problems:
+        raise InvalidIncident(problems)
+    obs = DrillObservation(objective_id=objective, rating=rating, note=note.strip(),
+                           inject_id=str(inject_id) if inject_id is not None else None,
+                           observed_at=run_now(run, wall), recorded_at=wall, evaluator=evaluator)
+    run.observations.append(obs)
+    session.flush()
+    return obs
+
+
+def add_improvement(session: Session, run_id: int, data: Any, *, wall: datetime,
+                    actor: str) -> DrillImprovement:
+    """An improvement-plan item: ``{item, owner, due: YYYY-MM-DD, objective_id?}``."""
+    run = get_run(session, run_id)
+    scenario = scenario_of(run)
+    if not isinstance(data, dict):
+        raise InvalidIncident([FieldProblem("body", "请求体须为 JSON 对象",
+                                            "the body must be a JSON object")])
+    problems = []
+    for name, label in (("item", "改进事项"), ("owner", "责任单位")):
+        value = data.get(name)
+        if not isinstance(value, str) or not value.strip() or len(value) > 2000:
+            problems.append(FieldProblem(name, f"缺少{label}(不超过 2000 字)",
+                                         "required text (at most 2000 characters)"))
+    try:
+        due = date.fromisoformat(str(data.get("due")))
+    except ValueError:
+        problems.append(FieldProblem("due", "完成期限须为日期(如 2026-09-30)",
+                                     "due must be a date (e.g. 2026-09-30)"))
+        due = None
+    objective = data.get("objective_id")
+    if objective is not None and scenario.objective(str(objective)) is None:
+        problems.append(FieldProblem("objective_id", "没有该演练目标", "no such objective"))
+    if problems:
+        raise InvalidIncident(problems)
+    item = DrillImprovement(item=data["item"].strip(), owner=data["owner"].strip()[:200],
+                            due=due, objective_id=str(objective) if objective else None,
+                            created_by=actor, created_at=wall)
+    run.improvements.append(item)
+    session.flush()
+    return item
+
+
+# ------------------------------------------------------------------ state and report
+def run_state(session: Session, run_id: int, *, wall: datetime) -> dict:
+    """What the controller console shows: clock, phases, the MSEL with fired/pending,
+    expected next, late actions, warnings."""
+    run = get_run(session, run_id)
+    scenario = scenario_of(run)
+    t0 = _aware(run.t0)
+    now = run_now(run, wall)
+    processed = t0 + timedelta(seconds=run.processed_s)
+    world = _world(session, run, scenario)
+    states = {s.key: s for s in eng.action_states(scenario, world, processed)}
+    rows = {i.inject_id: i for i in run.injects}
+    times = eng.upcoming(scenario, world, processed)
+    predicted = {u.ref: u.at for u in times if u.kind == "inject"}
+    defs = eng.all_injects(scenario, world.adhoc)
+    msel = []
+    for inj in defs.values():
+        fired = rows.get(inj.id)
+        kind = fired.kind if fired else ("contingency" if inj.contingency else "scheduled")
+        trig_zh, trig_en = (inj.trigger.describe() if inj.trigger else
+                            (("预期行动超时", "an expected action is late") if inj.contingency
+                             else ("导调临时注入", "ad hoc")))
+        msel.append({
+            "id": inj.id, "kind": kind, "status": "fired" if fired else "pending",
+            "trigger_zh": trig_zh, "trigger_en": trig_en,
+            "predicted_at": _iso(predicted.get(inj.id)),
+            "predicted_t": format_t(predicted[inj.id] - t0) if inj.id in predicted else None,
+            "due_t": format_t(_aware(fired.due_at) - t0) if fired else None,
+            "delivered_at": _iso(_aware(fired.delivered_at)) if fired else None,
+            "delivered_t": format_t(_aware(fired.delivered_at) - t0) if fired else None,
+            "mode": inj.mode, "mode_zh": MODES.get(inj.mode, (inj.mode,))[0],
+            "from": scenario.party_name(inj.sender), "to": scenario.party_name(inj.recipient),
+            "message": f"{DRILL_MARK}{inj.message}", "objective": inj.objective,
+            "notes": inj.notes, "cause": fired.cause if fired else None,
+            "expected_actions": [_action_dict(a, states.get(f"{inj.id}/{a.id}"), scenario, t0)
+                                 for a in inj.expected],
+        })
+    msel.sort(key=lambda r: (r["status"] != "fired", r["delivered_at"] or r["predicted_at"]
+                             or "9999", r["id"]))
+    late = [_action_dict(s.action, s, scenario, t0) | {"inject_id": s.inject_id}
+            for s in states.values() if s.status in ("late", "overdue")]
+    phases = [{"id": p.id, "name": p.name, "started_at": _iso(world.phases.get(p.id)),
+               "t": format_t(world.phases[p.id] - t0) if p.id in world.phases else None}
+              for p in scenario.phases]
+    current = [p for p in phases if p["started_at"]]
+    return {
+        "id": run.id, "is_drill": True, "watermark": DRILL_MARK, "scenario_id": run.scenario_id,
+        "title": run.title, "type": run.scenario_type, "status": run.status,
+        "clock": {"t0": _iso(t0), "now": _iso(now), "t": format_t(now - t0),
+                  "processed_t": format_t(processed - t0), "speed": run.speed,
+                  "speed_zh": _speed_label(run.speed), "running": run.status == "running",
+                  "limit_t": format_t(scenario.duration)},
+        "incidents": [{"scenario_incident": sid, "incident_id": row.id, "title": row.title,
+                       "status": row.status, "is_drill": row.is_drill}
+                      for sid, row in _linked(session, run)],
+        "phases": phases, "current_phase": current[-1]["name"] if current else None,
+        "msel": msel,
+        "expected_next": [{"at": _iso(u.at), "t": format_t(u.at - t0), "kind": u.kind,
+                           "ref": u.ref, "text": u.text} for u in times[:12]],
+        "late_actions": late, "warnings": list(run.warnings or []),
+        "observations": [{"id": o.id, "objective_id": o.objective_id, "rating": o.rating,
+                          "note": o.note, "observed_t": format_t(_aware(o.observed_at) - t0),
+                          "evaluator": o.evaluator} for o in run.observations],
+        "timeline": [{"at": _iso(_aware(e.at)), "t": format_t(_aware(e.at) - t0),
+                      "kind": e.kind, "summary_zh": e.summary_zh} for e in run.events],
+        "ended": {"reason": run.end_reason, "t": format_t(timedelta(seconds=run.ended_s))}
+        if run.status == "ended" and run.ended_s is not None else None,
+    }
+
+
+def _action_dict(action, state: eng.ActionState | None, scenario: Scenario,
+                 t0: datetime) -> dict:
+    return {"id": action.id, "text": action.text, "checklist": action.checklist,
+            "within": format_duration(action.within), "by": scenario.party_name(action.by),
+            "objective": action.objective, "if_late": action.if_late,
+            "deadline": _iso(state.deadline) if state else None,
+            "deadline_t": format_t(state.deadline - t0) if state else None,
+            "done_at": _iso(state.done_at) if state and state.done_at else None,
+            "status": state.status if state else "not_delivered"}
+
+
+def _iso(dt: datetime | None) -> str | None:
+    return dt.astimezone(SHANGHAI).isoformat(timespec="minutes") if dt else None
+
+
+def build_report(session: Session, run_id: int, *, report_date: date | None = None) -> Report:
+    """The after-action report (interim while the run is still going)."""
+    run = get_run(session, run_id)
+    scenario = scenario_of(run)
+    t0 = _aware(run.t0)
+    end_s = run.ended_s if run.status == "ended" and run.ended_s is not None else run.processed_s
+    observations = [EvaluatorObservation(o.objective_id, o.rating, o.note,
+                                         _aware(o.observed_at), o.evaluator, o.inject_id)
+                    for o in run.observations]
+    manual = [ImprovementItem(i.item, i.owner, i.due, i.objective_id, "manual")
+              for i in run.improvements]
+    if report_date is None:
+        wall_end = _aware(run.ended_at) or datetime.now(UTC)
+        report_date = wall_end.astimezone(SHANGHAI).date()
+    return evaluate(scenario, _world(session, run, scenario), started_at=t0 + timedelta(
+        seconds=run.start_s), ended_at=t0 + timedelta(seconds=end_s),
+        end_reason=run.end_reason or "in_progress", observations=observations,
+        manual_plan=manual, report_date=report_date)
+
+
+# ------------------------------------------------------------------ headless play
+@dataclass
+class AutoPlayers:
+    """Scripted players (脚本角色) for a headless run: each expected action is done on time
+    with probability ``on_time`` (at 20–90 % of the time allowed), else late (two thirds: 10–100 %
+    of the time allowed after the deadline) or never."""
+
+    on_time: float = 0.8
+    seed: int = 1
+
+    def __post_init__(self) -> None:
+        self.rng = random.Random(self.seed)
+
+    def when(self, delivered: datetime, within: timedelta) -> datetime | None:
+        if self.rng.random() < self.on_time:
+            return delivered + within * self.rng.uniform(0.2, 0.9)
+        if self.rng.random() < 2 / 3:
+            return delivered + within * (1 + self.rng.uniform(0.1, 1.0))
+        return None
+
+
+def auto_run(database, ctx: EngineContext, scenario: Scenario, yaml_text: str, *,
+             players: AutoPlayers, step_minutes: float = 60.0, actor: str = "auto",
+             echo: Callable[[str], None] = lambda line: None, max_steps: int = 10_000) -> int:
+    """Play a scenario headless: the clock advances in steps of ``step_minutes`` (and stops at
+    every known trigger time and player action), scripted players check off the expected
+    actions. Returns the run id. ``database``: a :class:`emergency.store.Database`."""
+    wall = datetime.now(UTC)
+    printed: set[str] = set()
+    with database.session() as s:
+        run = start_drill(s, ctx, scenario, yaml_text, actor=actor, wall=wall, speed=0.0,
+                          anchor="scenario")
+        run_id = run.id
+        _echo_new(run, printed, echo)
+    seen: set[str] = set()
+    agenda: list[tuple[datetime, int, str, str]] = []  # (when, seq, inject, action)
+    step_size = timedelta(minutes=step_minutes)
+    for _ in range(max_steps):
+        with database.session() as s:
+            run = get_run(s, run_id)
+            if run.status == "ended":
+                break
+            world = _world(s, run, scenario)
+            now = _aware(run.t0) + timedelta(seconds=run.processed_s)
+            for state in eng.action_states(scenario, world, now):
+                if state.key not in seen:
+                    seen.add(state.key)
+                    when = players.when(state.delivered, state.action.within)
+                    if when is not None:
+                        heapq.heappush(agenda, (max(when, now), len(seen), state.inject_id,
+                                                state.action.id))
+            candidates = [now + step_size, eng.next_time(scenario, world, now)]
+            if agenda:
+                candidates.append(agenda[0][0])
+            target = min(c for c in candidates if c is not None and c >= now)
+            if target > now:
+                step(s, ctx, run_id, target - now, wall=wall, actor=actor)
+            while agenda and agenda[0][0] <= target and run.status != "ended":
+                _when, _n, inject_id, action_id = heapq.heappop(agenda)
+                _complete(s, run, scenario, inject_id, action_id, wall)
+                advance(s, ctx, run_id, wall=wall, actor=actor)
+            _echo_new(run, printed, echo)
+    return run_id
+
+
+def _echo_new(run: DrillRun, printed: set[str], echo: Callable[[str], None]) -> None:
+    """Print the injects and run events not printed yet (``printed`` is updated)."""
+    t0 = _aware(run.t0)
+    lines = []
+    for i in run.injects:
+        if f"inject:{i.inject_id}" not in printed:
+            printed.add(f"inject:{i.inject_id}")
+            lines.append((_aware(i.delivered_at), 0,
+                          f"{format_t(_aware(i.delivered_at) - t0)}  [{i.inject_id}] "
+                          f"{MODES.get(i.mode, (i.mode,))[0]} {i.sender} → {i.recipient}: "
+                          f"{i.message}"))
+    for e in run.events:
+        if f"event:{e.id}" not in printed and e.kind in ("phase", "late", "ended"):
+            printed.add(f"event:{e.id}")
+            lines.append((_aware(e.at), 1, f"{format_t(_aware(e.at) - t0)}  · {e.summary_zh}"))
+    for _at, _k, line in sorted(lines, key=lambda x: (x[0], x[1])):
+        echo(line)
+
+
+def _complete(session: Session, run: DrillRun, scenario: Scenario, inject_id: str,
+              action_id: str, wall: datetime) -> None:
+    """A scripted player checks off the item(s) an expected action names."""
+    inj = eng.all_injects(scenario, _world(session, run, scenario).adhoc).get(inject_id)
+    action = next((a for a in inj.expected if a.id == action_id), None) if inj else None
+    if action is None:
+        return
+    sid = action.incident or scenario.primary
+    row = next((r for s, r in _linked(session, run) if s == sid), None)
+    if row is None:
+        return
+    by_key = ":" in action.checklist
+    items = [i for i in row.checklist if i.status != "superseded" and
+             (i.item_key == action.checklist if by_key else i.kind == action.checklist)]
+    if action.match == "any" and any(i.status == "done" for i in items):
+        return
+    far = datetime.max.replace(tzinfo=UTC)
+    todo = sorted((i for i in items if i.status == "open"),
+                  key=lambda i: (_aware(i.due_at) or far, i.id))
+    for item in todo if action.match == "all" else todo[:1]:
+        incidents.update_checklist_item(
+            session, row.id, item.id,
+            {"status": "done", "version": item.version,
+             "note": f"{DRILL_MARK}脚本角色按预期行动 {inject_id}/{action_id} 完成"},
+            actor=f"auto:{action.by or 'player'}"[:64], now=wall, drills=True)

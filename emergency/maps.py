@@ -1,0 +1,635 @@
+"""The province map (全省一张图) as a ``folium.Map``. No Flask here.
+
+Two steps, so that the expensive one runs once per process:
+
+1. ``load_geodata(network)`` turns the bundled geodata (rivers from the network, lakes,
+   administrative units, places) into small GeoJSON FeatureCollections: boundaries as lines
+   with the clip-box edges removed, coordinates rounded (about 10 m for rivers, 100 m for
+   boundaries), one feature per named river.
+2. ``province_map(geo, lang=...)`` builds the map from layer functions. Each layer is a function
+   ``add_<layer>(m, features, ...)``; more layers can be passed in ``extra_layers`` as callables
+   ``(m, lang) -> None``. Inventory layers (risk sources, materials, teams) are *declared* here
+   with ``add_api_markers`` and loaded by the page's JS from the JSON API, clustered.
+
+The map carries no CDN address: ``use_local_assets`` points every script and style of folium
+and its plugins at the copies served under ``/static/vendor`` (``LOCAL_ASSETS``), and refuses
+to render one it does not know. ``render_parts`` gives the header, body and script pieces to
+embed in a page (folium ``docs/flask.rst``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from html import escape
+from pathlib import Path
+
+import folium
+import numpy as np
+import shapely
+from branca.element import Element, MacroElement
+from folium.elements import JSCSSMixin
+from folium.template import Template
+from folium.utilities import JsCode
+from shapely.geometry import LineString, MultiLineString, mapping, shape
+
+from rivers.loader import DATA_DIR
+from rivers.network import NetworkData, named_rivers
+
+# ----------------------------------------------------------------------------- assets
+# folium asset name -> path under the vendor URL. `flask assets vendor` (emergency.web.assets)
+# produces exactly these files; a name missing here fails loudly at render time.
+LOCAL_ASSETS: dict[str, str] = {
+    "leaflet": "leaflet/leaflet.js",
+    "leaflet_css": "leaflet/leaflet.css",
+    "jquery": "jquery/jquery.min.js",
+    "bootstrap": "bootstrap/js/bootstrap.bundle.min.js",
+    "bootstrap_css": "bootstrap/css/bootstrap.min.css",
+    "glyphicons_css": "glyphicons/css/glyphicons.css",
+    "awesome_markers": "awesome-markers/leaflet.awesome-markers.min.js",
+    "awesome_markers_css": "awesome-markers/leaflet.awesome-markers.css",
+    "awesome_markers_font_css": "fontawesome/css/all.min.css",
+    "awesome_rotate_css": "folium/leaflet.awesome.rotate.css",
+    "markerclusterjs": "markercluster/leaflet.markercluster.js",
+    "markerclustercss": "markercluster/MarkerCluster.css",
+    "markerclusterdefaultcss": "markercluster/MarkerCluster.Default.css",
+}
+
+
+class UnservedAsset(LookupError):
+    """A folium element wants a script or style that the app does not serve itself."""
+
+
+def _elements(root: Element) -> Iterator[Element]:
+    yield root
+    for child in list(root._children.values()):
+        yield from _elements(child)
+
+
+def use_local_assets(m: folium.Map, base_url: str = "/static/vendor") -> folium.Map:
+    """Point every JS/CSS link of ``m`` and its children at the app's own copies.
+
+    Set per instance (folium's lists are class attributes shared by every map).
+    """
+    base = base_url.rstrip("/")
+    for element in _elements(m):
+        if not isinstance(element, JSCSSMixin):
+            continue
+        for attr in ("default_js", "default_css"):
+            local = []
+            for name, url in getattr(type(element), attr):
+                if name not in LOCAL_ASSETS:
+                    raise UnservedAsset(f"{type(element).__name__} needs {name} ({url}): add it "
+                                        "to emergency.maps.LOCAL_ASSETS and vendor it")
+                local.append((name, f"{base}/{LOCAL_ASSETS[name]}"))
+            setattr(element, attr, local)
+    return m
+
+
+@dataclass(frozen=True)
+class MapParts:
+    """A rendered map, in the pieces a page template places: <head>, <body>, <script>."""
+
+    header: str
+    html: str
+    script: str
+    map_name: str
+
+
+def render_parts(m: folium.Map, base_url: str = "/static/vendor") -> MapParts:
+    use_local_assets(m, base_url)
+    root = m.get_root()
+    root.render()
+    return MapParts(header=root.header.render(), html=root.html.render(),
+                    script=root.script.render(), map_name=m.get_name())
+
+
+# ----------------------------------------------------------------------------- styles
+# Basins (水系) by the prefix of the network's basin label, e.g. "松花江水系 (Songhua)".
+BASIN_COLOURS: dict[str, str] = {  # in legend order
+    "松花江": "#1565c0", "辽河": "#00897b", "鸭绿江": "#7b1fa2", "图们江": "#e65100",
+    "绥芬河": "#c2185b", "乌苏里江": "#2e7d32", "大凌河": "#6d4c41",
+}
+OTHER_BASIN_COLOUR = "#78909c"
+JILIN_LINE = "#b71c1c"
+BACKGROUND = "#f3f5f7"
+
+LABELS: dict[str, dict[str, str]] = {
+    "rivers_key": {"zh": "重点河流", "en": "Key rivers"},
+    "rivers_other": {"zh": "其他河流", "en": "Other rivers"},
+    "lakes": {"zh": "湖泊水库", "en": "Lakes and reservoirs"},
+    "nation": {"zh": "国界", "en": "National borders"},
+    "province": {"zh": "省界", "en": "Provincial boundaries"},
+    "prefecture": {"zh": "市(州)界", "en": "Prefecture boundaries"},
+    "county": {"zh": "县(市、区)界", "en": "County boundaries"},
+    "places": {"zh": "城镇", "en": "Towns and cities"},
+    "risk_sources": {"zh": "风险源", "en": "Risk sources"},
+    "materials": {"zh": "应急物资库", "en": "Materials depots"},
+    "teams": {"zh": "应急队伍", "en": "Response teams"},
+    "river": {"zh": "河流", "en": "River"},
+    "basin": {"zh": "流域", "en": "Basin"},
+    "length_km": {"zh": "全长(km)", "en": "Length (km)"},
+    "length_in_jilin_km": {"zh": "省内长度(km)", "en": "In Jilin (km)"},
+    "lake": {"zh": "湖泊/水库", "en": "Lake / reservoir"},
+    "area_km2": {"zh": "面积(km²)", "en": "Area (km²)"},
+    "place": {"zh": "地名", "en": "Place"},
+    "level": {"zh": "级别", "en": "Level"},
+    "unnamed": {"zh": "未命名河道", "en": "Unnamed channel"},
+    "legend": {"zh": "流域", "en": "Basins"},
+}
+PLACE_LEVELS = {
+    "province_capital": {"zh": "省会", "en": "provincial capital"},
+    "prefecture_seat": {"zh": "市(州)政府驻地", "en": "prefecture seat"},
+    "county_seat": {"zh": "县(市、区)政府驻地", "en": "county seat"},
+    "ne_admin1_capital": {"zh": "邻省省会", "en": "neighbouring provincial capital"},
+    "ne_populated_place": {"zh": "城镇", "en": "town"},
+}
+
+
+def label(key: str, lang: str) -> str:
+    return LABELS[key].get(lang) or LABELS[key]["zh"]
+
+
+def basin_parts(basin: str) -> tuple[str, str]:
+    """'松花江水系 (Songhua)' -> ('松花江水系', 'Songhua'); the catch-all basin is 'Other'."""
+    zh, _, rest = basin.partition(" (")
+    zh = zh.strip()
+    if zh.startswith("其他"):
+        return "其他", "Other"
+    en = rest.rstrip(")").split(";")[0].split(",")[0].strip()
+    return zh, en or zh
+
+
+def basin_colour(basin: str) -> str:
+    for prefix, colour in BASIN_COLOURS.items():
+        if basin.startswith(prefix):
+            return colour
+    return OTHER_BASIN_COLOUR
+
+
+# ----------------------------------------------------------------------------- geodata
+FeatureCollection = dict
+
+
+def _fc(features: list[dict]) -> FeatureCollection:
+    return {"type": "FeatureCollection", "features": features}
+
+
+def _rounded(geom, digits: int) -> dict:
+    """GeoJSON geometry with coordinates rounded to ``digits`` decimals (degrees)."""
+    grid = 10.0 ** -digits
+    geom = shapely.set_precision(geom, grid)
+    out = mapping(geom)
+    return json.loads(json.dumps(out), parse_float=lambda s: round(float(s), digits))
+
+
+@dataclass
+class ProvinceGeodata:
+    """Everything the province map draws, prepared once (see ``load_geodata``)."""
+
+    rivers_key: FeatureCollection
+    rivers_other: FeatureCollection
+    lakes: FeatureCollection
+    boundaries: dict[str, FeatureCollection]     # nation, province, prefecture, county
+    land: FeatureCollection                      # Jilin and foreign land (background fills)
+    places: FeatureCollection
+    basins: list[tuple[str, str, str]] = field(default_factory=list)  # zh, en, colour
+    jilin_bounds: tuple[float, float, float, float] = (121.6, 40.8, 131.4, 46.4)
+
+
+def river_features(data: NetworkData, key_rivers: set[str] | None = None, *, digits: int = 4
+                   ) -> tuple[FeatureCollection, FeatureCollection]:
+    """Rivers as (key, other) collections: one feature per named river and Jilin/outside part.
+
+    ``key_rivers`` holds river names (name_zh); None means every named river is a key river
+    until the plans (plans/) name the 53.
+    """
+    rivers = {r.name_zh: r for r in named_rivers(data)}
+    groups: dict[tuple, list[int]] = {}
+    for i, name in enumerate(data.name_zh):
+        key = name is not None and (key_rivers is None or name in key_rivers)
+        order = int(data.stream_order[i])
+        group = (("key", name, bool(data.in_jilin[i])) if key else
+                 ("other", name or "", data.basin[i], bool(data.in_jilin[i]), min(order, 3)))
+        groups.setdefault(group, []).append(i)
+    key_features, other_features = [], []
+    for n, (group, segs) in enumerate(sorted(groups.items(), key=lambda kv: str(kv[0]))):
+        lines = MultiLineString([LineString(data.coords_lonlat[i]) for i in segs])
+        geometry = _rounded(lines, digits)
+        if group[0] == "key":
+            river = rivers[group[1]]
+            zh_basin, en_basin = basin_parts(river.basin)
+            props = {"rid": river.id, "name_zh": river.name_zh,
+                     "name_en": river.name_en or river.name_zh, "basin_zh": zh_basin,
+                     "basin_en": en_basin, "length_km": river.length_km,
+                     "length_in_jilin_km": river.length_in_jilin_km,
+                     "colour": basin_colour(river.basin), "in_jilin": group[2]}
+            key_features.append({"type": "Feature", "id": f"r{n}", "properties": props,
+                                 "geometry": geometry})
+        else:
+            _, name, basin, in_jilin, order = group
+            zh_basin, en_basin = basin_parts(basin)
+            props = {"name_zh": name or LABELS["unnamed"]["zh"],
+                     "name_en": name or LABELS["unnamed"]["en"],
+                     "basin_zh": zh_basin, "basin_en": en_basin, "colour": basin_colour(basin),
+                     "in_jilin": in_jilin, "order": order}
+            other_features.append({"type": "Feature", "id": f"o{n}", "properties": props,
+                                   "geometry": geometry})
+    return _fc(key_features), _fc(other_features)
+
+
+def _read(data_dir: Path, name: str) -> list[dict]:
+    return json.loads((data_dir / name).read_text("utf-8"))["features"]
+
+
+def _inner_box(geoms: Sequence, margin: float = 0.02):
+    """The data's clip box shrunk a little: boundary lines along the box edges are artefacts."""
+    minx, miny, maxx, maxy = shapely.total_bounds(np.asarray(geoms, dtype=object))
+    return shapely.box(minx + margin, miny + margin, maxx - margin, maxy - margin)
+
+
+def _boundary_lines(polys: Sequence, box, tolerance: float, digits: int) -> dict | None:
+    if not polys:
+        return None
+    lines = shapely.union_all([shapely.boundary(shapely.make_valid(p)) for p in polys])
+    lines = shapely.intersection(shapely.line_merge(lines), box)
+    lines = shapely.simplify(lines, tolerance, preserve_topology=False)
+    if lines.is_empty:
+        return None
+    return _rounded(lines, digits)
+
+
+ADMIN_FILES = {"nation": "admin_country.geojson", "province": "admin_province.geojson",
+               "prefecture": "admin_prefecture.geojson", "county": "admin_county.geojson"}
+
+
+def admin_features(data_dir: Path = DATA_DIR, *, tolerance: float = 0.002, digits: int = 3
+                   ) -> tuple[dict[str, FeatureCollection], FeatureCollection,
+                              tuple[float, float, float, float]]:
+    """Boundary lines per level (Jilin's own and others' apart), land fills, Jilin's bounds."""
+    read = {level: _read(data_dir, name) for level, name in ADMIN_FILES.items()}
+    box = _inner_box([shape(f["geometry"]) for f in read["nation"]])  # the context clip box
+    boundaries: dict[str, FeatureCollection] = {}
+    for level, feats in read.items():
+        if level == "nation":
+            jilin, other = [], [shape(f["geometry"]) for f in feats]
+        else:
+            jilin = [shape(f["geometry"]) for f in feats if f["properties"].get("is_jilin")]
+            other = [shape(f["geometry"]) for f in feats if not f["properties"].get("is_jilin")]
+        features = []
+        for part, polys in (("other", other), ("jilin", jilin)):
+            geometry = _boundary_lines(polys, box, tolerance, digits)
+            if geometry is not None:
+                features.append({"type": "Feature", "id": f"{level}-{part}",
+                                 "properties": {"part": part, "level": level},
+                                 "geometry": geometry})
+        boundaries[level] = _fc(features)
+    jilin_poly = next(shape(f["geometry"]) for f in read["province"]
+                      if f["properties"].get("is_jilin"))
+    land = [{"type": "Feature", "id": "jilin", "properties": {"kind": "jilin"},
+             "geometry": _rounded(shapely.simplify(jilin_poly, tolerance), digits)}]
+    for f in read["nation"]:
+        if f["properties"].get("iso3") != "CHN":
+            geom = shapely.simplify(shape(f["geometry"]), tolerance)
+            land.append({"type": "Feature", "id": f"land-{f['properties']['iso3']}",
+                         "properties": {"kind": "foreign"}, "geometry": _rounded(geom, digits)})
+    bounds = tuple(round(v, 3) for v in jilin_poly.bounds)
+    return boundaries, _fc(land), bounds  # type: ignore[return-value]
+
+
+def lake_features(data_dir: Path = DATA_DIR, *, digits: int = 4) -> FeatureCollection:
+    features = []
+    for n, f in enumerate(_read(data_dir, "lakes.geojson")):
+        p = f["properties"]
+        features.append({"type": "Feature", "id": f"l{n}", "properties": {
+            "name_zh": p.get("name_zh") or "未命名湖泊",
+            "name_en": p.get("name_en") or p.get("name_zh") or "unnamed lake",
+            "area_km2": p.get("area_km2")}, "geometry": _rounded(shape(f["geometry"]), digits)})
+    return _fc(features)
+
+
+LABELLED_PLACES = {"province_capital", "prefecture_seat", "ne_admin1_capital"}
+
+
+def place_features(data_dir: Path = DATA_DIR, jilin=None) -> FeatureCollection:
+    """Places; Natural Earth's places inside Jilin are left out (Jilin's own seats cover them:
+    长春 would otherwise appear twice)."""
+    features = []
+    for n, f in enumerate(_read(data_dir, "places.geojson")):
+        p = f["properties"]
+        level = p.get("level", "ne_populated_place")
+        lon, lat = f["geometry"]["coordinates"][:2]
+        if (jilin is not None and level.startswith("ne_")
+                and shapely.contains_xy(jilin, lon, lat)):
+            continue
+        features.append({"type": "Feature", "id": f"p{n}", "properties": {
+            "name_zh": p.get("name_zh") or p.get("name_en"),
+            "name_en": p.get("name_en") or p.get("name_zh"),
+            "level": level, "labelled": level in LABELLED_PLACES,
+            "in_jilin": p.get("province_zh") == "吉林省",
+            "level_zh": PLACE_LEVELS.get(level, {}).get("zh", ""),
+            "level_en": PLACE_LEVELS.get(level, {}).get("en", "")},
+            "geometry": {"type": "Point", "coordinates": [round(lon, 4), round(lat, 4)]}})
+    return _fc(features)
+
+
+def load_geodata(data: NetworkData, data_dir: Path = DATA_DIR,
+                 key_rivers: set[str] | None = None) -> ProvinceGeodata:
+    key, other = river_features(data, key_rivers)
+    boundaries, land, bounds = admin_features(data_dir)
+    order = list(BASIN_COLOURS)
+    basins = sorted(set(data.basin), key=lambda b: next(
+        (i for i, prefix in enumerate(order) if b.startswith(prefix)), len(order)))
+    jilin = shape(next(f["geometry"] for f in land["features"] if f["id"] == "jilin"))
+    shapely.prepare(jilin)
+    return ProvinceGeodata(
+        rivers_key=key, rivers_other=other, lakes=lake_features(data_dir),
+        boundaries=boundaries, land=land, places=place_features(data_dir, jilin),
+        basins=[(*basin_parts(b), basin_colour(b)) for b in basins], jilin_bounds=bounds)
+
+
+def _bounds_of(geometry: dict) -> list[list[float]]:
+    minx, miny, maxx, maxy = shape(geometry).bounds
+    return [[round(miny, 4), round(minx, 4)], [round(maxy, 4), round(maxx, 4)]]
+
+
+def search_entries(geo: ProvinceGeodata, lang: str) -> list[dict]:
+    """What the search box finds: named rivers, lakes and places of Jilin, with where they are."""
+    other = "en" if lang == "zh" else "zh"
+    rivers: dict[str, dict] = {}
+    for f in geo.rivers_key["features"]:
+        p = f["properties"]
+        entry = rivers.setdefault(p["rid"], {
+            "kind": "river", "id": p["rid"], "label": p[f"name_{lang}"],
+            "alt": p[f"name_{other}"], "bounds": _bounds_of(f["geometry"])})
+        if p["in_jilin"]:
+            entry["bounds"] = _bounds_of(f["geometry"])
+    entries = list(rivers.values())
+    for f in geo.lakes["features"]:
+        p = f["properties"]
+        entries.append({"kind": "lake", "id": f["id"], "label": p[f"name_{lang}"],
+                        "alt": p[f"name_{other}"], "bounds": _bounds_of(f["geometry"])})
+    for f in geo.places["features"]:
+        p = f["properties"]
+        if p["in_jilin"] or p["labelled"]:
+            lon, lat = f["geometry"]["coordinates"]
+            entries.append({"kind": "place", "id": f["id"], "label": p[f"name_{lang}"],
+                            "alt": p[f"name_{other}"], "latlng": [lat, lon]})
+    return entries
+
+
+# ----------------------------------------------------------------------------- layers
+# Drawing order (Leaflet panes, z-index between the tile pane 200 and the marker pane 600), so
+# the layer control can list layers in reading order while rivers stay above boundaries.
+PANES = {"eec-land": 380, "eec-boundaries": 405, "eec-water": 410, "eec-rivers-other": 415,
+         "eec-rivers-key": 420, "eec-places": 430, "eec-inventory": 440}
+
+
+def add_panes(m: folium.Map) -> None:
+    for name, z_index in PANES.items():
+        folium.map.CustomPane(name, z_index=z_index, pointer_events=False).add_to(m)
+
+
+def base_map(geo: ProvinceGeodata, *, basemap_url: str | None = None,
+             basemap_attribution: str | None = None) -> folium.Map:
+    """An empty map fitted to Jilin; a tile basemap only when one is configured."""
+    minx, miny, maxx, maxy = geo.jilin_bounds
+    m = folium.Map(location=[(miny + maxy) / 2, (minx + maxx) / 2], zoom_start=7, tiles=None,
+                   min_zoom=5, max_zoom=14, control_scale=True, prefer_canvas=False,
+                   zoom_snap=0.25, zoom_delta=0.5)
+    m.options.update(minZoom=5, maxZoom=14)  # without tiles folium sets neither; clusters need it
+    if basemap_url:
+        folium.TileLayer(basemap_url, attr=basemap_attribution or " ", name="basemap",
+                         control=False, max_zoom=18).add_to(m)
+    m.fit_bounds([[miny, minx], [maxy, maxx]], padding=(4, 4))
+    return m
+
+
+def add_land(m: folium.Map, features: FeatureCollection) -> None:
+    """Background fills: Jilin white, foreign countries grey (not in the layer control)."""
+    folium.GeoJson(
+        features, name="land", control=False, interactive=False, pane="eec-land",
+        style_function=lambda f: (
+            {"fillColor": "#ffffff", "fillOpacity": 0.85, "stroke": False}
+            if f["properties"]["kind"] == "jilin"
+            else {"fillColor": "#cfd6dc", "fillOpacity": 0.55, "stroke": False}),
+    ).add_to(m)
+
+
+BOUNDARY_STYLES = {
+    ("county", "jilin"): {"color": "#90a4ae", "weight": 0.8, "dashArray": "2 3"},
+    ("county", "other"): {"color": "#b0bec5", "weight": 0.6, "dashArray": "2 3"},
+    ("prefecture", "jilin"): {"color": "#546e7a", "weight": 1.4, "dashArray": "6 3"},
+    ("prefecture", "other"): {"color": "#90a4ae", "weight": 1.0, "dashArray": "6 3"},
+    ("province", "jilin"): {"color": JILIN_LINE, "weight": 3.0},
+    ("province", "other"): {"color": "#78909c", "weight": 1.6},
+    ("nation", "other"): {"color": "#37474f", "weight": 2.4, "dashArray": "10 4 2 4"},
+}
+
+
+def add_boundaries(m: folium.Map, level: str, features: FeatureCollection, lang: str, *,
+                   show: bool = True) -> None:
+    """One administrative level's boundary lines; Jilin's own drawn on top, emphasised."""
+    folium.GeoJson(
+        features, name=label(level, lang), show=show, interactive=False,
+        pane="eec-boundaries",
+        style_function=lambda f: {"opacity": 1.0, **BOUNDARY_STYLES[
+            (f["properties"]["level"], f["properties"]["part"])]},
+    ).add_to(m)
+
+
+def add_lakes(m: folium.Map, features: FeatureCollection, lang: str) -> None:
+    folium.GeoJson(
+        features, name=label("lakes", lang), pane="eec-water",
+        style_function=lambda f: {"color": "#4a90c2", "weight": 1, "fillColor": "#a9d3f0",
+                                  "fillOpacity": 0.9},
+        popup=folium.GeoJsonPopup(fields=[f"name_{lang}", "area_km2"],
+                                  aliases=[label("lake", lang), label("area_km2", lang)]),
+        tooltip=folium.GeoJsonTooltip(fields=[f"name_{lang}"], labels=False),
+    ).add_to(m)
+
+
+def add_other_rivers(m: folium.Map, features: FeatureCollection, lang: str) -> None:
+    """Rivers not in a plan: thin, in their basin's colour, paler outside Jilin."""
+    folium.GeoJson(
+        features, name=label("rivers_other", lang), pane="eec-rivers-other",
+        style_function=lambda f: {
+            "color": f["properties"]["colour"],
+            "weight": {1: 0.8, 2: 1.1, 3: 1.5}[f["properties"]["order"]],
+            "opacity": 0.75 if f["properties"]["in_jilin"] else 0.35},
+        tooltip=folium.GeoJsonTooltip(fields=[f"name_{lang}", f"basin_{lang}"], labels=False),
+    ).add_to(m)
+
+
+def add_key_rivers(m: folium.Map, features: FeatureCollection, lang: str) -> folium.GeoJson:
+    """Key rivers (重点河流): thick, coloured by basin, with a popup of the essentials."""
+    layer = folium.GeoJson(
+        features, name=label("rivers_key", lang), pane="eec-rivers-key",
+        style_function=lambda f: {"color": f["properties"]["colour"],
+                                  "weight": 3.2 if f["properties"]["in_jilin"] else 2.2,
+                                  "opacity": 0.95 if f["properties"]["in_jilin"] else 0.5},
+        highlight_function=lambda f: {"weight": 6, "opacity": 1.0},
+        popup=folium.GeoJsonPopup(
+            fields=[f"name_{lang}", f"basin_{lang}", "length_km", "length_in_jilin_km"],
+            aliases=[label(k, lang) for k in ("river", "basin", "length_km",
+                                              "length_in_jilin_km")]),
+        tooltip=folium.GeoJsonTooltip(fields=[f"name_{lang}"], labels=False),
+    )
+    layer.add_to(m)
+    return layer
+
+
+def add_places(m: folium.Map, features: FeatureCollection, lang: str) -> None:
+    """Towns: prefecture seats (and neighbouring capitals) labelled; the rest as dots."""
+    group = folium.FeatureGroup(name=label("places", lang)).add_to(m)
+    labelled = _fc([f for f in features["features"] if f["properties"]["labelled"]])
+    dots = _fc([f for f in features["features"] if not f["properties"]["labelled"]])
+    folium.GeoJson(
+        dots, control=False,
+        marker=folium.CircleMarker(radius=2.5, weight=1, fill=True, fill_opacity=1),
+        # the pane travels in the style: folium copies it into each marker's options
+        style_function=lambda f: ({"color": "#455a64", "fillColor": "#ffffff",
+                                   "pane": "eec-places"}
+                                  if f["properties"]["in_jilin"]
+                                  else {"color": "#90a4ae", "fillColor": "#eceff1",
+                                        "pane": "eec-places"}),
+        tooltip=folium.GeoJsonTooltip(fields=[f"name_{lang}", f"level_{lang}"], labels=False),
+    ).add_to(group)
+    folium.GeoJson(
+        labelled, control=False,
+        marker=folium.CircleMarker(radius=4.5, weight=2, fill=True, fill_opacity=1),
+        style_function=lambda f: ({"color": "#263238", "pane": "eec-places", "radius": 6,
+                                   "fillColor": "#e53935"}
+                                  if f["properties"]["level"] == "province_capital"
+                                  else {"color": "#263238", "fillColor": "#ffeb3b",
+                                        "pane": "eec-places"}
+                                  if f["properties"]["in_jilin"]
+                                  else {"color": "#78909c", "fillColor": "#ffffff",
+                                        "pane": "eec-places"}),
+        # a permanent label per place (a GeoJsonTooltip would be one tooltip for the layer)
+        on_each_feature=JsCode(f"""function (feature, layer) {{
+            var span = document.createElement("span");
+            span.textContent = feature.properties.name_{lang};
+            layer.bindTooltip(span, {{permanent: true, direction: "right", offset: [6, 0],
+                className: feature.properties.in_jilin ? "eec-place-label"
+                                                      : "eec-place-label eec-place-foreign"}});
+        }}"""),
+    ).add_to(group)
+
+
+class ApiMarkerLayer(JSCSSMixin, MacroElement):
+    """A clustered marker layer that the page loads from a JSON API (skipped if unavailable).
+
+    Only a declaration is rendered (``EEC_API_LAYERS``); ``static/js/map_page.js`` fetches the
+    URL, reads points from GeoJSON or from lists of objects with lon/lat, and adds a
+    ``L.markerClusterGroup`` to the layer control.
+    """
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        (window.EEC_API_LAYERS = window.EEC_API_LAYERS || []).push({{ this.spec|tojson }});
+        {% endmacro %}
+    """)
+    default_js = [("markerclusterjs", "markercluster/leaflet.markercluster.js")]
+    default_css = [("markerclustercss", "markercluster/MarkerCluster.css"),
+                   ("markerclusterdefaultcss", "markercluster/MarkerCluster.Default.css")]
+
+    def __init__(self, key: str, url: str, name: str, colour: str, show: bool = True) -> None:
+        super().__init__()
+        self._name = "ApiMarkerLayer"
+        self.spec = {"key": key, "url": url, "name": name, "colour": colour, "show": show}
+
+
+def add_api_markers(m: folium.Map, key: str, url: str, lang: str, colour: str,
+                    show: bool = True) -> ApiMarkerLayer:
+    layer = ApiMarkerLayer(key, url, label(key, lang) if key in LABELS else key, colour, show)
+    layer.add_to(m)
+    return layer
+
+
+INVENTORY_LAYERS = (("risk_sources", "/api/risk-sources", "#d32f2f"),
+                    ("materials", "/api/materials", "#1976d2"),
+                    ("teams", "/api/teams", "#388e3c"))
+
+
+class Legend(MacroElement):
+    """Basin colours, bottom left."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        (function () {
+            var legend = L.control({position: "bottomleft"});
+            legend.onAdd = function () {
+                var div = L.DomUtil.create("div", "eec-legend leaflet-bar");
+                div.innerHTML = {{ this.html|tojson }};
+                return div;
+            };
+            legend.addTo({{ this._parent.get_name() }});
+        })();
+        {% endmacro %}
+    """)
+
+    def __init__(self, title: str, entries: Iterable[tuple[str, str]]) -> None:
+        super().__init__()
+        self._name = "Legend"
+        rows = "".join(f'<div><i style="background:{escape(c)}"></i>{escape(t)}</div>'
+                       for t, c in entries)
+        self.html = f"<strong>{escape(title)}</strong>{rows}"
+
+
+class PageHandles(MacroElement):
+    """Publishes the map, its layer control and named layers as ``window.EEC_MAP`` for page JS."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        window.EEC_MAP = {
+            map: {{ this._parent.get_name() }},
+            control: {{ this.control.get_name() }},
+            layers: { {%- for key, layer in this.layers.items() %}
+                {{ key|tojson }}: {{ layer.get_name() }}{{ "," if not loop.last }}
+            {%- endfor %} },
+            lang: {{ this.lang|tojson }}
+        };
+        {% endmacro %}
+    """)
+
+    def __init__(self, control: folium.LayerControl, layers: dict[str, Element],
+                 lang: str) -> None:
+        super().__init__()
+        self._name = "PageHandles"
+        self.control, self.layers, self.lang = control, layers, lang
+
+
+LayerFn = Callable[[folium.Map, str], None]
+
+
+def province_map(geo: ProvinceGeodata, *, lang: str = "zh", basemap_url: str | None = None,
+                 basemap_attribution: str | None = None,
+                 extra_layers: Sequence[LayerFn] = (),
+                 api_layers: Sequence[tuple[str, str, str]] = INVENTORY_LAYERS) -> folium.Map:
+    """The province overview: boundaries, lakes, rivers by basin, places, inventory layers."""
+    m = base_map(geo, basemap_url=basemap_url, basemap_attribution=basemap_attribution)
+    m.get_root().header.add_child(Element(
+        f"<style>.folium-map.leaflet-container{{background:{BACKGROUND}}}</style>"),
+        name="eec_map_background")
+    add_panes(m)
+    add_land(m, geo.land)
+    # the layer control lists overlays in the order they are added; panes decide drawing order
+    key_rivers = add_key_rivers(m, geo.rivers_key, lang)
+    add_other_rivers(m, geo.rivers_other, lang)
+    add_lakes(m, geo.lakes, lang)
+    add_places(m, geo.places, lang)
+    for add in extra_layers:
+        add(m, lang)
+    for key, url, colour in api_layers:
+        add_api_markers(m, key, url, lang, colour)
+    add_boundaries(m, "county", geo.boundaries["county"], lang)
+    add_boundaries(m, "prefecture", geo.boundaries["prefecture"], lang)
+    add_boundaries(m, "province", geo.boundaries["province"], lang)
+    add_boundaries(m, "nation", geo.boundaries["nation"], lang)
+    control = folium.LayerControl(collapsed=False, position="topright").add_to(m)
+    Legend(label("legend", lang),
+           [(zh if lang == "zh" else en, colour) for zh, en, colour in geo.basins]).add_to(m)
+    PageHandles(control, {"rivers_key": key_rivers}, lang).add_to(m)
+    return m

@@ -1,0 +1,853 @@
+"""Duty roster use cases (值班排班与值班日志): generate, edit, publish, who is on duty, the log
+and the shift handover. No Flask: every function takes a SQLAlchemy ``Session`` and the time.
+
+Rosters
+    ``generate`` makes a *draft* for a month, the flood season or any period with the pure
+    generator (``generate_by_month``), carrying fairness (``history``: each person's counts
+    since 1 January in *published* rosters) and the last shifts before the period
+    (``carry_in``, for minimum rest and the monthly maximum). A new draft replaces (discards)
+    drafts it overlaps; a period that overlaps a *published* roster is refused, because a
+    published roster is changed by swaps and replacements, each of which makes a new version.
+    ``swap`` and ``replace`` check every hard rule (``emergency.roster.checks``) and refuse with
+    the reasons; every accepted change is logged (``RosterChange``). ``publish`` turns a draft
+    without hard violations into version 1; each later change of a published roster adds a
+    version (assignments as JSON + the change note), so earlier versions stay readable.
+
+On duty
+    ``on_duty_now`` answers from the published roster covering the moment with one indexed
+    query (duty day ∈ {today, yesterday} and the shift window), and says so explicitly when
+    no published roster covers it.
+
+Duty log (值班日志) and handover (交接班)
+    Log entries are append-only (the ORM refuses updates and deletes). ``handover`` lists the
+    open real incidents (not drills, not terminated), their open checklist items with due
+    times, and the shift's log entries; ``record_handover`` stores that snapshot.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from emergency.roster import checks as roster_checks
+from emergency.roster.checks import (
+    build_roster,
+    check_roster,
+    eligible_people,
+    fairness_spread,
+)
+from emergency.roster.errors import Conflict, NotFound, Refused, Stale
+from emergency.roster.export import DutyRow
+from emergency.roster.generator import generate_by_month
+from emergency.roster.ical import to_ical
+from emergency.roster.model import (
+    Assignment,
+    DutyCounts,
+    Period,
+    Person,
+    Roster,
+    RosterInfeasible,
+    Violation,
+)
+from emergency.roster.rules import RosterRules, default_roster_rules
+from emergency.roster.slots import duty_counts, shift_windows
+from emergency.roster.staff import FieldProblem, InvalidInput
+from emergency.roster.staff_service import person_of
+from emergency.store.incident_models import ChecklistItem, Incident
+from emergency.store.roster_models import (
+    LOG_KINDS,
+    DutyAssignment,
+    DutyHandover,
+    DutyLogEntry,
+    DutyRoster,
+    DutyRosterVersion,
+    DutyStaff,
+    RosterChange,
+)
+
+__all__ = [
+    "LOG_KIND_TEXT",
+    "HandoverView",
+    "OnDuty",
+    "OnDutyPerson",
+    "OpenIncident",
+    "RosterView",
+    "ShiftRef",
+    "add_log_entry",
+    "change_log",
+    "discard",
+    "duty_rows",
+    "generate",
+    "get_roster",
+    "handover",
+    "ical_for",
+    "list_rosters",
+    "log_entries",
+    "month_period",
+    "on_duty_now",
+    "publish",
+    "record_handover",
+    "replace",
+    "roster_view",
+    "rosters_covering",
+    "season_period",
+    "shift_at",
+    "swap",
+    "version_of",
+]
+
+LOG_KIND_TEXT = {"call": ("来电", "call"), "incident": ("事件", "incident"),
+                 "handover": ("交接班", "handover"), "note": ("记事", "note")}
+STATUS_TEXT = {"draft": ("草稿", "draft"), "published": ("已发布", "published"),
+               "discarded": ("已作废", "discarded")}
+MAX_LOG_TEXT = 4000
+CARRY_DAYS = 7  # earlier shifts that matter for minimum rest (and the month so far, for max)
+
+
+def _rules(rules: RosterRules | None) -> RosterRules:
+    return rules or default_roster_rules()
+
+
+# ============================================================================ periods
+def month_period(text: str) -> Period:
+    """``2026-07`` → the month. Raises ValueError."""
+    year, _, month = text.partition("-")
+    if not (len(year) == 4 and year.isdigit() and month.isdigit() and 1 <= int(month) <= 12):
+        raise ValueError(f"not a month YYYY-MM: {text!r}")
+    return Period.month(int(year), int(month))
+
+
+def season_period(year: int, rules: RosterRules | None = None) -> Period:
+    return Period.flood_season(year, _rules(rules))
+
+
+def _label(period: Period, kind: str) -> str:
+    if kind == "month":
+        return f"{period.start.year}年{period.start.month}月值班表"
+    if kind == "flood_season":
+        return (f"{period.start.year}年汛期值班表({period.start:%m-%d}至{period.end:%m-%d})")
+    return f"值班表({period.start.isoformat()}至{period.end.isoformat()})"
+
+
+# ============================================================================ loading
+def _domain(row: DutyAssignment) -> Assignment:
+    return Assignment(row.duty_date, row.shift_start, row.shift_end, row.position,
+                      str(row.staff_id))
+
+
+def _staff_rows(session: Session, ids: Iterable[int] = ()) -> dict[int, DutyStaff]:
+    """Active staff and anyone in ``ids`` (people on a roster may have left since)."""
+    from emergency.roster.staff_service import list_staff
+
+    rows = {r.id: r for r in list_staff(session, active=True)}
+    missing = set(ids) - set(rows)
+    if missing:
+        for r in list_staff(session):
+            if r.id in missing:
+                rows[r.id] = r
+    return rows
+
+
+def _published(session: Session, start: date, end: date, *, exclude: int | None = None
+               ) -> list[Assignment]:
+    query = (select(DutyAssignment).join(DutyRoster)
+             .where(DutyRoster.status == "published", DutyAssignment.duty_date >= start,
+                    DutyAssignment.duty_date <= end))
+    if exclude is not None:
+        query = query.where(DutyRoster.id != exclude)
+    return [_domain(r) for r in session.scalars(query)]
+
+
+def _carry_in(session: Session, start: date, exclude: int | None = None) -> list[Assignment]:
+    first = min(start.replace(day=1), start - timedelta(days=CARRY_DAYS))
+    return _published(session, first, start - timedelta(days=1), exclude=exclude)
+
+
+def _history(session: Session, start: date, people: Sequence[Person], rules: RosterRules,
+             exclude: int | None = None) -> dict[str, DutyCounts]:
+    """Counts since 1 January in published rosters; a newcomer starts at the group average
+    (the generator's advice: else the fairness band would pile shifts on them)."""
+    earlier = _published(session, date(start.year, 1, 1), start - timedelta(days=1),
+                         exclude=exclude) if start > date(start.year, 1, 1) else []
+    mine: dict[str, list[Assignment]] = defaultdict(list)
+    for a in earlier:
+        mine[a.person_id].append(a)
+    history = {pid: duty_counts(items, rules) for pid, items in mine.items()}
+    for group in rules.fairness_groups:
+        members = eligible_people(people, rules, group)
+        veterans = [history[p.id] for p in members if p.id in history]
+        if not veterans:
+            continue
+        n = len(veterans)
+        average = DutyCounts(*(int(sum(getattr(v, f) for v in veterans) / n)
+                               for f in ("shifts", "nights", "weekends", "holidays")),
+                             sum(v.hours for v in veterans) / n)
+        for p in members:
+            history.setdefault(p.id, average)
+    return history
+
+
+def _roster_domain(session: Session, row: DutyRoster, rules: RosterRules,
+                   staff: Mapping[int, DutyStaff] | None = None) -> Roster:
+    staff = staff if staff is not None else _staff_rows(
+        session, {a.staff_id for a in row.assignments})
+    people = [person_of(s) for s in staff.values()]
+    period = Period(row.period_start, row.period_end)
+    return build_roster(period, [_domain(a) for a in row.assignments], people, rules,
+                        _history(session, period.start, people, rules, exclude=row.id),
+                        _carry_in(session, period.start, exclude=row.id))
+
+
+def get_roster(session: Session, roster_id: int) -> DutyRoster:
+    row = session.get(DutyRoster, roster_id, options=[selectinload(DutyRoster.assignments)])
+    if row is None:
+        raise NotFound(f"没有编号为 {roster_id} 的值班表", f"no roster {roster_id}")
+    return row
+
+
+def list_rosters(session: Session, *, year: int | None = None,
+                 include_discarded: bool = False) -> list[DutyRoster]:
+    query = select(DutyRoster).order_by(DutyRoster.period_start, DutyRoster.id)
+    if year is not None:
+        query = query.where(DutyRoster.period_end >= date(year, 1, 1),
+                            DutyRoster.period_start <= date(year, 12, 31))
+    if not include_discarded:
+        query = query.where(DutyRoster.status != "discarded")
+    return list(session.scalars(query))
+
+
+def rosters_covering(session: Session, start: date, end: date,
+                     statuses: Sequence[str] = ("draft", "published")) -> list[DutyRoster]:
+    query = (select(DutyRoster)
+             .options(selectinload(DutyRoster.assignments))
+             .where(DutyRoster.status.in_(statuses), DutyRoster.period_start <= end,
+                    DutyRoster.period_end >= start)
+             .order_by(DutyRoster.period_start, DutyRoster.id))
+    return list(session.scalars(query))
+
+
+@dataclass
+class RosterView:
+    """A stored roster with its domain twin: checks, counts and fairness with current staff."""
+
+    row: DutyRoster
+    roster: Roster
+    staff: Mapping[int, DutyStaff]
+    hard: list[Violation]
+    spread: dict[str, dict[str, int]]
+
+    @property
+    def soft(self) -> tuple[Violation, ...]:
+        return self.roster.violations_of_soft_rules
+
+
+def roster_view(session: Session, row: DutyRoster, rules: RosterRules | None = None
+                ) -> RosterView:
+    rules = _rules(rules)
+    staff = _staff_rows(session, {a.staff_id for a in row.assignments})
+    roster = _roster_domain(session, row, rules, staff)
+    return RosterView(row, roster, staff, check_roster(roster),
+                      fairness_spread(roster.stats, roster.people, rules))
+
+
+# ============================================================================ changes
+def _snapshot(row: DutyRoster, staff: Mapping[int, DutyStaff]) -> list[dict]:
+    out = []
+    for a in sorted(row.assignments, key=lambda a: (a.shift_start, a.position, a.id)):
+        person = staff.get(a.staff_id)
+        out.append({"id": a.id, "date": a.duty_date.isoformat(), "position": a.position,
+                    "shift": a.shift, "start": a.shift_start.isoformat(),
+                    "end": a.shift_end.isoformat(), "staff_id": a.staff_id,
+                    "name": person.name if person else str(a.staff_id),
+                    "phone": person.phone if person else ""})
+    return out
+
+
+def _check_revision(row: DutyRoster, expected: int | None) -> None:
+    if expected is not None and int(expected) != row.revision:
+        raise Stale(f"值班表已被他人修改(当前修订号 {row.revision}),请刷新后重试",
+                    f"the roster was changed by someone else (now revision {row.revision}); "
+                    "reload and try again", current_revision=row.revision)
+
+
+def _changed(session: Session, row: DutyRoster, *, kind: str, zh: str, en: str, actor: str,
+             now: datetime, data: dict | None = None,
+             staff: Mapping[int, DutyStaff] | None = None) -> RosterChange:
+    """Bump the revision, log the change; on a published roster also make a new version."""
+    row.revision += 1
+    row.updated_at = now
+    version = None
+    if row.status == "published":
+        if kind != "publish":
+            row.version += 1
+        version = row.version
+        session.flush()
+        staff = staff if staff is not None else _staff_rows(
+            session, {a.staff_id for a in row.assignments})
+        session.add(DutyRosterVersion(roster_id=row.id, version=version,
+                                      assignments=_snapshot(row, staff), note_zh=zh,
+                                      note_en=en, created_by=actor, created_at=now))
+    change = RosterChange(roster_id=row.id, at=now, actor=actor, kind=kind, text_zh=zh,
+                          text_en=en, version=version, data=data or {})
+    session.add(change)
+    session.flush()
+    return change
+
+
+def _infeasible(err: RosterInfeasible, period: Period) -> Refused:
+    return Refused(f"无法为 {period.start} 至 {period.end} 排出满足全部规则的值班表",
+                   f"no roster for {period.start} to {period.end} meets every rule",
+                   reasons=err.reasons)
+
+
+@dataclass(frozen=True)
+class Generated:
+    row: DutyRoster
+    view: RosterView
+    seconds: float
+    discarded: tuple[int, ...]
+
+
+def generate(session: Session, period: Period, *, kind: str = "custom", actor: str,
+             now: datetime, label: str | None = None, rules: RosterRules | None = None
+             ) -> Generated:
+    """A new draft for ``period``. Refuses (Conflict) a period overlapping a published roster,
+    (Refused) when no roster meets the rules — with the rule and the days in words."""
+    rules = _rules(rules)
+    overlapping = rosters_covering(session, period.start, period.end)
+    published = [r for r in overlapping if r.status == "published"]
+    if published:
+        p = published[0]
+        raise Conflict(
+            f"{period.start} 至 {period.end} 与已发布的「{p.label}」({p.period_start} 至 "
+            f"{p.period_end},第 {p.version} 版)重叠;已发布的值班表请用换班、替班修改",
+            f"{period.start} to {period.end} overlaps the published roster {p.label!r} "
+            f"({p.period_start} to {p.period_end}, version {p.version}); change a published "
+            "roster by swaps and replacements", roster_id=p.id)
+    staff = _staff_rows(session)
+    people = [person_of(s) for s in staff.values()]
+    if not people:
+        raise Refused("没有在岗的值班人员,请先录入或导入值班人员",
+                      "there are no active staff: add or import the duty staff first")
+    history = _history(session, period.start, people, rules)
+    carry = _carry_in(session, period.start)
+    started = time.perf_counter()
+    try:
+        roster = generate_by_month(people, period, rules, history=history, carry_in=carry)
+    except RosterInfeasible as err:
+        raise _infeasible(err, period) from None
+    seconds = time.perf_counter() - started
+    discarded = []
+    for old in overlapping:
+        old.status = "discarded"
+        discarded.append(old.id)
+        _changed(session, old, kind="discard", zh="被新生成的草稿取代",
+                 en="replaced by a newly generated draft", actor=actor, now=now)
+    row = DutyRoster(period_start=period.start, period_end=period.end, kind=kind,
+                     label=label or _label(period, kind), status="draft", version=0,
+                     revision=0, generated_in_s=round(seconds, 3), created_by=actor,
+                     created_at=now, updated_at=now)
+    row.assignments = [
+        DutyAssignment(duty_date=a.date, position=a.position, shift=_shift_name(a, rules),
+                       shift_start=a.shift_start, shift_end=a.shift_end,
+                       staff_id=int(a.person_id))
+        for a in roster.assignments]
+    session.add(row)
+    session.flush()
+    _changed(session, row, kind="generate",
+             zh=f"生成草稿:{len(row.assignments)} 个班次,用时 {seconds:.2f} 秒",
+             en=f"draft generated: {len(row.assignments)} duties in {seconds:.2f} s",
+             actor=actor, now=now, data={"discarded": discarded})
+    return Generated(row, roster_view(session, row, rules), seconds, tuple(discarded))
+
+
+def _shift_name(a: Assignment, rules: RosterRules) -> str:
+    if rules.position(a.position).per == "day":
+        return "day"
+    for name, start, end in shift_windows(a.date, rules):
+        if start == a.shift_start and end == a.shift_end:
+            return name
+    return rules.pattern.kind
+
+
+def _editable(row: DutyRoster) -> None:
+    if row.status == "discarded":
+        raise Conflict("该值班表已作废,不能修改", "this roster was discarded and cannot change")
+
+
+def _assignment(row: DutyRoster, assignment_id: int) -> DutyAssignment:
+    found = next((a for a in row.assignments if a.id == assignment_id), None)
+    if found is None:
+        raise NotFound(f"值班表 {row.id} 中没有编号为 {assignment_id} 的班次",
+                       f"roster {row.id} has no duty {assignment_id}")
+    return found
+
+
+@dataclass(frozen=True)
+class EditOutcome:
+    row: DutyRoster
+    change: RosterChange
+    warnings: tuple[Violation, ...]
+
+
+def swap(session: Session, roster_id: int, first: int, second: int, *, actor: str,
+         now: datetime, expected_revision: int | None = None,
+         rules: RosterRules | None = None) -> EditOutcome:
+    """换班: exchange the people of two duties; refused (with reasons) if a hard rule breaks."""
+    rules = _rules(rules)
+    row = get_roster(session, roster_id)
+    _editable(row)
+    _check_revision(row, expected_revision)
+    a, b = _assignment(row, first), _assignment(row, second)
+    if a.staff_id == b.staff_id:
+        raise Refused("两个班次是同一人,无需换班", "both duties are the same person's")
+    view = roster_view(session, row, rules)
+    result = roster_checks.swap(view.roster, _domain(a), _domain(b))
+    if not result.accepted:
+        raise Refused(f"换班不符合规则,未执行:{result.zh}",
+                      f"the swap breaks the rules and was not made: {result.en}",
+                      reasons=result.violations)
+    a.staff_id, b.staff_id = b.staff_id, a.staff_id
+    change = _changed(session, row, kind="swap", zh=result.zh, en=result.en, actor=actor,
+                      now=now, data={"assignments": [a.id, b.id]}, staff=view.staff)
+    return EditOutcome(row, change, result.violations)
+
+
+def replace(session: Session, roster_id: int, assignment_id: int, staff_id: int, *,
+            actor: str, now: datetime, expected_revision: int | None = None,
+            rules: RosterRules | None = None) -> EditOutcome:
+    """替班: put another person on a duty; refused (with reasons) if a hard rule breaks."""
+    rules = _rules(rules)
+    row = get_roster(session, roster_id)
+    _editable(row)
+    _check_revision(row, expected_revision)
+    target = _assignment(row, assignment_id)
+    person = session.get(DutyStaff, staff_id)
+    if person is None:
+        raise NotFound(f"没有编号为 {staff_id} 的值班人员", f"no staff member {staff_id}")
+    if not person.active:
+        raise Refused(f"{person.name} 不在岗,不能安排值班",
+                      f"{person.name} is not active and cannot be put on duty")
+    if target.staff_id == staff_id:
+        raise Refused("该班次已是此人", "this duty is already that person's")
+    view = roster_view(session, row, rules)
+    result = roster_checks.replace(view.roster, _domain(target), person_of(person))
+    if not result.accepted:
+        raise Refused(f"替班不符合规则,未执行:{result.zh}",
+                      f"the replacement breaks the rules and was not made: {result.en}",
+                      reasons=result.violations)
+    previous = target.staff_id
+    target.staff_id = staff_id
+    staff = dict(view.staff)
+    staff[person.id] = person
+    change = _changed(session, row, kind="replace", zh=result.zh, en=result.en, actor=actor,
+                      now=now, data={"assignment": target.id, "from": previous, "to": staff_id},
+                      staff=staff)
+    return EditOutcome(row, change, result.violations)
+
+
+def publish(session: Session, roster_id: int, *, actor: str, now: datetime, note: str = "",
+            expected_revision: int | None = None, rules: RosterRules | None = None
+            ) -> DutyRoster:
+    """Draft → published (version 1). Refused while any hard rule is broken."""
+    rules = _rules(rules)
+    row = get_roster(session, roster_id)
+    if row.status != "draft":
+        raise Conflict(f"只有草稿可以发布(该值班表状态:{STATUS_TEXT[row.status][0]})",
+                       f"only a draft can be published (this roster is {row.status})")
+    _check_revision(row, expected_revision)
+    view = roster_view(session, row, rules)
+    if view.hard:
+        raise Refused("值班表仍有违反硬性规则之处,不能发布;请先换班或替班",
+                      "the roster still breaks hard rules and cannot be published; swap or "
+                      "replace first", reasons=view.hard)
+    clash = [r for r in rosters_covering(session, row.period_start, row.period_end,
+                                         ("published",)) if r.id != row.id]
+    if clash:
+        raise Conflict(f"同一时段已有已发布的「{clash[0].label}」", f"the published roster "
+                       f"{clash[0].label!r} already covers part of this period",
+                       roster_id=clash[0].id)
+    row.status, row.version = "published", 1
+    row.published_by, row.published_at = actor, now
+    extra = f":{note.strip()}" if note and note.strip() else ""
+    _changed(session, row, kind="publish", zh=f"发布{extra}", en=f"published{extra}",
+             actor=actor, now=now, staff=view.staff)
+    return row
+
+
+def discard(session: Session, roster_id: int, *, actor: str, now: datetime,
+            expected_revision: int | None = None) -> DutyRoster:
+    """Drop a draft (it stays readable, marked 已作废)."""
+    row = get_roster(session, roster_id)
+    if row.status != "draft":
+        raise Conflict("只有草稿可以作废;已发布的值班表请用换班、替班修改",
+                       "only a draft can be discarded; change a published roster by swaps "
+                       "and replacements")
+    _check_revision(row, expected_revision)
+    row.status = "discarded"
+    _changed(session, row, kind="discard", zh="作废草稿", en="draft discarded", actor=actor,
+             now=now)
+    return row
+
+
+def change_log(session: Session, roster_id: int) -> list[RosterChange]:
+    get_roster(session, roster_id)
+    return list(session.scalars(select(RosterChange).where(RosterChange.roster_id == roster_id)
+                                .order_by(RosterChange.id)))
+
+
+def version_of(session: Session, roster_id: int, version: int | None = None
+               ) -> list[DutyRosterVersion] | DutyRosterVersion:
+    """All versions (``version`` None) or one."""
+    get_roster(session, roster_id)
+    query = select(DutyRosterVersion).where(DutyRosterVersion.roster_id == roster_id)
+    if version is None:
+        return list(session.scalars(query.order_by(DutyRosterVersion.version)))
+    found = session.scalar(query.where(DutyRosterVersion.version == version))
+    if found is None:
+        raise NotFound(f"值班表 {roster_id} 没有第 {version} 版",
+                       f"roster {roster_id} has no version {version}")
+    return found
+
+
+# ============================================================================ month table
+def duty_rows(rows: Sequence[DutyRoster], start: date, end: date,
+              staff: Mapping[int, DutyStaff], rules: RosterRules | None = None
+              ) -> list[DutyRow]:
+    """The shifts of ``start`` … ``end`` in these rosters, per shift with the people of every
+    position (a per-day position, the leader, is listed on each shift of its day)."""
+    rules = _rules(rules)
+    by_day: dict[date, list[DutyAssignment]] = defaultdict(list)
+    for roster in rows:
+        for a in roster.assignments:
+            if start <= a.duty_date <= end:
+                by_day[a.duty_date].append(a)
+    out = []
+    day = start
+    while day <= end:
+        items = by_day.get(day, [])
+        for name, s, e in shift_windows(day, rules):
+            people: dict[str, list[tuple[str, str]]] = defaultdict(list)
+            for a in sorted(items, key=lambda a: (rules.position_order(a.position), a.id)):
+                if a.shift_start < e and s < a.shift_end:
+                    person = staff.get(a.staff_id)
+                    people[a.position].append((person.name, person.phone) if person
+                                              else (str(a.staff_id), ""))
+            out.append(DutyRow(day, name, s, e, {k: tuple(v) for k, v in people.items()}))
+        day += timedelta(days=1)
+    return out
+
+
+# ============================================================================ on duty
+@dataclass(frozen=True)
+class OnDutyPerson:
+    staff_id: int
+    name: str
+    phone: str
+    unit: str
+    position: str
+    shift_start: datetime
+    shift_end: datetime
+
+
+@dataclass(frozen=True)
+class OnDuty:
+    """Who is on duty at ``at``: people per position, from the published roster covering it.
+
+    ``roster_id`` None means no published roster covers the moment; ``message_zh/en`` then say
+    so (never an empty answer that looks like "nobody needed").
+    """
+
+    at: datetime
+    positions: Mapping[str, tuple[OnDutyPerson, ...]] = field(default_factory=dict)
+    roster_id: int | None = None
+    roster_version: int | None = None
+    roster_label: str | None = None
+    message_zh: str | None = None
+    message_en: str | None = None
+
+    def of(self, position: str) -> tuple[OnDutyPerson, ...]:
+        return self.positions.get(position, ())
+
+    @property
+    def leader(self) -> tuple[OnDutyPerson, ...]:
+        return self.of("leader")
+
+    @property
+    def duty_officers(self) -> tuple[OnDutyPerson, ...]:
+        return self.of("duty_officer")
+
+    @property
+    def liaisons(self) -> tuple[OnDutyPerson, ...]:
+        return self.of("liaison")
+
+
+def on_duty_now(session: Session, when: datetime, rules: RosterRules | None = None) -> OnDuty:
+    """Who is on duty at ``when`` (aware), with names and phones: one indexed query."""
+    if when.tzinfo is None or when.utcoffset() is None:
+        raise ValueError("on_duty_now needs an aware datetime")
+    rules = _rules(rules)
+    local = when.astimezone(rules.tz).date()
+    query = (
+        select(DutyAssignment.roster_id, DutyRoster.version, DutyRoster.label,
+               DutyAssignment.position, DutyAssignment.shift_start, DutyAssignment.shift_end,
+               DutyStaff.id, DutyStaff.name, DutyStaff.phone, DutyStaff.unit)
+        .join(DutyRoster, DutyRoster.id == DutyAssignment.roster_id)
+        .join(DutyStaff, DutyStaff.id == DutyAssignment.staff_id)
+        .where(DutyAssignment.duty_date.in_((local - timedelta(days=1), local)),
+               DutyAssignment.shift_start <= when, DutyAssignment.shift_end > when,
+               DutyRoster.status == "published")
+        .order_by(DutyRoster.published_at.desc(), DutyRoster.id.desc(), DutyAssignment.id))
+    rows = session.execute(query).all()
+    if not rows:
+        return OnDuty(when, message_zh="当前时刻没有已发布的值班安排(请生成并发布值班表)",
+                      message_en="no published roster covers this moment (generate and "
+                                 "publish a roster)")
+    chosen = rows[0].roster_id
+    positions: dict[str, list[OnDutyPerson]] = defaultdict(list)
+    for r in rows:
+        if r.roster_id == chosen:
+            positions[r.position].append(OnDutyPerson(r.id, r.name, r.phone, r.unit,
+                                                      r.position, r.shift_start, r.shift_end))
+    ordered = {p: tuple(positions[p]) for p in sorted(positions, key=rules.position_order)}
+    return OnDuty(when, ordered, chosen, rows[0].version, rows[0].label)
+
+
+# ============================================================================ shifts
+@dataclass(frozen=True)
+class ShiftRef:
+    """A shift of a duty day (``24h``, or ``day`` / ``night``) and its window."""
+
+    duty_date: date
+    shift: str
+    start: datetime
+    end: datetime
+
+
+def shift_at(when: datetime, rules: RosterRules | None = None) -> ShiftRef:
+    """The shift that contains ``when`` (aware)."""
+    rules = _rules(rules)
+    local = when.astimezone(rules.tz).date()
+    for day in (local, local - timedelta(days=1)):
+        for name, start, end in shift_windows(day, rules):
+            if start <= when < end:
+                return ShiftRef(day, name, start, end)
+    raise AssertionError(f"no shift contains {when}")  # pragma: no cover - windows tile time
+
+
+# ============================================================================ duty log
+def add_log_entry(session: Session, data: Mapping[str, object], *, actor: str,
+                  actor_name: str = "", now: datetime, rules: RosterRules | None = None
+                  ) -> DutyLogEntry:
+    """Append an entry to the duty log. ``data``: kind, text, and optionally ``duty_date`` +
+    ``shift`` (else the shift of now), ``position``, ``incident_id``. Raises InvalidInput
+    naming each bad field."""
+    rules = _rules(rules)
+    problems: list[FieldProblem] = []
+    kind = str(data.get("kind") or "").strip()
+    if kind not in LOG_KINDS:
+        problems.append(FieldProblem("kind", "类型须为 call(来电)/incident(事件)/handover(交接班)"
+                                     "/note(记事)", "kind must be call, incident, handover or "
+                                     "note", kind))
+    text = str(data.get("text") or "").strip()
+    if not text:
+        problems.append(FieldProblem("text", "内容必填", "text is required"))
+    elif len(text) > MAX_LOG_TEXT:
+        problems.append(FieldProblem("text", f"内容不超过 {MAX_LOG_TEXT} 字",
+                                     f"text: at most {MAX_LOG_TEXT} characters"))
+    current = shift_at(now, rules)
+    duty_date, shift = current.duty_date, current.shift
+    if data.get("duty_date"):
+        try:
+            duty_date = date.fromisoformat(str(data["duty_date"]))
+            shift = None
+        except ValueError:
+            problems.append(FieldProblem("duty_date", "日期须为 YYYY-MM-DD",
+                                         "duty_date must be YYYY-MM-DD",
+                                         str(data["duty_date"])))
+    if data.get("shift"):
+        names = [n for n, _, _ in shift_windows(duty_date, rules)]
+        if data["shift"] not in names:
+            problems.append(FieldProblem("shift", f"班次须为 {'/'.join(names)}",
+                                         f"shift must be one of {', '.join(names)}",
+                                         str(data["shift"])))
+        else:
+            shift = str(data["shift"])
+    position = data.get("position") or None
+    if position is not None and position not in {p.id for p in rules.positions}:
+        problems.append(FieldProblem("position", "岗位不存在", "unknown position", str(position)))
+    incident_id = data.get("incident_id")
+    if incident_id not in (None, ""):
+        try:
+            incident_id = int(incident_id)  # type: ignore[call-overload]
+        except (TypeError, ValueError):
+            problems.append(FieldProblem("incident_id", "事件编号须为整数",
+                                         "incident_id must be an integer", str(incident_id)))
+    else:
+        incident_id = None
+    if problems:
+        raise InvalidInput(problems)
+    entry = DutyLogEntry(duty_date=duty_date, shift=shift, position=position, kind=kind,
+                         text=text, incident_id=incident_id, author=actor,
+                         author_name=actor_name, at=now)
+    session.add(entry)
+    session.flush()
+    return entry
+
+
+def log_entries(session: Session, *, start: date, end: date | None = None,
+                shift: str | None = None, limit: int = 500) -> list[DutyLogEntry]:
+    """Entries of duty days ``start`` … ``end`` (one day by default), oldest first; with
+    ``shift``, that shift's entries and those attached to the whole day."""
+    end = end or start
+    query = (select(DutyLogEntry)
+             .where(DutyLogEntry.duty_date >= start, DutyLogEntry.duty_date <= end)
+             .order_by(DutyLogEntry.at, DutyLogEntry.id).limit(limit))
+    if shift is not None:
+        query = query.where((DutyLogEntry.shift == shift) | DutyLogEntry.shift.is_(None))
+    return list(session.scalars(query))
+
+
+# ============================================================================ handover
+@dataclass(frozen=True)
+class OpenItem:
+    id: int
+    text_zh: str
+    text_en: str
+    group: str
+    responsible_zh: str
+    due_at: datetime | None
+    overdue: bool
+
+
+@dataclass(frozen=True)
+class OpenIncident:
+    id: int
+    title: str
+    status: str
+    tier_level: int | None
+    warning_level: str | None
+    river_name_zh: str | None
+    discovered_at: datetime
+    open_items: tuple[OpenItem, ...]
+
+
+@dataclass(frozen=True)
+class HandoverView:
+    shift: ShiftRef
+    at: datetime
+    on_duty: OnDuty
+    incidents: tuple[OpenIncident, ...]
+    log: tuple[DutyLogEntry, ...]
+    handovers: tuple[DutyHandover, ...]
+
+    @property
+    def open_items(self) -> int:
+        return sum(len(i.open_items) for i in self.incidents)
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def open_incidents(session: Session, at: datetime) -> list[OpenIncident]:
+    """Real incidents (not drills) that are not terminated, with their open checklist items
+    (soonest due first; overdue relative to ``at``)."""
+    incidents = list(session.scalars(
+        select(Incident).where(Incident.is_drill.is_(False), Incident.status != "terminated")
+        .order_by(Incident.discovered_at, Incident.id)))
+    items: dict[int, list[ChecklistItem]] = defaultdict(list)
+    if incidents:
+        for item in session.scalars(
+                select(ChecklistItem).where(
+                    ChecklistItem.incident_id.in_([i.id for i in incidents]),
+                    ChecklistItem.status == "open")):
+            items[item.incident_id].append(item)
+    far = datetime.max.replace(tzinfo=at.tzinfo)
+    out = []
+    for inc in incidents:
+        mine = sorted(items[inc.id], key=lambda i: (_aware(i.due_at) or far, i.id))
+        out.append(OpenIncident(
+            inc.id, inc.title, inc.status, inc.tier_level, inc.warning_level,
+            inc.river_name_zh, _aware(inc.discovered_at),  # type: ignore[arg-type]
+            tuple(OpenItem(i.id, i.text_zh, i.text_en, i.group, i.responsible_zh,
+                           _aware(i.due_at), bool(i.due_at and _aware(i.due_at) < at))
+                  for i in mine)))
+    return out
+
+
+def handover(session: Session, at: datetime, rules: RosterRules | None = None) -> HandoverView:
+    """What the shift containing ``at`` hands over: open real incidents and their open items,
+    the shift's log entries and earlier handovers of the shift, and who is on duty."""
+    rules = _rules(rules)
+    shift = shift_at(at, rules)
+    log = log_entries(session, start=shift.duty_date, shift=shift.shift)
+    done = list(session.scalars(
+        select(DutyHandover).where(DutyHandover.duty_date == shift.duty_date,
+                                   DutyHandover.shift == shift.shift)
+        .order_by(DutyHandover.id)))
+    return HandoverView(shift, at, on_duty_now(session, at, rules),
+                        tuple(open_incidents(session, at)), tuple(log), tuple(done))
+
+
+def record_handover(session: Session, *, at: datetime, actor: str, actor_name: str = "",
+                    received_by: str = "", note: str = "", now: datetime,
+                    rules: RosterRules | None = None) -> DutyHandover:
+    """Record the handover of the shift containing ``at`` with a snapshot of what was open,
+    and append a handover entry to the duty log."""
+    rules = _rules(rules)
+    view = handover(session, at, rules)
+    snapshot = {
+        "shift": {"duty_date": view.shift.duty_date.isoformat(), "shift": view.shift.shift,
+                  "start": view.shift.start.isoformat(), "end": view.shift.end.isoformat()},
+        "incidents": [{"id": i.id, "title": i.title, "status": i.status,
+                       "open_items": [{"id": o.id, "text_zh": o.text_zh,
+                                       "due_at": o.due_at.isoformat() if o.due_at else None,
+                                       "overdue": o.overdue} for o in i.open_items]}
+                      for i in view.incidents],
+        "on_duty": {p: [x.name for x in people] for p, people in view.on_duty.positions.items()},
+        "log_entries": [e.id for e in view.log],
+    }
+    note = (note or "").strip()[:MAX_LOG_TEXT]
+    received_by = (received_by or "").strip()[:100]
+    row = DutyHandover(duty_date=view.shift.duty_date, shift=view.shift.shift,
+                       handed_over_by=actor, handed_over_name=actor_name,
+                       received_by=received_by, note=note, snapshot=snapshot, at=now)
+    session.add(row)
+    text = (f"交接班:未结事件 {len(view.incidents)} 起,未完成任务 {view.open_items} 项"
+            + (f";接班人:{received_by}" if received_by else "") + (f"。{note}" if note else ""))
+    session.add(DutyLogEntry(duty_date=view.shift.duty_date, shift=view.shift.shift,
+                             kind="handover", text=text, author=actor,
+                             author_name=actor_name, at=now))
+    session.flush()
+    return row
+
+
+# ============================================================================ iCal
+def ical_for(session: Session, staff_id: int, *, now: datetime,
+             rules: RosterRules | None = None, days_back: int = 92) -> str:
+    """The person's published duties (from ``days_back`` days ago on) as an RFC 5545 feed."""
+    rules = _rules(rules)
+    from emergency.roster.staff_service import get_staff
+
+    person_row = get_staff(session, staff_id)
+    since = now.astimezone(rules.tz).date() - timedelta(days=days_back)
+    rows = list(session.scalars(
+        select(DutyAssignment).join(DutyRoster)
+        .where(DutyRoster.status == "published", DutyAssignment.staff_id == staff_id,
+               DutyAssignment.duty_date >= since)
+        .order_by(DutyAssignment.shift_start)))
+    person = person_of(person_row)
+    mine = [_domain(r) for r in rows]
+    period = Period(min((a.date for a in mine), default=since),
+                    max((a.date for a in mine), default=since))
+    roster = build_roster(period, mine, [person], rules)
+    return to_ical(roster, person, stamp=now)

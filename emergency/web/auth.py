@@ -1,0 +1,395 @@
+"""Login, roles and CSRF (登录、角色与防跨站请求伪造), enforced in ONE place.
+
+``_guard`` runs before every request of every blueprint. Only ``PUBLIC_ENDPOINTS`` (the login page,
+the token endpoint, the health check and static files) are open; everything else needs a user,
+from the session cookie (pages) or from an ``Authorization: Bearer`` token (API clients).
+
+Permissions come from ``emergency.auth_rules``. A view declares what it needs with
+``@require(Permission.X)``; the guard reads that declaration, so a view without one still gets a
+safe default: ``read`` for GET/HEAD, and a write permission that a viewer lacks for anything else.
+
+CSRF: a session-authenticated request that changes state must carry the session's CSRF token,
+in the ``X-CSRFToken`` header (page JS reads it from ``<meta name="csrf-token">``) or in a
+``csrf_token`` form field. Bearer-token requests carry no cookie and need none.
+"""
+
+from __future__ import annotations
+
+import hmac
+import os
+import secrets
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from functools import wraps
+from typing import Any
+from urllib.parse import urlsplit
+
+import click
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    current_app,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+
+from emergency import accounts
+from emergency.auth_rules import (
+    DEFAULT_WRITE_PERMISSION,
+    ROLES,
+    Permission,
+    allows,
+    permissions_of,
+)
+from emergency.store.auth_models import User
+from emergency.web.errors import error_body
+from emergency.web.i18n import both, lang, local_time, t
+
+bp = Blueprint("auth", __name__, template_folder="templates")
+
+# The only endpoints reachable without logging in. Keep this list short and explicit.
+PUBLIC_ENDPOINTS = frozenset({"auth.login", "auth.issue_token", "api.health", "static"})
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+CSRF_HEADER = "X-CSRFToken"
+CSRF_FIELD = "csrf_token"
+
+
+def init_auth(app: Flask) -> None:
+    cfg = app.config
+    cfg.setdefault("PASSWORD_HASH_METHOD", accounts.DEFAULT_HASH_METHOD)
+    cfg.setdefault("API_TOKEN_TTL", timedelta(days=30))
+    cfg.setdefault("SESSION_LIFETIME", timedelta(hours=12))  # one duty shift and a margin
+    cfg["PERMANENT_SESSION_LIFETIME"] = cfg["SESSION_LIFETIME"]
+    cfg["SESSION_COOKIE_HTTPONLY"] = True
+    cfg["SESSION_COOKIE_SAMESITE"] = "Lax"
+    if cfg.get("SESSION_COOKIE_NAME") == "session":  # Flask's default name: make it ours
+        cfg["SESSION_COOKIE_NAME"] = "eec_session"
+    # Secure cookies need HTTPS; the intranet default is plain HTTP. EEC_SESSION_COOKIE_SECURE=1.
+    if os.environ.get("EEC_SESSION_COOKIE_SECURE") == "1":
+        cfg["SESSION_COOKIE_SECURE"] = True
+
+    app.before_request(_guard)
+    app.register_blueprint(bp)
+    app.jinja_env.globals.update(csrf_token=csrf_token, current_user=current_user,
+                                 role_label=role_label)
+    _register_cli(app)
+
+
+# --------------------------------------------------------------------------- who is asking
+def current_user() -> User | None:
+    return g.get("user")
+
+
+def role_label(role: str) -> str:
+    found = ROLES.get(role)
+    if found is None:
+        return role
+    return found.label_en if lang() == "en" else found.label_zh
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _db():
+    return current_app.extensions["database"]
+
+
+def _load_user() -> None:
+    g.user, g.auth_via, g.token = None, None, None
+    header = request.headers.get("Authorization", "")
+    if header[:7].lower() == "bearer ":
+        token = header[7:].strip()
+        with _db().session() as s:
+            found = accounts.user_for_token(s, token, _now()) if token else None
+        if found is not None:
+            g.user, g.auth_via, g.token = found[0], "token", token
+        else:
+            g.auth_via = "bad_token"
+        return
+    uid = session.get("uid")
+    if uid is None:
+        return
+    with _db().session() as s:
+        user = s.get(User, uid)
+    if user is None or not user.active:
+        session.clear()  # deleted or disabled since login: the session ends now
+        return
+    g.user, g.auth_via = user, "session"
+
+
+def _guard() -> Response | None:
+    """Every request passes here: identify the user, then login, CSRF and permission checks."""
+    _load_user()
+    endpoint = request.endpoint
+    if endpoint in PUBLIC_ENDPOINTS:
+        if endpoint == "auth.login" and request.method == "POST" and not _csrf_ok():
+            return _csrf_failed()
+        return None
+    if g.user is None:
+        return _unauthorized()
+    if g.auth_via == "session" and request.method not in SAFE_METHODS and not _csrf_ok():
+        return _csrf_failed()
+    needed = required_permission(endpoint, request.method)
+    if not allows(g.user.role, needed):
+        return _forbidden(needed)
+    return None
+
+
+def required_permission(endpoint: str | None, method: str) -> Permission:
+    """What a request needs: the view's declared permission, else the safe default."""
+    view = current_app.view_functions.get(endpoint) if endpoint else None
+    declared = getattr(view, "required_permission", None)
+    if declared is not None:
+        return Permission(declared)  # a Permission, or its name ("data.import")
+    return Permission.READ if method in SAFE_METHODS else DEFAULT_WRITE_PERMISSION
+
+
+def require(permission: Permission | str) -> Callable:
+    """Declare the permission a view needs (the guard enforces it; the wrapper re-checks)."""
+    needed = Permission(permission)
+
+    def decorate(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapper(*args: Any, **kwargs: Any):
+            user = current_user()
+            if user is None:
+                return _unauthorized()
+            if not allows(user.role, needed):
+                return _forbidden(needed)
+            return view(*args, **kwargs)
+
+        wrapper.required_permission = needed  # type: ignore[attr-defined]
+        return wrapper
+
+    return decorate
+
+
+# --------------------------------------------------------------------------- refusals
+def _wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def _unauthorized() -> Response:
+    if _wants_json():
+        code = "invalid_token" if g.get("auth_via") == "bad_token" else "login_required"
+        zh, en = (("令牌无效或已过期", "the token is invalid or has expired")
+                  if code == "invalid_token" else both("login_required"))
+        resp = jsonify(error_body(code, zh, en))
+        resp.status_code = 401
+        resp.headers["WWW-Authenticate"] = 'Bearer realm="eec"'
+        return resp
+    target = request.full_path if request.query_string else request.path
+    return redirect(url_for("auth.login", next=target))
+
+
+def _forbidden(needed: Permission) -> Response:
+    role = g.user.role if g.get("user") else ""
+    if _wants_json():
+        zh, en = both("forbidden", role=role)
+        resp = jsonify(error_body("forbidden", zh, en, {"permission": needed.value,
+                                                        "role": role}))
+        resp.status_code = 403
+        return resp
+    return Response(render_template("error.html", title=t("forbidden_title"),
+                                    message=t("forbidden", role=role_label(role))), 403)
+
+
+def _csrf_failed() -> Response:
+    if _wants_json():
+        resp = jsonify(error_body("csrf_failed", *both("csrf_failed")))
+        resp.status_code = 400
+        return resp
+    if request.endpoint == "auth.login":
+        return Response(_login_page(error=t("csrf_failed")), 400)
+    return Response(render_template("error.html", title=t("csrf_failed"),
+                                    message=t("csrf_failed")), 400)
+
+
+# --------------------------------------------------------------------------- CSRF
+def csrf_token() -> str:
+    """This session's CSRF token (created on first use)."""
+    token = session.get("csrf")
+    if not token:
+        token = session["csrf"] = secrets.token_urlsafe(32)
+    return token
+
+
+def _csrf_ok() -> bool:
+    expected = session.get("csrf")
+    sent = request.headers.get(CSRF_HEADER) or request.form.get(CSRF_FIELD)
+    return bool(expected and sent) and hmac.compare_digest(str(expected), str(sent))
+
+
+# --------------------------------------------------------------------------- login / logout
+def _safe_next(target: str | None) -> str:
+    """Only a path on this site: never an absolute or scheme-relative URL (open redirect)."""
+    if not target:
+        return url_for("pages.map_page")
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") \
+            or "\\" in target:
+        return url_for("pages.map_page")
+    return target
+
+
+def _login_page(error: str | None = None, username: str = "", notice: str | None = None) -> str:
+    return render_template("login.html", error=error, username=username, notice=notice,
+                           next=request.values.get("next", ""))
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if request.method == "GET":
+        if current_user() is not None:
+            return redirect(_safe_next(request.args.get("next")))
+        notice = t("logged_out") if request.args.get("logged_out") else None
+        return _login_page(notice=notice)
+    username = request.form.get("username", "").strip()
+    password = request.form.get("password", "")
+    with _db().session() as s:
+        result = accounts.check_login(s, username, password, _now(),
+                                      hash_method=current_app.config["PASSWORD_HASH_METHOD"])
+        user_id = result.user.id if result.user else None
+    if user_id is None:
+        message = t(result.reason or "wrong_credentials", minutes=result.minutes_locked)
+        status = 429 if result.reason == "account_locked" else 401
+        return Response(_login_page(error=message, username=username), status)
+    session.clear()  # a fresh session (and CSRF token) at every login: no session fixation
+    session["uid"] = user_id
+    session.permanent = True
+    csrf_token()
+    return redirect(_safe_next(request.form.get("next")))
+
+
+@bp.post("/logout")
+@require(Permission.READ)
+def logout():
+    session.clear()
+    return redirect(url_for("auth.login", logged_out=1))
+
+
+# --------------------------------------------------------------------------- API tokens
+@bp.post("/api/auth/token")
+def issue_token():
+    """``{username, password}`` → ``{token, token_type, expires_at, user}`` (201)."""
+    body = request.get_json(silent=True) or request.form
+    username = str(body.get("username", "")).strip()
+    password = str(body.get("password", ""))
+    cfg = current_app.config
+    with _db().session() as s:
+        result = accounts.check_login(s, username, password, _now(),
+                                      hash_method=cfg["PASSWORD_HASH_METHOD"])
+        if result.user is None:
+            reason = result.reason or "wrong_credentials"
+            status = 429 if reason == "account_locked" else 401
+            resp = jsonify(error_body(reason, *both(reason, minutes=result.minutes_locked)))
+            resp.status_code = status
+            return resp
+        token, row = accounts.issue_token(s, result.user, _now(), cfg["API_TOKEN_TTL"])
+        body = {"token": token, "token_type": "Bearer",
+                "expires_at": accounts.aware(row.expires_at).isoformat(),
+                "user": _user_dict(result.user)}
+    return jsonify(body), 201
+
+
+@bp.delete("/api/auth/token")
+@require(Permission.READ)
+def revoke_token():
+    """Revoke the bearer token this request was made with."""
+    if g.get("token") is None:
+        body = error_body("no_token", "本次请求未使用令牌", "this request used no token")
+        return jsonify(body), 400
+    with _db().session() as s:
+        accounts.revoke_token(s, g.token)
+    return "", 204
+
+
+@bp.get("/api/auth/me")
+def me():
+    """Who is logged in and what they may do (page JS hides what the user cannot do)."""
+    return jsonify(_user_dict(g.user))
+
+
+def _user_dict(user: User) -> dict:
+    return {"username": user.username, "display_name": user.display_name, "role": user.role,
+            "permissions": sorted(p.value for p in permissions_of(user.role))}
+
+
+# --------------------------------------------------------------------------- CLI
+def _register_cli(app: Flask) -> None:
+    @app.cli.group("users")
+    def users() -> None:
+        """User accounts (用户)."""
+
+    @users.command("create")
+    @click.argument("username")
+    @click.option("--role", type=click.Choice(list(ROLES)), required=True)
+    @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+    @click.option("--display-name", default="", help="姓名 (shown in the header and logs)")
+    def users_create(username: str, role: str, password: str, display_name: str) -> None:
+        """Create an account: users create NAME --role ROLE --password PW."""
+        try:
+            with _db().session() as s:
+                accounts.create_user(s, username, password, role, display_name=display_name,
+                                     hash_method=current_app.config["PASSWORD_HASH_METHOD"])
+        except accounts.AccountError as err:
+            raise click.ClickException(f"{err.message_zh} / {err.message_en}") from None
+        click.echo(f"user {username} created with role {role}")
+
+    @users.command("set-password")
+    @click.argument("username")
+    @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+    def users_set_password(username: str, password: str) -> None:
+        """Set a new password (and unlock the account)."""
+        try:
+            with _db().session() as s:
+                user = accounts.find_user(s, username)
+                if user is None:
+                    raise accounts.AccountError("unknown_user", f"用户 {username} 不存在",
+                                                f"no user {username}")
+                accounts.set_password(user, password, current_app.config["PASSWORD_HASH_METHOD"])
+        except accounts.AccountError as err:
+            raise click.ClickException(f"{err.message_zh} / {err.message_en}") from None
+        click.echo(f"password of {username} changed")
+
+    @users.command("list")
+    def users_list() -> None:
+        """List accounts with role, state and last login (Asia/Shanghai)."""
+        with _db().session() as s:
+            rows = accounts.list_users(s)
+        click.echo(f"{'username':20} {'role':16} {'active':6} {'last login':16}  name")
+        for u in rows:
+            click.echo(f"{u.username:20} {u.role:16} {'yes' if u.active else 'no':6} "
+                       f"{local_time(u.last_login_at) or '-':16}  {u.display_name}")
+
+    @users.command("ensure-admin")
+    @click.option("--username", default="admin", show_default=True)
+    def users_ensure_admin(username: str) -> None:
+        """Create the first administrator unless one exists (make setup runs this).
+
+        The password is EEC_ADMIN_PASSWORD, or generated and printed this once.
+        """
+        given = os.environ.get("EEC_ADMIN_PASSWORD")
+        password = given or secrets.token_urlsafe(12)
+        try:
+            with _db().session() as s:
+                if accounts.has_active_admin(s):
+                    click.echo("an administrator account exists")
+                    return
+                accounts.create_user(s, username, password, "admin", display_name="系统管理员",
+                                     hash_method=current_app.config["PASSWORD_HASH_METHOD"])
+        except accounts.AccountError as err:
+            raise click.ClickException(f"{err.message_zh} / {err.message_en}") from None
+        if given:
+            click.echo(f"administrator {username} created with the password from "
+                       "EEC_ADMIN_PASSWORD")
+        else:
+            click.echo(f"administrator {username} created. Password (shown only this once): "
+                       f"{password}")

@@ -1,0 +1,338 @@
+"""Drill API (/api/drills): scenarios, runs, the controller's clock and injects, evaluators'
+observations, the after-action report (JSON, XLSX).
+
+Players do not use this API: they work the drill-flagged incident on the normal incident API and
+pages. Errors are the house format ``{"error": {code, message_zh, message_en[, problems]}}``,
+always 4xx for what the client can fix.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import timedelta
+
+from flask import Blueprint, Response, jsonify, request
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+
+from emergency.auth_rules import Permission
+from emergency.drills import DRILL_MARK, service
+from emergency.drills.engine import SPEEDS
+from emergency.drills.evaluation import report_dict
+from emergency.drills.export import report_xlsx
+from emergency.drills.scenario import (
+    LEVELS,
+    MODES,
+    InvalidScenario,
+    format_duration,
+    format_t,
+    load_text,
+    summary,
+)
+from emergency.incidents.inputs import InvalidIncident
+from emergency.incidents.service import NotFound
+from emergency.web.auth import require
+from emergency.web.errors import ApiError
+from emergency.web.incident_api import actor, db, engine, now
+
+bp = Blueprint("drills", __name__, url_prefix="/api/drills")
+
+# Who may drive a drill: the one place to change it. The auth guard reads these declarations on
+# every request (演练组织者 drill_organizer and the administrator hold drill.run).
+drill_write = require(Permission.DRILL_RUN)
+drill_read = require(Permission.READ)
+
+MAX_YAML_BYTES = 512 * 1024
+
+
+@bp.record_once
+def _install(_state) -> None:
+    service.install_clock_hook()  # players' check-offs on drill incidents use scenario time
+
+
+# ------------------------------------------------------------------ helpers
+def _body() -> dict:
+    data = request.get_json(silent=True)
+    if data is None and not request.data:
+        return {}
+    if not isinstance(data, dict):
+        raise ApiError(400, "invalid_json", "请求体须为 JSON 对象",
+                       "the body must be a JSON object")
+    return data
+
+
+def _yaml_from_request() -> tuple[str, str]:
+    """The uploaded scenario: a multipart file ``file``, JSON ``{"yaml": ...}`` or a raw body."""
+    if "file" in request.files:
+        upload = request.files["file"]
+        raw, name = upload.read(MAX_YAML_BYTES + 1), upload.filename or "upload.yaml"
+    elif request.is_json:
+        data = _body()
+        text = data.get("yaml")
+        if not isinstance(text, str):
+            raise ApiError(400, "missing_yaml", "缺少演练脚本(yaml 字段)",
+                           "the scenario is missing (field yaml)")
+        raw, name = text.encode("utf-8"), str(data.get("name") or "upload.yaml")
+    else:
+        raw, name = request.get_data(cache=False)[: MAX_YAML_BYTES + 1], "upload.yaml"
+    if not raw:
+        raise ApiError(400, "missing_yaml", "缺少演练脚本", "no scenario was sent")
+    if len(raw) > MAX_YAML_BYTES:
+        raise ApiError(413, "too_large", "演练脚本过大(上限 512 KB)", "the scenario exceeds 512 KB")
+    try:
+        return raw.decode("utf-8"), name
+    except UnicodeDecodeError:
+        raise ApiError(400, "not_utf8", "演练脚本须为 UTF-8 编码",
+                       "the scenario must be UTF-8 text") from None
+
+
+def _speed(data: dict, default: float | None = None) -> float:
+    value = data.get("speed", data.get("mode", default))
+    if isinstance(value, str) and value in SPEEDS:
+        return SPEEDS[value]
+    try:
+        speed = float(value)
+        if isinstance(value, bool) or not math.isfinite(speed) or not 0 <= speed <= 3600:
+            raise ValueError
+    except (TypeError, ValueError):
+        raise ApiError(422, "invalid_speed", "速度须为 0(手动步进)至 3600 的数字,或 real / x10 / "
+                       "x60 / stepped", "speed must be a number 0 (stepped) to 3600, or real, "
+                       "x10, x60, stepped") from None
+    return speed
+
+
+def _state(run_id: int) -> dict:
+    with db().session() as session:
+        return service.run_state(session, run_id, wall=now())
+
+
+def _controller(run_id: int, action) -> Response:
+    with db().session() as session:
+        action(session)
+    return jsonify(_state(run_id))
+
+
+# ------------------------------------------------------------------ scenarios
+@bp.get("/scenarios")
+def scenarios():
+    return jsonify({"scenarios": [summary(s) for s, _text in service.library().values()]})
+
+
+@bp.get("/scenarios/<scenario_id>")
+def scenario(scenario_id: str):
+    scen, text = service.library_scenario(scenario_id)
+    body = summary(scen) | {
+        "yaml": text,
+        "objectives": [{"id": o.id, "text": o.text, "weight": o.weight} for o in scen.objectives],
+        "participants": [{"id": p.id, "name": p.name, "level": p.level,
+                          "level_zh": LEVELS[p.level][0], "roles": list(p.roles)}
+                         for p in scen.participants],
+        "injects": [{"id": i.id, "trigger_zh": i.trigger.describe()[0] if i.trigger else None,
+                     "mode_zh": MODES[i.mode][0], "from": scen.party_name(i.sender),
+                     "to": scen.party_name(i.recipient), "message": i.message,
+                     "objective": i.objective,
+                     "expected_actions": [{"id": a.id, "text": a.text,
+                                           "within": format_duration(a.within)}
+                                          for a in i.expected]} for i in scen.injects],
+    }
+    return jsonify(body)
+
+
+@bp.post("/scenarios/validate")
+@drill_read
+def validate():
+    text, name = _yaml_from_request()
+    scen = load_text(text, name=name)
+    with db().session() as session:
+        findings = service.check_scenario(engine(), scen, session)
+    return jsonify({"valid": not any(f["level"] == "error" for f in findings),
+                    "scenario": summary(scen), "findings": findings})
+
+
+# ------------------------------------------------------------------ runs
+@bp.get("/runs")
+def runs():
+    with db().session() as session:
+        rows = service.list_runs(session)
+        return jsonify({"runs": [{"id": r.id, "title": f"{DRILL_MARK}{r.title}",
+                                  "scenario_id": r.scenario_id, "status": r.status,
+                                  "speed": r.speed, "end_reason": r.end_reason,
+                                  "started_by": r.started_by} for r in rows]})
+
+
+@bp.post("/runs")
+@drill_write
+def start():
+    data = _body()
+    if data.get("scenario_id"):
+        scen, text = service.library_scenario(str(data["scenario_id"]))
+    elif isinstance(data.get("yaml"), str):
+        text = data["yaml"]
+        if len(text.encode("utf-8")) > MAX_YAML_BYTES:
+            raise ApiError(413, "too_large", "演练脚本过大(上限 512 KB)",
+                           "the scenario exceeds 512 KB")
+        scen = load_text(text, name=str(data.get("name") or "upload.yaml"))
+    else:
+        raise ApiError(400, "missing_scenario", "须给出 scenario_id 或 yaml",
+                       "give scenario_id or yaml")
+    anchor = data.get("anchor")
+    if anchor is not None and anchor not in ("now", "scenario"):
+        raise ApiError(422, "invalid_anchor", "anchor 须为 now 或 scenario",
+                       "anchor must be now or scenario")
+    with db().session() as session:
+        run = service.start_drill(session, engine(), scen, text, actor=actor(), wall=now(),
+                                  speed=_speed(data, 1.0), anchor=anchor)
+        run_id = run.id
+    return jsonify(_state(run_id)), 201
+
+
+@bp.get("/runs/<int:run_id>")
+def run(run_id: int):
+    return jsonify(_state(run_id))
+
+
+@bp.post("/runs/<int:run_id>/advance")
+@drill_write
+def advance(run_id: int):
+    return _controller(run_id, lambda s: service.advance(s, engine(), run_id, wall=now(),
+                                                         actor=actor()))
+
+
+@bp.post("/runs/<int:run_id>/step")
+@drill_write
+def step(run_id: int):
+    data = _body()
+    try:
+        minutes = float(data.get("minutes", 60))
+        if isinstance(data.get("minutes"), bool) or not math.isfinite(minutes):
+            raise ValueError
+    except (TypeError, ValueError):
+        raise ApiError(422, "invalid_step", "minutes 须为分钟数",
+                       "minutes must be a number") from None
+    return _controller(run_id, lambda s: service.step(s, engine(), run_id,
+                                                      timedelta(minutes=minutes), wall=now(),
+                                                      actor=actor()))
+
+
+@bp.post("/runs/<int:run_id>/pause")
+@drill_write
+def pause(run_id: int):
+    return _controller(run_id, lambda s: service.pause(s, engine(), run_id, wall=now(),
+                                                       actor=actor()))
+
+
+@bp.post("/runs/<int:run_id>/resume")
+@drill_write
+def resume(run_id: int):
+    return _controller(run_id, lambda s: service.resume(s, engine(), run_id, wall=now(),
+                                                        actor=actor()))
+
+
+@bp.post("/runs/<int:run_id>/speed")
+@drill_write
+def speed(run_id: int):
+    value = _speed(_body())
+    return _controller(run_id, lambda s: service.set_speed(s, engine(), run_id, value,
+                                                           wall=now(), actor=actor()))
+
+
+@bp.post("/runs/<int:run_id>/end")
+@drill_write
+def end(run_id: int):
+    return _controller(run_id, lambda s: service.end_drill(s, engine(), run_id, wall=now(),
+                                                           actor=actor()))
+
+
+@bp.post("/runs/<int:run_id>/injects")
+@drill_write
+def inject(run_id: int):
+    data = _body()
+    with db().session() as session:
+        row = service.fire_inject(session, engine(), run_id, data, wall=now(), actor=actor())
+        body = {"inject_id": row.inject_id, "kind": row.kind, "message": row.message,
+                "delivered_at": service._iso(service._aware(row.delivered_at))}
+    return jsonify(body | {"run": _state(run_id)}), 201
+
+
+@bp.get("/runs/<int:run_id>/observations")
+def observations(run_id: int):
+    return jsonify({"observations": _state(run_id)["observations"]})
+
+
+@bp.post("/runs/<int:run_id>/observations")
+@drill_write
+def observe(run_id: int):
+    data = _body()
+    with db().session() as session:
+        obs = service.record_observation(session, run_id, data, wall=now(), actor=actor())
+        run = service.get_run(session, run_id)
+        t0 = service._aware(run.t0)
+        body = {"id": obs.id, "objective_id": obs.objective_id, "rating": obs.rating,
+                "note": obs.note, "evaluator": obs.evaluator, "inject_id": obs.inject_id,
+                "observed_at": service._iso(service._aware(obs.observed_at)),
+                "observed_t": format_t(service._aware(obs.observed_at) - t0)}
+    return jsonify(body), 201
+
+
+@bp.post("/runs/<int:run_id>/improvements")
+@drill_write
+def improve(run_id: int):
+    data = _body()
+    with db().session() as session:
+        item = service.add_improvement(session, run_id, data, wall=now(), actor=actor())
+        body = {"id": item.id, "item": item.item, "owner": item.owner,
+                "due": item.due.isoformat(), "objective_id": item.objective_id}
+    return jsonify(body), 201
+
+
+@bp.get("/runs/<int:run_id>/report")
+def report(run_id: int):
+    with db().session() as session:
+        rep = service.build_report(session, run_id)
+    return jsonify(report_dict(rep))
+
+
+@bp.get("/runs/<int:run_id>/report.xlsx")
+def report_xlsx_file(run_id: int):
+    with db().session() as session:
+        rep = service.build_report(session, run_id)
+    name = f"drill-{run_id}-report.xlsx"
+    return Response(report_xlsx(rep), headers={
+        "Content-Disposition": f'attachment; filename="{name}"'},
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+# ------------------------------------------------------------------ errors of this blueprint
+def _error(status: int, code: str, zh: str, en: str, **extra) -> tuple[Response, int]:
+    return jsonify({"error": {"code": code, "message_zh": zh, "message_en": en, **extra}}), status
+
+
+@bp.errorhandler(InvalidScenario)
+def _invalid_scenario(err: InvalidScenario):
+    problems = [{"file": p.file, "path": p.path, "message_zh": p.message_zh,
+                 "message_en": p.message_en} for p in err.problems]
+    return _error(422, err.code, err.message_zh, err.message_en, problems=problems)
+
+
+@bp.errorhandler(InvalidIncident)
+def _invalid(err: InvalidIncident):
+    problems = [{"field": p.field, "message_zh": p.message_zh, "message_en": p.message_en}
+                for p in err.problems]
+    return _error(422, err.code, err.message_zh, err.message_en, problems=problems)
+
+
+@bp.errorhandler(NotFound)
+def _not_found(err: NotFound):
+    return _error(404, "not_found", err.message_zh, err.message_en)
+
+
+@bp.errorhandler(service.DrillError)
+def _drill_error(err: service.DrillError):
+    return _error(err.status, err.code, err.message_zh, err.message_en)
+
+
+@bp.errorhandler(StaleDataError)
+@bp.errorhandler(IntegrityError)
+def _conflict(_err: Exception):
+    return _error(409, "conflict", "演练状态已被他人同时修改,请刷新后重试",
+                  "the drill was changed at the same time by someone else; reload and retry")

@@ -1,0 +1,777 @@
+"""The duty officer's incident workspace (事件工作台): intake, the incident page, print, list.
+
+Pages (HTML, drawn by ``static/js/intake.js`` and ``static/js/incident.js`` from the JSON API):
+
+* ``/incidents`` — real incidents (drills live with the drills), newest first;
+* ``/incidents/new`` — intake (接报): map point, typed coordinates (decimal or 度分秒) or a
+  risk source; the snapped river is shown before anything is saved;
+* ``/incidents/<id>`` — what stays open on the duty desk; ``/incidents/<id>/print`` — A4.
+
+JSON endpoints added next to the incident API (read-only, cheap):
+
+* ``GET /api/incidents/<id>/path.geojson`` — the downstream path as one LineString, upstream
+  first, with the km of every vertex (the engine's km: distance along the trace);
+* ``GET /api/incidents/<id>/changes?since=<event id>`` — new timeline events and the checklist
+  items they touched, for polling by everyone who has the incident open;
+* ``GET /api/map/context.geojson`` — a light background (rivers, prefecture lines, lakes,
+  cities) for the small maps of these pages, built once per process;
+* ``GET /api/coordinates?q=`` — typed coordinates → lon/lat (:func:`parse_coordinates`).
+
+The province map gains "report an incident here" on click (``static/js/intake_map.js``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import threading
+import unicodedata
+from datetime import datetime
+
+import numpy as np
+import shapely
+from branca.element import MacroElement
+from flask import (
+    Blueprint,
+    Flask,
+    current_app,
+    jsonify,
+    render_template,
+    request,
+    url_for,
+)
+from folium.template import Template
+from shapely.geometry import shape
+from sqlalchemy import select
+
+from emergency import maps
+from emergency.auth_rules import Permission, allows
+from emergency.incidents import service
+from emergency.incidents.inputs import FLOW_CONDITIONS, FLOW_LABELS, SHANGHAI
+from emergency.store.incident_models import ChecklistItem, IncidentEvent
+from emergency.web import i18n
+from emergency.web.auth import current_user, require
+from emergency.web.errors import ApiError
+from emergency.web.i18n import lang, t
+from emergency.web.incident_api import (
+    checklist_dict,
+    event_dict,
+    incident_dict,
+    now,
+    observation_dict,
+    package_dict,
+)
+
+bp = Blueprint("incident_pages", __name__, template_folder="templates")
+
+# Timeline kinds after which the response package itself may have changed (the page reloads it).
+PACKAGE_EVENTS = frozenset({"updated", "refit", "observation", "regraded", "warning_changed",
+                            "deadlines_changed", "status_responding", "status_terminated"})
+
+MESSAGES: dict[str, dict[str, str]] = {
+    "inc_list_title": {"zh": "突发环境事件", "en": "Environmental incidents"},
+    "inc_new": {"zh": "接报新事件", "en": "Report an incident"},
+    "inc_none": {"zh": "暂无突发环境事件", "en": "No incidents"},
+    "inc_drills_elsewhere": {"zh": "演练事件不在此列出。",
+                             "en": "Drill incidents are not listed here."},
+    "inc_col_title": {"zh": "事件", "en": "Incident"},
+    "inc_col_river": {"zh": "受纳河流", "en": "River"},
+    "inc_col_substance": {"zh": "污染物", "en": "Substance"},
+    "inc_col_discovered": {"zh": "发现时间", "en": "Discovered"},
+    "inc_col_tier": {"zh": "事件级别", "en": "Tier"},
+    "inc_col_warning": {"zh": "预警", "en": "Warning"},
+    "inc_col_status": {"zh": "状态", "en": "Status"},
+    "status_reported": {"zh": "已接报", "en": "Reported"},
+    "status_responding": {"zh": "响应中", "en": "Responding"},
+    "status_terminated": {"zh": "已终止", "en": "Terminated"},
+    "warning_blue": {"zh": "蓝色预警", "en": "Blue"},
+    "warning_yellow": {"zh": "黄色预警", "en": "Yellow"},
+    "warning_orange": {"zh": "橙色预警", "en": "Orange"},
+    "warning_red": {"zh": "红色预警", "en": "Red"},
+    "warning_none": {"zh": "无预警", "en": "No warning"},
+    "tier_short_1": {"zh": "I级 特别重大", "en": "Tier I"},
+    "tier_short_2": {"zh": "II级 重大", "en": "Tier II"},
+    "tier_short_3": {"zh": "III级 较大", "en": "Tier III"},
+    "tier_short_4": {"zh": "IV级 一般", "en": "Tier IV"},
+    "tier_short_0": {"zh": "未分级", "en": "Not graded"},
+    "tier_name_1": {"zh": "特别重大", "en": "especially major"},
+    "tier_name_2": {"zh": "重大", "en": "major"},
+    "tier_name_3": {"zh": "较大", "en": "large"},
+    "tier_name_4": {"zh": "一般", "en": "general"},
+    "tier_name_0": {"zh": "未分级", "en": "not graded"},
+    "tier_big": {"zh": "{roman}级", "en": "Tier {roman}"},
+    "inc_tier_reasons": {"zh": "事件分级依据(《国家突发环境事件应急预案》附件1)",
+                         "en": "Why this tier (National Plan, annex 1)"},
+    "inc_warning_reasons": {"zh": "预警依据", "en": "Why this warning"},
+    "inc_advisory": {"zh": "(可视情提级)", "en": "(may raise the level)"},
+    "inc_urgency": {"zh": "最紧迫:{h} 小时内", "en": "most urgent: within {h} h"},
+    "drill_mark": {"zh": "【演练】", "en": "[DRILL]"},
+    # intake
+    "intake_title": {"zh": "接报突发环境事件", "en": "Report an environmental incident"},
+    "intake_where": {"zh": "事发位置", "en": "Location"},
+    "intake_where_hint": {"zh": "在地图上点选,或输入坐标(十进制度或度分秒,如 126.55, 43.86 或 "
+                                "126°33′00″E 43°51′36″N),或选择风险源",
+                          "en": "Click the map, type coordinates (decimal or DMS, e.g. 126.55, "
+                                "43.86 or 126°33′00″E 43°51′36″N) or pick a risk source"},
+    "intake_coords": {"zh": "坐标", "en": "Coordinates"},
+    "intake_locate": {"zh": "定位", "en": "Locate"},
+    "intake_risk_source": {"zh": "风险源", "en": "Risk source"},
+    "intake_risk_source_search": {"zh": "搜索企业、尾矿库、园区…", "en": "Search enterprises…"},
+    "intake_risk_source_none": {"zh": "风险源清单暂不可用:请在地图上点选或输入坐标",
+                                "en": "The risk-source list is not available: click the map or "
+                                      "type coordinates"},
+    "intake_snap": {"zh": "入河点研判", "en": "Where it enters the river"},
+    "intake_snap_empty": {"zh": "尚未确定事发位置", "en": "No location yet"},
+    "intake_river": {"zh": "受纳河流", "en": "Receiving river"},
+    "intake_distance": {"zh": "距河道", "en": "Distance to river"},
+    "intake_river_km": {"zh": "河道里程", "en": "River km"},
+    "intake_km_to_outlet": {"zh": "距出口", "en": "To outlet"},
+    "intake_candidates": {"zh": "附近河道(可改选)", "en": "Nearby channels (choose another)"},
+    "intake_joins": {"zh": "汇入", "en": "joins"},
+    "intake_substance": {"zh": "污染物", "en": "Substance"},
+    "intake_substance_search": {"zh": "名称、别名或 CAS 号", "en": "Name, alias or CAS"},
+    "intake_limit": {"zh": "标准限值", "en": "Limit"},
+    "intake_no_limit": {"zh": "无地表水标准限值", "en": "no surface-water limit"},
+    "intake_amount": {"zh": "泄漏量", "en": "Amount released"},
+    "intake_release_hours": {"zh": "排放持续时间(小时,0 为瞬时)",
+                             "en": "Release duration (h, 0 = instant)"},
+    "intake_occurred": {"zh": "发生时间", "en": "Occurred"},
+    "intake_discovered": {"zh": "发现时间", "en": "Discovered"},
+    "intake_times_note": {"zh": "北京时间", "en": "Beijing time"},
+    "intake_flow": {"zh": "水情", "en": "Flow condition"},
+    "intake_flow_auto": {"zh": "按日期自动", "en": "From the date"},
+    "intake_flow_auto_note": {
+        "zh": "按发生月份自动选择:{months}。冰封期与枯水期流速可比汛期慢约五倍,"
+              "知道实际水情时请选择。",
+        "en": "Chosen from the month: {months}. Under ice or at low flow water moves up to five "
+              "times slower than in flood: choose the actual condition when known."},
+    "intake_discharge": {"zh": "实测流量(m³/s,可选)", "en": "Measured discharge (m³/s, optional)"},
+    "intake_casualties": {"zh": "人员伤亡与损失", "en": "Casualties and loss"},
+    "intake_deaths": {"zh": "死亡(人)", "en": "Deaths"},
+    "intake_injured": {"zh": "中毒或重伤(人)", "en": "Poisoned / seriously injured"},
+    "intake_evacuated": {"zh": "疏散转移(人)", "en": "Evacuated"},
+    "intake_loss": {"zh": "直接经济损失(万元)", "en": "Direct loss (10⁴ CNY)"},
+    "intake_flags": {"zh": "其他情形", "en": "Other circumstances"},
+    "flag_residential_school_hospital": {"zh": "涉及居民聚居区、学校、医院",
+                                         "en": "Residential area, school or hospital affected"},
+    "flag_mass_incident": {"zh": "引发或可能引发群体性事件", "en": "Mass incident (possible)"},
+    "flag_sensitive_area": {"zh": "位于敏感区域", "en": "Sensitive area"},
+    "flag_important_period": {"zh": "重要时期(重大活动、节假日)", "en": "Important period"},
+    "flag_public_attention": {"zh": "社会关注度高", "en": "High public attention"},
+    "intake_title_field": {"zh": "事件名称(可选,默认按河流和污染物生成)",
+                           "en": "Title (optional; made from river and substance)"},
+    "intake_description": {"zh": "事件经过(可选)", "en": "What happened (optional)"},
+    "intake_submit": {"zh": "提交并生成响应方案", "en": "Submit and build the response"},
+    "intake_submitting": {"zh": "正在研判…", "en": "Assessing…"},
+    "intake_fix": {"zh": "请修正以下问题后再提交", "en": "Please fix these problems"},
+    "intake_need_location": {"zh": "请先确定事发位置", "en": "Set the location first"},
+    "intake_map_hint": {"zh": "点击地图设定事发点", "en": "Click the map to set the point"},
+    "intake_pathway": {"zh": "入河途径提示", "en": "Pathway warning"},
+    # incident page
+    "inc_since_discovery": {"zh": "发现已", "en": "Discovered"},
+    "inc_ago": {"zh": "", "en": " ago"},
+    "inc_occurred_short": {"zh": "发生", "en": "occurred"},
+    "inc_discovered_short": {"zh": "发现", "en": "found"},
+    "inc_next_deadline": {"zh": "下一时限", "en": "Next deadline"},
+    "inc_no_deadline": {"zh": "无待办时限", "en": "No open deadline"},
+    "inc_overdue_n": {"zh": "另有 {n} 项已超时", "en": "{n} more overdue"},
+    "inc_next_arrival": {"zh": "污染团下一到达", "en": "Plume next reaches"},
+    "inc_reasons": {"zh": "依据", "en": "Why"},
+    "inc_start_response": {"zh": "启动响应", "en": "Start response"},
+    "inc_terminate": {"zh": "终止响应", "en": "Terminate"},
+    "inc_confirm_start": {"zh": "确认启动应急响应?", "en": "Start the emergency response?"},
+    "inc_confirm_terminate": {"zh": "确认终止响应?终止须同时满足:污染源已消除、"
+                                    "污染物已降至标准限值以内、危害已基本消除。",
+                              "en": "Terminate the response? All of: cause removed, pollutants "
+                                    "back within limits, harm basically eliminated."},
+    "inc_read_only": {"zh": "只读:您的角色不能修改事件", "en": "Read only: your role cannot change "
+                                                         "incidents"},
+    "inc_map": {"zh": "态势图", "en": "Situation map"},
+    "inc_arrivals": {"zh": "下游到达预测", "en": "Downstream arrival forecast"},
+    "inc_col_kind": {"zh": "类型", "en": "Kind"},
+    "inc_col_name": {"zh": "名称", "en": "Name"},
+    "inc_col_km": {"zh": "距离(km)", "en": "km"},
+    "inc_col_earliest": {"zh": "最早到达", "en": "Earliest front"},
+    "inc_col_front": {"zh": "最可能到达", "en": "Most probable front"},
+    "inc_col_peak_at": {"zh": "峰值时间", "en": "Peak at"},
+    "inc_col_peak": {"zh": "峰值/限值(mg/L)", "en": "Peak / limit (mg/L)"},
+    "inc_col_left": {"zh": "剩余时间", "en": "Time left"},
+    "inc_filter_all": {"zh": "全部", "en": "All"},
+    "inc_filter_main": {"zh": "重点", "en": "Key"},
+    "inc_filter_main_title": {"zh": "敏感目标、拦截点和市界以上断面(不含县界)",
+                              "en": "Receptors, intercepts and prefecture or higher boundaries"},
+    "inc_no_legal_deadline": {"zh": "无法定时限", "en": "no fixed deadline"},
+    "inc_filter_receptors": {"zh": "敏感目标", "en": "Receptors"},
+    "inc_filter_intercepts": {"zh": "拦截点", "en": "Intercepts"},
+    "inc_filter_boundaries": {"zh": "行政边界", "en": "Boundaries"},
+    "inc_tab_checklist": {"zh": "任务清单", "en": "Checklist"},
+    "inc_tab_measures": {"zh": "拦截与资源", "en": "Intercepts & resources"},
+    "inc_tab_reports": {"zh": "报告与通报", "en": "Reports & notices"},
+    "inc_tab_monitoring": {"zh": "应急监测", "en": "Monitoring"},
+    "inc_tab_timeline": {"zh": "时间线", "en": "Timeline"},
+    "inc_tab_first_report": {"zh": "初报", "en": "First report"},
+    "inc_sort_group": {"zh": "按措施分组", "en": "By measure"},
+    "inc_sort_due": {"zh": "按截止时间", "en": "By deadline"},
+    "inc_hide_done": {"zh": "隐藏已完成", "en": "Hide done"},
+    "inc_print": {"zh": "打印", "en": "Print"},
+    "inc_copy": {"zh": "复制", "en": "Copy"},
+    "inc_copied": {"zh": "已复制", "en": "Copied"},
+    "inc_first_report_note": {"zh": "初报草稿由系统按事件信息生成,【待填】处须人工补充核实后报送。",
+                              "en": "Draft made from the incident; fill the 【待填】 gaps "
+                                    "and check before sending."},
+    "inc_obs_site": {"zh": "监测点位", "en": "Site"},
+    "inc_obs_other_point": {"zh": "其他点位(输入经纬度)", "en": "Other point (lon/lat)"},
+    "inc_obs_lonlat": {"zh": "经纬度", "en": "Lon, lat"},
+    "inc_obs_name": {"zh": "点位名称", "en": "Point name"},
+    "inc_obs_time": {"zh": "采样时间", "en": "Sampled at"},
+    "inc_obs_conc": {"zh": "浓度(mg/L)", "en": "Concentration (mg/L)"},
+    "inc_obs_front": {"zh": "前锋检出(首次检出污染物)", "en": "Front detected (first detection)"},
+    "inc_obs_note": {"zh": "备注", "en": "Note"},
+    "inc_obs_submit": {"zh": "录入监测数据", "en": "Record"},
+    "inc_obs_list": {"zh": "已录入监测数据", "en": "Recorded measurements"},
+    "inc_obs_none": {"zh": "尚无监测数据", "en": "No measurements yet"},
+    "inc_intercepts": {"zh": "拦截方案(由上游至下游,可行优先)",
+                       "en": "Intercept options (feasible first, upstream first)"},
+    "inc_resources": {"zh": "物资与队伍", "en": "Materials and teams"},
+    "inc_resources_none": {"zh": "物资库、队伍清单暂无数据", "en": "No depot or team data"},
+    "inc_report_deadlines": {"zh": "信息报告时限", "en": "Reporting deadlines"},
+    "inc_notifications": {"zh": "通报(相邻地区)", "en": "Notifications (neighbours)"},
+    "inc_notifications_none": {"zh": "暂无需通报的相邻地区", "en": "No neighbour to notify"},
+    "inc_art4": {"zh": "第四条情形", "en": "Art. 4 cases"},
+    "inc_notes": {"zh": "说明与数据来源", "en": "Notes and sources"},
+    "inc_timeline_empty": {"zh": "暂无记录", "en": "Nothing yet"},
+    "inc_conflict": {"zh": "该任务已被他人修改,已载入最新状态,请确认后重试",
+                     "en": "Someone else changed this item; the latest state is shown — check "
+                           "and try again"},
+    "inc_saved": {"zh": "已保存", "en": "Saved"},
+    "inc_refit": {"zh": "已按实测前锋校正流速:传播时间系数 {old} → {new},下游到达时间已重新计算",
+                  "en": "Travel times re-fitted from the observed front: factor {old} → {new}"},
+    "inc_obs_saved": {"zh": "监测数据已录入", "en": "Measurement recorded"},
+    "inc_live": {"zh": "实时同步", "en": "Live"},
+    "inc_offline": {"zh": "同步中断,正在重试…", "en": "Sync lost, retrying…"},
+    "inc_updated_by": {"zh": "{who} 更新了事件", "en": "{who} updated the incident"},
+    "inc_item_done": {"zh": "完成", "en": "Done"},
+    "inc_item_na": {"zh": "不适用", "en": "N/A"},
+    "inc_item_reopen": {"zh": "重新打开", "en": "Reopen"},
+    "inc_item_note": {"zh": "备注", "en": "Note"},
+    "inc_due": {"zh": "截止", "en": "Due"},
+    "inc_responsible": {"zh": "责任单位", "en": "Responsible"},
+    "inc_basis": {"zh": "依据", "en": "Basis"},
+    "inc_feasible": {"zh": "可行", "en": "Feasible"},
+    "inc_infeasible": {"zh": "不可行", "en": "Not feasible"},
+    "inc_in_time": {"zh": "来得及", "en": "In time"},
+    "inc_too_late": {"zh": "来不及", "en": "Too late"},
+    "inc_needed": {"zh": "需", "en": "needs"},
+    "inc_available": {"zh": "可用", "en": "available"},
+    "inc_ready_by": {"zh": "须在此前就位", "en": "Ready by"},
+    "inc_legal_basis": {"zh": "法律依据", "en": "Legal basis"},
+    "inc_recipient": {"zh": "报送/通报对象", "en": "To"},
+    "inc_reporter": {"zh": "报告单位", "en": "By"},
+    "inc_print_title": {"zh": "突发环境事件响应方案", "en": "Incident response package"},
+    "inc_print_generated": {"zh": "生成时间", "en": "Generated"},
+    "inc_sketch": {"zh": "下游敏感点位示意图", "en": "Sketch of downstream points"},
+    "inc_summary": {"zh": "事件概况", "en": "Summary"},
+    "inc_status": {"zh": "状态", "en": "Status"},
+    "inc_location": {"zh": "入河点", "en": "Entry point"},
+    "inc_flow": {"zh": "水情", "en": "Flow"},
+    "inc_path": {"zh": "下游路径", "en": "Downstream path"},
+    "legend_incident": {"zh": "事发点", "en": "Incident"},
+    "legend_front": {"zh": "污染团前锋(预测)", "en": "Plume front (predicted)"},
+    "legend_plume": {"zh": "污染河段(预测)", "en": "Polluted reach (predicted)"},
+    "legend_path": {"zh": "下游路径", "en": "Downstream path"},
+    "legend_passed": {"zh": "已到达", "en": "Reached"},
+    "legend_lt6": {"zh": "6小时内", "en": "< 6 h"},
+    "legend_lt24": {"zh": "24小时内", "en": "< 24 h"},
+    "legend_later": {"zh": "24小时后", "en": "later"},
+    "legend_crossing": {"zh": "行政边界断面", "en": "Boundary crossing"},
+    "report_here": {"zh": "在此报告突发事件", "en": "Report an incident here"},
+    "sample_mark": {"zh": "示例", "en": "sample"},
+}
+
+
+# ----------------------------------------------------------------------------- coordinates
+class CoordinateError(ValueError):
+    """Typed coordinates that cannot be read; messages in both languages."""
+
+    def __init__(self, message_zh: str, message_en: str) -> None:
+        super().__init__(message_en)
+        self.message_zh, self.message_en = message_zh, message_en
+
+
+_DEGREE_MARKS = {"º": "°", "˚": "°", "度": "°"}
+_PRIMES = {"′": "'", "’": "'", "‘": "'", "`": "'", "´": "'", "″": '"', "”": '"', "“": '"',
+           "''": '"', "分": "'", "秒": '"'}
+_HEMISPHERES = {"东经": "E", "北纬": "N", "西经": "W", "南纬": "S", "东": "E", "北": "N",
+                "西": "W", "南": "S"}
+# degrees [° [minutes ' [seconds "]]]; seconds need their mark unless a hemisphere or the end
+# follows (else "126°33.5' 43°51'" would read 43 as seconds)
+_NUMBER = r"(?P<deg>[-+]?\d+(?:\.\d+)?)\s*(?:°\s*(?:(?P<min>\d+(?:\.\d+)?)\s*'\s*" \
+          r"(?:(?P<sec>\d+(?:\.\d+)?)\s*(?:\"|(?=[NSEW]|$)))?)?)?"
+_PREFIXED = re.compile(r"(?P<hemi>[NSEW])?\s*" + _NUMBER)
+_SUFFIXED = re.compile(_NUMBER + r"\s*(?P<hemi>[NSEW])?")
+
+
+def parse_coordinates(text: str) -> tuple[float, float]:
+    """Read a typed location as ``(lon, lat)`` in decimal degrees (WGS 84).
+
+    Accepts decimal degrees (``126.55, 43.86``) and degrees-minutes-seconds
+    (``126°33′00″E 43°51′36″N``, ``东经126度33分 北纬43度51分36秒``, ``N43°51.6' E126°33'``),
+    full-width characters included. Hemisphere letters go all before or all after the numbers.
+    With them the order is free; without them the order is lon, lat — unless the first number
+    can only be a latitude and the second only a longitude (|a| ≤ 90 < |b|, always the case in
+    Jilin), then they are swapped. Raises :class:`CoordinateError`.
+    """
+    if not isinstance(text, str) or not text.strip():
+        raise CoordinateError("请输入坐标", "enter the coordinates")
+    s = text
+    for mark, degree in _DEGREE_MARKS.items():
+        s = s.replace(mark, degree)
+    s = unicodedata.normalize("NFKC", s).upper()
+    for word, letter in _HEMISPHERES.items():
+        s = s.replace(word, f" {letter}")
+    for mark, ascii_mark in _PRIMES.items():
+        s = s.replace(mark, ascii_mark)
+    s = re.sub(r"[,;/、]", " ", s).strip()
+    pattern = _PREFIXED if s[:1] in ("N", "S", "E", "W") else _SUFFIXED
+    tokens, pos = [], 0
+    for match in pattern.finditer(s):
+        if s[pos:match.start()].strip():
+            raise _unreadable(text)
+        pos = match.end()
+        tokens.append(match)
+    if s[pos:].strip() or len(tokens) != 2:
+        raise _unreadable(text)
+    values: list[float] = []
+    axes: list[str | None] = []
+    for m in tokens:
+        deg_text, hemi = m.group("deg"), m.group("hemi")
+        negative = deg_text.startswith("-")
+        deg = abs(float(deg_text))
+        minutes = float(m.group("min")) if m.group("min") else 0.0
+        seconds = float(m.group("sec")) if m.group("sec") else 0.0
+        if (m.group("min") or m.group("sec")) and not deg.is_integer():
+            raise _unreadable(text)
+        if minutes >= 60 or seconds >= 60:
+            raise CoordinateError("分、秒须小于 60", "minutes and seconds must be below 60")
+        if negative and hemi:
+            raise _unreadable(text)
+        value = deg + minutes / 60 + seconds / 3600
+        values.append(-value if negative or hemi in ("W", "S") else value)
+        axes.append("lon" if hemi in ("E", "W") else "lat" if hemi in ("N", "S") else None)
+    a, b = values
+    if axes[0] and axes[1] and axes[0] == axes[1]:
+        raise CoordinateError("须给出一个经度和一个纬度", "give one longitude and one latitude")
+    if axes[0] or axes[1]:
+        first_is_lon = axes[0] == "lon" if axes[0] else axes[1] == "lat"
+        lon, lat = (a, b) if first_is_lon else (b, a)
+    elif abs(a) <= 90 < abs(b):
+        lon, lat = b, a
+    else:
+        lon, lat = a, b
+    if not (-180 <= lon <= 180) or not (-90 <= lat <= 90):
+        raise CoordinateError("经度须在 ±180°、纬度须在 ±90° 以内",
+                              "longitude must be within ±180° and latitude within ±90°")
+    return round(lon, 7), round(lat, 7)
+
+
+def _unreadable(text: str) -> CoordinateError:
+    return CoordinateError(
+        f"无法识别坐标 {text!r}:请输入“经度, 纬度”(如 126.55, 43.86)或度分秒"
+        "(如 126°33′00″E 43°51′36″N)",
+        f"cannot read {text!r}: type 'lon, lat' (e.g. 126.55, 43.86) or degrees-minutes-"
+        "seconds (e.g. 126°33′00″E 43°51′36″N)")
+
+
+# ----------------------------------------------------------------------------- path geometry
+def path_geometry(network, trace) -> tuple[list[list[float]], list[float]]:
+    """The trace as one line, upstream first: ``(coords [[lon, lat], ...], km of each vertex)``.
+
+    km is the distance along the trace (the engine's km: projected metres / 1000), so a position
+    predicted "at km 37.9" is found by interpolating this line.
+    """
+    d = network.data
+    coords: list[np.ndarray] = []
+    kms: list[np.ndarray] = []
+    for piece in trace.pieces:
+        i = piece.segment
+        vm = np.asarray(d.vertex_m[i], dtype=float)
+        ll = np.asarray(d.coords_lonlat[i], dtype=float)
+        lo, hi = sorted((piece.from_offset_m, piece.to_offset_m))
+        inner = (vm > lo) & (vm < hi)
+        offs = np.concatenate([[lo], vm[inner], [hi]])
+        xs, ys = np.interp(offs, vm, ll[:, 0]), np.interp(offs, vm, ll[:, 1])
+        along = piece.from_m + np.abs(offs - piece.from_offset_m)
+        if piece.to_offset_m < piece.from_offset_m:  # walked against the digitised direction
+            xs, ys, along = xs[::-1], ys[::-1], along[::-1]
+        if coords:  # the joint is the previous piece's end
+            xs, ys, along = xs[1:], ys[1:], along[1:]
+        coords.append(np.column_stack([xs, ys]))
+        kms.append(along / 1000.0)
+    if not coords:
+        return [], []
+    xy = np.round(np.concatenate(coords), 5)
+    km = np.round(np.concatenate(kms), 3)
+    return xy.tolist(), km.tolist()
+
+
+# ----------------------------------------------------------------------------- map context
+class MapContext:
+    """The small maps' background (rivers, prefecture lines, lakes, cities), once per process."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._body: bytes | None = None
+        self.etag = ""
+
+    def get(self, app: Flask) -> bytes:
+        if self._body is None:
+            with self._lock:
+                if self._body is None:
+                    body = build_map_context(app.extensions["rivers"].get(),
+                                             app.config.get("KEY_RIVERS"))
+                    self._body = json.dumps(body, ensure_ascii=False,
+                                            separators=(",", ":")).encode()
+                    self.etag = hashlib.sha1(self._body).hexdigest()[:20]
+        return self._body
+
+
+def build_map_context(network, key_rivers=None, *, tolerance: float = 0.002) -> dict:
+    """GeoJSON background: key and larger rivers, Jilin's prefecture lines, lakes, cities.
+
+    Coordinates are simplified (``tolerance`` degrees, ~200 m) and rounded to 3 decimals: this is
+    context for a small map, not a survey.
+    """
+    from rivers.loader import DATA_DIR
+
+    features = []
+
+    def add(kind: str, geom, props: dict, digits: int = 3) -> None:
+        geom = shapely.simplify(geom, tolerance)
+        if not geom.is_empty:
+            features.append({"type": "Feature", "properties": {"k": kind, **props},
+                             "geometry": maps._rounded(geom, digits)})
+
+    key, other = maps.river_features(network.data, key_rivers)
+    for f in key["features"]:
+        p = f["properties"]
+        add("river", shape(f["geometry"]), {"n": p["name_zh"], "ne": p["name_en"],
+                                            "c": p["colour"], "j": p["in_jilin"]})
+    for f in other["features"]:
+        p = f["properties"]
+        if p["order"] >= 2 and p["in_jilin"]:
+            add("minor", shape(f["geometry"]), {"c": p["colour"]})
+    for name, kind in (("admin_prefecture.geojson", "prefecture"),
+                       ("admin_province.geojson", "province")):
+        for f in json.loads((DATA_DIR / name).read_text("utf-8"))["features"]:
+            if f["properties"].get("is_jilin"):
+                add(kind, shapely.boundary(shape(f["geometry"])), {})
+    for f in maps.lake_features()["features"]:
+        add("lake", shape(f["geometry"]), {"n": f["properties"]["name_zh"]})
+    for f in maps.place_features()["features"]:
+        p = f["properties"]
+        if p["in_jilin"] and p["level"] in ("province_capital", "prefecture_seat"):
+            features.append({"type": "Feature", "geometry": f["geometry"],
+                             "properties": {"k": "city", "n": p["name_zh"],
+                                            "ne": p["name_en"]}})
+    return {"type": "FeatureCollection", "features": features}
+
+
+# ----------------------------------------------------------------------------- the province map
+class ReportHere(MacroElement):
+    """Province map: a click offers "report an incident here" (static/js/intake_map.js)."""
+
+    _template = Template("""
+        {% macro header(this, kwargs) %}
+        <script src="{{ this.src }}" defer></script>
+        <style>
+        a.eec-report-here { display: inline-block; margin-top: 4px; padding: 3px 10px;
+          border-radius: 4px; background: #b71c1c; color: #fff !important; font-weight: 700;
+          text-decoration: none; }
+        .eec-report-coords { font-size: 12px; color: #607d8b; }
+        </style>
+        {% endmacro %}
+        {% macro script(this, kwargs) %}
+        window.EEC_REPORT_HERE = {{ this.spec|tojson }};
+        {% endmacro %}
+    """)
+
+    def __init__(self, src: str, spec: dict) -> None:
+        super().__init__()
+        self._name = "ReportHere"
+        self.src, self.spec = src, spec
+
+
+def _report_here_layer(m, language: str) -> None:
+    def msg(key: str) -> str:
+        entry = MESSAGES[key]
+        return entry.get(language) or entry["zh"]
+
+    ReportHere(url_for("static", filename="js/intake_map.js"),
+               {"url": url_for("incident_pages.new"), "label": msg("report_here"),
+                "lang": language}).add_to(m)
+
+
+# ----------------------------------------------------------------------------- helpers
+def _db():
+    return current_app.extensions["database"]
+
+
+def _engine():
+    return current_app.extensions["engine"].get()
+
+
+def _rules() -> dict:
+    return _engine().rules
+
+
+def groups() -> list[dict]:
+    """The measure groups in order (reporting first), as {id, name_zh, name_en}."""
+    return [{"id": g["id"], "name_zh": g["name_zh"], "name_en": g.get("name_en") or g["name_zh"]}
+            for g in _rules()["groups"]]
+
+
+def _can(permission: Permission) -> bool:
+    user = current_user()
+    return bool(user) and allows(user.role, permission)
+
+
+def _substance_name(substance_id: str) -> str:
+    sub = _engine().catalogue.get(substance_id)
+    if sub is None:
+        return substance_id
+    return sub.name_en if lang() == "en" else sub.name_zh
+
+
+def _flow_explanation() -> str:
+    by_month = _engine().season_by_month
+    runs: list[tuple[int, int, str]] = []
+    for month in range(1, 13):
+        cond = by_month[month]
+        if runs and runs[-1][2] == cond:
+            runs[-1] = (runs[-1][0], month, cond)
+        else:
+            runs.append((month, month, cond))
+    idx = 0 if lang() == "zh" else 1
+    unit = "月" if lang() == "zh" else ""
+    parts = []
+    for a, b, cond in runs:
+        span = f"{a}{unit}" if a == b else f"{a}–{b}{unit}"
+        parts.append(f"{span} {FLOW_LABELS[cond][idx]}")
+    return t("intake_flow_auto_note", months=";".join(parts) if lang() == "zh"
+             else "; ".join(parts))
+
+
+def _page_state(incident_id: int) -> dict:
+    """Everything the incident page and the print view show, as JSON-ready dicts."""
+    with _db().session() as session:
+        row = service.get_incident(session, incident_id, drills=None)
+        pkg = service.package_for(_engine(), session, service._input_from_row(row), now())
+        return {"incident": incident_dict(row), "package": package_dict(pkg, row),
+                "events": [event_dict(e) for e in row.events],
+                "observations": [observation_dict(o) for o in row.observations],
+                "last_event_id": max((e.id for e in row.events), default=0),
+                "substance_name": _substance_name(row.substance)}
+
+
+# ----------------------------------------------------------------------------- pages
+@bp.get("/incidents")
+def index():
+    with _db().session() as session:
+        rows = service.list_incidents(session, drills=False)
+        incidents = [incident_dict(r) | {"substance_name": _substance_name(r.substance)}
+                     for r in rows]
+    return render_template("incidents.html", incidents=incidents,
+                           can_write=_can(Permission.INCIDENT_WRITE))
+
+
+@bp.get("/incidents/new")
+@require(Permission.INCIDENT_WRITE)
+def new():
+    point = None
+    try:
+        lon, lat = float(request.args["lon"]), float(request.args["lat"])
+        point = {"lon": round(lon, 6), "lat": round(lat, 6)}
+    except (KeyError, ValueError):
+        pass
+    cat = _engine().catalogue
+    substances = [{"id": s.id, "zh": s.name_zh, "en": s.name_en, "cas": s.cas,
+                   "aliases": list(s.aliases), "cls": s.pollutant_class_zh
+                   if lang() == "zh" else s.pollutant_class_en, "limit": s.limit_mg_l,
+                   "limit_source": s.limit_source} for s in cat]
+    flows = [{"id": c, "label": FLOW_LABELS[c][0 if lang() == "zh" else 1]}
+             for c in FLOW_CONDITIONS]
+    return render_template("incident_new.html", point=point, substances=substances,
+                           flows=flows, flow_note=_flow_explanation(),
+                           flags=("residential_school_hospital", "mass_incident",
+                                  "sensitive_area", "important_period", "public_attention"))
+
+
+@bp.get("/incidents/<int:incident_id>")
+def show(incident_id: int):
+    state = _page_state(incident_id)
+    return render_template(
+        "incident.html", state=state, inc=state["incident"], pkg=state["package"],
+        groups=groups(), server_now=now().astimezone(SHANGHAI).isoformat(timespec="seconds"),
+        can_write=_can(Permission.INCIDENT_WRITE),
+        can_command=_can(Permission.INCIDENT_COMMAND), messages=_js_messages())
+
+
+@bp.get("/incidents/<int:incident_id>/print")
+def print_view(incident_id: int):
+    from emergency.web.incident_api import first_report
+
+    state = _page_state(incident_id)
+    report = first_report(incident_id).get_json()["text"]
+    pkg = state["package"]
+    return render_template(
+        "incident_print.html", state=state, inc=state["incident"], pkg=pkg, groups=groups(),
+        first_report=report, sketch=_sketch(pkg), generated=now().astimezone(SHANGHAI))
+
+
+def _sketch(pkg: dict, width: int = 680, min_gap: float = 15.0) -> dict:
+    """A straight-line schematic of the path (示意图): receptors, intercepts and boundaries of
+    prefectures and above at their km, for the print view (初报 asks for a sketch of the
+    sensitive points). A mark closer than ``min_gap`` px to the last labelled one is drawn
+    without its label (the table lists every point)."""
+    items = [d for d in pkg["downstream"] if d["kind"] != "point"
+             and (d["kind"] != "boundary" or d["attrs"].get("level") != "county")]
+    if not items:
+        return {"width": width, "marks": [], "ticks": [], "length": 0}
+    length = max(max(d["km"] for d in items) * 1.05, 10.0)
+    scale = (width - 40) / length
+    marks, last = [], -1e9
+    for d in sorted(items, key=lambda d: (d["km"], d["kind"] == "boundary")):
+        x = round(20 + d["km"] * scale, 1)
+        labelled = x - last >= min_gap
+        if labelled:
+            last = x
+        marks.append({"x": x, "km": d["km"], "kind": d["kind"], "name": d["name_zh"],
+                      "exceeds": d["exceeds"], "label": labelled})
+    step = next(s for s in (5, 10, 20, 50, 100, 200, 500, 1000) if length / s <= 10)
+    ticks = [{"x": round(20 + k * scale, 1), "km": k} for k in range(0, int(length) + 1, step)]
+    return {"width": width, "marks": marks, "ticks": ticks, "length": round(length, 1)}
+
+
+def _js_messages() -> dict[str, str]:
+    keys = [k for k in MESSAGES if k.startswith(("inc_", "legend_", "status_", "warning_",
+                                                  "tier_", "drill_", "flag_"))]
+    return {k: MESSAGES[k].get(lang()) or MESSAGES[k]["zh"] for k in keys} | {
+        "sample_mark": t("sample_mark")}
+
+
+# ----------------------------------------------------------------------------- JSON
+@bp.get("/api/incidents/<int:incident_id>/path.geojson")
+def path_geojson(incident_id: int):
+    with _db().session() as session:
+        row = service.get_incident(session, incident_id, drills=None)
+        inc = service._input_from_row(row)
+        ctx = _engine()
+        snap = service.entry_point(ctx, session, inc)
+    trace = ctx.network.trace_downstream(snap.position)
+    coords, km = path_geometry(ctx.network, trace)
+    reaches = [{"river_name_zh": r.river_name_zh or "未命名河道",
+                "river_name_en": r.river_name_en or "unnamed channel",
+                "from_km": r.from_km, "to_km": r.to_km} for r in trace.reaches]
+    body = {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "id": "path",
+         "geometry": {"type": "LineString", "coordinates": coords},
+         "properties": {"role": "path", "km": km, "length_km": round(trace.length_m / 1000, 3),
+                        "ends_at": trace.end, "reaches": reaches}},
+        {"type": "Feature", "id": "entry",
+         "geometry": {"type": "Point", "coordinates": [snap.lon, snap.lat]},
+         "properties": {"role": "entry", "river_name_zh": snap.river_name_zh,
+                        "distance_m": snap.distance_m}},
+        {"type": "Feature", "id": "reported",
+         "geometry": {"type": "Point", "coordinates": [snap.query_lon, snap.query_lat]},
+         "properties": {"role": "reported"}},
+    ]}
+    resp = current_app.response_class(json.dumps(body, ensure_ascii=False, separators=(",", ":")),
+                                      mimetype="application/geo+json")
+    return resp
+
+
+@bp.get("/api/incidents/<int:incident_id>/changes")
+def changes(incident_id: int):
+    """What changed since the event ``since``: new timeline events, the checklist items they
+    touched, and the incident's version and state. Cheap enough to poll every few seconds."""
+    raw = request.args.get("since", "0")
+    if not raw.isdigit():
+        raise ApiError(400, "invalid_parameter", "参数 since 须为事件编号(整数)",
+                       "parameter since must be an event id (integer)")
+    since = int(raw)
+    with _db().session() as session:
+        row = service.get_incident(session, incident_id, drills=None)
+        events = list(session.scalars(
+            select(IncidentEvent).where(IncidentEvent.incident_id == incident_id,
+                                        IncidentEvent.id > since).order_by(IncidentEvent.id)))
+        keys = {e.data.get("item") for e in events if e.kind == "checklist" and e.data}
+        keys.discard(None)
+        items = list(session.scalars(
+            select(ChecklistItem).where(ChecklistItem.incident_id == incident_id,
+                                        ChecklistItem.item_key.in_(keys)))) if keys else []
+        body = {
+            "since": since,
+            "last_event_id": events[-1].id if events else since,
+            "server_now": now().astimezone(SHANGHAI).isoformat(timespec="seconds"),
+            "incident": {"id": row.id, "version": row.version, "status": row.status,
+                         "tier_level": row.tier_level, "warning_level": row.warning_level,
+                         "velocity_factor": row.velocity_factor},
+            "events": [event_dict(e) for e in events],
+            "checklist": [checklist_dict(i) for i in items],
+            "refresh_package": any(e.kind in PACKAGE_EVENTS for e in events),
+        }
+    return jsonify(body)
+
+
+@bp.get("/api/map/context.geojson")
+def map_context():
+    cache: MapContext = current_app.extensions["incident_map_context"]
+    body = cache.get(current_app._get_current_object())
+    resp = current_app.response_class(body, mimetype="application/geo+json")
+    resp.set_etag(cache.etag)
+    resp.cache_control.private = True
+    resp.cache_control.max_age = 3600
+    return resp.make_conditional(request)
+
+
+@bp.get("/api/coordinates")
+def coordinates():
+    try:
+        lon, lat = parse_coordinates(request.args.get("q", ""))
+    except CoordinateError as err:
+        raise ApiError(400, "invalid_coordinates", err.message_zh, err.message_en) from None
+    return jsonify({"lon": lon, "lat": lat})
+
+
+@bp.errorhandler(service.NotFound)
+def _not_found(err: service.NotFound):
+    if request.path.startswith("/api/"):
+        return jsonify({"error": {"code": "not_found", "message_zh": err.message_zh,
+                                  "message_en": err.message_en}}), 404
+    return render_template("error.html", title=t("inc_list_title"),
+                           message=err.message_en if lang() == "en" else err.message_zh), 404
+
+
+# ----------------------------------------------------------------------------- wiring
+def init_incident_pages(app: Flask) -> None:
+    """Register the pages, their words, and the province map's "report here" click."""
+    for key, text in MESSAGES.items():
+        i18n.MESSAGES.setdefault(key, text)
+    app.extensions["incident_map_context"] = MapContext()
+    app.register_blueprint(bp)
+    from emergency.web.pages import register_map_layer
+
+    register_map_layer(app, _report_here_layer)
+    app.jinja_env.filters.setdefault("iso_local", _iso_local)
+
+
+def _iso_local(value: str | None, fmt: str = "%m-%d %H:%M") -> str:
+    """An ISO time from the API (already +08:00) shown compactly."""
+    if not value:
+        return "—"
+    return datetime.fromisoformat(value).astimezone(SHANGHAI).strftime(fmt)
+
+
+__all__ = ["bp", "init_incident_pages", "parse_coordinates", "CoordinateError", "path_geometry",
+           "build_map_context"]

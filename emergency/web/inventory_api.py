@@ -1,0 +1,370 @@
+"""Inventory API (/api): risk sources, materials, teams, experts, substances; import and export.
+
+Thin: parse and check the parameters (bilingual 400s), call ``emergency.inventory``, serialise.
+
+Listings take the filters ``county`` (name, short name or adcode), ``prefecture``,
+``bbox=west,south,east,north`` (WGS84 degrees) and their own: risk sources ``kind``, ``river``,
+``substance``; materials ``category``, ``storage_mode``; teams ``level``, ``specialty``;
+experts ``field``; substances ``class``, ``q``, ``heavy_metal``.
+
+Files: ``GET /api/inventory/<kind>.csv|.xlsx|.geojson`` (kind: risk-sources, materials, teams,
+experts), ``GET /api/inventory/<kind>/template.csv|.xlsx`` (headings only), and
+``POST /api/inventory/<kind>/import`` (multipart ``file``; ``dry_run=1`` validates only) →
+200 with counts, or 422 listing every bad row — nothing is written unless the whole file is good.
+"""
+
+from __future__ import annotations
+
+import io
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, current_app, jsonify, request, send_file
+from sqlalchemy.exc import IntegrityError
+
+from emergency.inventory import export, service
+from emergency.inventory.columns import SHEETS
+from emergency.inventory.places import Places, places_for
+from emergency.inventory.rules import RuleSettings
+from emergency.inventory.service import InventoryQuery, Stored
+from emergency.inventory.tables import write_csv, write_xlsx
+from emergency.inventory.vocab import (
+    KINDS,
+    MATERIAL_CATEGORIES,
+    RISK_SOURCE_KINDS,
+    STORAGE_MODES,
+    TEAM_LEVELS,
+)
+from emergency.substances import (
+    BEHAVIOURS,
+    LIMIT_BASES,
+    POLLUTANT_CLASSES,
+    Substance,
+    SubstanceCatalogue,
+    load_catalogue,
+)
+from emergency.web.errors import ApiError
+from emergency.web.params import parse_float
+from rivers.network import UNNAMED_ZH, RiverNetwork, named_rivers
+
+bp = Blueprint("inventory_api", __name__, url_prefix="/api")
+
+MIME = {"csv": "text/csv; charset=utf-8",
+        "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "geojson": "application/geo+json"}
+MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+
+
+# ----------------------------------------------------------------------------- context
+def network() -> RiverNetwork:
+    return current_app.extensions["rivers"].get()
+
+
+def places() -> Places:
+    return places_for(network())
+
+
+def catalogue() -> SubstanceCatalogue:
+    return load_catalogue()
+
+
+def db():
+    return current_app.extensions["database"]
+
+
+def today() -> date:
+    tz = ZoneInfo(current_app.config.get("TIMEZONE", "Asia/Shanghai"))
+    fixed = current_app.config.get("FIXED_NOW")  # tests and drills may pin the clock
+    now = fixed if isinstance(fixed, datetime) else datetime.now(tz)
+    return now.astimezone(tz).date() if now.tzinfo else now.date()
+
+
+def settings() -> RuleSettings:
+    cfg = current_app.config
+    return RuleSettings(today=today(),
+                        county_tolerance_m=cfg.get("INVENTORY_COUNTY_TOLERANCE_M", 1_000.0),
+                        snap_max_distance_m=cfg["SNAP_MAX_DISTANCE_M"])
+
+
+# ----------------------------------------------------------------------------- parameters
+def _bad(name: str, zh: str, en: str, value: object) -> ApiError:
+    return ApiError(400, "invalid_parameter", f"参数 {name}{zh}", f"parameter {name} {en}",
+                    parameter=name, value=value)
+
+
+def _arg(name: str) -> str | None:
+    value = request.args.get(name)
+    return value.strip() if value and value.strip() else None
+
+
+def _one_of(name: str, allowed: dict | tuple, label_zh: str) -> str | None:
+    """A fixed-vocabulary parameter: its code or Chinese value (None when absent)."""
+    value = _arg(name)
+    if value is None:
+        return None
+    if value in allowed:
+        return value
+    if isinstance(allowed, dict):
+        for code, label in allowed.items():
+            if value in (label if isinstance(label, tuple) else (label,)):
+                return code
+    shown = " / ".join(allowed)
+    raise _bad(name, f"({label_zh})须为 {shown} 之一,收到 {value!r}",
+               f"must be one of {', '.join(allowed)}, got {value!r}", value)
+
+
+def _county() -> int | None:
+    value = _arg("county")
+    if value is None:
+        return None
+    found = places().county(value)
+    if found is None:
+        raise _bad("county", f"(县级行政区)「{value}」不是吉林省的县、县级市或市辖区",
+                   f"{value!r} is not a county-level unit of Jilin", value)
+    return found.adcode
+
+
+def _prefecture() -> str | None:
+    value = _arg("prefecture")
+    if value is None:
+        return None
+    found = places().prefecture(value)
+    if found is None:
+        raise _bad("prefecture", f"(市州)「{value}」不是吉林省的市(州)",
+                   f"{value!r} is not a prefecture of Jilin", value)
+    return found
+
+
+def _bbox() -> tuple[float, float, float, float] | None:
+    value = _arg("bbox")
+    if value is None:
+        return None
+    parts = value.split(",")
+    if len(parts) != 4:
+        raise _bad("bbox", "(范围)须为 西,南,东,北 四个数,如 125.0,43.5,127.0,44.5",
+                   "must be four numbers west,south,east,north, e.g. 125.0,43.5,127.0,44.5",
+                   value)
+    west, south, east, north = (parse_float(p, "bbox", "范围") for p in parts)
+    if not (-180 <= west < east <= 180 and -90 <= south < north <= 90):
+        raise _bad("bbox", "(范围)须满足 西<东、南<北,经度在 −180…180、纬度在 −90…90",
+                   "must have west < east and south < north, longitudes in −180…180 and "
+                   "latitudes in −90…90", value)
+    return west, south, east, north
+
+
+def _river() -> str | None:
+    value = _arg("river")
+    if value is None:
+        return None
+    if value == UNNAMED_ZH:
+        return value
+    for river in named_rivers(network().data):
+        if value in (river.name_zh, river.id) or \
+                value.casefold() == (river.name_en or "").casefold():
+            return river.name_zh
+    raise _bad("river", f"(河流)「{value}」不是河网中的河流名称或编号",
+               f"{value!r} is not a river name or id of the river network", value)
+
+
+def _substance() -> str | None:
+    value = _arg("substance")
+    if value is None:
+        return None
+    found = catalogue().get(value)
+    if found is None:
+        raise _bad("substance", f"(物质)「{value}」不在化学品目录中",
+                   f"{value!r} is not in the chemical catalogue", value)
+    return found.id
+
+
+def _flag(name: str) -> bool | None:
+    value = _arg(name)
+    if value is None:
+        return None
+    if value.lower() in ("1", "true", "yes", "是"):
+        return True
+    if value.lower() in ("0", "false", "no", "否"):
+        return False
+    raise _bad(name, f"须为 1 或 0,收到 {value!r}", f"must be 1 or 0, got {value!r}", value)
+
+
+def _kind(slug: str) -> str:
+    kind = slug.replace("-", "_")
+    if kind not in KINDS:
+        raise ApiError(404, "unknown_inventory", f"没有名为「{slug}」的清单",
+                       f"no inventory named {slug!r}",
+                       allowed=[k.replace("_", "-") for k in KINDS])
+    return kind
+
+
+def _fmt(fmt: str, allowed: tuple[str, ...]) -> str:
+    if fmt not in allowed:
+        raise ApiError(404, "unknown_format", f"不支持的格式 .{fmt}(可用:{'、'.join(allowed)})",
+                       f"unsupported format .{fmt} (use {', '.join(allowed)})")
+    return fmt
+
+
+# ----------------------------------------------------------------------------- listings
+def _listing(kind: str, q: InventoryQuery, key: str):
+    with db().session() as session:
+        found = service.search(session, kind, q)
+    cat, day = catalogue(), today()
+    body = [export.record_dict(s.record, cat, id=s.id, today=day, meta=_meta(s)) for s in found]
+    return {"count": len(body), key: body}
+
+
+def _meta(s: Stored) -> dict:
+    return {"version": s.version,
+            "updated_at": s.updated_at.isoformat() if s.updated_at else None}
+
+
+@bp.get("/risk-sources")
+def risk_sources():
+    q = InventoryQuery(county_adcode=_county(), prefecture_zh=_prefecture(), bbox=_bbox(),
+                       risk_kind=_one_of("kind", RISK_SOURCE_KINDS, "风险源类型"),
+                       river_zh=_river(), substance_id=_substance())
+    return jsonify(_listing("risk_sources", q, "risk_sources"))
+
+
+@bp.get("/materials")
+def materials():
+    q = InventoryQuery(county_adcode=_county(), prefecture_zh=_prefecture(), bbox=_bbox(),
+                       category=_one_of("category", MATERIAL_CATEGORIES, "物资类别"),
+                       storage_mode=_one_of("storage_mode", STORAGE_MODES, "储备方式"))
+    body = _listing("materials", q, "depots")
+    expired = _flag("expired")
+    if expired is not None:
+        body["depots"] = [d for d in body["depots"] if bool(d["expired_items"]) == expired]
+        body["count"] = len(body["depots"])
+    body["items"] = sum(len(d["items"]) for d in body["depots"])
+    return jsonify(body)
+
+
+@bp.get("/teams")
+def teams():
+    q = InventoryQuery(county_adcode=_county(), prefecture_zh=_prefecture(), bbox=_bbox(),
+                       level=_one_of("level", TEAM_LEVELS, "队伍级别"),
+                       specialty=_arg("specialty"))
+    return jsonify(_listing("teams", q, "teams"))
+
+
+@bp.get("/experts")
+def experts():
+    q = InventoryQuery(prefecture_zh=_prefecture(), field=_arg("field"))
+    return jsonify(_listing("experts", q, "experts"))
+
+
+@bp.get("/substances")
+def substances():
+    cls = _one_of("class", POLLUTANT_CLASSES, "污染物类别")
+    heavy = _flag("heavy_metal")
+    text = _arg("q")
+    cat = catalogue()
+    found = list(cat)
+    if cls is not None:
+        found = [s for s in found if s.pollutant_class == cls]
+    if heavy is not None:
+        found = [s for s in found if s.heavy_metal_or_metalloid == heavy]
+    if text is not None:
+        exact = cat.get(text)
+        needle = text.casefold()
+        found = [s for s in found if s is exact or any(needle in k.casefold()
+                                                       for k in s.lookup_keys())]
+    return jsonify({"count": len(found), "substances": [_substance_dict(s) for s in found]})
+
+
+def _substance_dict(s: Substance) -> dict:
+    return {
+        "id": s.id, "name_zh": s.name_zh, "name_en": s.name_en, "cas": s.cas,
+        "aliases": list(s.aliases), "pollutant_class": s.pollutant_class,
+        "pollutant_class_zh": POLLUTANT_CLASSES[s.pollutant_class][0],
+        "pollutant_class_en": POLLUTANT_CLASSES[s.pollutant_class][1],
+        "limit_mg_l": s.limit_mg_l, "limit_basis": s.limit_basis,
+        "limit_basis_zh": LIMIT_BASES[s.limit_basis][0], "limit_source": s.limit_source,
+        "drinking_water_source_only": s.drinking_water_source_only,
+        "behaviour_in_water": list(s.behaviour_in_water),
+        "behaviour_in_water_zh": [BEHAVIOURS[b][0] for b in s.behaviour_in_water],
+        "heavy_metal_or_metalloid": s.heavy_metal_or_metalloid,
+        "decay_per_day": s.decay_per_day, "conservative": s.is_conservative,
+        "techniques": list(s.techniques), "dosing": list(s.dosing), "verified": s.verified,
+    }
+
+
+# ----------------------------------------------------------------------------- files
+@bp.get("/inventory/<kind>.<fmt>")
+def export_inventory(kind: str, fmt: str):
+    kind = _kind(kind)
+    fmt = _fmt(fmt, ("csv", "xlsx", "geojson"))
+    with db().session() as session:
+        try:
+            body = service.export_file(session, kind, fmt, catalogue(), today())
+        except export.NoGeometry:
+            raise ApiError(404, "no_geometry", f"{KINDS[kind][0]}没有坐标,不是地图图层",
+                           f"the {KINDS[kind][1]} inventory has no coordinates: not a map layer"
+                           ) from None
+    if isinstance(body, dict):
+        return current_app.response_class(current_app.json.dumps(body), mimetype=MIME[fmt])
+    return _download(body, f"{SHEETS[kind]}.{fmt}", fmt)
+
+
+@bp.get("/inventory/<kind>/template.<fmt>")
+def template(kind: str, fmt: str):
+    kind = _kind(kind)
+    fmt = _fmt(fmt, ("csv", "xlsx"))
+    headings = export.headings(kind)
+    data = write_csv(headings, []) if fmt == "csv" else write_xlsx(kind, headings, [])
+    return _download(data, f"{SHEETS[kind]}模板.{fmt}", fmt)
+
+
+def _download(data: bytes, name: str, fmt: str):
+    return send_file(io.BytesIO(data), mimetype=MIME[fmt], as_attachment=True,
+                     download_name=name)
+
+
+@bp.post("/inventory/<kind>/import")
+def import_inventory(kind: str):
+    kind = _kind(kind)
+    dry_run = bool(_flag("dry_run"))
+    limit = current_app.config.get("INVENTORY_MAX_UPLOAD_BYTES", MAX_UPLOAD_BYTES)
+    if request.content_length is not None and request.content_length > limit:
+        raise ApiError(413, "file_too_large", f"上传文件过大(上限 {limit // 2**20} MB)",
+                       f"the upload is too large (limit {limit // 2**20} MB)")
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        raise ApiError(400, "missing_file", "请上传文件(表单字段 file)",
+                       "upload a file in the form field 'file'")
+    data = upload.read()
+    try:
+        with db().session() as session:
+            report = service.import_file(session, kind, data, upload.filename,
+                                         network=network(), settings=settings(),
+                                         catalogue=catalogue(), dry_run=dry_run)
+            parsed = report.parsed
+            if report.result is None:
+                n = len(parsed.errors)
+                raise ApiError(
+                    422, "invalid_rows",
+                    f"文件有 {n} 处错误,未导入任何数据;请改正后重新导入",
+                    f"the file has {n} error(s); nothing was imported: correct them and "
+                    "import again",
+                    kind=kind, filename=upload.filename, rows_read=parsed.rows_read,
+                    errors=[p.as_dict() for p in parsed.errors],
+                    warnings=[p.as_dict() for p in parsed.warnings])
+    except service.StaleInventory:
+        raise ApiError(409, "stale_inventory", "导入期间数据已被他人修改,未导入任何数据;请重新导入",
+                       "the inventory was changed by someone else during the import; nothing "
+                       "was imported: import again") from None
+    except IntegrityError:
+        raise ApiError(409, "conflict", "与同时进行的导入冲突,未导入任何数据;请重新导入",
+                       "conflicts with an import made at the same time; nothing was imported: "
+                       "import again") from None
+    assert report.result is not None
+    return jsonify({"kind": kind, "filename": upload.filename, "dry_run": report.dry_run,
+                    "rows_read": parsed.rows_read, "records": len(parsed.records),
+                    **{k: v for k, v in report.result.as_dict().items() if k != "kind"},
+                    "warnings": [p.as_dict() for p in parsed.warnings]})
+
+
+# The auth guard (emergency/web/auth.py, when present) reads this declaration: importing an
+# inventory is a data steward's task (数据导入), not the default incident-write permission.
+import_inventory.required_permission = "data.import"  # type: ignore[attr-defined]

@@ -1,0 +1,260 @@
+"""River pages (一河一策一图): the list of key-river plans and each river's "one map".
+
+``/rivers`` lists the plans; ``/rivers/<plan_id>`` shows one plan on its own map (the river's
+segments, its sites by kind) and as tables — receptors, intercept facilities, monitoring
+points, response cards by pollutant class, contacts — printable. Sample plans (``sample: true``)
+are marked 示例 everywhere, with the plan's own note.
+
+The plans also name the province map's key rivers: ``KEY_RIVERS`` is set to the plan rivers'
+names, read from the plans on first use (the map renders once per process).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+
+from flask import Blueprint, Flask, abort, current_app, render_template
+
+from emergency.web import i18n
+from emergency.web.i18n import lang
+from plans.schema import (
+    FACILITY_TYPES,
+    MEASURE_GROUPS,
+    PLACE_LEVELS,
+    POLLUTANT_CLASSES,
+    RECEPTOR_KINDS,
+    SECTION_LEVELS,
+    TECHNIQUES,
+    PlanValidationError,
+)
+
+bp = Blueprint("rivers", __name__, template_folder="templates")
+log = logging.getLogger(__name__)
+
+KIND_COLOURS = {"intake": "#c62828", "water_source": "#ad1457", "section": "#1565c0",
+                "irrigation_intake": "#6a1b9a", "intercept": "#2e7d32", "monitoring": "#00838f"}
+KIND_LABELS = {**RECEPTOR_KINDS, "intercept": ("拦截设施", "intercept facility"),
+               "monitoring": ("监测点", "monitoring point")}
+
+MESSAGES: dict[str, dict[str, str]] = {
+    "rivers_title": {"zh": "一河一策一图", "en": "River plans"},
+    "rivers_intro": {"zh": "重点河流突发水污染事件“一河一策一图”:"
+                           "河流信息清单、应急响应方案与指挥示意图。",
+                     "en": "Key-river plans: the river's inventory, its response plan and its "
+                           "command map."},
+    "rivers_sample_banner": {"zh": "示例数据:除河流、河段、行政区与水库位置外,预案内容均为虚构示例,"
+                                   "不得用于实际处置。",
+                             "en": "Sample data: apart from rivers, segments, administrative "
+                                   "units and reservoirs, the plans' contents are made up and "
+                                   "must not be used in a real response."},
+    "river_col_name": {"zh": "河流", "en": "River"},
+    "river_col_basin": {"zh": "流域", "en": "Basin"},
+    "river_col_prefectures": {"zh": "流经市(州)", "en": "Prefectures"},
+    "river_col_receptors": {"zh": "敏感目标", "en": "Receptors"},
+    "river_col_facilities": {"zh": "拦截设施", "en": "Intercepts"},
+    "river_col_monitoring": {"zh": "监测点", "en": "Monitoring"},
+    "river_col_data": {"zh": "数据", "en": "Data"},
+    "river_sample": {"zh": "示例", "en": "sample"},
+    "river_official": {"zh": "正式", "en": "official"},
+    "river_map": {"zh": "一图:河流与点位", "en": "The map"},
+    "river_receptors": {"zh": "敏感目标", "en": "Receptors"},
+    "river_facilities": {"zh": "环境应急空间与设施", "en": "Emergency spaces and facilities"},
+    "river_monitoring": {"zh": "监测点", "en": "Monitoring points"},
+    "river_cards": {"zh": "应急处置卡(按污染物类别)", "en": "Response cards (by pollutant class)"},
+    "river_contacts": {"zh": "责任单位联系方式", "en": "Contacts"},
+    "river_col_kind": {"zh": "类型", "en": "Kind"},
+    "river_col_site": {"zh": "名称", "en": "Name"},
+    "river_col_km": {"zh": "里程(km)", "en": "km"},
+    "river_col_lonlat": {"zh": "经纬度", "en": "Lon, lat"},
+    "river_col_details": {"zh": "说明", "en": "Details"},
+    "river_col_type": {"zh": "设施类型", "en": "Type"},
+    "river_col_storage": {"zh": "库容(万m³)", "en": "Storage (10⁴ m³)"},
+    "river_col_techniques": {"zh": "处置技术", "en": "Techniques"},
+    "river_col_deploy": {"zh": "布设(h)", "en": "Deploy (h)"},
+    "river_col_operator": {"zh": "管理单位/联系人", "en": "Operator / contact"},
+    "river_col_step": {"zh": "序号", "en": "#"},
+    "river_col_measure": {"zh": "措施", "en": "Measure"},
+    "river_col_group": {"zh": "措施类别", "en": "Group"},
+    "river_col_responsible": {"zh": "责任单位", "en": "Responsible"},
+    "river_col_deadline": {"zh": "时限(h)", "en": "Within (h)"},
+    "river_col_unit": {"zh": "单位", "en": "Unit"},
+    "river_col_role": {"zh": "职责", "en": "Role"},
+    "river_col_phone": {"zh": "电话", "en": "Phone"},
+    "river_counties": {"zh": "流经县(市、区)", "en": "Counties"},
+    "river_linked": {"zh": "上下游关联预案", "en": "Linked plans"},
+    "river_upstream": {"zh": "上游", "en": "Upstream"},
+    "river_downstream": {"zh": "下游", "en": "Downstream"},
+    "river_identified": {"zh": "河道识别依据", "en": "How the river was identified"},
+    "river_none": {"zh": "无", "en": "none"},
+    "river_print": {"zh": "打印", "en": "Print"},
+    "river_back": {"zh": "返回预案列表", "en": "All plans"},
+    "river_serves": {"zh": "供水", "en": "serves"},
+    "river_population": {"zh": "服务人口", "en": "population"},
+    "river_backup": {"zh": "备用水源", "en": "backup"},
+    "river_cross_boundary": {"zh": "跨界断面", "en": "cross-boundary"},
+    "river_plans_error": {"zh": "预案数据有误,无法加载", "en": "The plans cannot be loaded"},
+}
+
+
+class PlanRiverNames:
+    """The key rivers' names (重点河流) from the plans, read on first use.
+
+    Set as ``app.config["KEY_RIVERS"]``: the province map asks ``name in KEY_RIVERS`` when it
+    first renders. If the plans cannot be loaded every named river counts as key (the map's
+    own default), and the failure is logged.
+    """
+
+    def __init__(self, plans) -> None:  # noqa: ANN001 - a Lazy[PlanSet]
+        self._plans = plans
+        self._names: frozenset[str] | None = None
+        self._all = False
+
+    def _load(self) -> frozenset[str]:
+        if self._names is None:
+            try:
+                self._names = frozenset(p.river_name_zh for p in self._plans.get().plans.values())
+            except PlanValidationError:
+                log.exception("plans not loaded: every named river is a key river on the map")
+                self._names, self._all = frozenset(), True
+        return self._names
+
+    def __contains__(self, name: object) -> bool:
+        names = self._load()
+        return self._all or name in names
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(sorted(self._load()))
+
+    def __len__(self) -> int:
+        return len(self._load())
+
+
+def _plans():
+    try:
+        return current_app.extensions["plans"].get()
+    except PlanValidationError:
+        log.exception("plans not loaded")
+        abort(503)
+
+
+def _label(pair: tuple[str, str] | None, fallback: str = "") -> str:
+    if not pair:
+        return fallback
+    return pair[1] if lang() == "en" else pair[0]
+
+
+def _site_details(site) -> str:  # noqa: ANN001 - a plans.loader.Site
+    a = site.attrs
+    en = lang() == "en"
+    parts = []
+    if a.get("place_level"):
+        parts.append(_label(PLACE_LEVELS.get(str(a["place_level"]))))
+    if a.get("serves_zh"):
+        parts.append(f"{'serves' if en else '供水'} {a['serves_zh']}")
+    if a.get("population_served"):
+        n = int(a["population_served"])
+        parts.append(f"{n:,} people" if en else f"服务人口 {n / 1e4:g} 万")
+    if a.get("capacity_m3_per_day"):
+        n = float(a["capacity_m3_per_day"])
+        parts.append(f"{n:,.0f} m³/d" if en else f"{n / 1e4:g} 万m³/日")
+    if a.get("backup_source_zh"):
+        parts.append(f"{'backup' if en else '备用水源'} {a['backup_source_zh']}")
+    if a.get("section_level"):
+        parts.append(_label(SECTION_LEVELS.get(str(a["section_level"]))))
+    if a.get("cross_boundary"):
+        parts.append(("cross-boundary " if en else "跨界断面 ") + str(a.get("boundary_zh") or ""))
+    if a.get("irrigated_area_mu"):
+        parts.append(f"{'irrigates' if en else '灌溉'} {float(a['irrigated_area_mu']):g} 亩")
+    if a.get("parameters_zh"):
+        parts.append(str(a["parameters_zh"]))
+    if a.get("frequency_zh"):
+        parts.append(str(a["frequency_zh"]))
+    if a.get("note_zh"):
+        parts.append(str(a["note_zh"]))
+    return ";".join(p for p in parts if p) if not en else "; ".join(p for p in parts if p)
+
+
+def _site_dict(site) -> dict:  # noqa: ANN001 - a plans.loader.Site
+    a = site.attrs
+    storage = a.get("storage_m3")
+    return {
+        "id": site.id, "kind": site.kind, "kind_label": _label(KIND_LABELS.get(site.kind),
+                                                               site.kind),
+        "colour": KIND_COLOURS.get(site.kind, "#455a64"),
+        "name": (site.name_en or site.name_zh) if lang() == "en" else site.name_zh,
+        "name_zh": site.name_zh, "lon": site.lon, "lat": site.lat, "km": site.river_km,
+        "details": _site_details(site),
+        "facility_type": a.get("facility_type"),
+        "facility_type_label": (FACILITY_TYPES.get(str(a.get("facility_type")), "")
+                                if lang() == "en" else a.get("facility_type")),
+        "storage_wan_m3": None if storage is None else round(float(storage) / 1e4, 1),
+        "techniques": [TECHNIQUES.get(x, x) if lang() == "en" else x
+                       for x in (a.get("techniques") or ())],
+        "deploy_hours": a.get("deploy_hours"),
+        "operator": " / ".join(str(x) for x in (a.get("operator_zh"), a.get("contact_zh"),
+                                                 a.get("phone")) if x),
+    }
+
+
+def river_geometry(network, plan) -> dict:  # noqa: ANN001
+    """The plan river's segments as a MultiLineString (lon/lat, 5 decimals)."""
+    lines = [[[round(float(x), 5), round(float(y), 5)] for x, y in network.data.coords_lonlat[i]]
+             for i in plan.segments]
+    return {"type": "MultiLineString", "coordinates": lines}
+
+
+@bp.get("/rivers")
+def index():
+    plans = _plans()
+    rows = []
+    for plan in sorted(plans.plans.values(), key=lambda p: (p.basin, p.id)):
+        rows.append({
+            "id": plan.id, "name": (plan.river_name_en or plan.river_name_zh)
+            if lang() == "en" else plan.river_name_zh, "name_zh": plan.river_name_zh,
+            "basin": plan.basin.partition(" (")[2].rstrip(")") or plan.basin
+            if lang() == "en" else plan.basin.partition(" (")[0],
+            "prefectures": "、".join(plan.prefectures),
+            "receptors": len(plan.sites_of_kind(*RECEPTOR_KINDS)),
+            "facilities": len(plan.sites_of_kind("intercept")),
+            "monitoring": len(plan.sites_of_kind("monitoring")), "sample": plan.sample})
+    return render_template("rivers.html", rows=rows,
+                           any_sample=any(r["sample"] for r in rows))
+
+
+@bp.get("/rivers/<plan_id>")
+def show(plan_id: str):
+    plans = _plans()
+    plan = plans.plans.get(plan_id)
+    if plan is None:
+        abort(404)
+    network = current_app.extensions["rivers"].get()
+    sites = [_site_dict(s) for s in plan.sites]
+    cards = [{"id": cls, "label": _label(POLLUTANT_CLASSES.get(cls), cls),
+              "measures": [{"order": m.order, "text": m.text_zh, "group": m.group,
+                            "group_label": MEASURE_GROUPS.get(m.group, m.group)
+                            if lang() == "en" else m.group,
+                            "responsible": m.responsible_zh, "deadline_h": m.deadline_h}
+                           for m in sorted(measures, key=lambda m: m.order)]}
+             for cls, measures in plan.response_cards.items()]
+    linked = {key: [(pid, plans.plans[pid].river_name_zh if pid in plans.plans else pid)
+                    for pid in ids]
+              for key, ids in (("upstream", plan.upstream), ("downstream", plan.downstream))}
+    map_data = {"river": river_geometry(network, plan), "sites": sites,
+                "kinds": [{"kind": k, "label": _label(KIND_LABELS[k]), "colour": c}
+                          for k, c in KIND_COLOURS.items()
+                          if any(s["kind"] == k for s in sites)]}
+    return render_template(
+        "river.html", plan=plan, sites=sites, cards=cards, linked=linked, map_data=map_data,
+        receptors=[s for s in sites if s["kind"] in RECEPTOR_KINDS],
+        facilities=[s for s in sites if s["kind"] == "intercept"],
+        monitoring=[s for s in sites if s["kind"] == "monitoring"],
+        name=(plan.river_name_en or plan.river_name_zh) if lang() == "en"
+        else plan.river_name_zh)
+
+
+def init_river_pages(app: Flask) -> None:
+    for key, text in MESSAGES.items():
+        i18n.MESSAGES.setdefault(key, text)
+    app.config.setdefault("KEY_RIVERS", PlanRiverNames(app.extensions["plans"]))
+    app.register_blueprint(bp)

@@ -1,0 +1,810 @@
+"""Duty API (/api): staff, rosters, who is on duty, the duty log and the shift handover.
+
+Thin: parse and check parameters (bilingual 4xx), call ``emergency.roster.service`` /
+``staff_service``, serialise. Reading needs a login; generating, editing and publishing rosters
+and changing staff need ``duty.manage`` (commander, admin); adding to the duty log and recording
+a handover need ``incident.write`` (duty officers too).
+
+Rosters
+    ``GET  /api/rosters?year=``                      rosters (not discarded)
+    ``POST /api/rosters``  {month: "2026-07"} | {season: 2026} | {start, end}   → draft (201)
+    ``GET  /api/rosters/<YYYY-MM>``                  the month: days, duties, checks, fairness
+    ``GET  /api/rosters/<YYYY-MM>.xlsx|.csv``        the month as a table
+    ``GET  /api/rosters/<YYYY-MM>/print``            printable month (A4 landscape)
+    ``GET  /api/rosters/<id>``                       one roster, all its days
+    ``POST /api/rosters/<id>/swap``  {a, b, revision?}                 换班
+    ``POST /api/rosters/<id>/replace``  {assignment, staff_id, revision?}  替班
+    ``POST /api/rosters/<id>/publish``  {note?, revision?}             发布
+    ``POST /api/rosters/<id>/discard``  {revision?}                    作废草稿
+    ``GET  /api/rosters/<id>/versions[/<n>]``, ``GET /api/rosters/<id>/changes``
+On duty, log, handover
+    ``GET /api/duty/now?at=``, ``GET|POST /api/duty/log``, ``GET|POST /api/duty/handover?at=``
+Staff
+    ``GET|POST /api/staff``, ``GET|PATCH|DELETE /api/staff/<id>``,
+    ``POST /api/staff/<id>/unavailability|preferences``, ``DELETE …/<entry id>``,
+    ``GET /api/staff.csv|.xlsx``, ``GET /api/staff/template.csv|.xlsx``,
+    ``POST /api/staff/import`` (multipart ``file``; ``dry_run=1``: all rows or none),
+    ``GET /api/staff/<id>/duty.ics`` (text/calendar)
+"""
+
+from __future__ import annotations
+
+import io
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, Flask, current_app, g, jsonify, render_template, request, send_file
+from sqlalchemy.orm.exc import StaleDataError
+
+from emergency.auth_rules import Permission
+from emergency.roster import service, staff_service
+from emergency.roster.errors import Conflict, DutyError, NotFound, Refused, Stale
+from emergency.roster.export import SHIFT_TEXT, day_label, month_table, table_csv, table_xlsx
+from emergency.roster.model import Period, Violation
+from emergency.roster.rules import RosterRules, default_roster_rules
+from emergency.roster.staff import DUTY_ROLES, InvalidInput
+from emergency.roster.staff_table import write_staff_csv, write_staff_xlsx
+from emergency.store.roster_models import LOG_KINDS, DutyRoster, DutyStaff
+from emergency.web.auth import require
+from emergency.web.errors import ApiError, error_body
+
+bp = Blueprint("roster_api", __name__, url_prefix="/api")
+
+MIME = {"csv": "text/csv; charset=utf-8",
+        "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+MAX_PERIOD_DAYS = 366
+
+
+def init_roster(app: Flask) -> None:
+    """Register the duty API and pages, and the header's "on duty now" provider."""
+    from emergency.web import roster_pages
+
+    app.register_blueprint(bp)
+    roster_pages.init_pages(app)
+    app.extensions["on_duty"] = header_on_duty
+
+
+# ----------------------------------------------------------------------------- context
+def db():
+    return current_app.extensions["database"]
+
+
+def rules() -> RosterRules:
+    return current_app.extensions.get("roster_rules") or default_roster_rules()
+
+
+def tz() -> ZoneInfo:
+    return ZoneInfo(current_app.config.get("TIMEZONE", "Asia/Shanghai"))
+
+
+def now() -> datetime:
+    fixed = current_app.config.get("FIXED_NOW")  # tests and drills may pin the clock
+    return fixed if isinstance(fixed, datetime) else datetime.now(tz())
+
+
+def actor() -> str:
+    user = g.get("user")
+    return getattr(user, "username", None) or "anonymous"
+
+
+def actor_name() -> str:
+    user = g.get("user")
+    return (getattr(user, "display_name", None) or getattr(user, "username", None) or "")
+
+
+def _body(optional: bool = False) -> dict:
+    data = request.get_json(silent=True)
+    if data is None and optional:
+        return {}
+    if not isinstance(data, dict):
+        raise ApiError(400, "invalid_json", "请求体须为 JSON 对象",
+                       "the body must be a JSON object")
+    return data
+
+
+def _bad(name: str, zh: str, en: str, value: object = None) -> ApiError:
+    return ApiError(400, "invalid_parameter", f"参数 {name}{zh}", f"parameter {name} {en}",
+                    parameter=name, value=value)
+
+
+def _int(value: object, name: str) -> int:
+    try:
+        return int(value)  # type: ignore[call-overload]
+    except (TypeError, ValueError):
+        raise _bad(name, f"须为整数,收到 {value!r}", f"must be an integer, got {value!r}",
+                   value) from None
+
+
+def _optional_int(value: object, name: str) -> int | None:
+    return None if value in (None, "") else _int(value, name)
+
+
+def _date(value: object, name: str) -> date:
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        raise _bad(name, f"须为日期 YYYY-MM-DD,收到 {value!r}",
+                   f"must be a date YYYY-MM-DD, got {value!r}", value) from None
+
+
+def _moment(value: str | None, name: str = "at") -> datetime:
+    """An ISO time (naive: Beijing time), or now."""
+    if not value:
+        return now()
+    try:
+        moment = datetime.fromisoformat(value.strip().replace(" ", "T").replace("Z", "+00:00"))
+    except ValueError:
+        raise _bad(name, f"须为时间,如 2026-07-16T09:00+08:00,收到 {value!r}",
+                   f"must be a time such as 2026-07-16T09:00+08:00, got {value!r}",
+                   value) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=tz())
+
+
+def _month(text: str) -> Period:
+    try:
+        return service.month_period(text)
+    except ValueError:
+        raise ApiError(404, "invalid_month", f"「{text}」不是月份(格式 YYYY-MM,如 2026-07)",
+                       f"{text!r} is not a month (YYYY-MM, e.g. 2026-07)") from None
+
+
+def iso(value: datetime | None) -> str | None:
+    return value.astimezone(tz()).isoformat(timespec="minutes") if value else None
+
+
+# ----------------------------------------------------------------------------- errors
+_STATUS = {NotFound: 404, Conflict: 409, Stale: 409, Refused: 422}
+
+
+@bp.errorhandler(DutyError)
+def _duty_error(err: DutyError):
+    details = dict(err.details)
+    if isinstance(err, Refused) and err.reasons:
+        details["reasons"] = [violation_dict(v) for v in err.reasons]
+    return jsonify(error_body(err.code, err.message_zh, err.message_en, details)), \
+        _STATUS.get(type(err), 400)
+
+
+@bp.errorhandler(InvalidInput)
+def _invalid(err: InvalidInput):
+    n = len(err.problems)
+    body = error_body("invalid_input", f"有 {n} 处错误,未保存任何数据",
+                      f"{n} problem(s); nothing was saved",
+                      {"problems": [p.as_dict() for p in err.problems]})
+    return jsonify(body), 422
+
+
+@bp.errorhandler(StaleDataError)
+def _stale(_err: StaleDataError):
+    return jsonify(error_body("stale", "数据已被他人同时修改,请刷新后重试",
+                              "someone else changed this at the same time; reload and try "
+                              "again")), 409
+
+
+# ----------------------------------------------------------------------------- shapes
+def violation_dict(v: Violation) -> dict:
+    return {"rule": v.rule, "hard": v.hard, "message_zh": v.zh, "message_en": v.en,
+            "dates": [d.isoformat() for d in v.dates], "position": v.position,
+            "staff_ids": [_staff_id(p) for p in v.person_ids]}
+
+
+def _staff_id(person_id: str) -> int | str:
+    return int(person_id) if person_id.isdigit() else person_id
+
+
+def roster_summary(row: DutyRoster) -> dict:
+    zh, en = service.STATUS_TEXT[row.status]
+    return {"id": row.id, "label": row.label, "kind": row.kind, "status": row.status,
+            "status_zh": zh, "status_en": en, "version": row.version, "revision": row.revision,
+            "period": {"start": row.period_start.isoformat(), "end": row.period_end.isoformat()},
+            "created_by": row.created_by, "created_at": iso(row.created_at),
+            "published_by": row.published_by, "published_at": iso(row.published_at),
+            "updated_at": iso(row.updated_at), "generated_in_s": row.generated_in_s}
+
+
+def roster_checks(view: service.RosterView) -> dict:
+    """Violations (hard, then soft), fairness spread and per-person counts."""
+    stats = []
+    for pid, s in sorted(view.roster.stats.items(), key=lambda kv: _sort_id(kv[0])):
+        person = view.staff.get(_sort_id(pid))  # type: ignore[call-overload]
+        if person is None:
+            continue
+        stats.append({"staff_id": person.id, "name": person.name, "roles": list(person.roles),
+                      "period": s.period.as_dict(), "cumulative": s.cumulative.as_dict()})
+    target = view.roster.rules.fairness.target_spread
+    return {"hard_violations": [violation_dict(v) for v in view.hard],
+            "soft_violations": [violation_dict(v) for v in view.soft],
+            "fairness": {"target_spread": target, "spread": view.spread,
+                         "within_target": all(x <= target for cats in view.spread.values()
+                                              for x in cats.values())},
+            "stats": stats}
+
+
+def _sort_id(pid: str) -> int:
+    return int(pid) if pid.isdigit() else -1
+
+
+def positions_list(r: RosterRules) -> list[dict]:
+    return [{"id": p.id, "zh": p.zh, "en": p.en, "per": p.per} for p in r.positions]
+
+
+def _assignment_dict(a, staff: dict[int, DutyStaff]) -> dict:  # noqa: ANN001 - DutyAssignment
+    person = staff.get(a.staff_id)
+    return {"id": a.id, "roster_id": a.roster_id, "date": a.duty_date.isoformat(),
+            "position": a.position, "shift": a.shift, "start": iso(a.shift_start),
+            "end": iso(a.shift_end), "staff_id": a.staff_id,
+            "name": person.name if person else str(a.staff_id),
+            "phone": person.phone if person else ""}
+
+
+def days_dict(rows: list[DutyRoster], start: date, end: date, staff: dict[int, DutyStaff],
+              r: RosterRules) -> list[dict]:
+    by_day: dict[date, list] = {}
+    owner: dict[date, int] = {}
+    for roster in rows:
+        day = max(start, roster.period_start)
+        while day <= min(end, roster.period_end):
+            owner[day] = roster.id
+            day += timedelta(days=1)
+        for a in roster.assignments:
+            if start <= a.duty_date <= end:
+                by_day.setdefault(a.duty_date, []).append(a)
+    out = []
+    day = start
+    while day <= end:
+        items = sorted(by_day.get(day, []),
+                       key=lambda a: (r.position_order(a.position), a.shift_start, a.id))
+        shifts = [{"shift": name, "zh": SHIFT_TEXT.get(name, (name, name))[0],
+                   "en": SHIFT_TEXT.get(name, (name, name))[1], "start": iso(s), "end": iso(e)}
+                  for name, s, e in service.shift_windows(day, r)]
+        out.append({"date": day.isoformat(), "label": day_label(day, r),
+                    "roster_id": owner.get(day), "shifts": shifts,
+                    "assignments": [_assignment_dict(a, staff) for a in items]})
+        day += timedelta(days=1)
+    return out
+
+
+def staff_dict(row: DutyStaff, *, full: bool = False) -> dict:
+    body = {"id": row.id, "name": row.name, "unit": row.unit, "phone": row.phone,
+            "roles": list(row.roles or ()),
+            "roles_zh": [DUTY_ROLES[x][0] for x in row.roles or () if x in DUTY_ROLES],
+            "qualifications": list(row.qualifications or ()), "active": row.active,
+            "is_sample": row.is_sample, "version": row.version}
+    if full:
+        body |= {
+            "note": row.note, "created_at": iso(row.created_at), "updated_at": iso(row.updated_at),
+            "unavailable": [{"id": u.id, "start": u.start_date.isoformat(),
+                             "end": u.end_date.isoformat(), "reason": u.reason,
+                             "note": u.note} for u in row.unavailable],
+            "preferences": [{"id": p.id, "kind": p.kind,
+                             "start": p.start_date.isoformat() if p.start_date else None,
+                             "end": p.end_date.isoformat() if p.end_date else None,
+                             "weekdays": list(p.weekdays or ()), "weight": p.weight,
+                             "note": p.note} for p in row.preferences]}
+    return body
+
+
+def _person(p: service.OnDutyPerson) -> dict:
+    return {"staff_id": p.staff_id, "name": p.name, "phone": p.phone, "unit": p.unit,
+            "shift_start": iso(p.shift_start), "shift_end": iso(p.shift_end)}
+
+
+def on_duty_dict(found: service.OnDuty, r: RosterRules) -> dict:
+    return {
+        "at": iso(found.at),
+        "roster": None if found.roster_id is None else {
+            "id": found.roster_id, "version": found.roster_version, "label": found.roster_label},
+        "positions": [{"id": p.id, "zh": p.zh, "en": p.en,
+                       "people": [_person(x) for x in found.of(p.id)]} for p in r.positions],
+        "leader": [_person(x) for x in found.leader],
+        "duty_officers": [_person(x) for x in found.duty_officers],
+        "liaisons": [_person(x) for x in found.liaisons],
+        "message_zh": found.message_zh, "message_en": found.message_en,
+    }
+
+
+def log_dict(e) -> dict:  # noqa: ANN001 - DutyLogEntry
+    zh, en = service.LOG_KIND_TEXT.get(e.kind, (e.kind, e.kind))
+    return {"id": e.id, "duty_date": e.duty_date.isoformat(), "shift": e.shift,
+            "position": e.position, "kind": e.kind, "kind_zh": zh, "kind_en": en,
+            "text": e.text, "incident_id": e.incident_id, "author": e.author,
+            "author_name": e.author_name, "at": iso(e.at)}
+
+
+# ----------------------------------------------------------------------------- on duty
+def _lookup_on_duty() -> service.OnDuty:
+    """Who is on duty now, looked up once per request (header, package, API share it)."""
+    cached = g.get("_on_duty_now")
+    if cached is None:
+        with db().session() as session:
+            cached = service.on_duty_now(session, now(), rules())
+        g._on_duty_now = cached
+    return cached
+
+
+def header_on_duty() -> dict | None:
+    """For the header partial ``_on_duty.html``: names and the duty phone, or "not rostered".
+    Nothing (and no query) for a visitor who has not logged in."""
+    if g.get("user") is None:
+        return None
+    found = _lookup_on_duty()
+    if found.roster_id is None:
+        return {"none": True, "leader": None, "officers": [], "liaisons": [], "phone": None,
+                "message_zh": found.message_zh, "message_en": found.message_en}
+    officers = found.duty_officers
+    return {"none": False,
+            "leader": "、".join(p.name for p in found.leader) or None,
+            "leader_phone": "、".join(p.phone for p in found.leader) or None,
+            "officers": [p.name for p in officers],
+            "liaisons": [p.name for p in found.liaisons],
+            "phone": officers[0].phone if officers else None,
+            "people": [{"position": p.position, "name": p.name, "phone": p.phone}
+                       for people in found.positions.values() for p in people],
+            "roster_id": found.roster_id}
+
+
+def on_duty_block() -> dict:
+    """"On duty now" for the incident response package (who makes the notifications).
+    Never fails the package: a roster fault gives an explicit "unavailable" block."""
+    try:
+        return on_duty_dict(_lookup_on_duty(), rules())
+    except Exception:  # noqa: BLE001 - the package matters more than this block
+        current_app.logger.exception("on-duty lookup failed")
+        return {"at": None, "roster": None, "positions": [], "leader": [], "duty_officers": [],
+                "liaisons": [], "message_zh": "值班信息暂不可用",
+                "message_en": "duty information is unavailable"}
+
+
+@bp.get("/duty/now")
+def duty_now():
+    at = request.args.get("at")
+    if at:
+        with db().session() as session:
+            found = service.on_duty_now(session, _moment(at), rules())
+    else:
+        found = _lookup_on_duty()
+    return jsonify(on_duty_dict(found, rules()))
+
+
+# ----------------------------------------------------------------------------- rosters
+@bp.get("/rosters")
+def rosters_index():
+    year = _optional_int(request.args.get("year"), "year")
+    with db().session() as session:
+        rows = service.list_rosters(session, year=year,
+                                    include_discarded=request.args.get("all") == "1")
+        return jsonify({"rosters": [roster_summary(r) for r in rows]})
+
+
+@bp.post("/rosters")
+@require(Permission.DUTY_MANAGE)
+def rosters_generate():
+    data = _body()
+    r = rules()
+    if data.get("month"):
+        period, kind = _month(str(data["month"])), "month"
+    elif data.get("season"):
+        year = _int(data["season"], "season")
+        if not 2000 <= year <= 2100:
+            raise _bad("season", "须为年份", "must be a year", year)
+        period, kind = service.season_period(year, r), "flood_season"
+    elif data.get("start") and data.get("end"):
+        start, end = _date(data["start"], "start"), _date(data["end"], "end")
+        if end < start:
+            raise _bad("end", "早于开始日期", "is before start", data["end"])
+        period, kind = Period(start, end), "custom"
+    else:
+        raise ApiError(400, "missing_period", "请给出 month(YYYY-MM)、season(年份)或 start/end",
+                       "give month (YYYY-MM), season (a year) or start and end")
+    if len(period) > MAX_PERIOD_DAYS:
+        raise _bad("end", f"时段不超过 {MAX_PERIOD_DAYS} 天", f"the period is at most "
+                   f"{MAX_PERIOD_DAYS} days", data.get("end"))
+    label = str(data.get("label") or "").strip()[:100] or None
+    with db().session() as session:
+        made = service.generate(session, period, kind=kind, actor=actor(), now=now(),
+                                label=label, rules=r)
+        body = roster_summary(made.row) | roster_checks(made.view) | {
+            "seconds": round(made.seconds, 3), "discarded": list(made.discarded)}
+    return jsonify(body), 201
+
+
+@bp.get("/rosters/<month>")
+def roster_month(month: str):
+    stem, dot, fmt = month.partition(".")
+    period = _month(stem)
+    if dot and fmt not in MIME:
+        raise ApiError(404, "unknown_format", f"不支持的格式 .{fmt}(可用:xlsx、csv)",
+                       f"unsupported format .{fmt} (use xlsx or csv)")
+    r = rules()
+    with db().session() as session:
+        rows = service.rosters_covering(session, period.start, period.end)
+        views = [service.roster_view(session, row, r) for row in rows]
+        staff = {k: v for view in views for k, v in view.staff.items()}
+        if not dot:
+            active = staff_service.list_staff(session, active=True)
+            statuses = {row.status for row in rows}
+            body = {
+                "month": stem,
+                "period": {"start": period.start.isoformat(), "end": period.end.isoformat()},
+                "status": (next(iter(statuses)) if len(statuses) == 1
+                           else "mixed" if statuses else "none"),
+                "positions": positions_list(r),
+                "rosters": [roster_summary(v.row) | roster_checks(v) for v in views],
+                "days": days_dict(rows, period.start, period.end, staff, r),
+                "staff": [staff_dict(s) for s in active],
+            }
+            return jsonify(body)
+        table = service.duty_rows(rows, period.start, period.end, staff, r)
+        states = "、".join(f"{v.row.label}({service.STATUS_TEXT[v.row.status][0]}"
+                          + (f",第 {v.row.version} 版" if v.row.version else "") + ")"
+                          for v in views) or "尚未排班"
+    headings, cells = month_table(table, r)
+    title = f"{period.start.year}年{period.start.month}月值班表"
+    if fmt == "csv":
+        data = table_csv(headings, cells)
+    else:
+        data = table_xlsx(title, f"{stem}值班表", headings, cells,
+                          notes=[f"来源:{states}", f"导出时间:{now():%Y-%m-%d %H:%M}"])
+    return send_file(io.BytesIO(data), mimetype=MIME[fmt], as_attachment=True,
+                     download_name=f"值班表{stem}.{fmt}")
+
+
+@bp.get("/rosters/<month>/print")
+def roster_print(month: str):
+    period = _month(month)
+    r = rules()
+    with db().session() as session:
+        rows = service.rosters_covering(session, period.start, period.end)
+        views = [service.roster_view(session, row, r) for row in rows]
+        staff = {k: v for view in views for k, v in view.staff.items()}
+        table = service.duty_rows(rows, period.start, period.end, staff, r)
+        summaries = [roster_summary(v.row) for v in views]
+    return render_template("duty_print.html", month=month, period=period, rows=table,
+                           rules=r, rosters=summaries, day_label=day_label,
+                           shift_text=SHIFT_TEXT, printed_at=now())
+
+
+@bp.get("/rosters/<int:roster_id>")
+def roster_show(roster_id: int):
+    r = rules()
+    with db().session() as session:
+        row = service.get_roster(session, roster_id)
+        view = service.roster_view(session, row, r)
+        body = roster_summary(row) | roster_checks(view) | {
+            "positions": positions_list(r),
+            "days": days_dict([row], row.period_start, row.period_end, dict(view.staff), r)}
+    return jsonify(body)
+
+
+def _revision(data: dict) -> int | None:
+    return _optional_int(data.get("revision"), "revision")
+
+
+def _edited(outcome: service.EditOutcome) -> dict:
+    c = outcome.change
+    return {"roster": roster_summary(outcome.row),
+            "change": {"id": c.id, "kind": c.kind, "text_zh": c.text_zh, "text_en": c.text_en,
+                       "version": c.version, "at": iso(c.at), "actor": c.actor},
+            "warnings": [violation_dict(v) for v in outcome.warnings]}
+
+
+@bp.post("/rosters/<int:roster_id>/swap")
+@require(Permission.DUTY_MANAGE)
+def roster_swap(roster_id: int):
+    data = _body()
+    a, b = _int(data.get("a"), "a"), _int(data.get("b"), "b")
+    with db().session() as session:
+        outcome = service.swap(session, roster_id, a, b, actor=actor(), now=now(),
+                               expected_revision=_revision(data), rules=rules())
+        body = _edited(outcome)
+    return jsonify(body)
+
+
+@bp.post("/rosters/<int:roster_id>/replace")
+@require(Permission.DUTY_MANAGE)
+def roster_replace(roster_id: int):
+    data = _body()
+    assignment = _int(data.get("assignment"), "assignment")
+    staff_id = _int(data.get("staff_id"), "staff_id")
+    with db().session() as session:
+        outcome = service.replace(session, roster_id, assignment, staff_id, actor=actor(),
+                                  now=now(), expected_revision=_revision(data), rules=rules())
+        body = _edited(outcome)
+    return jsonify(body)
+
+
+@bp.post("/rosters/<int:roster_id>/publish")
+@require(Permission.DUTY_MANAGE)
+def roster_publish(roster_id: int):
+    data = _body(optional=True)
+    note = str(data.get("note") or "")[:500]
+    with db().session() as session:
+        row = service.publish(session, roster_id, actor=actor(), now=now(), note=note,
+                              expected_revision=_revision(data), rules=rules())
+        body = roster_summary(row)
+    g.pop("_on_duty_now", None)
+    return jsonify(body)
+
+
+@bp.post("/rosters/<int:roster_id>/discard")
+@require(Permission.DUTY_MANAGE)
+def roster_discard(roster_id: int):
+    data = _body(optional=True)
+    with db().session() as session:
+        row = service.discard(session, roster_id, actor=actor(), now=now(),
+                              expected_revision=_revision(data))
+        body = roster_summary(row)
+    return jsonify(body)
+
+
+@bp.get("/rosters/<int:roster_id>/versions")
+def roster_versions(roster_id: int):
+    with db().session() as session:
+        found = service.version_of(session, roster_id)
+        assert isinstance(found, list)
+        body = [{"version": v.version, "note_zh": v.note_zh, "note_en": v.note_en,
+                 "created_by": v.created_by, "created_at": iso(v.created_at),
+                 "assignments": len(v.assignments)} for v in found]
+    return jsonify({"roster_id": roster_id, "versions": body})
+
+
+@bp.get("/rosters/<int:roster_id>/versions/<int:version>")
+def roster_version(roster_id: int, version: int):
+    with db().session() as session:
+        v = service.version_of(session, roster_id, version)
+        assert not isinstance(v, list)
+        body = {"roster_id": roster_id, "version": v.version, "note_zh": v.note_zh,
+                "note_en": v.note_en, "created_by": v.created_by,
+                "created_at": iso(v.created_at), "assignments": v.assignments}
+    return jsonify(body)
+
+
+@bp.get("/rosters/<int:roster_id>/changes")
+def roster_changes(roster_id: int):
+    with db().session() as session:
+        body = [{"id": c.id, "at": iso(c.at), "actor": c.actor, "kind": c.kind,
+                 "text_zh": c.text_zh, "text_en": c.text_en, "version": c.version}
+                for c in service.change_log(session, roster_id)]
+    return jsonify({"roster_id": roster_id, "changes": body})
+
+
+# ----------------------------------------------------------------------------- duty log
+@bp.get("/duty/log")
+def duty_log():
+    r = rules()
+    if request.args.get("from") or request.args.get("to"):
+        start = _date(request.args.get("from") or request.args.get("to"), "from")
+        end = _date(request.args.get("to") or start.isoformat(), "to")
+        if end < start or (end - start).days > 92:
+            raise _bad("to", "须不早于 from,且范围不超过 92 天",
+                       "must not be before from, and the range is at most 92 days")
+    else:
+        start = (_date(request.args["date"], "date") if request.args.get("date")
+                 else service.shift_at(now(), r).duty_date)
+        end = start
+    shift = request.args.get("shift") or None
+    with db().session() as session:
+        entries = service.log_entries(session, start=start, end=end, shift=shift)
+        body = {"from": start.isoformat(), "to": end.isoformat(), "shift": shift,
+                "kinds": {k: service.LOG_KIND_TEXT[k] for k in LOG_KINDS},
+                "entries": [log_dict(e) for e in entries]}
+    return jsonify(body)
+
+
+@bp.post("/duty/log")
+@require(Permission.INCIDENT_WRITE)
+def duty_log_add():
+    with db().session() as session:
+        entry = service.add_log_entry(session, _body(), actor=actor(), actor_name=actor_name(),
+                                      now=now(), rules=rules())
+        body = log_dict(entry)
+    return jsonify(body), 201
+
+
+# ----------------------------------------------------------------------------- handover
+def handover_dict(view: service.HandoverView, r: RosterRules) -> dict:
+    s = view.shift
+    return {
+        "at": iso(view.at),
+        "shift": {"duty_date": s.duty_date.isoformat(), "shift": s.shift,
+                  "zh": SHIFT_TEXT.get(s.shift, (s.shift, s.shift))[0],
+                  "en": SHIFT_TEXT.get(s.shift, (s.shift, s.shift))[1], "start": iso(s.start),
+                  "end": iso(s.end)},
+        "on_duty": on_duty_dict(view.on_duty, r),
+        "open_incidents": [
+            {"id": i.id, "title": i.title, "status": i.status, "tier_level": i.tier_level,
+             "warning_level": i.warning_level, "river_name_zh": i.river_name_zh,
+             "discovered_at": iso(i.discovered_at),
+             "open_items": [{"id": o.id, "text_zh": o.text_zh, "text_en": o.text_en,
+                             "group": o.group, "responsible_zh": o.responsible_zh,
+                             "due_at": iso(o.due_at), "overdue": o.overdue}
+                            for o in i.open_items]}
+            for i in view.incidents],
+        "open_items": view.open_items,
+        "log": [log_dict(e) for e in view.log],
+        "handovers": [{"id": h.id, "at": iso(h.at), "handed_over_by": h.handed_over_by,
+                       "handed_over_name": h.handed_over_name, "received_by": h.received_by,
+                       "note": h.note} for h in view.handovers],
+    }
+
+
+@bp.get("/duty/handover")
+def duty_handover():
+    at = _moment(request.args.get("at"))
+    with db().session() as session:
+        body = handover_dict(service.handover(session, at, rules()), rules())
+    return jsonify(body)
+
+
+@bp.post("/duty/handover")
+@require(Permission.INCIDENT_WRITE)
+def duty_handover_record():
+    data = _body()
+    at = _moment(str(data["at"]) if data.get("at") else None)
+    with db().session() as session:
+        row = service.record_handover(
+            session, at=at, actor=actor(), actor_name=actor_name(),
+            received_by=str(data.get("received_by") or ""), note=str(data.get("note") or ""),
+            now=now(), rules=rules())
+        body = {"id": row.id, "duty_date": row.duty_date.isoformat(), "shift": row.shift,
+                "at": iso(row.at), "snapshot": row.snapshot}
+    return jsonify(body), 201
+
+
+# ----------------------------------------------------------------------------- staff
+def _flag(name: str) -> bool | None:
+    value = request.args.get(name)
+    if value in (None, ""):
+        return None
+    if value.lower() in ("1", "true", "yes"):
+        return True
+    if value.lower() in ("0", "false", "no"):
+        return False
+    raise _bad(name, f"须为 1 或 0,收到 {value!r}", f"must be 1 or 0, got {value!r}", value)
+
+
+@bp.get("/staff")
+def staff_index():
+    role = request.args.get("role") or None
+    if role is not None and role not in DUTY_ROLES:
+        raise _bad("role", f"须为 {'/'.join(DUTY_ROLES)} 之一", f"must be one of "
+                   f"{', '.join(DUTY_ROLES)}", role)
+    with db().session() as session:
+        rows = staff_service.list_staff(session, active=_flag("active"), role=role,
+                                        text=request.args.get("q") or None)
+        return jsonify({"count": len(rows), "staff": [staff_dict(r, full=True) for r in rows]})
+
+
+@bp.post("/staff")
+@require(Permission.DUTY_MANAGE)
+def staff_create():
+    with db().session() as session:
+        row = staff_service.create_staff(session, _body(), now=now())
+        body = staff_dict(row, full=True)
+    return jsonify(body), 201
+
+
+@bp.get("/staff/<int:staff_id>")
+def staff_show(staff_id: int):
+    with db().session() as session:
+        return jsonify(staff_dict(staff_service.get_staff(session, staff_id), full=True))
+
+
+@bp.patch("/staff/<int:staff_id>")
+@require(Permission.DUTY_MANAGE)
+def staff_update(staff_id: int):
+    data = _body()
+    with db().session() as session:
+        row = staff_service.update_staff(session, staff_id, data, now=now(),
+                                         expected_version=_optional_int(data.get("version"),
+                                                                        "version"))
+        body = staff_dict(row, full=True)
+    return jsonify(body)
+
+
+@bp.delete("/staff/<int:staff_id>")
+@require(Permission.DUTY_MANAGE)
+def staff_delete(staff_id: int):
+    with db().session() as session:
+        staff_service.delete_staff(session, staff_id)
+    return "", 204
+
+
+@bp.post("/staff/<int:staff_id>/unavailability")
+@require(Permission.DUTY_MANAGE)
+def staff_away_add(staff_id: int):
+    with db().session() as session:
+        staff_service.add_unavailability(session, staff_id, _body(), now=now())
+        body = staff_dict(staff_service.get_staff(session, staff_id), full=True)
+    return jsonify(body), 201
+
+
+@bp.delete("/staff/<int:staff_id>/unavailability/<int:entry_id>")
+@require(Permission.DUTY_MANAGE)
+def staff_away_remove(staff_id: int, entry_id: int):
+    with db().session() as session:
+        staff_service.remove_unavailability(session, staff_id, entry_id, now=now())
+    return "", 204
+
+
+@bp.post("/staff/<int:staff_id>/preferences")
+@require(Permission.DUTY_MANAGE)
+def staff_wish_add(staff_id: int):
+    with db().session() as session:
+        staff_service.add_preference(session, staff_id, _body(), now=now())
+        body = staff_dict(staff_service.get_staff(session, staff_id), full=True)
+    return jsonify(body), 201
+
+
+@bp.delete("/staff/<int:staff_id>/preferences/<int:entry_id>")
+@require(Permission.DUTY_MANAGE)
+def staff_wish_remove(staff_id: int, entry_id: int):
+    with db().session() as session:
+        staff_service.remove_preference(session, staff_id, entry_id, now=now())
+    return "", 204
+
+
+def _fmt(fmt: str) -> str:
+    if fmt not in MIME:
+        raise ApiError(404, "unknown_format", f"不支持的格式 .{fmt}(可用:xlsx、csv)",
+                       f"unsupported format .{fmt} (use xlsx or csv)")
+    return fmt
+
+
+@bp.get("/staff.<fmt>")
+def staff_export(fmt: str):
+    fmt = _fmt(fmt)
+    with db().session() as session:
+        data = staff_service.export_staff(session, fmt)
+    return send_file(io.BytesIO(data), mimetype=MIME[fmt], as_attachment=True,
+                     download_name=f"值班人员.{fmt}")
+
+
+@bp.get("/staff/template.<fmt>")
+def staff_template(fmt: str):
+    fmt = _fmt(fmt)
+    data = write_staff_xlsx([]) if fmt == "xlsx" else write_staff_csv([])
+    return send_file(io.BytesIO(data), mimetype=MIME[fmt], as_attachment=True,
+                     download_name=f"值班人员模板.{fmt}")
+
+
+@bp.post("/staff/import")
+@require(Permission.DUTY_MANAGE)
+def staff_import():
+    dry_run = bool(_flag("dry_run"))
+    if request.content_length is not None and request.content_length > MAX_UPLOAD_BYTES:
+        raise ApiError(413, "file_too_large", "上传文件过大(上限 5 MB)",
+                       "the upload is too large (limit 5 MB)")
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        raise ApiError(400, "missing_file", "请上传文件(表单字段 file)",
+                       "upload a file in the form field 'file'")
+    with db().session() as session:
+        result = staff_service.import_staff(session, upload.read(), upload.filename, now=now(),
+                                            dry_run=dry_run)
+        if dry_run:
+            session.rollback()
+    return jsonify({"filename": upload.filename, **result.as_dict()})
+
+
+@bp.get("/staff/<int:staff_id>/duty.ics")
+def staff_ical(staff_id: int):
+    with db().session() as session:
+        text = service.ical_for(session, staff_id, now=now(), rules=rules())
+    resp = current_app.response_class(text, mimetype="text/calendar")
+    resp.headers["Content-Type"] = "text/calendar; charset=utf-8"
+    resp.headers["Content-Disposition"] = f'inline; filename="duty-{staff_id}.ics"'
+    return resp
+
+
+# ----------------------------------------------------------------------------- CLI
+def load_sample_duty_staff() -> None:
+    """`flask data load`: the 40 sample duty staff (示例), only into an empty staff table."""
+    import click
+
+    with db().session() as session:
+        added = staff_service.load_sample_staff(session, as_of=now().date(), now=now())
+        total = len(staff_service.list_staff(session))
+    state = f"loaded {added} sample people (示例)" if added else "kept (table not empty)"
+    click.echo(f"duty staff: {state}; {total} in the database")

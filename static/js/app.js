@@ -1,0 +1,31 @@
+/* Shared page helpers: the clock in Beijing time and fetch with the CSRF header. */
+(function () {
+  "use strict";
+  var EEC = window.EEC = window.EEC || {};
+  var meta = document.querySelector('meta[name="csrf-token"]');
+  EEC.lang = document.documentElement.lang === "en" ? "en" : "zh";
+
+  /* fetch() for the app's own API: same-origin cookies, JSON, and X-CSRFToken on writes. */
+  EEC.fetch = function (url, options) {
+    options = Object.assign({credentials: "same-origin"}, options || {});
+    var headers = new Headers(options.headers || {});
+    headers.set("Accept", "application/json");
+    var method = (options.method || "GET").toUpperCase();
+    if (["GET", "HEAD", "OPTIONS"].indexOf(method) < 0 && meta) {
+      headers.set("X-CSRFToken", meta.content);
+    }
+    options.headers = headers;
+    return fetch(url, options);
+  };
+
+  var clock = document.getElementById("eec-clock");
+  if (clock && window.Intl) {
+    var fmt = new Intl.DateTimeFormat(EEC.lang === "en" ? "en-GB" : "zh-CN", {
+      timeZone: clock.dataset.tz || "Asia/Shanghai", year: "numeric", month: "2-digit",
+      day: "2-digit", hour: "2-digit", minute: "2-digit", hour12: false
+    });
+    var tick = function () { clock.textContent = fmt.format(new Date()); };
+    tick();
+    setInterval(tick, 15000);
+  }
+})();

@@ -1,0 +1,109 @@
+"""Browser tests: the real app on a local port, driven by Debian's Chromium through Playwright.
+
+The server runs in a thread (werkzeug ``make_server`` on 127.0.0.1, a free port) on a temporary,
+migrated SQLite database with one user per role. Tests are skipped only when /usr/bin/chromium
+is missing (``.ci/run`` installs it). Screenshots go to tests/artifacts/ (git-ignored).
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
+E2E_PASSWORD = "e2e-password-1"
+ROLES = ("admin", "viewer", "duty_officer")
+
+
+def _quiet_handler():
+    from werkzeug.serving import WSGIRequestHandler
+
+    class Quiet(WSGIRequestHandler):
+        def log_request(self, *args, **kwargs) -> None:  # no access log in test output
+            pass
+
+    return Quiet
+
+
+@pytest.fixture(scope="session")
+def live_server(network, tmp_path_factory):
+    """Base URL of the app served from a background thread, with users ``admin``, ``viewer`` …"""
+    from werkzeug.serving import make_server
+
+    from app import create_app
+    from emergency import accounts
+    from emergency.store import upgrade
+
+    tmp = tmp_path_factory.mktemp("e2e")
+    url = f"sqlite:///{tmp / 'e2e.sqlite3'}"
+    upgrade(url)
+    app = create_app({"TESTING": True, "DATABASE_URL": url, "INSTANCE_DIR": tmp,
+                      "SECRET_KEY": "e2e-secret", "RIVER_NETWORK": network,
+                      "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
+    with app.extensions["database"].session() as s:
+        for role in ROLES:
+            accounts.create_user(s, role, E2E_PASSWORD, role,
+                                 hash_method=app.config["PASSWORD_HASH_METHOD"])
+    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_quiet_handler())
+    thread = threading.Thread(target=server.serve_forever, name="e2e-server", daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=10)
+    server.server_close()
+    app.extensions["database"].engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not CHROMIUM.exists():
+        pytest.skip("Debian's chromium is not installed (/usr/bin/chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=["--no-sandbox", "--disable-background-networking", "--disable-gpu"])
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    """A fresh browser context (no cookies) at 1366×768, the smallest screen we support."""
+    context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN",
+                                  timezone_id="Asia/Shanghai")
+    context.set_default_timeout(15_000)
+    pg = context.new_page()
+    pg.base_url = live_server  # type: ignore[attr-defined]
+    yield pg
+    context.close()
+
+
+@pytest.fixture
+def log_in():
+    """``log_in(page, "viewer")``: through the login form, like a person."""
+
+    def _log_in(pg, username: str = "admin", password: str = E2E_PASSWORD) -> None:
+        pg.goto(pg.base_url + "/login")
+        pg.fill("#username", username)
+        pg.fill("#password", password)
+        pg.click("#login-submit")
+
+    return _log_in
+
+
+@pytest.fixture
+def shot():
+    """``shot(page, "name")`` saves tests/artifacts/name.png (for a person to look at)."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+
+    def _shot(pg, name: str, **kwargs) -> Path:
+        path = ARTIFACTS / f"{name}.png"
+        pg.screenshot(path=str(path), **kwargs)
+        return path
+
+    return _shot

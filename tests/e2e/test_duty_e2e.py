@@ -1,0 +1,97 @@
+"""A duty manager generates this month's roster in the browser, reviews it, publishes it, and the
+header shows who is on duty; a duty officer logs a call and records the shift's handover."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+
+def _ensure_sample_staff(page) -> None:
+    """The live server starts with no duty staff: import the 40 sample people (示例) through the
+    staff import API, as a duty manager would upload the spreadsheet."""
+    from emergency.roster.sample_staff import sample_staff
+    from emergency.roster.staff_table import write_staff_csv
+
+    if page.request.get(page.base_url + "/api/staff").json()["count"]:
+        return
+    today = datetime.now(ZoneInfo("Asia/Shanghai")).date()
+    token = page.locator('meta[name="csrf-token"]').get_attribute("content")
+    resp = page.request.post(
+        page.base_url + "/api/staff/import", headers={"X-CSRFToken": token},
+        multipart={"file": {"name": "值班人员.csv", "mimeType": "text/csv",
+                            "buffer": write_staff_csv(sample_staff(today))}})
+    assert resp.ok, resp.text()
+
+
+def test_a_manager_generates_and_publishes_the_month_and_the_header_shows_who_is_on_duty(
+        page, log_in, shot):
+    log_in(page, "admin")
+    page.wait_for_url(page.base_url + "/")
+    _ensure_sample_staff(page)
+    page.goto(page.base_url + "/duty")
+    assert page.locator("h1").inner_text() == "值班排班"
+    if page.locator("#duty-publish").is_disabled() and \
+            page.locator("#duty-status .published").count():
+        pytest.skip("this month is already published in this server")  # a rerun in one session
+    page.click("#duty-generate-month")
+    page.wait_for_selector("#duty-status .draft")
+    page.wait_for_selector(".duty-chip")
+    assert page.locator("#duty-all-met").inner_text().endswith("全部硬性规则均已满足")
+    assert page.locator("#duty-grid tbody tr").count() >= 28
+    shot(page, "duty_draft_zh")
+
+    # Select two duties of different people: the page offers the swap (accepted or refused
+    # with reasons, either way a clear message), then clear the selection.
+    chips = page.locator('#duty-grid td[data-position="duty_officer"] .duty-chip.can')
+    chips.nth(0).click()
+    chips.nth(12).click()
+    assert page.locator("#duty-swap").is_visible()
+    page.click("#duty-swap")
+    page.wait_for_selector("#duty-message:not([hidden])")
+    assert page.locator("#duty-message").inner_text()
+
+    page.on("dialog", lambda dialog: dialog.accept())
+    page.wait_for_selector("#duty:not(.busy)")  # the page has shown the swap's result
+    page.click("#duty-publish")
+    page.wait_for_selector("#duty-status .published")
+    header = page.locator("#eec-on-duty")
+    assert "今日值班" in header.inner_text()
+    leader = header.locator('[data-role="leader"]')
+    assert leader.count() == 1 and "带班领导" in leader.inner_text()
+    assert "(示例)" in header.locator('[data-role="duty_officer"]').inner_text()
+    now = page.request.get(page.base_url + "/api/duty/now").json()
+    assert now["leader"][0]["name"] in leader.inner_text()
+    shot(page, "duty_published_header_zh")
+
+    page.goto(page.base_url + "/")  # every page's header
+    assert now["leader"][0]["name"] in page.locator("#eec-on-duty").inner_text()
+
+    page.goto(page.base_url + "/duty?lang=en")
+    page.wait_for_selector(".duty-chip")
+    assert page.locator("h1").inner_text() == "Duty roster"
+    shot(page, "duty_published_en")
+    page.goto(page.base_url + page.locator("#duty-print").get_attribute("href"))
+    assert page.locator("tbody tr").count() >= 28
+    shot(page, "duty_print", full_page=True)
+
+
+def test_a_duty_officer_logs_a_call_and_records_the_handover(page, log_in, shot):
+    log_in(page, "duty_officer")
+    page.wait_for_url(page.base_url + "/")
+    page.goto(page.base_url + "/duty")
+    assert page.locator("#duty-generate-month").count() == 0  # officers do not make rosters
+    page.fill("#duty-log-text", "09:10 接长春市局电话:饮马河下游未见异常")
+    page.select_option("#duty-log-kind", "call")
+    page.click("#duty-log-submit")
+    page.wait_for_selector(".duty-log-entry.k-call")
+    page.fill("#duty-received-by", "接班值班员")
+    page.fill("#duty-handover-note", "无未结事项")
+    page.click("#duty-handover-submit")
+    page.wait_for_selector(".duty-log-entry.k-handover")
+    assert "交接班:未结事件 0 起" in page.locator(".duty-log-entry.k-handover").inner_text()
+    shot(page, "duty_log_handover_zh")

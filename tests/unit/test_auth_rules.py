@@ -1,0 +1,93 @@
+"""The permission table: each role may do exactly what its job needs."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from emergency.auth_rules import (
+    DEFAULT_WRITE_PERMISSION,
+    LOCKOUT,
+    MAX_LOGIN_FAILURES,
+    ROLES,
+    Permission,
+    allows,
+    is_role,
+    lockout_until,
+    password_problems,
+    permissions_of,
+    roles_with,
+)
+
+P = Permission
+
+
+def test_the_six_roles_exist_with_chinese_and_english_names():
+    assert list(ROLES) == ["viewer", "duty_officer", "commander", "drill_organizer",
+                           "data_steward", "admin"]
+    assert all(r.label_zh and r.label_en for r in ROLES.values())
+
+
+@pytest.mark.parametrize(("role", "expected"), [
+    ("viewer", {P.READ}),
+    ("duty_officer", {P.READ, P.INCIDENT_WRITE}),
+    ("commander", {P.READ, P.INCIDENT_WRITE, P.INCIDENT_COMMAND, P.DUTY_MANAGE}),
+    ("drill_organizer", {P.READ, P.DRILL_RUN}),
+    ("data_steward", {P.READ, P.DATA_IMPORT}),
+    ("admin", set(Permission)),
+])
+def test_each_role_holds_exactly_its_permissions(role, expected):
+    assert permissions_of(role) == expected
+
+
+def test_everyone_may_read():
+    assert all(allows(role, P.READ) for role in ROLES)
+
+
+def test_a_drill_organiser_runs_drills_but_does_not_report_real_incidents():
+    assert allows("drill_organizer", P.DRILL_RUN)
+    assert not allows("drill_organizer", P.INCIDENT_WRITE)
+
+
+def test_a_data_steward_imports_data_but_does_not_work_incidents():
+    assert allows("data_steward", "data.import")
+    assert not allows("data_steward", P.INCIDENT_WRITE)
+
+
+def test_only_a_commander_or_admin_overrides_grading_or_terminates():
+    assert roles_with(P.INCIDENT_COMMAND) == ["commander", "admin"]
+
+
+def test_only_the_admin_manages_users():
+    assert roles_with(P.USER_ADMIN) == ["admin"]
+
+
+def test_an_unknown_role_may_do_nothing():
+    assert not is_role("root")
+    assert permissions_of("root") == frozenset()
+    assert not allows("root", P.READ)
+
+
+def test_an_undeclared_write_needs_a_permission_a_viewer_lacks():
+    assert not allows("viewer", DEFAULT_WRITE_PERMISSION)
+    assert allows("duty_officer", DEFAULT_WRITE_PERMISSION)
+
+
+def test_an_unknown_permission_name_is_an_error_not_a_silent_no():
+    with pytest.raises(ValueError):
+        allows("admin", "launch.missiles")
+
+
+def test_an_account_locks_after_the_fifth_wrong_password_for_fifteen_minutes():
+    now = datetime(2026, 11, 22, 3, 0, tzinfo=UTC)
+    assert lockout_until(MAX_LOGIN_FAILURES - 1, now) is None
+    assert lockout_until(MAX_LOGIN_FAILURES, now) == now + LOCKOUT
+    assert LOCKOUT.total_seconds() == 15 * 60
+
+
+def test_short_passwords_and_the_username_as_password_are_refused():
+    assert password_problems("long-enough-1") == []
+    assert len(password_problems("short")) == 1
+    zh, en = password_problems("duty_officer1", "Duty_Officer1")[0]
+    assert "用户名" in zh and "username" in en

@@ -1,0 +1,180 @@
+"""The after-action report on a small run whose every time is known, checked by hand."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from io import BytesIO
+from zoneinfo import ZoneInfo
+
+import pytest
+from openpyxl import load_workbook
+
+from emergency.drills import engine as eng
+from emergency.drills.evaluation import (
+    EvaluatorObservation,
+    ImprovementItem,
+    evaluate,
+    grade,
+    report_dict,
+)
+from emergency.drills.export import report_html, report_xlsx
+from emergency.drills.scenario import load_text
+
+SH = ZoneInfo("Asia/Shanghai")
+T0 = datetime(2026, 7, 23, 9, 0, tzinfo=SH)
+REPORT_DATE = date(2026, 8, 1)
+
+SCENARIO = """
+title: 评估测试
+type: 桌面
+duration: "12:00"
+objectives:
+  - {id: O1, text: 报告与监测, weight: 1}
+  - {id: O2, text: 下游通报, weight: 2, owner: city}
+participants:
+  - {id: city, name: 某市生态环境局, level: city}
+  - {id: lab, name: 某市监测站, level: city}
+incidents:
+  - id: main
+    report: {lon: 126.55, lat: 43.86, substance: 硝基苯, mass_kg: 20000,
+             occurred_at: "2026-07-23T09:00+08:00", flow_condition: normal}
+phases:
+  - {id: occurrence, name: 发生, trigger: "T+00:00"}
+  - {id: termination, name: 终止, trigger: "T+11:00"}
+injects:
+  - id: I1
+    trigger: "T+00:10"
+    mode: phone
+    from: simcell
+    to: city
+    message: 接报
+    objective: O1
+    expected_actions:
+      - {id: A1, text: 初报, checklist: "report:first_report", within: "01:00", by: city}
+      - {id: A2, text: 对照断面采样, checklist: "sample:upstream-control", within: "00:30",
+         by: lab, if_late: C1}
+  - id: I2
+    trigger: "T+02:00"
+    mode: system
+    from: controller
+    to: city
+    message: 通报下游
+    objective: O2
+    expected_actions:
+      - {id: A1, text: 通报下游, checklist: notify, within: "01:00", by: city}
+  - id: I3
+    trigger: "T+03:30"
+    mode: document
+    from: controller
+    to: city
+    message: 报送续报
+    objective: O1
+    expected_actions:
+      - {id: A1, text: 续报, checklist: "report:follow_up", within: "01:00"}
+  - id: I4
+    trigger: "T+10:00"
+    mode: document
+    from: controller
+    to: city
+    message: 报送处理结果
+    objective: O1
+    expected_actions:
+      - {id: A1, text: 处理结果报告, checklist: "report:final_report", within: "01:00"}
+contingency:
+  - {id: C1, mode: phone, from: controller, to: lab, message: 催促采样, objective: O1}
+"""
+
+
+def at(hours: int = 0, minutes: int = 0) -> datetime:
+    return T0 + timedelta(hours=hours, minutes=minutes)
+
+
+def item(key: str, kind: str, done_at: datetime | None = None) -> eng.ItemState:
+    return eng.ItemState("main", key, kind, "done" if done_at else "open", done_at)
+
+
+@pytest.fixture(scope="module")
+def report():
+    scenario = load_text(SCENARIO, name="eval.yaml")
+    world = eng.World(
+        t0=T0,
+        items=(item("report:first_report", "report", at(0, 50)),        # deadline 01:10
+               item("sample:upstream-control", "sample", at(0, 55)),    # deadline 00:40
+               item("notify:prefecture:长春市", "notify"),                # deadline 03:00
+               item("notify:county:九台区", "notify"),
+               item("report:follow_up", "report"),                       # deadline 04:30
+               item("report:final_report", "report")),
+        fired={"I1": eng.FiredInject("I1", at(0, 10), at(0, 10)),
+               "C1": eng.FiredInject("C1", at(0, 40), at(0, 41), "contingency", "I1/A2"),
+               "I2": eng.FiredInject("I2", at(2), at(2)),
+               "I3": eng.FiredInject("I3", at(3, 30), at(3, 30))},
+        phases={"occurrence": T0})
+    observations = [
+        EvaluatorObservation("O1", "P", "初报要素齐全", at(1), "评估员甲"),
+        EvaluatorObservation("O1", "S", "", at(1, 30), "评估员乙"),
+        EvaluatorObservation("O2", "M", "未通报长春市", at(3), "评估员甲"),
+    ]
+    manual = [ImprovementItem("修订园区雨水管网图", "开发区管委会", date(2026, 10, 1),
+                              source="manual")]
+    return evaluate(scenario, world, started_at=at(0, 20), ended_at=at(4),
+                    end_reason="controller", observations=observations, manual_plan=manual,
+                    report_date=REPORT_DATE)
+
+
+def test_each_action_is_on_time_late_missed_or_not_due_against_its_deadline(report):
+    rows = {(a.inject_id, a.action_id): a for a in report.actions}
+    assert set(rows) == {("I1", "A1"), ("I1", "A2"), ("I2", "A1"), ("I3", "A1")}  # I4 unplayed
+    first, sample = rows["I1", "A1"], rows["I1", "A2"]
+    assert (first.status, first.deadline, first.done_at) == ("on_time", at(1, 10), at(0, 50))
+    assert (sample.status, sample.deadline, sample.late_minutes) == ("late", at(0, 40), 15)
+    assert (rows["I2", "A1"].status, rows["I2", "A1"].deadline) == ("missed", at(3))
+    assert rows["I3", "A1"].status == "not_due"           # its deadline 04:30 is after the end
+    assert report.counts() == {"on_time": 1, "late": 1, "missed": 1, "not_due": 1}
+
+
+def test_objective_and_overall_scores_match_the_hand_calculation(report):
+    o1, o2 = report.objectives
+    # O1: timeliness (100 + 50) / 2 = 75; ratings (P 100 + S 70) / 2 = 85; 0.6·75 + 0.4·85 = 79
+    assert (o1.timeliness, o1.rating_score, o1.score, o1.grade_zh) == (75, 85, 79, "良")
+    # O2: timeliness 0 (missed); rating M 40; 0.6·0 + 0.4·40 = 16
+    assert (o2.timeliness, o2.rating_score, o2.score, o2.grade_zh) == (0, 40, 16, "差")
+    # overall: (79·1 + 16·2) / 3 = 37
+    assert report.score == pytest.approx(37.0)
+    assert (report.grade_zh, report.grade_en) == ("差", "poor")
+    assert [grade(s)[0] for s in (90, 89.9, 75, 60, 59.9)] == ["优", "良", "良", "中", "差"]
+
+
+def test_strengths_areas_and_the_improvement_plan_with_owners_and_due_dates(report):
+    assert report.strengths == ("目标 O1:初报要素齐全(评估员 评估员甲)",)
+    assert len(report.areas_for_improvement) == 4
+    assert any("超时 15 分钟" in a for a in report.areas_for_improvement)
+    plan = [(p.owner, p.due, p.source) for p in report.improvement_plan]
+    assert plan == [
+        ("某市监测站", date(2026, 9, 30), "auto"),        # late: 60 days
+        ("某市生态环境局", date(2026, 8, 31), "auto"),    # missed: 30 days
+        ("某市生态环境局", date(2026, 9, 30), "auto"),    # M rating: objective owner, 60 days
+        ("开发区管委会", date(2026, 10, 1), "manual"),
+    ]
+
+
+def test_the_json_shows_times_in_scenario_terms_and_the_watermark(report):
+    body = report_dict(report)
+    assert body["watermark"] == "【演练】" and body["is_drill"] is True
+    assert body["score"] == 37.0 and body["duration_played"] == "03:40"
+    action = next(a for a in body["actions"] if a["inject_id"] == "I1" and a["action_id"] == "A2")
+    assert (action["deadline_t"], action["done_t"], action["status_zh"]) == ("T+00:40",
+                                                                             "T+00:55", "超时")
+    contingency = next(i for i in body["injects"] if i["inject_id"] == "C1")
+    assert contingency["cause"] == "I1/A2" and contingency["delivered_t"] == "T+00:41"
+
+
+def test_the_xlsx_and_html_exports_carry_the_drill_watermark(report):
+    wb = load_workbook(BytesIO(report_xlsx(report)))
+    assert "概况 Summary" in wb.sheetnames and "改进计划 Improvement plan" in wb.sheetnames
+    for ws in wb.worksheets:
+        assert str(ws["A1"].value).startswith("【演练】")
+        assert "【演练】" in ws.oddHeader.center.text
+    summary = {r[0]: r[1] for r in wb["概况 Summary"].iter_rows(min_row=3, values_only=True)}
+    assert summary["总分 Score"] == 37.0 and summary["评定 Grade"] == "差"
+    html = report_html(report)
+    assert html.count("【演练】") >= 3 and "37.0" in html and "@media print" in html

@@ -1,0 +1,218 @@
+"""The drill API and CLI end to end: scenarios, validation, a controlled run, injects,
+observations, the report (JSON, XLSX), permissions, and the headless auto run."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from io import BytesIO
+from zoneinfo import ZoneInfo
+
+import pytest
+from openpyxl import load_workbook
+
+from emergency.drills.scenario import LIBRARY_DIR
+
+NOW = datetime(2026, 11, 25, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+CHEM = "jetdz-chemical-park-fire"
+BROKEN = """
+title: 坏脚本
+type: 演习
+duration: soon
+objectives: []
+participants: [{id: a, name: 甲, level: planet}]
+incidents: [{id: main, report: {lon: 126.55, lat: 43.86, substance: 硝基苯, mass_kg: 1}}]
+phases: [{id: p, name: 发生, trigger: "T+0"}]
+injects: [{id: I1, trigger: "T+00:10", mode: phone, from: a, to: b, message: x, objective: O1}]
+"""
+
+
+@pytest.fixture
+def fixed_now(app):
+    app.config["FIXED_NOW"] = NOW
+    return NOW
+
+
+@pytest.fixture
+def run(client, fixed_now):
+    resp = client.post("/api/drills/runs", json={"scenario_id": CHEM, "speed": "stepped"})
+    assert resp.status_code == 201, resp.get_json()
+    return resp.get_json()
+
+
+def step(client, run_id: int, minutes: float) -> dict:
+    resp = client.post(f"/api/drills/runs/{run_id}/step", json={"minutes": minutes})
+    assert resp.status_code == 200, resp.get_json()
+    return resp.get_json()
+
+
+# ------------------------------------------------------------------ scenarios
+def test_the_library_lists_sample_scenarios_on_real_rivers(client):
+    body = client.get("/api/drills/scenarios").get_json()["scenarios"]
+    assert len(body) >= 5 and all(s["sample"] for s in body)
+    assert {"第二松花江", "浑江", "布尔哈通河", "松花江"} <= {s["river"] for s in body}
+    one = client.get(f"/api/drills/scenarios/{CHEM}").get_json()
+    assert one["yaml"].startswith("# 演练脚本(示例)") and len(one["participants"]) >= 4
+    assert client.get("/api/drills/scenarios/nope").status_code == 404
+
+
+def test_an_uploaded_scenario_is_refused_with_every_problem_at_once(client):
+    resp = client.post("/api/drills/scenarios/validate", data=BROKEN.encode(),
+                       content_type="text/yaml")
+    assert resp.status_code == 422
+    err = resp.get_json()["error"]
+    assert err["code"] == "invalid_scenario" and err["message_zh"] and err["message_en"]
+    paths = {p["path"] for p in err["problems"]}
+    assert {"type", "duration", "objectives", "participants[0].level",
+            "phases[0].trigger", "injects[0].to", "injects[0].objective",
+            "incidents[0].report.occurred_at"} <= paths
+
+
+def test_a_valid_upload_is_checked_on_the_river_network(client):
+    text = (LIBRARY_DIR / f"{CHEM}.yaml").read_text("utf-8")
+    resp = client.post("/api/drills/scenarios/validate", json={"yaml": text})
+    body = resp.get_json()
+    assert resp.status_code == 200 and body["valid"], body
+    assert any("第二松花江" in f["message_zh"] for f in body["findings"])
+    as_file = client.post("/api/drills/scenarios/validate",
+                          data={"file": (BytesIO(text.encode()), "chem.yaml")},
+                          content_type="multipart/form-data")
+    assert as_file.status_code == 200 and as_file.get_json()["valid"]
+
+
+# ------------------------------------------------------------------ a controlled run
+def test_a_run_is_driven_by_the_controller_and_shows_the_msel(client, run):
+    assert run["status"] == "running" and run["clock"]["t"] == "T+00:15"
+    assert run["current_phase"] == "发生" and run["warnings"] == []
+    assert [r["id"] for r in run["msel"] if r["status"] == "fired"] == ["I1"]  # T+00:15
+    pending = {r["id"] for r in run["msel"] if r["status"] == "pending"}
+    assert {"I2", "I6", "C1"} <= pending
+    state = step(client, run["id"], 45)
+    # one 45-minute step: I2, I3 and I5 come due, and the 30 minutes allowed for I1 ran out
+    fired = {r["id"]: r for r in state["msel"] if r["status"] == "fired"}
+    assert set(fired) == {"I1", "I2", "I3", "I5", "C1"}
+    assert (fired["I2"]["due_t"], fired["I2"]["delivered_t"]) == ("T+00:25", "T+01:00")
+    assert fired["C1"]["cause"] == "I1/A1" and fired["C1"]["kind"] == "contingency"
+    assert all(r["message"].startswith("【演练】") for r in state["msel"])
+    assert state["expected_next"] and state["current_phase"] == "预警"
+    i2 = next(r for r in state["msel"] if r["id"] == "I2")
+    assert i2["expected_actions"][0]["status"] == "open"
+    # no one acts: two hours later the first report is late and the contingency is out
+    state = step(client, run["id"], 120)
+    assert "I2" in {a["inject_id"] for a in state["late_actions"]}
+    assert next(r for r in state["msel"] if r["id"] == "C2")["status"] == "fired"
+    plume = next(r for r in state["msel"] if r["id"] == "I6")
+    assert plume["status"] == "fired" and plume["trigger_zh"].startswith("污染团前锋到达")
+
+
+def test_pause_resume_and_end_follow_the_runs_state(client, run):
+    url = f"/api/drills/runs/{run['id']}"
+    assert client.post(f"{url}/pause").get_json()["status"] == "paused"
+    again = client.post(f"{url}/pause")
+    assert again.status_code == 409 and again.get_json()["error"]["message_zh"]
+    assert client.post(f"{url}/resume").get_json()["status"] == "running"
+    assert client.post(f"{url}/speed", json={"speed": "x60"}).get_json()["clock"]["speed"] == 60
+    assert client.post(f"{url}/speed", json={"speed": -3}).status_code == 422
+    ended = client.post(f"{url}/end").get_json()
+    assert ended["status"] == "ended" and ended["ended"]["reason"] == "controller"
+    assert client.post(f"{url}/step", json={"minutes": 10}).status_code == 409
+    assert client.post(f"{url}/advance").status_code == 200     # a no-op once ended
+
+
+def test_the_drill_incident_is_drill_flagged_and_kept_out_of_the_incident_list(client, run):
+    incident = run["incidents"][0]
+    assert incident["is_drill"] and incident["title"].startswith("【演练】")
+    listed = client.get("/api/incidents").get_json()["incidents"]
+    assert incident["incident_id"] not in [i["id"] for i in listed]
+    shown = client.get(f"/api/incidents/{incident['incident_id']}").get_json()
+    assert shown["is_drill"] is True
+    assert any(e["summary_zh"].startswith("【演练】") for e in shown["timeline"])
+
+
+def test_injects_observations_improvements_and_the_report(client, run):
+    url = f"/api/drills/runs/{run['id']}"
+    manual = client.post(f"{url}/injects", json={"inject_id": "I5"})
+    assert manual.status_code == 201 and manual.get_json()["kind"] == "manual"
+    bad = client.post(f"{url}/injects", json={"mode": "carrier-pigeon", "message": "x"})
+    assert bad.status_code == 422 and bad.get_json()["error"]["problems"]
+    adhoc = client.post(f"{url}/injects", json={
+        "mode": "sms", "from": "controller", "to": "city-eeb", "message": "补充情况",
+        "objective": "O2"})
+    assert adhoc.status_code == 201 and adhoc.get_json()["inject_id"] == "X1"
+    obs = client.post(f"{url}/observations", json={"objective_id": "O2", "rating": "s",
+                                                   "note": "初报要素不全"})
+    assert obs.status_code == 201 and obs.get_json()["rating"] == "S"
+    assert obs.get_json()["observed_t"] == "T+00:15"
+    wrong = client.post(f"{url}/observations", json={"objective_id": "O9", "rating": "X"})
+    assert wrong.status_code == 422
+    assert {p["field"] for p in wrong.get_json()["error"]["problems"]} == {"objective_id",
+                                                                           "rating"}
+    item = client.post(f"{url}/improvements", json={"item": "完善园区雨水管网封堵预案",
+                                                    "owner": "开发区管委会", "due": "2027-03-31"})
+    assert item.status_code == 201
+    assert client.post(f"{url}/improvements", json={"item": "x"}).status_code == 422
+    client.post(f"{url}/end")
+    report = client.get(f"{url}/report").get_json()
+    assert report["watermark"] == "【演练】" and report["end_reason"] == "controller"
+    assert report["observations"][0]["rating"] == "S"
+    assert any(p["source"] == "manual" for p in report["improvement_plan"])
+    xlsx = client.get(f"{url}/report.xlsx")
+    assert xlsx.status_code == 200 and "spreadsheetml" in xlsx.content_type
+    wb = load_workbook(BytesIO(xlsx.data))
+    assert all(str(ws["A1"].value).startswith("【演练】") for ws in wb.worksheets)
+
+
+# ------------------------------------------------------------------ errors and permissions
+def test_errors_are_bilingual_4xx(client, fixed_now):
+    assert client.get("/api/drills/runs/999").status_code == 404
+    assert client.get("/api/drills/runs/999/report").status_code == 404
+    resp = client.post("/api/drills/runs", json={})
+    assert resp.status_code == 400 and resp.get_json()["error"]["message_en"]
+    resp = client.post("/api/drills/runs", data="[1]", content_type="application/json")
+    assert resp.status_code == 400
+    resp = client.post("/api/drills/runs", json={"scenario_id": CHEM, "speed": "warp"})
+    assert resp.status_code == 422
+    resp = client.post("/api/drills/runs", json={"yaml": BROKEN})
+    assert resp.status_code == 422 and resp.get_json()["error"]["problems"]
+
+
+def test_only_drill_organisers_drive_drills_and_everyone_may_watch(app, make_user, login,
+                                                                    anon_client, fixed_now):
+    viewer, organiser = app.test_client(), app.test_client()
+    login(viewer, make_user("viewer"))
+    login(organiser, make_user("drill_organizer"))
+    refused = viewer.post("/api/drills/runs", json={"scenario_id": CHEM, "speed": 0})
+    assert refused.status_code == 403 and refused.get_json()["error"]["code"] == "forbidden"
+    started = organiser.post("/api/drills/runs", json={"scenario_id": CHEM, "speed": 0})
+    assert started.status_code == 201
+    run_id = started.get_json()["id"]
+    assert viewer.get(f"/api/drills/runs/{run_id}").status_code == 200
+    assert viewer.post(f"/api/drills/runs/{run_id}/step", json={"minutes": 5}).status_code == 403
+    assert anon_client.get(f"/api/drills/runs/{run_id}").status_code == 401
+
+
+# ------------------------------------------------------------------ the CLI
+def test_cli_validate_lists_every_problem_and_fails(runner, tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(BROKEN, "utf-8")
+    result = runner.invoke(args=["drill", "validate", str(bad)])
+    assert result.exit_code != 0
+    assert "bad.yaml: type" in result.output and "injects[0].to" in result.output
+    ok = runner.invoke(args=["drill", "validate", CHEM])
+    assert ok.exit_code == 0, ok.output
+    assert "✓" in ok.output and "第二松花江" in ok.output
+
+
+def test_cli_auto_run_plays_a_scenario_to_its_report(runner, tmp_path):
+    result = runner.invoke(args=["drill", "run", CHEM, "--speed", "60", "--auto",
+                                 "--on-time", "0.7", "--seed", "3"])
+    assert result.exit_code == 0, result.output
+    assert "[I1]" in result.output and "【演练】" in result.output
+    assert "终止" in result.output and "score" in result.output
+    run_id = int(re.search(r"run id: (\d+)", result.output).group(1))
+    xlsx = tmp_path / "report.xlsx"
+    report = runner.invoke(args=["drill", "report", str(run_id), "--xlsx", str(xlsx)])
+    assert report.exit_code == 0, report.output
+    assert xlsx.stat().st_size > 0 and "按时" in report.output
+    missing = runner.invoke(args=["drill", "report", "999"])
+    assert missing.exit_code != 0
