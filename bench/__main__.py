@@ -65,6 +65,8 @@ BENCHMARKS: list[tuple[str, Callable[..., dict]]] = [
     ("rivers", module_run("bench.rivers_bench")),
     ("incidents", module_run("bench.incidents_bench")),
     ("roster", module_run("bench.roster_bench")),
+    ("pages", module_run("bench.pages_bench")),
+    ("refresh", module_run("bench.refresh_bench")),
 ]
 
 

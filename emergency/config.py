@@ -1,7 +1,8 @@
 """Configuration (配置): defaults, overridden by environment variables, then by create_app(config).
 
 Environment variables: DATABASE_URL, SECRET_KEY, EEC_INSTANCE_DIR, EEC_SCHEDULER (1 = this
-process runs the scheduled jobs), EEC_BASEMAP_URL (optional intranet tile server).
+web process embeds the scheduler; see emergency/jobs/scheduler.py), EEC_INBOX_DIR (the refresh
+inbox folder, default instance/inbox), EEC_BASEMAP_URL (optional intranet tile server).
 """
 
 from __future__ import annotations
@@ -24,6 +25,22 @@ def default_config() -> dict:
         "SNAP_MAX_DISTANCE_M": 20_000.0,
         "SNAP_WARN_DISTANCE_M": 1_000.0,
         "SCHEDULER_ENABLED": os.environ.get("EEC_SCHEDULER") == "1",
+        # Scheduled jobs and the yearly inventory refresh (emergency.jobs, emergency.refresh).
+        "SCHEDULER_LEASE_TTL_S": 90,          # one process holds the lease; others stand by
+        "SCHEDULER_LEASE_RENEW_S": 20,
+        "INBOX_DIR": os.environ.get("EEC_INBOX_DIR"),  # None: INSTANCE_DIR / "inbox"
+        "INBOX_POLL_MINUTES": 5,              # 0: no inbox job
+        "REFRESH_OPENS": "04-15",             # MM-DD, every year
+        "REFRESH_CLOSES": "05-31",
+        "REFRESH_CLOSE_AT": "23:30",          # local time on the closing day
+        "REFRESH_CAMPAIGN_AT": "08:00",       # daily: open, remind
+        "REFRESH_REMIND_EVERY_DAYS": 7,
+        "REFRESH_REMIND_DAILY_LAST_DAYS": 7,
+        "REFRESH_REQUIRED_KINDS": ("risk_sources", "materials"),
+        "REFRESH_DRIFT_TOLERANCE_M": 100.0,
+        "NIGHTLY_CHECKS_AT": "02:00",
+        "FLOOD_SEASON_START": "06-01",        # Jilin (DOMAIN.md §4); the roster has its own rules
+        "FLOOD_SEASON_END": "09-30",
         "BASEMAP_URL": os.environ.get("EEC_BASEMAP_URL"),
         "JSON_SORT_KEYS": False,
     }

@@ -258,10 +258,16 @@ def unit_cell(value: object) -> str | None:
     return stored
 
 
+# The undialable numbers of the sample data, e.g. 0431-8xxxx042(示例).
+_SAMPLE_PHONE = re.compile(r"^0\d{2,3}-8x{4,}\d{2,4}\(示例\)$")
+
+
 def phone_cell(value: object) -> str | None:
     text = text_cell(value, 50)
     if text is None:
         return None
+    if _SAMPLE_PHONE.match(text):
+        return text
     parts = [p.replace(" ", "") for p in _PHONE_SPLIT.split(text) if p.strip()]
     bad = [p for p in parts if not _PHONE.match(p.replace("(", "").replace(")", "-")
                                                 .replace("--", "-"))]

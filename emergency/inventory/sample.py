@@ -366,7 +366,8 @@ class _Generator:
 
     # -------------------------------------------------------------- helpers
     def phone(self, rng: random.Random, prefecture: str) -> str:
-        return f"{AREA_CODES[prefecture]}-8{rng.randint(0, 9_999_999):07d}"
+        # Not dialable on purpose (x digits): an invented number must never reach a real person.
+        return f"{AREA_CODES[prefecture]}-8xxxx{rng.randint(0, 999):03d}(示例)"
 
     def confirmed(self, rng: random.Random, k: int) -> date | None:
         """The last refresh before the flood season (May); a few older, a few never."""

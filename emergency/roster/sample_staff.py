@@ -30,7 +30,8 @@ OFFICER_QUALIFICATIONS = ("危险化学品", "应急监测", "水污染处置", 
 
 
 def _phone(n: int) -> str:
-    return f"0431-8{26000 + 113 * n:05d}12{SAMPLE_MARK}"
+    # Not dialable on purpose (x digits): an invented number must never reach a real person.
+    return f"0431-8xxxx{n:03d}{SAMPLE_MARK}"
 
 
 def sample_staff(as_of: date) -> list[StaffRecord]:

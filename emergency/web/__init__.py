@@ -6,6 +6,7 @@ from flask import Flask
 
 
 def init_web(app: Flask) -> None:
+    from emergency.jobs.scheduler import init_app as init_scheduler
     from emergency.web import (
         api,
         assets,
@@ -20,6 +21,8 @@ def init_web(app: Flask) -> None:
     from emergency.web.drill_api import bp as drill_bp
     from emergency.web.errors import register_error_handlers
     from emergency.web.incident_pages import init_incident_pages
+    from emergency.web.refresh_api import bp as refresh_api_bp
+    from emergency.web.refresh_pages import init_pages as init_refresh_pages
     from emergency.web.river_pages import init_river_pages
     from emergency.web.roster_api import init_roster
 
@@ -34,6 +37,9 @@ def init_web(app: Flask) -> None:
     init_incident_pages(app)  # /incidents: intake, the incident page, print; map "report here"
     init_river_pages(app)  # /rivers: the key-river plans; the map's key rivers
     init_roster(app)  # duty roster: API, the /duty page, "on duty now" in the header
+    app.register_blueprint(refresh_api_bp)  # /api/refresh: submissions, versions, board, jobs
+    init_refresh_pages(app)  # /refresh: the steward's campaign; admins: job runs
+    init_scheduler(app)  # EEC_SCHEDULER=1: APScheduler embedded (emergency/jobs/scheduler.py)
     compress.init_compression(app)
     assets.register_cli(app)
     cli.register(app)

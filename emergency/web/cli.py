@@ -10,9 +10,11 @@ from rivers.loader import cache_key
 
 
 def register(app: Flask) -> None:
+    from emergency.jobs.cli import register_cli as register_job_commands  # scheduler, inventory
     from emergency.web.drill_cli import register_drill_commands  # flask drill …
 
     register_drill_commands(app)
+    register_job_commands(app)
     @app.cli.group("db")
     def db() -> None:
         """Database schema (Alembic)."""

@@ -82,6 +82,8 @@ def show(incident_id: int):
 @bp.patch("/<int:incident_id>")
 def update(incident_id: int):
     data = _json_body()
+    if data.get("status") == "terminated":
+        _require_command()
     with db().session() as session:
         row, pkg = service.update_incident(
             session, engine(), incident_id, data, actor=actor(), now=now(),
@@ -94,7 +96,8 @@ def update(incident_id: int):
 def response(incident_id: int):
     with db().session() as session:
         row = service.get_incident(session, incident_id, drills=None)
-        pkg = service.package_for(engine(), session, service._input_from_row(row), now())
+        pkg = service.package_for(engine(), session, service._input_from_row(row),
+                                  service.now_for(session, row, now()))
         return jsonify(package_dict(pkg, row))
 
 
@@ -138,7 +141,8 @@ def first_report(incident_id: int):
 
     with db().session() as session:
         row = service.get_incident(session, incident_id, drills=None)
-        pkg = service.package_for(engine(), session, service._input_from_row(row), now())
+        pkg = service.package_for(engine(), session, service._input_from_row(row),
+                                  service.now_for(session, row, now()))
         text = first_report_text(
             pkg, title=row.title, description=row.description,
             casualties={"deaths": row.deaths, "injured": row.injured,
@@ -149,6 +153,16 @@ def first_report(incident_id: int):
             reporting_unit=current_app.config.get("REPORTING_UNIT") or "【待填】",
         )
         return jsonify({"text": text, "is_drill": row.is_drill})
+
+
+def _require_command() -> None:
+    """Ending a response is the commander's decision (the government that started it ends it)."""
+    from emergency.auth_rules import Permission, allows
+
+    user = getattr(g, "user", None)
+    if user is None or not allows(user.role, Permission.INCIDENT_COMMAND):
+        raise ApiError(403, "forbidden", "终止响应须由指挥长(或管理员)决定",
+                       "only a commander (or an administrator) may terminate a response")
 
 
 def _if_match() -> int | None:

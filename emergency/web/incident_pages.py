@@ -206,8 +206,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "inc_filter_intercepts": {"zh": "拦截点", "en": "Intercepts"},
     "inc_filter_boundaries": {"zh": "行政边界", "en": "Boundaries"},
     "inc_tab_checklist": {"zh": "任务清单", "en": "Checklist"},
-    "inc_tab_measures": {"zh": "拦截与资源", "en": "Intercepts & resources"},
-    "inc_tab_reports": {"zh": "报告与通报", "en": "Reports & notices"},
+    "inc_tab_measures": {"zh": "拦截与资源", "en": "Measures"},
+    "inc_tab_reports": {"zh": "报告与通报", "en": "Reports"},
     "inc_tab_monitoring": {"zh": "应急监测", "en": "Monitoring"},
     "inc_tab_timeline": {"zh": "时间线", "en": "Timeline"},
     "inc_tab_first_report": {"zh": "初报", "en": "First report"},
@@ -566,8 +566,10 @@ def _page_state(incident_id: int) -> dict:
     """Everything the incident page and the print view show, as JSON-ready dicts."""
     with _db().session() as session:
         row = service.get_incident(session, incident_id, drills=None)
-        pkg = service.package_for(_engine(), session, service._input_from_row(row), now())
+        as_of = service.now_for(session, row, now())  # a drill runs on its scenario clock
+        pkg = service.package_for(_engine(), session, service._input_from_row(row), as_of)
         return {"incident": incident_dict(row), "package": package_dict(pkg, row),
+                "as_of": as_of.astimezone(SHANGHAI).isoformat(timespec="seconds"),
                 "events": [event_dict(e) for e in row.events],
                 "observations": [observation_dict(o) for o in row.observations],
                 "last_event_id": max((e.id for e in row.events), default=0),
@@ -612,7 +614,7 @@ def show(incident_id: int):
     state = _page_state(incident_id)
     return render_template(
         "incident.html", state=state, inc=state["incident"], pkg=state["package"],
-        groups=groups(), server_now=now().astimezone(SHANGHAI).isoformat(timespec="seconds"),
+        groups=groups(), server_now=state["as_of"],
         can_write=_can(Permission.INCIDENT_WRITE),
         can_command=_can(Permission.INCIDENT_COMMAND), messages=_js_messages())
 
@@ -626,7 +628,8 @@ def print_view(incident_id: int):
     pkg = state["package"]
     return render_template(
         "incident_print.html", state=state, inc=state["incident"], pkg=pkg, groups=groups(),
-        first_report=report, sketch=_sketch(pkg), generated=now().astimezone(SHANGHAI))
+        first_report=report, sketch=_sketch(pkg),
+        generated=datetime.fromisoformat(state["as_of"]))
 
 
 def _sketch(pkg: dict, width: int = 680, min_gap: float = 15.0) -> dict:
@@ -713,7 +716,8 @@ def changes(incident_id: int):
         body = {
             "since": since,
             "last_event_id": events[-1].id if events else since,
-            "server_now": now().astimezone(SHANGHAI).isoformat(timespec="seconds"),
+            "server_now": service.now_for(session, row, now()).astimezone(SHANGHAI)
+            .isoformat(timespec="seconds"),
             "incident": {"id": row.id, "version": row.version, "status": row.status,
                          "tier_level": row.tier_level, "warning_level": row.warning_level,
                          "velocity_factor": row.velocity_factor},

@@ -109,7 +109,6 @@
     if (s.km !== null && s.km !== undefined) { row(T.river_km, "km " + s.km.toFixed(1)); }
     row(T.to_outlet, s.km_to_outlet.toFixed(0) + " km");
     box.appendChild(dl);
-    box.id = "snap-box";
     box.dataset.river = s.river_name_zh;
     if (s.warning) {
       box.appendChild(el("div", {"class": "pathway", id: "snap-warning"},
@@ -257,7 +256,8 @@
     problems.forEach(function (p) {
       var text = EN ? p.message_en : p.message_zh;
       fieldError(p.field, text);
-      ul.appendChild(el("li", null, text));
+      var label = (cfg.fields[p.field] || "").split(/[(\uff08]/)[0].trim();
+      ul.appendChild(el("li", null, label ? label + (EN ? ": " : ":") + text : text));
     });
     box.appendChild(ul);
     box.hidden = false;

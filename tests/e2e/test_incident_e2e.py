@@ -305,3 +305,36 @@ def test_the_english_incident_page_has_no_chinese_labels(page, log_in, incident_
         + '.inc-section h2, #inc-tier small, #ck-sort button')].map(e => e.textContent)""")
     chinese = [s for s in labels if re.search(r"[\u4e00-\u9fff]", s)]
     assert labels and chinese == []
+
+
+def test_the_intake_explains_what_is_missing_next_to_the_fields(page, log_in):
+    log_in(page, "duty_officer")
+    page.wait_for_url(page.base_url + "/")
+    page.goto(page.base_url + "/incidents/new")
+    page.fill("#coords", "126°33′00″E 43°51′36″N")
+    page.click("#coords-go")
+    page.wait_for_selector("#snap-box .river")
+    assert page.locator("#coords").input_value() == "126.55000, 43.86000"
+    page.click("#intake-submit")
+    page.wait_for_selector("#intake-errors:not([hidden])")
+    assert "缺少污染物" in page.locator(".field-error[data-for=substance]").inner_text()
+    assert "缺少泄漏量" in page.locator(".field-error[data-for=mass_kg]").inner_text()
+    assert "污染物:缺少污染物" in page.locator("#intake-errors").inner_text()
+    assert page.url.endswith("/incidents/new")  # nothing was saved
+    page.fill("#coords", "somewhere near the river")
+    page.click("#coords-go")
+    page.wait_for_selector(".field-error[data-for~=coords]:not(:empty)")
+    assert "无法识别坐标" in page.locator(".field-error[data-for~=coords]").inner_text()
+
+
+def test_starting_the_response_is_recorded_for_everyone(page, log_in, incident_id):
+    log_in(page, "duty_officer")
+    page.wait_for_url(page.base_url + "/")
+    _open_incident(page, incident_id)
+    assert page.locator("#btn-terminate").count() == 0  # terminating is the commander's
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.click("#btn-start")
+    page.wait_for_function("document.getElementById('inc-status').textContent === '响应中'")
+    assert not page.locator("#btn-start").is_visible()
+    page.locator("#inc-tabs button[data-tab=timeline]").click()
+    page.wait_for_function("document.getElementById('timeline').textContent.includes('启动响应')")

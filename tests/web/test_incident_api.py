@@ -149,3 +149,15 @@ def test_the_first_report_draft_is_filled_from_the_incident(client, spill):
     assert "特别重大(I级)" in text and "2026年07月23日09时00分" in text
     assert "松原市第二松花江取水口(示例)" in text
     assert "【待填】" in text  # what the system cannot know is never invented
+
+
+def test_only_a_commander_may_terminate_a_response(app, spill, make_user, login):
+    url = f"/api/incidents/{spill['id']}"
+    officer_client = app.test_client()
+    login(officer_client, make_user("duty_officer"))
+    refused = officer_client.patch(url, json={"status": "terminated", "version": spill["version"]})
+    assert refused.status_code == 403 and refused.get_json()["error"]["message_zh"]
+    commander_client = app.test_client()
+    login(commander_client, make_user("commander"))
+    done = commander_client.patch(url, json={"status": "terminated", "version": spill["version"]})
+    assert done.status_code == 200 and done.get_json()["status"] == "terminated"

@@ -1,0 +1,97 @@
+"""What a job needs, built once from the application (no Flask import: the app is duck-typed).
+
+``now()`` is the business clock (``FIXED_NOW`` in tests and drills, else the wall clock);
+``clock()`` is always the wall clock — the scheduler lease never follows a pinned clock.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from emergency.inventory.rules import RuleSettings
+from emergency.inventory.vocab import EXPIRY_WARNING_DAYS
+from emergency.refresh.season import RefreshCalendar
+from emergency.refresh.service import StageInputs
+from emergency.store import Database
+
+
+def default_owner() -> str:
+    """This process, as the lease and the job runs name it: host:pid:random."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+@dataclass
+class JobContext:
+    database: Database
+    config: Mapping[str, Any]
+    network: Callable[[], Any]      # → rivers.network.RiverNetwork (loaded on first use)
+    plans: Callable[[], Any]        # → plans.loader.PlanSet
+    owner: str
+
+    @classmethod
+    def from_app(cls, app: Any, owner: str | None = None) -> JobContext:
+        return cls(database=app.extensions["database"], config=app.config,
+                   network=app.extensions["rivers"].get, plans=app.extensions["plans"].get,
+                   owner=owner or default_owner())
+
+    # ------------------------------------------------------------------ time
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.config.get("TIMEZONE", "Asia/Shanghai"))
+
+    def clock(self) -> datetime:
+        return datetime.now(UTC)
+
+    def now(self) -> datetime:
+        fixed = self.config.get("FIXED_NOW")
+        if isinstance(fixed, datetime):
+            return fixed if fixed.tzinfo else fixed.replace(tzinfo=self.tz)
+        return self.clock()
+
+    def local(self, moment: datetime) -> datetime:
+        return moment.astimezone(self.tz)
+
+    def today(self, moment: datetime | None = None) -> date:
+        return self.local(moment or self.now()).date()
+
+    # ------------------------------------------------------------------ settings
+    def calendar(self) -> RefreshCalendar:
+        c = self.config
+        return RefreshCalendar(opens=c.get("REFRESH_OPENS", "04-15"),
+                               closes=c.get("REFRESH_CLOSES", "05-31"),
+                               flood_start=c.get("FLOOD_SEASON_START", "06-01"),
+                               flood_end=c.get("FLOOD_SEASON_END", "09-30"),
+                               remind_every_days=int(c.get("REFRESH_REMIND_EVERY_DAYS", 7)),
+                               remind_daily_last_days=int(c.get("REFRESH_REMIND_DAILY_LAST_DAYS",
+                                                                7)))
+
+    def required_kinds(self) -> tuple[str, ...]:
+        return tuple(self.config.get("REFRESH_REQUIRED_KINDS", ("risk_sources", "materials")))
+
+    @property
+    def expiry_warning_days(self) -> int:
+        return int(self.config.get("EXPIRY_WARNING_DAYS", EXPIRY_WARNING_DAYS))
+
+    def stage_inputs(self, today: date | None = None) -> StageInputs:
+        c = self.config
+        settings = RuleSettings(today=today or self.today(),
+                                county_tolerance_m=c.get("INVENTORY_COUNTY_TOLERANCE_M", 1_000.0),
+                                snap_max_distance_m=c.get("SNAP_MAX_DISTANCE_M", 20_000.0),
+                                expiry_warning_days=self.expiry_warning_days)
+        return StageInputs(self.network(), settings)
+
+    @property
+    def inbox_dir(self) -> Path:
+        return Path(self.config.get("INBOX_DIR") or Path(self.config["INSTANCE_DIR"]) / "inbox")
+
+    @property
+    def lease_ttl(self) -> timedelta:
+        return timedelta(seconds=float(self.config.get("SCHEDULER_LEASE_TTL_S", 90)))

@@ -1,0 +1,177 @@
+"""The refresh pages and API through the Flask client: a steward's campaign, who may do what."""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from emergency.inventory import export
+from emergency.inventory import service as inventory
+from emergency.refresh import service
+from emergency.substances import load_catalogue
+
+NOW = datetime(2026, 5, 20, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+
+
+@pytest.fixture
+def loaded(app, network):
+    app.config["FIXED_NOW"] = NOW
+    with app.extensions["database"].session() as s:
+        inventory.load_sample(s, network, as_of=NOW.date())
+    return app
+
+
+@pytest.fixture
+def steward(loaded, make_user, login):
+    client = loaded.test_client()
+    login(client, make_user("data_steward", username="steward"))
+    return client
+
+
+@pytest.fixture
+def viewer(loaded, make_user, login):
+    client = loaded.test_client()
+    login(client, make_user("viewer", username="looker"))
+    return client
+
+
+def changchun(app) -> list:
+    with app.extensions["database"].session() as s:
+        return [x.record for x in service.live_slice(s, "materials", "长春市")]
+
+
+def csv_of(records) -> bytes:  # noqa: ANN001
+    return export.to_csv("materials", list(records), load_catalogue())
+
+
+def upload(client, data: bytes, filename: str = "长春市应急物资.csv", **form):  # noqa: ANN001
+    fields = {"prefecture": "长春市", "kind": "materials", **form,
+              "file": (io.BytesIO(data), filename)}
+    return client.post("/refresh/upload", data=fields, content_type="multipart/form-data")
+
+
+def broken(records) -> bytes:  # noqa: ANN001
+    lines = csv_of(records).decode("utf-8-sig").splitlines()
+    header = lines[0].split(",")
+    cells = lines[1].split(",")
+    cells[header.index("数量")] = "很多"
+    return "\r\n".join([lines[0], ",".join(cells), *lines[2:]]).encode("utf-8")
+
+
+def test_the_refresh_page_shows_the_board_the_upload_form_and_the_templates(steward):
+    page = steward.get("/refresh").get_data(as_text=True)
+    assert "汛前清单更新" in page and "2026 年度更新" in page
+    for name in ("长春市", "吉林市", "延边朝鲜族自治州", "白城市"):
+        assert f'data-prefecture="{name}"' in page
+    assert 'id="rf-upload-form"' in page
+    assert "/api/inventory/materials/template.xlsx" in page
+    assert "距汛期(2026-06-01)还有 12 天" in page
+    english = steward.get("/refresh?lang=en").get_data(as_text=True)
+    assert "Progress by prefecture" in english and "Upload and validate" in english
+
+
+def test_a_steward_uploads_sees_errors_corrects_applies_and_rolls_back(loaded, steward):
+    records = changchun(loaded)
+    resp = upload(steward, broken(records))
+    assert resp.status_code == 302
+    page = steward.get(resp.headers["Location"]).get_data(as_text=True)
+    assert 'id="rf-errors"' in page and 'data-row="2" data-column="数量"' in page
+    assert "须为数字" in page and 'id="rf-apply"' not in page
+
+    corrected = [dataclasses.replace(records[0], contact="王五"), *records[1:]]
+    resp = upload(steward, csv_of(corrected))
+    page = steward.get(resp.headers["Location"]).get_data(as_text=True)
+    assert 'id="rf-count-changed">1<' in page and 'id="rf-count-added">0<' in page
+    assert "王五" in page and 'id="rf-apply"' in page
+    sub_id = int(resp.headers["Location"].rsplit("/", 1)[1])
+
+    resp = steward.post(f"/refresh/submissions/{sub_id}/apply")
+    assert resp.status_code == 302 and "/refresh/versions/" in resp.headers["Location"]
+    version_page = steward.get(resp.headers["Location"]).get_data(as_text=True)
+    assert "已应用,生成版本" in version_page and "王五" in version_page
+    assert changchun(loaded)[0].contact == "王五"
+
+    history = steward.get("/refresh/versions?prefecture=长春市&kind=materials")
+    text = history.get_data(as_text=True)
+    assert "首次更新前" in text and "报送应用" in text
+    with loaded.extensions["database"].session() as s:
+        baseline = min(service.versions(s, kind="materials", scope="长春市"),
+                       key=lambda v: v.seq)
+    resp = steward.post(f"/refresh/versions/{baseline.id}/restore")
+    assert resp.status_code == 302
+    assert "已恢复到版本" in steward.get(resp.headers["Location"]).get_data(as_text=True)
+    assert sorted(changchun(loaded), key=lambda r: r.key) == sorted(records, key=lambda r: r.key)
+
+
+def test_a_viewer_may_look_but_not_upload_apply_or_restore(loaded, steward, viewer):
+    page = viewer.get("/refresh").get_data(as_text=True)
+    assert 'id="rf-read-only"' in page and 'id="rf-upload-form"' not in page
+    assert upload(viewer, csv_of(changchun(loaded))).status_code == 403
+    resp = viewer.post("/api/refresh/submissions", data={
+        "prefecture": "长春市", "kind": "materials",
+        "file": (io.BytesIO(csv_of(changchun(loaded))), "x.csv")},
+        content_type="multipart/form-data")
+    assert resp.status_code == 403 and resp.get_json()["error"]["code"] == "forbidden"
+
+    sub_id = int(upload(steward, csv_of(changchun(loaded)[1:])).headers["Location"]
+                 .rsplit("/", 1)[1])
+    assert 'id="rf-apply"' not in viewer.get(f"/refresh/submissions/{sub_id}").get_data(
+        as_text=True)
+    assert viewer.post(f"/refresh/submissions/{sub_id}/apply").status_code == 403
+    assert viewer.post(f"/api/refresh/submissions/{sub_id}/apply").status_code == 403
+    assert viewer.post("/api/refresh/versions/1/restore").status_code == 403
+    assert viewer.get("/refresh/jobs").status_code == 403
+    with loaded.extensions["database"].session() as s:
+        assert service.submission(s, sub_id).status == "staged"
+        assert service.versions(s) == []
+
+
+def test_the_api_stages_refuses_bad_files_with_422_and_applies(loaded, steward):
+    records = changchun(loaded)
+    bad = steward.post("/api/refresh/submissions", data={
+        "prefecture": "长春", "kind": "materials", "file": (io.BytesIO(broken(records)), "x.csv")},
+        content_type="multipart/form-data")
+    assert bad.status_code == 422
+    errors = bad.get_json()["error"]["details"]["submission"]["problems"]["errors"]
+    assert errors[0]["row"] == 2 and errors[0]["column"] == "数量"
+
+    good = steward.post("/api/refresh/submissions", data={
+        "prefecture": "220100", "kind": "materials", "file": (io.BytesIO(csv_of(records[1:])),
+                                                             "x.csv")},
+        content_type="multipart/form-data")
+    assert good.status_code == 201
+    body = good.get_json()
+    assert body["prefecture"] == "长春市" and body["diff"]["removed"] == 1
+    applied = steward.post(f"/api/refresh/submissions/{body['id']}/apply")
+    assert applied.status_code == 200 and applied.get_json()["seq"] == 1
+    again = steward.post(f"/api/refresh/submissions/{body['id']}/apply")
+    assert again.status_code == 409 and again.get_json()["error"]["code"] == "not_staged"
+
+    listing = steward.get("/api/refresh/versions?prefecture=长春市").get_json()
+    assert [v["source"] for v in listing["versions"]] == ["submission", "baseline"]
+    version = steward.get(f"/api/refresh/versions/{listing['versions'][0]['id']}?records=1")
+    assert version.get_json()["changes"]["counts"]["removed"] == 1
+    assert len(version.get_json()["records"]) == len(records) - 1
+    board = steward.get("/api/refresh/board").get_json()
+    row = next(p for p in board["prefectures"] if p["prefecture"] == "长春市")
+    assert row["kinds"]["materials"]["stage"] == "applied" and row["stage"] == "missing"
+    exported = steward.get("/api/refresh/export/长春市/materials.csv")
+    assert exported.status_code == 200 and exported.data.startswith(b"\xef\xbb\xbf")
+
+
+def test_administrators_see_the_job_runs_and_can_run_a_job_now(loaded, client, steward):
+    assert steward.get("/refresh/jobs").status_code == 403
+    resp = client.post("/refresh/jobs/refresh_campaign/run")
+    assert resp.status_code == 302
+    page = client.get("/refresh/jobs").get_data(as_text=True)
+    assert 'data-job="refresh_campaign" data-status="ok"' in page
+    assert "尚无调度进程运行过" in page
+    runs = client.get("/api/refresh/jobs").get_json()["runs"]
+    assert runs[0]["job_id"] == "refresh_campaign" and runs[0]["trigger"] == "manual"
+    assert runs[0]["result"]["opened"] is True
+    notices = steward.get("/refresh").get_data(as_text=True)
+    assert "2026 年汛前清单更新已开始" in notices
