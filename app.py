@@ -31,7 +31,7 @@ def create_app(config: dict | None = None) -> Flask:
     rivers = Lazy(lambda: load_network(cache_dir=app.config["RIVER_CACHE_DIR"]),
                   app.config.get("RIVER_NETWORK"))
     app.extensions["rivers"] = rivers
-    plans = Lazy(lambda: load_plans(rivers.get()))
+    plans = Lazy(lambda: load_plans(rivers.get()), app.config.get("PLAN_SET"))
     app.extensions["plans"] = plans
     app.extensions["engine"] = Lazy(lambda: build_engine_context(
         rivers.get(), plans=plans.get, resources=ResourceCache(),
