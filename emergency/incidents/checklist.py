@@ -126,7 +126,7 @@ def build_checklist(*, incident, substance, downstream: Sequence[DownstreamItem]
     cards = getattr(plan, "response_cards", None) or {}
     for n, measure in enumerate(cards.get(substance.pollutant_class, ()) or (), start=1):
         group = groups.get(getattr(measure, "group", ""), "on_site")
-        offset = getattr(measure, "deadline_hours", None)
+        offset = getattr(measure, "deadline_h", None)
         items.append(ChecklistTemplate(
             id=f"card:{substance.pollutant_class}:{n}", group=group,
             text_zh=f"{measure.text_zh}(处置卡示例)", text_en=getattr(measure, "text_en", "") or "",

@@ -17,6 +17,7 @@ def init_web(app: Flask) -> None:
         incident_api,
         inventory_api,
         pages,
+        plans_api,
     )
     from emergency.web.drill_api import bp as drill_bp
     from emergency.web.errors import register_error_handlers
@@ -31,6 +32,7 @@ def init_web(app: Flask) -> None:
     auth.init_auth(app)  # before any other blueprint: its guard covers every route
     app.register_blueprint(api.bp)
     app.register_blueprint(incident_api.bp)
+    app.register_blueprint(plans_api.bp)
     app.register_blueprint(inventory_api.bp)
     app.register_blueprint(drill_bp)
     pages.init_pages(app)
