@@ -26,8 +26,9 @@ def default_config() -> dict:
         "SNAP_WARN_DISTANCE_M": 1_000.0,
         "SCHEDULER_ENABLED": os.environ.get("EEC_SCHEDULER") == "1",
         # Scheduled jobs and the yearly inventory refresh (emergency.jobs, emergency.refresh).
-        "SCHEDULER_LEASE_TTL_S": 90,          # one process holds the lease; others stand by
-        "SCHEDULER_LEASE_RENEW_S": 20,
+        # one process holds the lease and runs the jobs; the others stand by
+        "SCHEDULER_LEASE_TTL_S": float(os.environ.get("EEC_SCHEDULER_LEASE_TTL_S", 90)),
+        "SCHEDULER_LEASE_RENEW_S": float(os.environ.get("EEC_SCHEDULER_LEASE_RENEW_S", 20)),
         "INBOX_DIR": os.environ.get("EEC_INBOX_DIR"),  # None: INSTANCE_DIR / "inbox"
         "INBOX_POLL_MINUTES": 5,              # 0: no inbox job
         "REFRESH_OPENS": "04-15",             # MM-DD, every year

@@ -39,6 +39,20 @@ them twice in #139). So, in any deployment, exactly one process runs the jobs:
 The scheduled time reaches the job function as ``scheduled_for`` through this module's executor
 (APScheduler's documented extension point, ``_do_submit_job``), so every process names an
 occurrence the same way.
+
+Deployment (intranet server, systemd), next to the web service::
+
+    # /etc/systemd/system/eec-scheduler.service
+    [Service]
+    WorkingDirectory=/opt/eec
+    Environment=DATABASE_URL=postgresql+psycopg://eec@db/eec
+    ExecStart=/opt/eec/.venv/bin/flask --app app scheduler run
+    Restart=always
+    KillSignal=SIGTERM          # the process gives the lease up and exits
+
+A second such unit on another host is a hot standby (it takes over within the lease TTL).
+``flask --app app scheduler status`` shows who holds the lease, the stored jobs and the last
+runs; administrators see the same on ``/refresh/jobs``.
 """
 
 from __future__ import annotations

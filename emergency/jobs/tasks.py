@@ -97,10 +97,10 @@ def refresh_campaign_body(ctx: JobContext, now: datetime) -> dict:
                     if service.add_notice(
                             s, kind="reminder", year=year, prefecture_zh=name,
                             dedup_key=f"reminder:{year}:{name}:{today.isoformat()}",
-                            message_zh=f"{name}尚未报送{year}年{_kinds_zh(kinds)}清单:请于 "
+                            message_zh=f"{name}尚未报送有效的{year}年{_kinds_zh(kinds)}清单:请于 "
                                        f"{closes:%m月%d日} 前报送(剩余 {left} 天)",
-                            message_en=f"{name} has not yet sent its {year} "
-                                       f"{_kinds_en(kinds)}: send them by {closes:%d %B} "
+                            message_en=f"{name} has not yet sent a valid {year} "
+                                       f"{_kinds_en(kinds)} list: send it by {closes:%d %B} "
                                        f"({left} days left)",
                             details={"days_left": left}, now=now):
                         result["reminded"].append(name)
@@ -213,10 +213,8 @@ def inbox_pickup_body(ctx: JobContext, now: datetime) -> dict:
     inbox = ctx.inbox_dir
     settle = float(ctx.config.get("INBOX_SETTLE_S", 10))
     picked: list[dict] = []
-    if not inbox.is_dir():
-        return {"inbox": str(inbox), "files": picked, "note": "no inbox folder"}
-    for sub in ("processing", "done", "rejected"):
-        (inbox / sub).mkdir(exist_ok=True)
+    for sub in ("processing", "done", "rejected"):  # the folder is ready for the first file
+        (inbox / sub).mkdir(parents=True, exist_ok=True)
     candidates = sorted((p for p in inbox.iterdir() if p.is_file()),
                         key=lambda p: p.stat().st_mtime)
     for path in candidates:

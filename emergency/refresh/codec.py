@@ -98,6 +98,16 @@ def encode(kind: str, records: Iterable[Record]) -> bytes:
 def decode(blob: bytes, kind: str | None = None) -> list[Record]:
     """The records of an ``encode``d blob (``kind`` checked when given)."""
     body = json.loads(zlib.decompress(blob))
+    return _records(body, kind)
+
+
+def decode_with_digest(blob: bytes, kind: str | None = None) -> tuple[list[Record], str]:
+    """The records of an ``encode``d blob and their ``digest``, decompressing once."""
+    raw = zlib.decompress(blob)
+    return _records(json.loads(raw), kind), hashlib.sha256(raw).hexdigest()
+
+
+def _records(body: dict, kind: str | None) -> list[Record]:
     if body.get("v") != FORMAT_VERSION:
         raise ValueError(f"unknown snapshot format {body.get('v')!r}")
     if kind is not None and body["kind"] != kind:

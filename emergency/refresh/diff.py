@@ -87,6 +87,7 @@ class Diff:
     removed: tuple[Record, ...]
     changed: tuple[RecordChange, ...]
     unchanged: int
+    reordered: int = 0  # unchanged records whose items / substances came in another order
 
     @property
     def is_empty(self) -> bool:
@@ -106,7 +107,7 @@ def diff_records(kind: str, live: Iterable[Record], submitted: Sequence[Record])
     live_by_key = {r.key: r for r in live}
     added: list[Record] = []
     changed: list[RecordChange] = []
-    unchanged = 0
+    unchanged = reordered = 0
     seen: set[tuple] = set()
     for rec in submitted:
         key = rec.key
@@ -116,12 +117,15 @@ def diff_records(kind: str, live: Iterable[Record], submitted: Sequence[Record])
         old = live_by_key.get(key)
         if old is None:
             added.append(rec)
-        elif old == rec or _canonical(old) == _canonical(rec):
+        elif old == rec:
             unchanged += 1
+        elif _canonical(old) == _canonical(rec):
+            unchanged += 1
+            reordered += 1
         else:
             changed.append(record_change(old, rec))
     removed = tuple(r for k, r in live_by_key.items() if k not in seen)
-    return Diff(kind, tuple(added), removed, tuple(changed), unchanged)
+    return Diff(kind, tuple(added), removed, tuple(changed), unchanged, reordered)
 
 
 def _canonical(rec: Record) -> Record:

@@ -21,6 +21,7 @@ N's snapshot as a new version (history is never rewritten).
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import zlib
 from collections.abc import Sequence
@@ -34,7 +35,12 @@ from emergency.inventory import service as inventory
 from emergency.inventory.columns import heading_index, normalise_heading
 from emergency.inventory.places import Places, places_for
 from emergency.inventory.problems import RowProblem
-from emergency.inventory.records import Record
+from emergency.inventory.records import (
+    RECORD_TYPES,
+    MaterialItemRecord,
+    Record,
+    SubstanceHeld,
+)
 from emergency.inventory.rules import ParsedRows, RuleSettings, validate_table
 from emergency.inventory.tables import FileProblem, RawTable, read_table
 from emergency.inventory.vocab import KINDS
@@ -44,7 +50,12 @@ from emergency.refresh.diff import Diff, as_json, diff_records
 from emergency.refresh.prefectures import PREFECTURES, PROVINCE_ZH, find, in_scope, scopes_for
 from emergency.refresh.season import RefreshCalendar
 from emergency.refresh.writer import Checkpoint, write_changes
-from emergency.store.inventory_models import MaterialDepot, MaterialItem, RiskSource
+from emergency.store.inventory_models import (
+    MaterialDepot,
+    MaterialItem,
+    RiskSource,
+    RiskSourceSubstance,
+)
 from emergency.store.refresh_models import (
     InventoryVersion,
     JobNotice,
@@ -120,16 +131,43 @@ def _slice_condition(kind: str, scope: str):
 
 
 def live_slice(session: Session, kind: str, scope: str) -> list[inventory.Stored]:
-    """The stored records of ``kind`` in ``scope``, in id order."""
+    """The stored records of ``kind`` in ``scope``, in id order (as
+    :func:`emergency.inventory.service.stored_records` builds them, but only the slice, and
+    fetched in bulk: a slice can hold 100,000 material items)."""
+    cls = RECORD_TYPES[kind]
     table = inventory.MODELS[kind].__table__
-    ids = list(session.scalars(select(table.c.id).where(_slice_condition(kind, scope))
-                               .order_by(table.c.id)))
-    if not ids:
-        return []
-    wanted = set(ids)
-    if len(ids) <= 900:
-        return inventory.stored_records(session, kind, ids)
-    return [s for s in inventory.stored_records(session, kind) if s.id in wanted]
+    condition = _slice_condition(kind, scope)
+    fields = [f.name for f in dataclasses.fields(cls) if f.name not in ("items", "substances")]
+    rows = session.execute(select(table.c.id, table.c.version, table.c.updated_at,
+                                  *(table.c[f] for f in fields))
+                           .where(condition).order_by(table.c.id)).all()
+    children: dict[int, list] = {}
+    in_slice = select(table.c.id).where(condition)
+    if kind == "materials":
+        it = MaterialItem.__table__
+        for depot_id, *values in session.execute(
+                select(it.c.depot_id, it.c.item, it.c.category, it.c.spec, it.c.quantity,
+                       it.c.unit, it.c.purpose, it.c.expiry)
+                .where(it.c.depot_id.in_(in_slice)).order_by(it.c.depot_id, it.c.id)).all():
+            children.setdefault(depot_id, []).append(MaterialItemRecord(*values))
+    elif kind == "risk_sources":
+        sub = RiskSourceSubstance.__table__
+        for parent, substance_id, max_t in session.execute(
+                select(sub.c.risk_source_id, sub.c.substance_id, sub.c.max_quantity_t)
+                .where(sub.c.risk_source_id.in_(in_slice))
+                .order_by(sub.c.risk_source_id, sub.c.position)).all():
+            children.setdefault(parent, []).append(SubstanceHeld(substance_id, max_t))
+    out = []
+    for row_id, version, updated_at, *cells in rows:
+        values = dict(zip(fields, cells, strict=True))
+        if kind == "teams":
+            values["specialties"] = tuple(values["specialties"] or ())
+        elif kind == "materials":
+            values["items"] = tuple(children.get(row_id, ()))
+        elif kind == "risk_sources":
+            values["substances"] = tuple(children.get(row_id, ()))
+        out.append(inventory.Stored(row_id, version, updated_at, cls(**values)))
+    return out
 
 
 def slice_fingerprint(session: Session, kind: str, scope: str) -> str:
@@ -157,6 +195,7 @@ def scope_problems(kind: str, scope: str, table: RawTable, places: Places) -> li
     out: list[RowProblem] = []
     outside = 0
     first_other: str | None = None
+    county_memo: dict[str, str | None] = {}  # county cell → its prefecture if outside the scope
     for number, cells in table.rows:
         if not any(c not in (None, "") for c in cells):
             continue
@@ -165,12 +204,14 @@ def scope_problems(kind: str, scope: str, table: RawTable, places: Places) -> li
         value = None
         if county_at is not None and county_at < len(cells) and cells[county_at] not in (None, ""):
             text = str(cells[county_at]).strip()
-            if places.county(text, scope if scope != PROVINCE_ZH else None) is not None:
+            if text not in county_memo:
+                inside = places.county(text, scope if scope != PROVINCE_ZH else None)
+                county = None if inside is not None else places.county(text)
+                # None: inside the scope, or unknown (the inventory rules report it)
+                county_memo[text] = county.prefecture_zh if county is not None else None
+            if county_memo[text] is None:
                 continue
-            county = places.county(text)
-            if county is None:
-                continue  # unknown county: the inventory rules report it
-            other, heading, value = county.prefecture_zh, county_heading, text
+            other, heading, value = county_memo[text], county_heading, text
         elif prefecture_at is not None:
             cell = cells[prefecture_at] if prefecture_at < len(cells) else None
             if cell in (None, ""):
@@ -235,8 +276,8 @@ def stage(session: Session, *, kind: str, scope: str, data: bytes, filename: str
     errors = sorted([*parsed.errors, *extra], key=lambda p: (p.row or 0))
     sub.rows_read = parsed.rows_read
     sub.error_count, sub.warning_count = len(errors), len(parsed.warnings)
-    sub.problems_blob = codec.pack({"errors": [p.as_dict() for p in errors],
-                                    "warnings": [p.as_dict() for p in parsed.warnings]})
+    sub.problems_blob = codec.pack({"errors": [_problem(p) for p in errors],
+                                    "warnings": [_problem(p) for p in parsed.warnings]})
     session.add(sub)
     if not errors:
         sub.record_count = len(parsed.records)
@@ -252,6 +293,11 @@ def stage(session: Session, *, kind: str, scope: str, data: bytes, filename: str
                                RefreshSubmission.id != sub.id)
                         .values(status="superseded"))
     return sub
+
+
+def _problem(p: RowProblem) -> dict:
+    return {"row": p.row, "column": p.column, "code": p.code, "message_zh": p.message_zh,
+            "message_en": p.message_en, "value": p.value}
 
 
 def _diff_into(session: Session, sub: RefreshSubmission, records: Sequence[Record],
@@ -385,10 +431,11 @@ def apply(session: Session, submission_id: int, *, user: str, now: datetime,
             "比对之后,该市州的现有数据已被修改:请查看重新比对的差异后再应用",
             "the live data of this prefecture changed after the comparison: review the new "
             "comparison before applying", submission=sub.id)
-    records = codec.decode(sub.records_blob or b"", sub.kind)
+    blob = sub.records_blob or b""
+    records, digest = codec.decode_with_digest(blob, sub.kind)
     v = _replace_slice(session, sub.kind, sub.prefecture_zh, records, user=user, now=now,
                        source="submission", submission_id=sub.id, checkpoint=checkpoint,
-                       note=f"{sub.filename}")
+                       note=f"{sub.filename}", encoded=(digest, blob))
     sub.status, sub.applied_at, sub.applied_by = "applied", now, user
     return v
 
@@ -400,7 +447,8 @@ def restore(session: Session, version_id: int, *, user: str, now: datetime,
     records = records_of_version(target)
     v = _replace_slice(session, target.kind, target.prefecture_zh, records, user=user, now=now,
                        source="rollback", restored_from=target.id, checkpoint=checkpoint,
-                       note=f"恢复至版本 {target.id} / restored version {target.id}")
+                       note=f"恢复至版本 {target.id} / restored version {target.id}",
+                       encoded=(target.snapshot_digest, target.snapshot_blob))
     # A staged file was compared with data that is gone now: compare it again before applying.
     for pending in session.scalars(select(RefreshSubmission).where(
             RefreshSubmission.kind == target.kind,
@@ -414,7 +462,13 @@ def restore(session: Session, version_id: int, *, user: str, now: datetime,
 def _replace_slice(session: Session, kind: str, scope: str, records: Sequence[Record], *,
                    user: str, now: datetime, source: str, submission_id: int | None = None,
                    restored_from: int | None = None, checkpoint: Checkpoint | None = None,
-                   note: str = "") -> InventoryVersion:
+                   note: str = "", encoded: tuple[str, bytes] | None = None
+                   ) -> InventoryVersion:
+    """Make the slice hold exactly ``records`` and keep it as a new version.
+
+    ``encoded`` is ``records``' (digest, blob) when the caller has them: the new snapshot is
+    that very blob unless some unchanged record differs from ``records`` in item order only.
+    """
     live = live_slice(session, kind, scope)
     by_key = {s.record.key: s for s in live}
     last = head(session, kind, scope)
@@ -433,9 +487,13 @@ def _replace_slice(session: Session, kind: str, scope: str, records: Sequence[Re
     write_changes(session, kind, added=d.added,
                   changed=[(by_key[c.key], c.new) for c in d.changed],
                   removed=[by_key[r.key] for r in d.removed], now=now, checkpoint=checkpoint)
-    touched = {c.key for c in d.changed} | {r.key for r in d.added}
-    after = [r if r.key in touched else by_key[r.key].record for r in records]
-    digest, blob = codec.digest_and_blob(kind, after)
+    if encoded is not None and d.reordered == 0:  # the slice now holds exactly ``records``
+        digest, blob = encoded
+        after: Sequence[Record] = records
+    else:
+        touched = {c.key for c in d.changed} | {r.key for r in d.added}
+        after = [r if r.key in touched else by_key[r.key].record for r in records]
+        digest, blob = codec.digest_and_blob(kind, after)
     counts = d.counts()
     v = InventoryVersion(kind=kind, prefecture_zh=scope, seq=seq, created_at=now,
                          created_by=user, source=source, submission_id=submission_id,
@@ -502,9 +560,12 @@ def notices(session: Session, *, prefecture_zh: str | None = None, limit: int = 
 
 
 def missing_prefectures(session: Session, year: int, kinds: Sequence[str]) -> list[str]:
-    """Prefectures that have sent no file this year for at least one of ``kinds``."""
+    """Prefectures that have sent no valid file this year for at least one of ``kinds`` (a file
+    with errors is not a submission yet: it is reminded too)."""
     sent = set(session.execute(select(RefreshSubmission.prefecture_zh, RefreshSubmission.kind)
-                               .where(RefreshSubmission.campaign_year == year)).tuples())
+                               .where(RefreshSubmission.campaign_year == year,
+                                      RefreshSubmission.status.in_(
+                                          ("staged", "applied", "superseded")))).tuples())
     return [p.name_zh for p in PREFECTURES if any((p.name_zh, k) not in sent for k in kinds)]
 
 

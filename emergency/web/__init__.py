@@ -13,6 +13,7 @@ def init_web(app: Flask) -> None:
         auth,
         cli,
         compress,
+        drill_pages,
         i18n,
         incident_api,
         inventory_api,
@@ -36,6 +37,7 @@ def init_web(app: Flask) -> None:
     app.register_blueprint(inventory_api.bp)
     app.register_blueprint(drill_bp)
     pages.init_pages(app)
+    app.register_blueprint(drill_pages.bp)  # /drills: library, controller console
     init_incident_pages(app)  # /incidents: intake, the incident page, print; map "report here"
     init_river_pages(app)  # /rivers: the key-river plans; the map's key rivers
     init_roster(app)  # duty roster: API, the /duty page, "on duty now" in the header

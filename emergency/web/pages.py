@@ -34,6 +34,7 @@ NAV_ITEMS: list[tuple[str, str]] = [
     ("incident_pages.index", "nav_incidents"),
     ("rivers.index", "nav_rivers"),
     ("roster.index", "nav_duty"),
+    ("drill_pages.index", "nav_drills"),
 ]
 
 

@@ -42,7 +42,7 @@ from emergency.jobs.definitions import JOB_TITLES
 from emergency.jobs.scheduler import stored_jobs
 from emergency.refresh import service
 from emergency.refresh.board import BoardRow, totals
-from emergency.refresh.diff import as_json, record_label
+from emergency.refresh.diff import as_json
 from emergency.refresh.prefectures import find
 from emergency.store.refresh_models import InventoryVersion, JobRun, RefreshSubmission
 from emergency.substances import load_catalogue
@@ -413,6 +413,3 @@ def jobs():
 def run_job(job_id: str):
     return jsonify(run_job_now(job_id).as_dict())
 
-
-def label_of(record) -> str:  # noqa: ANN001 - a Record
-    return record_label(record)

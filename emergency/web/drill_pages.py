@@ -1,0 +1,152 @@
+"""Drill pages (演练): the scenario library with runs, and the controller console of one run.
+
+The pages read the drill service for the first paint; everything after that goes through the
+JSON API of :mod:`emergency.web.drill_api` (``static/js/drill_console.js`` polls the run state
+every 3 s and, for a controller, POSTs ``advance`` while the run is live). Players work the
+drill incident on the normal incident page; the console links to it.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template
+
+from emergency.auth_rules import Permission, allows
+from emergency.drills import service
+from emergency.drills.scenario import MODES, RESERVED_PARTIES, summary
+from emergency.web import i18n
+from emergency.web.auth import current_user
+from emergency.web.i18n import lang, t
+from emergency.web.incident_api import db, now
+
+bp = Blueprint("drill_pages", __name__, template_folder="templates")
+
+SPEED_CHOICES = (("stepped", "drill_speed_stepped"), ("real", "drill_speed_real"),
+                 ("x10", "drill_speed_x10"), ("x60", "drill_speed_x60"))
+RATINGS = ("P", "S", "M", "U")
+
+MESSAGES: dict[str, dict[str, str]] = {
+    "nav_drills": {"zh": "演练", "en": "Drills"},
+    "drill_title": {"zh": "应急演练", "en": "Emergency drills"},
+    "drill_library": {"zh": "演练脚本库", "en": "Scenario library"},
+    "drill_runs": {"zh": "演练记录", "en": "Drill runs"},
+    "drill_no_runs": {"zh": "暂无演练", "en": "No drills yet"},
+    "drill_col_title": {"zh": "名称", "en": "Title"},
+    "drill_col_type": {"zh": "类型", "en": "Type"},
+    "drill_col_river": {"zh": "河流", "en": "River"},
+    "drill_col_substance": {"zh": "物质", "en": "Substance"},
+    "drill_col_duration": {"zh": "时长", "en": "Duration"},
+    "drill_col_injects": {"zh": "注入", "en": "Injects"},
+    "drill_col_status": {"zh": "状态", "en": "Status"},
+    "drill_col_speed": {"zh": "速度", "en": "Speed"},
+    "drill_col_by": {"zh": "发起人", "en": "Started by"},
+    "drill_speed": {"zh": "速度", "en": "Speed"},
+    "drill_speed_stepped": {"zh": "手动步进", "en": "Manual step"},
+    "drill_speed_real": {"zh": "实时", "en": "Real time"},
+    "drill_speed_x10": {"zh": "×10", "en": "×10"},
+    "drill_speed_x60": {"zh": "×60", "en": "×60"},
+    "drill_start": {"zh": "开始演练", "en": "Start drill"},
+    "drill_open": {"zh": "导调台", "en": "Console"},
+    "drill_status_running": {"zh": "进行中", "en": "Running"},
+    "drill_status_paused": {"zh": "已暂停", "en": "Paused"},
+    "drill_status_ended": {"zh": "已结束", "en": "Ended"},
+    "drill_console": {"zh": "演练导调台", "en": "Drill control console"},
+    "drill_clock": {"zh": "想定时间", "en": "Scenario time"},
+    "drill_phase": {"zh": "当前阶段", "en": "Phase"},
+    "drill_pause": {"zh": "暂停", "en": "Pause"},
+    "drill_resume": {"zh": "继续", "en": "Resume"},
+    "drill_step": {"zh": "步进", "en": "Step"},
+    "drill_minutes": {"zh": "分钟", "en": "min"},
+    "drill_end": {"zh": "结束演练", "en": "End drill"},
+    "drill_end_confirm": {"zh": "确定结束本次演练?", "en": "End this drill?"},
+    "drill_player_page": {"zh": "参演人员事件页面", "en": "Players' incident page"},
+    "drill_msel": {"zh": "主情景事件清单(MSEL)", "en": "Master scenario events list (MSEL)"},
+    "drill_col_id": {"zh": "编号", "en": "ID"},
+    "drill_col_trigger": {"zh": "触发", "en": "Trigger"},
+    "drill_col_time": {"zh": "时间", "en": "Time"},
+    "drill_col_mode": {"zh": "方式", "en": "Mode"},
+    "drill_col_route": {"zh": "发出 → 接收", "en": "From → to"},
+    "drill_col_message": {"zh": "内容", "en": "Message"},
+    "drill_col_actions": {"zh": "预期行动", "en": "Expected actions"},
+    "drill_inj_fired": {"zh": "已下达", "en": "Fired"},
+    "drill_inj_pending": {"zh": "待触发", "en": "Pending"},
+    "drill_act_open": {"zh": "待完成", "en": "Open"},
+    "drill_act_done": {"zh": "按时完成", "en": "On time"},
+    "drill_act_on_time": {"zh": "按时完成", "en": "On time"},
+    "drill_act_late": {"zh": "迟到", "en": "Late"},
+    "drill_act_overdue": {"zh": "已超时", "en": "Overdue"},
+    "drill_act_not_delivered": {"zh": "未下达", "en": "Not delivered"},
+    "drill_expected_next": {"zh": "预计接下来", "en": "Expected next"},
+    "drill_late_actions": {"zh": "超时行动", "en": "Late actions"},
+    "drill_none": {"zh": "无", "en": "None"},
+    "drill_inject": {"zh": "手动注入", "en": "Manual inject"},
+    "drill_inject_scripted": {"zh": "提前下达脚本注入", "en": "Fire a scripted inject now"},
+    "drill_inject_adhoc": {"zh": "临时注入", "en": "Ad-hoc inject"},
+    "drill_inject_send": {"zh": "下达", "en": "Send"},
+    "drill_from": {"zh": "发出", "en": "From"},
+    "drill_to": {"zh": "接收", "en": "To"},
+    "drill_message": {"zh": "内容", "en": "Message"},
+    "drill_objective": {"zh": "目标", "en": "Objective"},
+    "drill_eval": {"zh": "评估记录", "en": "Evaluator observations"},
+    "drill_rating": {"zh": "评定", "en": "Rating"},
+    "drill_rating_P": {"zh": "P 完全达成", "en": "P performed"},
+    "drill_rating_S": {"zh": "S 基本达成", "en": "S some challenges"},
+    "drill_rating_M": {"zh": "M 明显不足", "en": "M major challenges"},
+    "drill_rating_U": {"zh": "U 未能完成", "en": "U unable to perform"},
+    "drill_note": {"zh": "记录", "en": "Note"},
+    "drill_eval_save": {"zh": "保存评估", "en": "Save observation"},
+    "drill_report": {"zh": "演练评估报告", "en": "After-action report"},
+    "drill_score": {"zh": "总分", "en": "Score"},
+    "drill_report_xlsx": {"zh": "导出 XLSX", "en": "Export XLSX"},
+    "drill_report_json": {"zh": "报告 JSON", "en": "Report JSON"},
+    "drill_strengths": {"zh": "主要优点", "en": "Strengths"},
+    "drill_improve": {"zh": "待改进", "en": "Areas for improvement"},
+    "drill_saved": {"zh": "已保存", "en": "Saved"},
+    "drill_read_only": {"zh": "只读:当前角色不能导调演练", "en": "Read only: your role may "
+                                                               "not control drills"},
+    "drill_timeline": {"zh": "演练日志", "en": "Drill log"},
+    "drill_warnings": {"zh": "导调提示", "en": "Controller warnings"},
+}
+
+
+def _can_run() -> bool:
+    user = current_user()
+    return bool(user) and allows(user.role, Permission.DRILL_RUN)
+
+
+@bp.get("/drills")
+def index():
+    scenarios = [summary(s) for s, _text in service.library().values()]
+    with db().session() as session:
+        runs = [{"id": r.id, "title": r.title, "status": r.status, "speed": r.speed,
+                 "speed_zh": service._speed_label(r.speed), "started_by": r.started_by,
+                 "scenario_id": r.scenario_id} for r in service.list_runs(session)]
+    return render_template("drills.html", scenarios=scenarios, runs=runs,
+                           speeds=SPEED_CHOICES, can_run=_can_run(), en=lang() == "en")
+
+
+@bp.get("/drills/runs/<int:run_id>")
+def run_page(run_id: int):
+    with db().session() as session:
+        state = service.run_state(session, run_id, wall=now())
+        scenario = service.scenario_of(service.get_run(session, run_id))
+    parties = [(p.id, p.name) for p in scenario.participants] + [
+        (key, zh) for key, (zh, _en) in RESERVED_PARTIES.items()]
+    js = {k: t(k) for k in MESSAGES if k.startswith(("drill_act_", "drill_inj_", "drill_status_",
+                                                     "drill_none", "drill_saved",
+                                                     "drill_end_confirm"))}
+    return render_template("drill_run.html", state=state, scenario=scenario, parties=parties,
+                           modes=[(k, v[0] if lang() != "en" else v[1])
+                                  for k, v in MODES.items()],
+                           ratings=RATINGS, can_run=_can_run(), js_messages=js)
+
+
+@bp.errorhandler(service.NotFound)
+def _not_found(err):
+    return render_template("error.html", title=t("drill_title"),
+                           message=err.message_en if lang() == "en" else err.message_zh), 404
+
+
+@bp.record_once
+def _install(_state) -> None:
+    for key, text in MESSAGES.items():  # this page's strings join the shared catalogue
+        i18n.MESSAGES.setdefault(key, text)

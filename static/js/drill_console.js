@@ -1,0 +1,201 @@
+/* Drill pages: start a run from the library; the controller console (polls every 3 s). */
+(function () {
+  "use strict";
+  var EEC = window.EEC;
+
+  function esc(s) {
+    return String(s == null ? "" : s).replace(/[&<>"']/g, function (c) {
+      return {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}[c];
+    });
+  }
+  function errorText(body, status) {
+    var e = body && body.error;
+    if (!e) { return "HTTP " + status; }
+    var msg = EEC.lang === "en" ? e.message_en : e.message_zh;
+    (e.problems || []).forEach(function (p) {
+      msg += "; " + (p.path || p.field || "") + " " + (EEC.lang === "en" ? p.message_en : p.message_zh);
+    });
+    return msg;
+  }
+  function showMsg(text, bad) {
+    var el = document.getElementById("drill-msg");
+    if (!el) { return; }
+    el.hidden = !text;
+    el.textContent = text || "";
+    el.style.background = bad ? "#fdecea" : "";
+  }
+  function post(url, body) {
+    return EEC.fetch(url, {method: "POST", headers: {"Content-Type": "application/json"},
+                           body: JSON.stringify(body || {})})
+      .then(function (r) {
+        return r.json().catch(function () { return {}; }).then(function (b) {
+          if (!r.ok) { throw new Error(errorText(b, r.status)); }
+          return b;
+        });
+      });
+  }
+
+  /* ---------------------------------------------------------------- /drills */
+  var lib = document.getElementById("drills");
+  if (lib) {
+    lib.querySelectorAll(".drill-start-form").forEach(function (form) {
+      form.addEventListener("submit", function (ev) {
+        ev.preventDefault();
+        var btn = form.querySelector("button");
+        btn.disabled = true;
+        post(lib.dataset.api, {scenario_id: form.dataset.scenario, speed: form.speed.value})
+          .then(function (state) {
+            window.location.href = lib.dataset.console.replace(/\/0$/, "/" + state.id);
+          })
+          .catch(function (err) { btn.disabled = false; showMsg(err.message, true); });
+      });
+    });
+    return;
+  }
+
+  /* ---------------------------------------------------------------- console */
+  var root = document.getElementById("drill");
+  if (!root) { return; }
+  var api = root.dataset.api;
+  var canRun = root.dataset.canRun === "1";
+  var M = JSON.parse(document.getElementById("drill-i18n").textContent);
+  var state = JSON.parse(document.getElementById("drill-state").textContent);
+  var reportShown = false;
+  var busy = false;
+
+  function m(key, fallback) { return M[key] || fallback || key; }
+  function setText(id, text) { var el = document.getElementById(id); if (el) { el.textContent = text; } }
+  function list(id, items, render) {
+    var el = document.getElementById(id);
+    if (!el) { return; }
+    el.innerHTML = items.length ? items.map(function (x) { return "<li>" + render(x) + "</li>"; }).join("")
+                                : "<li class='eec-muted'>" + esc(m("drill_none")) + "</li>";
+  }
+
+  function render(s) {
+    state = s;
+    root.dataset.status = s.status;
+    setText("drill-clock", s.clock.t);
+    setText("drill-speed", s.clock.speed_zh);
+    setText("drill-phase", s.current_phase || "—");
+    setText("drill-now", String(s.clock.now).replace("T", " "));
+    var st = document.getElementById("drill-status");
+    st.textContent = m("drill_status_" + s.status, s.status);
+    st.className = "st " + (s.status === "running" ? "on_time" : s.status === "paused" ? "open" : "");
+    var ended = s.status === "ended";
+    ["btn-pause", "btn-resume", "btn-step", "btn-end"].forEach(function (id) {
+      var b = document.getElementById(id);
+      if (b) { b.disabled = ended; }
+    });
+    var pause = document.getElementById("btn-pause"), resume = document.getElementById("btn-resume");
+    if (pause) { pause.hidden = s.status !== "running"; resume.hidden = s.status !== "paused"; }
+
+    document.getElementById("msel-body").innerHTML = s.msel.map(function (r) {
+      var acts = r.expected_actions.map(function (a) {
+        return "<li><span class='st " + esc(a.status) + "'>" + esc(m("drill_act_" + a.status, a.status)) +
+          "</span> " + esc(a.text) + (a.deadline_t ? " <span class='eec-muted'>≤ " + esc(a.deadline_t) + "</span>" : "") + "</li>";
+      }).join("");
+      return "<tr class='" + esc(r.status) + "' data-inject='" + esc(r.id) + "'>" +
+        "<td><b>" + esc(r.id) + "</b>" + (r.kind !== "scheduled" ? "<br><small>" + esc(r.kind) + "</small>" : "") + "</td>" +
+        "<td><span class='st " + esc(r.status) + "'>" + esc(m("drill_inj_" + r.status, r.status)) + "</span></td>" +
+        "<td>" + esc(EEC.lang === "en" ? r.trigger_en : r.trigger_zh) + "</td>" +
+        "<td class='t'>" + esc(r.delivered_t || (r.predicted_t ? "≈" + r.predicted_t : "—")) + "</td>" +
+        "<td>" + esc(r.mode_zh) + "</td>" +
+        "<td>" + esc(r.from) + " → " + esc(r.to) + "</td>" +
+        "<td class='msg'>" + esc(r.message) + (acts ? "<ul class='drill-acts'>" + acts + "</ul>" : "") + "</td></tr>";
+    }).join("");
+
+    list("drill-next", s.expected_next, function (u) { return "<b>" + esc(u.t) + "</b> " + esc(u.text); });
+    list("drill-late", s.late_actions, function (a) {
+      return "<span class='st " + esc(a.status) + "'>" + esc(m("drill_act_" + a.status, a.status)) + "</span> " +
+        esc(a.inject_id) + "/" + esc(a.id) + " " + esc(a.text);
+    });
+    list("drill-observations", s.observations, function (o) {
+      return "<b>" + esc(o.observed_t) + "</b> " + esc(o.objective_id) + " <span class='st'>" + esc(o.rating) +
+        "</span> " + esc(o.note) + " <span class='eec-muted'>(" + esc(o.evaluator) + ")</span>";
+    });
+    list("drill-warnings", s.warnings, function (w) {
+      return esc(typeof w === "string" ? w : (w.message_zh || w.text || JSON.stringify(w)));
+    });
+    var sel = document.getElementById("inject-id");
+    if (sel) {
+      var pending = s.msel.filter(function (r) { return r.status === "pending"; });
+      var keep = sel.value;
+      sel.innerHTML = pending.map(function (r) {
+        return "<option value='" + esc(r.id) + "'>" + esc(r.id) + " " + esc(r.message.slice(0, 40)) + "</option>";
+      }).join("");
+      if (keep) { sel.value = keep; }
+    }
+    if (ended && !reportShown) { loadReport(); }
+  }
+
+  function loadReport() {
+    reportShown = true;
+    EEC.fetch(api + "/report").then(function (r) { return r.json(); }).then(function (rep) {
+      document.getElementById("drill-report").hidden = false;
+      setText("drill-score", rep.score == null ? "—" : rep.score.toFixed(1));
+      setText("drill-grade", EEC.lang === "en" ? (rep.grade_en || "") : (rep.grade_zh || ""));
+      var c = rep.counts || {};
+      setText("drill-counts", (EEC.lang === "en" ? "on time / late / missed: " : "按时 / 迟到 / 未完成:") +
+        c.on_time + " / " + c.late + " / " + c.missed);
+      var txt = function (x) { return esc(typeof x === "string" ? x : (x.text_zh || x.text || x.item || JSON.stringify(x))); };
+      list("drill-strengths", rep.strengths || [], txt);
+      list("drill-afi", rep.areas_for_improvement || [], txt);
+    }).catch(function () { reportShown = false; });
+  }
+
+  function control(action, body) {
+    busy = true;
+    return post(api + "/" + action, body).then(function (s) { render(s.run || s); showMsg(""); return s; })
+      .catch(function (err) { showMsg(err.message, true); })
+      .then(function (s) { busy = false; return s; });
+  }
+
+  function poll() {
+    if (busy || document.hidden) { return; }
+    if (state.status === "ended" && reportShown) { return; }
+    var live = canRun && state.status === "running";
+    (live ? post(api + "/advance") : EEC.fetch(api).then(function (r) { return r.json(); }))
+      .then(render).catch(function () { /* next tick */ });
+  }
+
+  root.querySelectorAll("[data-action]").forEach(function (btn) {
+    btn.addEventListener("click", function () {
+      var action = btn.dataset.action;
+      if (action === "end" && !window.confirm(m("drill_end_confirm"))) { return; }
+      var body = action === "step" ? {minutes: Number(document.getElementById("step-minutes").value) || 15} : {};
+      control(action, body);
+    });
+  });
+
+  var evalForm = document.getElementById("eval-form");
+  if (evalForm) {
+    evalForm.addEventListener("submit", function (ev) {
+      ev.preventDefault();
+      post(api + "/observations", {objective_id: evalForm.objective_id.value, rating: evalForm.rating.value,
+                                   note: evalForm.note.value})
+        .then(function () { evalForm.note.value = ""; showMsg(m("drill_saved")); return EEC.fetch(api); })
+        .then(function (r) { return r.json(); }).then(render)
+        .catch(function (err) { showMsg(err.message, true); });
+    });
+  }
+  var scripted = document.getElementById("inject-scripted-form");
+  if (scripted) {
+    scripted.addEventListener("submit", function (ev) {
+      ev.preventDefault();
+      if (scripted.inject_id.value) { control("injects", {inject_id: scripted.inject_id.value}); }
+    });
+  }
+  var adhoc = document.getElementById("inject-adhoc-form");
+  if (adhoc) {
+    adhoc.addEventListener("submit", function (ev) {
+      ev.preventDefault();
+      control("injects", {mode: adhoc.mode.value, from: adhoc.from.value, to: adhoc.to.value,
+                          objective: adhoc.objective.value, message: adhoc.message.value})
+        .then(function (s) { if (s) { adhoc.message.value = ""; } });
+    });
+  }
+
+  render(state);
+  setInterval(poll, 3000);
+})();

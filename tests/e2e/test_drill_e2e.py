@@ -1,0 +1,42 @@
+"""In the browser: an organiser starts the chemical-park drill stepped, steps, rates, ends."""
+
+from __future__ import annotations
+
+from playwright.sync_api import expect
+
+CHEM = "jetdz-chemical-park-fire"
+
+
+def test_admin_runs_a_stepped_drill_to_its_score(page, log_in, shot):
+    log_in(page, "admin")
+    page.goto(page.base_url + "/drills")
+    row = page.locator(f'#drill-library tr[data-scenario="{CHEM}"]')
+    row.locator("select[name=speed]").select_option("stepped")
+    row.locator("button.drill-start").click()
+    page.wait_for_url("**/drills/runs/*")
+    expect(page.locator("#drill-speed")).to_contain_text("手动步进")
+    expect(page.locator("#drill-clock")).to_have_text("T+00:15")  # the scenario's start offset
+    expect(page.locator('#msel-body tr[data-inject="I2"]')).to_contain_text("待触发")
+
+    page.fill("#step-minutes", "20")
+    page.click("#btn-step")
+    expect(page.locator("#drill-clock")).to_have_text("T+00:35")
+    fired = page.locator('#msel-body tr.fired[data-inject="I2"]')
+    expect(fired).to_contain_text("已下达")
+    expect(fired).to_contain_text("【演练】")
+    expect(page.locator("#drill-player-link")).to_have_attribute("href", "/incidents/1")
+
+    page.select_option("#eval-objective", "O1")
+    page.select_option("#eval-rating", "S")
+    page.fill("#eval-note", "企业关阀及时,应急池启用迟缓")
+    page.click("#eval-save")
+    expect(page.locator("#drill-observations")).to_contain_text("应急池启用迟缓")
+    page.evaluate("window.scrollTo(0, 0)")
+    shot(page, "drill_console")
+
+    page.on("dialog", lambda dialog: dialog.accept())
+    page.click("#btn-end")
+    expect(page.locator("#drill-status")).to_have_text("已结束")
+    expect(page.locator("#drill-report")).to_be_visible()
+    expect(page.locator("#drill-score")).to_have_text("70.0")
+    expect(page.locator("#drill-xlsx")).to_have_attribute("href", "/api/drills/runs/1/report.xlsx")
