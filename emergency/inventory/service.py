@@ -268,10 +268,10 @@ def apply_rows(session: Session, kind: str, records: Sequence[Record]) -> ApplyR
             raise StaleInventory(
                 f"{len(params) - result.rowcount} {kind} rows were changed by someone else "
                 "during the import; nothing was applied")
-        _delete_children(session, kind, [s.id for s, _r in plan.updates])
+        delete_children(session, kind, [s.id for s, _r in plan.updates])
     parents = list(zip(new_ids, plan.inserts, strict=True)) + \
         [(s.id, r) for s, r in plan.updates]
-    _insert_children(session, kind, parents)
+    insert_children(session, kind, parents)
     return ApplyResult(kind, len(plan.inserts), len(plan.updates), plan.unchanged)
 
 
@@ -283,7 +283,7 @@ def _values(kind: str, rec: Record) -> dict:
     return values
 
 
-def _delete_children(session: Session, kind: str, parent_ids: list[int]) -> None:
+def delete_children(session: Session, kind: str, parent_ids: list[int]) -> None:
     if kind == "risk_sources":
         column = RiskSourceSubstance.__table__.c.risk_source_id
     elif kind == "materials":
@@ -294,7 +294,7 @@ def _delete_children(session: Session, kind: str, parent_ids: list[int]) -> None
         session.execute(delete(column.table).where(column.in_(parent_ids[k:k + _CHUNK])))
 
 
-def _insert_children(session: Session, kind: str, parents: list[tuple[int, Record]]) -> None:
+def insert_children(session: Session, kind: str, parents: list[tuple[int, Record]]) -> None:
     rows: list[dict] = []
     if kind == "risk_sources":
         for parent_id, rec in parents:

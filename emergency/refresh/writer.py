@@ -20,8 +20,13 @@ from sqlalchemy import Table, bindparam, delete, insert, update
 from sqlalchemy.orm import Session
 
 from emergency.inventory.records import DepotRecord, Record, RiskSourceRecord
-from emergency.inventory.service import MODELS, StaleInventory, Stored
-from emergency.store.inventory_models import MaterialItem, RiskSourceSubstance
+from emergency.inventory.service import (
+    MODELS,
+    StaleInventory,
+    Stored,
+    delete_children,
+    insert_children,
+)
 
 _CHILDREN = {"substances", "items"}
 _CHUNK = 900  # ids per IN (...) list
@@ -55,7 +60,7 @@ def write_changes(session: Session, kind: str, *, added: Sequence[Record],
     multi_ok = connection.dialect.supports_sane_multi_rowcount
 
     if removed:
-        _delete_children(session, kind, [s.id for s in removed])
+        delete_children(session, kind, [s.id for s in removed])
         result = connection.execute(
             delete(table).where(table.c.id == bindparam("b_id"),
                                 table.c.version == bindparam("b_version")),
@@ -79,8 +84,8 @@ def write_changes(session: Session, kind: str, *, added: Sequence[Record],
         rewrite = [(s.id, rec) for s, rec in changed
                    if _children_of(s.record) != _children_of(rec)
                    or (kind == "materials" and s.record.sample != rec.sample)]
-        _delete_children(session, kind, [i for i, _rec in rewrite])
-        _insert_children(session, kind, rewrite)
+        delete_children(session, kind, [i for i, _rec in rewrite])
+        insert_children(session, kind, rewrite)
     if checkpoint:
         checkpoint("updated")
 
@@ -89,37 +94,8 @@ def write_changes(session: Session, kind: str, *, added: Sequence[Record],
         new_ids = list(session.execute(
             insert(table).returning(table.c.id, sort_by_parameter_order=True), values
         ).scalars())
-        _insert_children(session, kind, list(zip(new_ids, added, strict=True)))
+        insert_children(session, kind, list(zip(new_ids, added, strict=True)))
     if checkpoint:
         checkpoint("inserted")
 
 
-def _delete_children(session: Session, kind: str, parent_ids: list[int]) -> None:
-    if kind == "risk_sources":
-        column = RiskSourceSubstance.__table__.c.risk_source_id
-    elif kind == "materials":
-        column = MaterialItem.__table__.c.depot_id
-    else:
-        return
-    for k in range(0, len(parent_ids), _CHUNK):
-        session.execute(delete(column.table).where(column.in_(parent_ids[k:k + _CHUNK])))
-
-
-def _insert_children(session: Session, kind: str, parents: list[tuple[int, Record]]) -> None:
-    rows: list[dict] = []
-    if kind == "risk_sources":
-        for parent_id, rec in parents:
-            assert isinstance(rec, RiskSourceRecord)
-            rows += [{"risk_source_id": parent_id, "position": k, "substance_id": s.substance_id,
-                      "max_quantity_t": s.max_t} for k, s in enumerate(rec.substances)]
-        if rows:
-            session.execute(insert(RiskSourceSubstance.__table__), rows)
-    elif kind == "materials":
-        for parent_id, rec in parents:
-            assert isinstance(rec, DepotRecord)
-            rows += [{"depot_id": parent_id, "item": it.item, "category": it.category,
-                      "spec": it.spec, "quantity": it.quantity, "unit": it.unit,
-                      "purpose": it.purpose, "expiry": it.expiry, "sample": rec.sample}
-                     for it in rec.items]
-        if rows:
-            session.execute(insert(MaterialItem.__table__), rows)

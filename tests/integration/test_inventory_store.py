@@ -179,7 +179,7 @@ def test_a_failure_in_the_middle_of_applying_rolls_back_every_row(loaded, networ
     def fail(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(service, "_insert_children", fail)
+    monkeypatch.setattr(service, "insert_children", fail)
     with pytest.raises(RuntimeError):
         import_(loaded, network, "materials", good, "m.xlsx")
     assert snapshot(loaded) == before
