@@ -29,6 +29,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
+from emergency.substances import POLLUTANT_CLASSES as SUBSTANCE_POLLUTANT_CLASSES
+
 # ---------------------------------------------------------------------- vocabularies
 RECEPTOR_KINDS: Final[Mapping[str, tuple[str, str]]] = {
     "intake": ("取水口", "drinking-water intake"),
@@ -74,14 +76,8 @@ TECHNIQUES: Final[Mapping[str, str]] = {
     "清污分流": "separating clean from polluted water",
 }
 
-POLLUTANT_CLASSES: Final[Mapping[str, tuple[str, str]]] = {
-    "petroleum": ("石油类", "petroleum"),
-    "toxic_organic": ("有机毒物", "toxic organics"),
-    "heavy_metal": ("重金属(含类金属)", "heavy metals and metalloids"),
-    "acid_base": ("酸碱", "acids and bases"),
-    "cyanide": ("氰化物", "cyanide"),
-    "nutrient_other": ("营养盐/其他", "nutrients and other"),
-}
+# The response-card keys are the catalogue's pollutant classes: one table, in one place.
+POLLUTANT_CLASSES = SUBSTANCE_POLLUTANT_CLASSES
 
 MEASURE_GROUPS: Final[Mapping[str, str]] = {
     "现场污染处置": "on-site pollution control",
