@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from emergency.auth_rules import ROLES, lockout_until, password_problems
+from emergency.refresh.prefectures import PREFECTURES, find
 from emergency.store.auth_models import ApiToken, User
 
 DEFAULT_HASH_METHOD = "scrypt"
@@ -51,7 +52,7 @@ def aware(value: datetime | None) -> datetime | None:
 
 def create_user(session: Session, username: str, password: str, role: str, *,
                 display_name: str = "", hash_method: str = DEFAULT_HASH_METHOD,
-                check_password: bool = True) -> User:
+                check_password: bool = True, prefecture: str | None = None) -> User:
     username = username.strip()
     if not username:
         raise AccountError("invalid_username", "用户名不能为空", "the username must not be empty")
@@ -67,7 +68,7 @@ def create_user(session: Session, username: str, password: str, role: str, *,
                                "; ".join(p[1] for p in problems))
     user = User(username=username, display_name=display_name, role=role, active=True,
                 password_hash=generate_password_hash(password, method=hash_method),
-                failed_logins=0)
+                failed_logins=0, prefecture_zh=prefecture_name(prefecture))
     session.add(user)
     session.flush()
     return user
@@ -80,6 +81,25 @@ def set_password(user: User, password: str, hash_method: str = DEFAULT_HASH_METH
                            "; ".join(p[1] for p in problems))
     user.password_hash = generate_password_hash(password, method=hash_method)
     user.failed_logins, user.locked_until = 0, None
+
+
+def prefecture_name(text: str | None) -> str | None:
+    """The canonical name of the prefecture an account answers for (长春 → 长春市); None for
+    the provincial centre (empty, 吉林省 or 省级)."""
+    if text is None or not text.strip() or text.strip() in ("吉林省", "省级", "province"):
+        return None
+    found = find(text)
+    if found is None or found not in PREFECTURES:
+        names = "、".join(p.name_zh for p in PREFECTURES)
+        raise AccountError("unknown_prefecture",
+                           f"「{text}」不是吉林省的市州(可选:{names};省级留空)",
+                           f"{text!r} is not a prefecture of Jilin (one of "
+                           f"{', '.join(p.name_en for p in PREFECTURES)}; empty for the province)")
+    return found.name_zh
+
+
+def set_prefecture(user: User, prefecture: str | None) -> None:
+    user.prefecture_zh = prefecture_name(prefecture)
 
 
 def find_user(session: Session, username: str) -> User | None:

@@ -61,3 +61,10 @@ def in_scope(kind: str, scope: str, prefecture_zh: str | None) -> bool:
     if kind == "experts" and scope == PROVINCE_ZH:
         return prefecture_zh in (None, PROVINCE_ZH)
     return prefecture_zh == scope
+
+
+def may_act_for(account_prefecture: str | None, scope: str) -> bool:
+    """Whether an account bound to ``account_prefecture`` may submit, apply or restore the
+    slice ``scope``: a prefecture's steward answers for that prefecture only; an account bound
+    to none (the provincial centre) for every scope."""
+    return account_prefecture is None or account_prefecture == scope

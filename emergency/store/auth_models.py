@@ -26,6 +26,10 @@ class User(Base):
     # Login throttling (emergency.auth_rules.lockout_until): consecutive failures, lock end.
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The prefecture (市州) this account answers for: a prefecture's data steward submits,
+    # applies and restores only that prefecture's inventory slices. None: the provincial
+    # centre (any prefecture).
+    prefecture_zh: Mapped[str | None] = mapped_column(String(32))
 
     tokens: Mapped[list[ApiToken]] = relationship(back_populates="user",
                                                   cascade="all, delete-orphan")

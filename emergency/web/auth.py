@@ -47,6 +47,7 @@ from emergency.auth_rules import (
     allows,
     permissions_of,
 )
+from emergency.refresh.prefectures import find as find_prefecture
 from emergency.store.auth_models import User
 from emergency.web.errors import error_body
 from emergency.web.i18n import both, lang, local_time, t
@@ -77,7 +78,7 @@ def init_auth(app: Flask) -> None:
     app.before_request(_guard)
     app.register_blueprint(bp)
     app.jinja_env.globals.update(csrf_token=csrf_token, current_user=current_user,
-                                 role_label=role_label)
+                                 role_label=role_label, account_label=account_label)
     _register_cli(app)
 
 
@@ -91,6 +92,15 @@ def role_label(role: str) -> str:
     if found is None:
         return role
     return found.label_en if lang() == "en" else found.label_zh
+
+
+def account_label(user: User) -> str:
+    """The role and, for a prefecture's account, the prefecture: 数据管理员 · 长春市."""
+    if user.prefecture_zh is None:
+        return role_label(user.role)
+    found = find_prefecture(user.prefecture_zh)
+    where = found.name_en if found is not None and lang() == "en" else user.prefecture_zh
+    return f"{role_label(user.role)} · {where}"
 
 
 def _now() -> datetime:
@@ -319,6 +329,7 @@ def me():
 
 def _user_dict(user: User) -> dict:
     return {"username": user.username, "display_name": user.display_name, "role": user.role,
+            "prefecture": user.prefecture_zh,
             "permissions": sorted(p.value for p in permissions_of(user.role))}
 
 
@@ -333,15 +344,43 @@ def _register_cli(app: Flask) -> None:
     @click.option("--role", type=click.Choice(list(ROLES)), required=True)
     @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
     @click.option("--display-name", default="", help="姓名 (shown in the header and logs)")
-    def users_create(username: str, role: str, password: str, display_name: str) -> None:
-        """Create an account: users create NAME --role ROLE --password PW."""
+    @click.option("--prefecture", default="",
+                  help="市州 the account answers for (a prefecture's data steward: 长春市 …); "
+                       "empty for the provincial centre")
+    def users_create(username: str, role: str, password: str, display_name: str,
+                     prefecture: str) -> None:
+        """Create an account: users create NAME --role ROLE --password PW [--prefecture P]."""
         try:
             with _db().session() as s:
-                accounts.create_user(s, username, password, role, display_name=display_name,
-                                     hash_method=current_app.config["PASSWORD_HASH_METHOD"])
+                user = accounts.create_user(
+                    s, username, password, role, display_name=display_name,
+                    hash_method=current_app.config["PASSWORD_HASH_METHOD"],
+                    prefecture=prefecture)
+                where = user.prefecture_zh or "吉林省 (province)"
         except accounts.AccountError as err:
             raise click.ClickException(f"{err.message_zh} / {err.message_en}") from None
-        click.echo(f"user {username} created with role {role}")
+        click.echo(f"user {username} created with role {role} for {where}")
+
+    def _existing(s, username: str) -> User:  # noqa: ANN001
+        user = accounts.find_user(s, username)
+        if user is None:
+            raise accounts.AccountError("unknown_user", f"用户 {username} 不存在",
+                                        f"no user {username}")
+        return user
+
+    @users.command("set-prefecture")
+    @click.argument("username")
+    @click.argument("prefecture", default="")
+    def users_set_prefecture(username: str, prefecture: str) -> None:
+        """Bind an account to a prefecture (市州), or to the province when none is given."""
+        try:
+            with _db().session() as s:
+                user = _existing(s, username)
+                accounts.set_prefecture(user, prefecture)
+                where = user.prefecture_zh or "吉林省 (province)"
+        except accounts.AccountError as err:
+            raise click.ClickException(f"{err.message_zh} / {err.message_en}") from None
+        click.echo(f"{username} now answers for {where}")
 
     @users.command("set-password")
     @click.argument("username")
@@ -350,10 +389,7 @@ def _register_cli(app: Flask) -> None:
         """Set a new password (and unlock the account)."""
         try:
             with _db().session() as s:
-                user = accounts.find_user(s, username)
-                if user is None:
-                    raise accounts.AccountError("unknown_user", f"用户 {username} 不存在",
-                                                f"no user {username}")
+                user = _existing(s, username)
                 accounts.set_password(user, password, current_app.config["PASSWORD_HASH_METHOD"])
         except accounts.AccountError as err:
             raise click.ClickException(f"{err.message_zh} / {err.message_en}") from None
@@ -364,10 +400,12 @@ def _register_cli(app: Flask) -> None:
         """List accounts with role, state and last login (Asia/Shanghai)."""
         with _db().session() as s:
             rows = accounts.list_users(s)
-        click.echo(f"{'username':20} {'role':16} {'active':6} {'last login':16}  name")
+        click.echo(f"{'username':20} {'role':16} {'active':6} {'last login':16}  "
+                   f"{'prefecture':10} name")
         for u in rows:
             click.echo(f"{u.username:20} {u.role:16} {'yes' if u.active else 'no':6} "
-                       f"{local_time(u.last_login_at) or '-':16}  {u.display_name}")
+                       f"{local_time(u.last_login_at) or '-':16}  "
+                       f"{u.prefecture_zh or '-':10} {u.display_name}")
 
     @users.command("ensure-admin")
     @click.option("--username", default="admin", show_default=True)

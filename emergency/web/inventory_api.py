@@ -43,6 +43,7 @@ from emergency.substances import (
     SubstanceCatalogue,
     load_catalogue,
 )
+from emergency.web.auth import current_user
 from emergency.web.errors import ApiError
 from emergency.web.params import parse_float
 from rivers.network import UNNAMED_ZH, RiverNetwork, named_rivers
@@ -324,6 +325,14 @@ def _download(data: bytes, name: str, fmt: str):
 @bp.post("/inventory/<kind>/import")
 def import_inventory(kind: str):
     kind = _kind(kind)
+    user = current_user()
+    if user is not None and user.prefecture_zh is not None:
+        # A province-wide import would touch other prefectures' records: a prefecture's
+        # steward sends its own slice through the refresh (versioned, reversible).
+        raise ApiError(403, "province_only",
+                       f"全省清单导入仅限省级账号;{user.prefecture_zh}的数据请在「清单更新」中报送",
+                       "importing a whole inventory is for provincial accounts only; submit "
+                       f"{user.prefecture_zh}'s data through the refresh (/refresh)")
     dry_run = bool(_flag("dry_run"))
     limit = current_app.config.get("INVENTORY_MAX_UPLOAD_BYTES", MAX_UPLOAD_BYTES)
     if request.content_length is not None and request.content_length > limit:

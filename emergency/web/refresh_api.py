@@ -16,8 +16,9 @@ the API's bilingual format (``emergency.web.errors``).
   import layout (the steward's starting point)
 * ``GET  /api/refresh/jobs`` (admin: lease, stored jobs, runs); ``POST …/jobs/<id>/run``
 
-Uploading, applying and restoring need ``data.import`` (数据管理员); job runs need the
-administrator's ``user.admin``.
+Uploading, applying and restoring need ``data.import`` (数据管理员), and an account bound to a
+prefecture (a prefecture's steward) acts on that prefecture's slices only (403 otherwise); job
+runs need the administrator's ``user.admin``.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ from emergency.jobs.scheduler import stored_jobs
 from emergency.refresh import service
 from emergency.refresh.board import BoardRow, totals
 from emergency.refresh.diff import as_json
-from emergency.refresh.prefectures import find
+from emergency.refresh.prefectures import find, may_act_for
 from emergency.store.refresh_models import InventoryVersion, JobRun, RefreshSubmission
 from emergency.substances import load_catalogue
 from emergency.web.auth import current_user, require
@@ -105,6 +106,26 @@ def scope_param(kind: str, value: str | None) -> str:
         return service.check_scope(kind, value)
     except service.RefreshError as exc:
         raise ApiError(400, exc.code, exc.message_zh, exc.message_en, **exc.details) from None
+
+
+def account_prefecture() -> str | None:
+    """The prefecture the logged-in account answers for (None: the provincial centre)."""
+    user = current_user()
+    return user.prefecture_zh if user is not None else None
+
+
+def may_act(scope: str) -> bool:
+    return may_act_for(account_prefecture(), scope)
+
+
+def check_rights(scope: str) -> None:
+    """Refuse (403, nothing written) when the account answers for another prefecture."""
+    mine = account_prefecture()
+    if not may_act_for(mine, scope):
+        raise ApiError(403, "other_prefecture",
+                       f"您的账号负责{mine}的数据,不能报送、应用或恢复{scope}的数据",
+                       f"your account answers for {mine}; it cannot submit, apply or restore "
+                       f"the data of {scope}", prefecture=mine, requested=scope)
 
 
 def read_upload() -> tuple[bytes, str]:
@@ -221,6 +242,7 @@ def notices():
 
 # ----------------------------------------------------------------------------- submissions
 def stage_upload(kind: str, scope: str, data: bytes, filename: str) -> RefreshSubmission:
+    check_rights(scope)
     c = ctx()
     now = c.now()
     with unit_of_work() as s:
@@ -292,6 +314,7 @@ def submission_problems(submission_id: int):
 def apply_submission(submission_id: int) -> InventoryVersion:
     c = ctx()
     with unit_of_work() as s:
+        check_rights(service.submission(s, submission_id).prefecture_zh)
         v = service.apply(s, submission_id, user=username(), now=c.now())
     return v
 
@@ -304,6 +327,7 @@ def apply(submission_id: int):
 
 def recompare_submission(submission_id: int) -> RefreshSubmission:
     with unit_of_work() as s:
+        check_rights(service.submission(s, submission_id).prefecture_zh)
         sub = service.restage(s, submission_id, now=ctx().now())
     return sub
 
@@ -351,6 +375,7 @@ def export_version(version_id: int, fmt: str):
 
 def restore_version(version_id: int) -> InventoryVersion:
     with unit_of_work() as s:
+        check_rights(service.version(s, version_id).prefecture_zh)
         v = service.restore(s, version_id, user=username(), now=ctx().now())
     return v
 

@@ -32,11 +32,13 @@ from emergency.web.auth import current_user, require
 from emergency.web.errors import ApiError
 from emergency.web.i18n import lang, t
 from emergency.web.refresh_api import (
+    account_prefecture,
     apply_submission,
     board_data,
     db,
     jobs_data,
     kind_param,
+    may_act,
     read_upload,
     recompare_submission,
     restore_version,
@@ -190,6 +192,12 @@ MESSAGES: dict[str, dict[str, str]] = {
     "rf_read_only": {"zh": "只读:您的角色不能上传或应用清单(需数据管理员)",
                      "en": "Read only: uploading and applying need the data steward role"},
     "rf_back": {"zh": "返回清单更新", "en": "Back to the refresh"},
+    "rf_other_prefecture": {"zh": "您的账号负责{mine}:{scope}的数据由{scope}的数据管理员"
+                                  "或省级账号应用、恢复",
+                            "en": "Your account answers for {mine}: {scope}'s data is applied "
+                                  "and restored by {scope}'s data steward or a provincial "
+                                  "account"},
+    "rf_mine": {"zh": "本市州", "en": "yours"},
     "rf_inbox_hint": {"zh": "也可将文件放入收件目录,命名为 <市州代码>_<清单>_<任意>.csv/xlsx"
                             "(如 220100_materials_2026.xlsx),系统每 5 分钟自动校验。",
                       "en": "Files may also be dropped in the inbox folder, named "
@@ -210,6 +218,8 @@ def init_pages(app: Flask) -> None:
         return record_label(record)
 
     app.jinja_env.globals["rf_run_summary"] = run_summary
+    app.jinja_env.globals["rf_can_change"] = _can_change
+    app.jinja_env.globals["rf_account_prefecture"] = account_prefecture
 
 
 def run_summary(job_id: str, result: dict | None) -> str:
@@ -256,6 +266,11 @@ def _can_import() -> bool:
     return allows(_role(), Permission.DATA_IMPORT)
 
 
+def _can_change(scope: str) -> bool:
+    """Whether the account may upload, apply or restore ``scope``'s slices."""
+    return _can_import() and may_act(scope)
+
+
 def _is_admin() -> bool:
     return allows(_role(), Permission.USER_ADMIN)
 
@@ -294,7 +309,8 @@ def index():
         "refresh.html", board=data, stages=STAGES, kinds=_kinds(), scopes=_scope_choices(),
         recent=recent, notices=notices, can_import=_can_import(), is_admin=_is_admin(),
         kind_names=dict(_kinds()), scope_names=_scope_names(),
-        chosen_scope=request.args.get("prefecture", ""),
+        upload_scopes=[c for c in _scope_choices() if may_act(c["name"])],
+        chosen_scope=request.args.get("prefecture", "") or account_prefecture() or "",
         chosen_kind=request.args.get("kind", ""))
 
 

@@ -1,4 +1,4 @@
-"""A prefecture's data steward runs the refresh in the browser, as a new user would: downloads
+"""长春市's data steward runs the refresh in the browser, as a new user would: downloads
 the template, uploads a file with an error, sees the error with its row and column, uploads the
 corrected file, reads the diff, applies it, and rolls it back; an administrator sees the job runs.
 
@@ -38,9 +38,11 @@ def refresh_server(network, tmp_path_factory):
                       "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
     with app.extensions["database"].session() as s:
         inventory.load_sample(s, network, as_of=NOW.date())
-        for name, role in (("steward", "data_steward"), ("admin", "admin")):
+        for name, role, prefecture in (("steward", "data_steward", "长春市"),
+                                       ("admin", "admin", None)):
             accounts.create_user(s, name, PASSWORD, role, display_name=name,
-                                 hash_method=app.config["PASSWORD_HASH_METHOD"])
+                                 hash_method=app.config["PASSWORD_HASH_METHOD"],
+                                 prefecture=prefecture)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -104,8 +106,10 @@ def test_a_steward_uploads_corrects_applies_and_rolls_back_in_the_browser(
     page.wait_for_url("**/refresh")
     assert page.locator("h1").inner_text() == "汛前清单更新"
     assert page.locator("#rf-board tbody tr").count() == 9
-    assert page.locator('#rf-board tr[data-prefecture="长春市"]').get_attribute(
-        "data-stage") == "missing"
+    mine = page.locator('#rf-board tr[data-prefecture="长春市"]')
+    assert mine.get_attribute("data-stage") == "missing"
+    assert "本市州" in mine.inner_text()  # 长春市's steward: its own row marked
+    assert page.locator("#rf-prefecture option[value]").all_inner_texts()[1:] == ["长春市"]
     with page.expect_download() as template:
         page.click('#rf-templates a[href$="materials/template.xlsx"]')
     assert template.value.suggested_filename == "应急物资模板.xlsx"

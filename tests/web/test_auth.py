@@ -304,6 +304,23 @@ def test_cli_creates_and_lists_users(runner):
     assert bad.exit_code != 0
 
 
+def test_cli_binds_a_steward_to_a_prefecture_and_refuses_an_unknown_one(runner):
+    made = runner.invoke(args=["users", "create", "cc-steward", "--role", "data_steward",
+                               "--password", "s3cret-pass", "--prefecture", "长春"])
+    assert made.exit_code == 0 and "for 长春市" in made.output, made.output
+    assert "长春市" in runner.invoke(args=["users", "list"]).output
+    wrong = runner.invoke(args=["users", "create", "x-steward", "--role", "data_steward",
+                                "--password", "s3cret-pass", "--prefecture", "沈阳市"])
+    assert wrong.exit_code != 0 and "不是吉林省的市州" in wrong.output
+    assert "x-steward" not in runner.invoke(args=["users", "list"]).output
+    moved = runner.invoke(args=["users", "set-prefecture", "cc-steward", "延边州"])
+    assert moved.exit_code == 0 and "延边朝鲜族自治州" in moved.output
+    province = runner.invoke(args=["users", "set-prefecture", "cc-steward"])
+    assert province.exit_code == 0 and "吉林省 (province)" in province.output
+    nobody = runner.invoke(args=["users", "set-prefecture", "nobody", "长春市"])
+    assert nobody.exit_code != 0 and "不存在" in nobody.output
+
+
 def test_cli_refuses_a_weak_password(runner):
     result = runner.invoke(args=["users", "create", "wang", "--role", "viewer",
                                  "--password", "short"])

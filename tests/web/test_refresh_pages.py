@@ -175,3 +175,60 @@ def test_administrators_see_the_job_runs_and_can_run_a_job_now(loaded, client, s
     assert runs[0]["result"]["opened"] is True
     notices = steward.get("/refresh").get_data(as_text=True)
     assert "2026 年汛前清单更新已开始" in notices
+
+
+def test_a_prefecture_steward_acts_on_its_own_prefecture_only(loaded, steward, make_user,
+                                                              login):
+    local = loaded.test_client()
+    login(local, make_user("data_steward", username="jilin-steward", prefecture_zh="吉林市"))
+    page = local.get("/refresh").get_data(as_text=True)
+    assert "数据管理员 · 吉林市" in page
+    assert 'data-prefecture="吉林市" data-stage="missing" class="is-mine"' in page
+    form = page.split('id="rf-upload-form"')[1].split("</form>")[0]
+    assert '<option value="吉林市" selected>' in form and "长春市" not in form
+
+    # 长春市's file from 吉林市's steward: refused (page and API), nothing staged
+    resp = upload(local, csv_of(changchun(loaded)))
+    assert resp.status_code == 302
+    assert "不能报送、应用或恢复长春市的数据" in local.get(resp.headers["Location"]).get_data(
+        as_text=True)
+    api = local.post("/api/refresh/submissions", data={
+        "prefecture": "长春市", "kind": "materials",
+        "file": (io.BytesIO(csv_of(changchun(loaded))), "x.csv")},
+        content_type="multipart/form-data")
+    error = api.get_json()["error"]
+    assert api.status_code == 403 and error["code"] == "other_prefecture"
+    assert "吉林市" in error["message_zh"] and "Jilin" not in error["message_zh"]
+    assert "answers for 吉林市" in error["message_en"]
+    with loaded.extensions["database"].session() as s:
+        assert service.submissions(s) == []
+
+    # the provincial steward's staged 长春市 file: 吉林市's steward may read it, not apply it
+    sub_id = int(upload(steward, csv_of(changchun(loaded)[1:])).headers["Location"]
+                 .rsplit("/", 1)[1])
+    page = local.get(f"/refresh/submissions/{sub_id}").get_data(as_text=True)
+    assert 'id="rf-apply"' not in page and 'id="rf-other-prefecture"' in page
+    assert local.post(f"/api/refresh/submissions/{sub_id}/apply").status_code == 403
+    assert local.post(f"/api/refresh/submissions/{sub_id}/recompare").status_code == 403
+    applied = steward.post(f"/api/refresh/submissions/{sub_id}/apply").get_json()
+    assert local.post(f"/api/refresh/versions/{applied['id'] - 1}/restore").status_code == 403
+    assert 'data-restore="' not in local.get("/refresh/versions").get_data(as_text=True)
+    # a whole-province import would touch every prefecture: provincial accounts only
+    whole = local.post("/api/inventory/materials/import", data={
+        "file": (io.BytesIO(csv_of(changchun(loaded))), "x.csv")},
+        content_type="multipart/form-data")
+    assert whole.status_code == 403 and whole.get_json()["error"]["code"] == "province_only"
+    with loaded.extensions["database"].session() as s:
+        assert service.submission(s, sub_id).status == "applied"
+        assert [v.source for v in service.versions(s)] == ["submission", "baseline"]
+
+    # its own prefecture: staged and applied by itself
+    with loaded.extensions["database"].session() as s:
+        jilin = [x.record for x in service.live_slice(s, "materials", "吉林市")]
+    own = local.post("/api/refresh/submissions", data={
+        "prefecture": "吉林市", "kind": "materials",
+        "file": (io.BytesIO(csv_of(jilin[1:])), "吉林市应急物资.csv")},
+        content_type="multipart/form-data")
+    assert own.status_code == 201
+    assert local.post(f"/api/refresh/submissions/{own.get_json()['id']}/apply").status_code == 200
+    assert local.get("/api/auth/me").get_json()["prefecture"] == "吉林市"
