@@ -80,6 +80,7 @@ class RiskSourceView:
     entry_lat: float
     receiving_river_zh: str
     sample: bool
+    risk_level: str | None = None   # 环境风险等级: 重大 / 较大 / 一般
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,7 +119,7 @@ def load_resources(session: Session) -> Resources:
     sources = tuple(
         RiskSourceView(r.id, r.kind, r.name, r.lon, r.lat, r.county_zh,
                        tuple(held.get(r.id, ())), r.entry_seg_id, r.entry_lon, r.entry_lat,
-                       r.receiving_river_zh, r.sample)
+                       r.receiving_river_zh, r.sample, r.risk_level)
         for r in session.scalars(select(RiskSource).order_by(RiskSource.id)))
     return Resources(depots, teams, sources)
 

@@ -1,10 +1,16 @@
-"""Plans API (/api/plans): the key-river plans with their sites snapped to the network."""
+"""Plans API (/api/plans): the key-river plans with their sites snapped to the network.
+
+``/api/plans/<id>`` also lists the river's risk sources (风险源) from the inventory, upstream
+first, each with the km mark where its water joins the river (see :mod:`emergency.river_risks`).
+"""
 
 from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, request
 
+from emergency.river_risks import PlanRiskSource
 from emergency.web.errors import ApiError
+from emergency.web.river_pages import plan_risk_sources
 from plans.loader import Plan, Site
 
 bp = Blueprint("plans_api", __name__, url_prefix="/api/plans")
@@ -20,6 +26,16 @@ def site_dict(s: Site) -> dict:
             "snap_distance_m": round(s.snap_distance_m, 1),
             "attrs": {k: v for k, v in s.attrs.items()
                       if isinstance(v, str | int | float | bool | list | tuple) or v is None}}
+
+
+def risk_source_dict(r: PlanRiskSource) -> dict:
+    return {"id": r.id, "name_zh": r.name_zh, "kind": r.kind, "kind_zh": r.kind_zh,
+            "kind_en": r.kind_en, "risk_level": r.risk_level, "county_zh": r.county_zh,
+            "substances": [{"id": s.id, "name_zh": s.name_zh, "name_en": s.name_en,
+                            "max_t": s.max_t} for s in r.substances],
+            "lon": r.lon, "lat": r.lat, "entry_lon": r.entry_lon, "entry_lat": r.entry_lat,
+            "km": r.km, "via_km": r.via_km, "via_river_zh": r.via_river_zh,
+            "via_river_en": r.via_river_en, "sample": r.sample}
 
 
 def plan_summary(p: Plan) -> dict:
@@ -48,7 +64,7 @@ def index():
 
 @bp.get("/<plan_id>")
 def show(plan_id: str):
-    """One plan: sites with km marks (filter ``kind``), response cards, contacts."""
+    """One plan: sites with km marks (filter ``kind``), risk sources, response cards, contacts."""
     plan = plan_set().plans.get(plan_id)
     if plan is None:
         raise ApiError(404, "unknown_plan", f"没有河流预案 {plan_id!r}",
@@ -61,6 +77,7 @@ def show(plan_id: str):
     return jsonify(plan_summary(plan) | {
         "sample_note_zh": plan.sample_note_zh,
         "sites": [site_dict(s) for s in sorted(sites, key=lambda s: s.river_km or 0)],
+        "risk_sources": [risk_source_dict(r) for r in plan_risk_sources().get(plan.id, ())],
         "response_cards": cards,
         "contacts": [{"unit_zh": c.unit_zh, "role_zh": c.role_zh, "phone": c.phone}
                      for c in plan.contacts],

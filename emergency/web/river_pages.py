@@ -1,9 +1,14 @@
 """River pages (一河一策一图): the list of key-river plans and each river's "one map".
 
 ``/rivers`` lists the plans; ``/rivers/<plan_id>`` shows one plan on its own map (the river's
-segments, its sites by kind) and as tables — receptors, intercept facilities, monitoring
-points, response cards by pollutant class, contacts — printable. Sample plans (``sample: true``)
-are marked 示例 everywhere, with the plan's own note.
+segments, its sites by kind, its risk sources) and as tables — receptors, intercept facilities,
+monitoring points, risk sources, response cards by pollutant class, contacts — printable.
+Sample plans (``sample: true``) are marked 示例 everywhere, with the plan's own note.
+
+A plan's risk sources (风险源) come from the inventory through the engine's fingerprinted
+snapshot (``ResourceCache``), assigned to the first key river their water reaches by
+:mod:`emergency.river_risks`; the assignment is computed once per snapshot and kept in
+``app.extensions["river_risks"]``.
 
 The plans also name the province map's key rivers: ``KEY_RIVERS`` is set to the plan rivers'
 names, read from the plans on first use (the map renders once per process).
@@ -16,6 +21,8 @@ from collections.abc import Iterator
 
 from flask import Blueprint, Flask, abort, current_app, render_template
 
+from emergency.inventory.vocab import RISK_LEVELS
+from emergency.river_risks import PlanRiskSource, RiverRiskCache
 from emergency.web import i18n
 from emergency.web.i18n import lang
 from plans.schema import (
@@ -33,9 +40,11 @@ bp = Blueprint("rivers", __name__, template_folder="templates")
 log = logging.getLogger(__name__)
 
 KIND_COLOURS = {"intake": "#c62828", "water_source": "#ad1457", "section": "#1565c0",
-                "irrigation_intake": "#6a1b9a", "intercept": "#2e7d32", "monitoring": "#00838f"}
+                "irrigation_intake": "#6a1b9a", "intercept": "#2e7d32", "monitoring": "#00838f",
+                "risk_source": "#ef6c00"}
 KIND_LABELS = {**RECEPTOR_KINDS, "intercept": ("拦截设施", "intercept facility"),
-               "monitoring": ("监测点", "monitoring point")}
+               "monitoring": ("监测点", "monitoring point"),
+               "risk_source": ("风险源", "risk source")}
 
 MESSAGES: dict[str, dict[str, str]] = {
     "rivers_title": {"zh": "一河一策一图", "en": "River plans"},
@@ -94,6 +103,18 @@ MESSAGES: dict[str, dict[str, str]] = {
     "river_backup": {"zh": "备用水源", "en": "backup"},
     "river_cross_boundary": {"zh": "跨界断面", "en": "cross-boundary"},
     "river_plans_error": {"zh": "预案数据有误,无法加载", "en": "The plans cannot be loaded"},
+    "river_risk_sources": {"zh": "风险源", "en": "Risk sources"},
+    "river_risk_intro": {"zh": "按入河位置自上游向下游排列;支流上的风险源列于其汇入本河处"
+                               "(支流另有预案的除外)。",
+                         "en": "Ordered from upstream by where their water joins the river; "
+                               "sources on tributaries are listed where the tributary joins "
+                               "(unless the tributary has a plan of its own)."},
+    "river_col_substances": {"zh": "主要物质(最大存在量)", "en": "Main substances (maximum)"},
+    "river_col_risk_level": {"zh": "风险等级", "en": "Risk level"},
+    "river_col_county": {"zh": "所在县(市、区)", "en": "County"},
+    "river_col_entry": {"zh": "入河途径", "en": "Route to the river"},
+    "river_direct": {"zh": "直接入河", "en": "directly"},
+    "river_via": {"zh": "经{river}汇入({km} km)", "en": "via {river} ({km} km)"},
 }
 
 
@@ -197,6 +218,44 @@ def _site_dict(site) -> dict:  # noqa: ANN001 - a plans.loader.Site
     }
 
 
+def plan_risk_sources() -> dict[str, tuple[PlanRiskSource, ...]]:
+    """Every plan's risk sources (plan id → upstream first), from the inventory snapshot.
+
+    One fingerprint query per call; the assignment is recomputed only when the snapshot is
+    rebuilt (an inventory changed) or the network or plans were reloaded.
+    """
+    engine = current_app.extensions["engine"].get()
+    with current_app.extensions["database"].session() as session:
+        return current_app.extensions["river_risks"].get(
+            engine.network, engine.plans(), engine.resources(session),
+            catalogue=engine.catalogue)
+
+
+def _tonnes(t: float) -> str:
+    return f"{t:,.0f} t" if t >= 100 else f"{t:g} t"
+
+
+def _risk_dict(r: PlanRiskSource) -> dict:
+    en = lang() == "en"
+    substances = [f"{s.name_en if en else s.name_zh} {_tonnes(s.max_t)}" for s in r.substances]
+    level = (RISK_LEVELS.get(r.risk_level, r.risk_level) if en else r.risk_level) or ""
+    via = None
+    if not r.direct:
+        river = (r.via_river_en or r.via_river_zh) if en else r.via_river_zh
+        via = i18n.t("river_via", river=river, km=f"{r.via_km:.1f}")
+    kind_label = r.kind_en if en else r.kind_zh
+    return {
+        "id": r.id, "kind": "risk_source", "source_kind": r.kind, "kind_label": kind_label,
+        "colour": KIND_COLOURS["risk_source"], "name": r.name_zh, "name_zh": r.name_zh,
+        "lon": r.lon, "lat": r.lat, "km": r.km, "via_km": r.via_km, "via": via,
+        "substances": substances, "risk_level": level, "county": r.county_zh,
+        "sample": r.sample,
+        "details": ("; " if en else ";").join(x for x in (
+            level and (f"risk level {level}" if en else f"风险等级{level}"),
+            ("、" if not en else ", ").join(substances), via) if x),
+    }
+
+
 def river_geometry(network, plan) -> dict:  # noqa: ANN001
     """The plan river's segments as a MultiLineString (lon/lat, 5 decimals)."""
     lines = [[[round(float(x), 5), round(float(y), 5)] for x, y in network.data.coords_lonlat[i]]
@@ -207,6 +266,7 @@ def river_geometry(network, plan) -> dict:  # noqa: ANN001
 @bp.get("/rivers")
 def index():
     plans = _plans()
+    risks = plan_risk_sources()
     rows = []
     for plan in sorted(plans.plans.values(), key=lambda p: (p.basin, p.id)):
         rows.append({
@@ -217,7 +277,8 @@ def index():
             "prefectures": "、".join(plan.prefectures),
             "receptors": len(plan.sites_of_kind(*RECEPTOR_KINDS)),
             "facilities": len(plan.sites_of_kind("intercept")),
-            "monitoring": len(plan.sites_of_kind("monitoring")), "sample": plan.sample})
+            "monitoring": len(plan.sites_of_kind("monitoring")),
+            "risk_sources": len(risks.get(plan.id, ())), "sample": plan.sample})
     return render_template("rivers.html", rows=rows,
                            any_sample=any(r["sample"] for r in rows))
 
@@ -230,6 +291,7 @@ def show(plan_id: str):
         abort(404)
     network = current_app.extensions["rivers"].get()
     sites = [_site_dict(s) for s in plan.sites]
+    risks = [_risk_dict(r) for r in plan_risk_sources().get(plan.id, ())]
     cards = [{"id": cls, "label": _label(POLLUTANT_CLASSES.get(cls), cls),
               "measures": [{"order": m.order, "text": m.text_zh, "group": m.group,
                             "group_label": MEASURE_GROUPS.get(m.group, m.group)
@@ -240,12 +302,14 @@ def show(plan_id: str):
     linked = {key: [(pid, plans.plans[pid].river_name_zh if pid in plans.plans else pid)
                     for pid in ids]
               for key, ids in (("upstream", plan.upstream), ("downstream", plan.downstream))}
-    map_data = {"river": river_geometry(network, plan), "sites": sites,
+    marked = risks + sites  # the plan's own sites are drawn on top
+    map_data = {"river": river_geometry(network, plan), "sites": marked,
                 "kinds": [{"kind": k, "label": _label(KIND_LABELS[k]), "colour": c}
                           for k, c in KIND_COLOURS.items()
-                          if any(s["kind"] == k for s in sites)]}
+                          if any(s["kind"] == k for s in marked)]}
     return render_template(
         "river.html", plan=plan, sites=sites, cards=cards, linked=linked, map_data=map_data,
+        risk_sources=risks,
         receptors=[s for s in sites if s["kind"] in RECEPTOR_KINDS],
         facilities=[s for s in sites if s["kind"] == "intercept"],
         monitoring=[s for s in sites if s["kind"] == "monitoring"],
@@ -257,4 +321,5 @@ def init_river_pages(app: Flask) -> None:
     for key, text in MESSAGES.items():
         i18n.MESSAGES.setdefault(key, text)
     app.config.setdefault("KEY_RIVERS", PlanRiverNames(app.extensions["plans"]))
+    app.extensions.setdefault("river_risks", RiverRiskCache())
     app.register_blueprint(bp)
