@@ -11,6 +11,14 @@ Two steps, so that the expensive one runs once per process:
    ``(m, lang) -> None``. Inventory layers (risk sources, materials, teams) are *declared* here
    with ``add_api_markers`` and loaded by the page's JS from the JSON API, clustered.
 
+The heavy static layers (rivers, lakes, boundaries, land: ~0.9 MB of GeoJSON) need not be
+inlined in the page. ``layer_files(geo)`` gives each as compact, language-neutral JSON (both
+names in the properties) with a content hash; ``province_map(geo, layer_urls={key: url})``
+renders those layers as ``FetchedGeoJson``: styles, popups and tooltips stay folium's, worked
+out from the same data at render time, but the features are fetched by the page at once and
+drawn right after its first paint (``PageHandles``). The web layer serves the files under
+hashed URLs that browsers may cache for good.
+
 The map carries no CDN address: ``use_local_assets`` points every script and style of folium
 and its plugins at the copies served under ``/static/vendor`` (``LOCAL_ASSETS``), and refuses
 to render one it does not know. ``render_parts`` gives the header, body and script pieces to
@@ -19,8 +27,9 @@ embed in a page (folium ``docs/flask.rst``).
 
 from __future__ import annotations
 
+import hashlib
 import json
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from html import escape
 from pathlib import Path
@@ -379,6 +388,83 @@ def search_entries(geo: ProvinceGeodata, lang: str) -> list[dict]:
     return entries
 
 
+# ----------------------------------------------------------------------------- layer files
+# Layers the page may fetch instead of inlining, in the order the page asks for them: key rivers
+# first (the officer's first look), then what frames them. Places stay in the page (labels, and
+# small); so does everything when no URLs are given.
+FETCHABLE_LAYERS = ("rivers_key", "province", "land", "prefecture", "rivers_other", "lakes",
+                    "county", "nation")
+
+
+@dataclass(frozen=True)
+class LayerFile:
+    """One layer's features as served to the page: compact UTF-8 JSON and its content hash.
+
+    The JSON is language-neutral (``name_zh`` and ``name_en`` side by side), so one file
+    serves both languages; ``digest`` (16 hex digits of its SHA-256) goes into the URL and the
+    ETag, so changed data is a new URL.
+    """
+
+    key: str
+    body: bytes
+    digest: str
+
+    @property
+    def filename(self) -> str:
+        return f"{self.key}.{self.digest}.json"
+
+
+def layer_collections(geo: ProvinceGeodata) -> dict[str, FeatureCollection]:
+    """The collections behind ``FETCHABLE_LAYERS`` (the very objects the layers are built on)."""
+    found = {"rivers_key": geo.rivers_key, "rivers_other": geo.rivers_other,
+             "lakes": geo.lakes, "land": geo.land, **geo.boundaries}
+    return {key: found[key] for key in FETCHABLE_LAYERS}
+
+
+def encode_layer(key: str, features: FeatureCollection) -> LayerFile:
+    body = json.dumps(features, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return LayerFile(key, body, hashlib.sha256(body).hexdigest()[:16])
+
+
+def layer_files(geo: ProvinceGeodata) -> dict[str, LayerFile]:
+    return {key: encode_layer(key, fc) for key, fc in layer_collections(geo).items()}
+
+
+class FetchedGeoJson(folium.GeoJson):
+    """A ``folium.GeoJson`` whose features the page fetches from ``url`` instead of inlining.
+
+    Everything else is folium's own script, rendered from ``data`` (the same collection the URL
+    serves: the style switch keys on feature ids, the popup and tooltip fields are checked
+    against its properties), with an empty collection in place of the inline data. folium's
+    ``embed=False`` would load the URL with a synchronous jQuery request, blocking the page;
+    ``PageHandles`` fetches it instead and calls ``addData``.
+    """
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        {{ this.script_without_data(kwargs) }}
+        {% endmacro %}
+    """)
+
+    def __init__(self, data: FeatureCollection, url: str, **kwargs) -> None:
+        super().__init__(data, **kwargs)
+        self.url = url
+
+    def script_without_data(self, kwargs: dict) -> str:
+        data, self.data = self.data, _fc([])
+        try:
+            return folium.GeoJson._template.module.script(self, kwargs)
+        finally:
+            self.data = data
+
+
+def _geojson(features: FeatureCollection, url: str | None, **kwargs) -> folium.GeoJson:
+    """Inline when ``url`` is None, else fetched from ``url`` by the page."""
+    if url is None:
+        return folium.GeoJson(features, **kwargs)
+    return FetchedGeoJson(features, url, **kwargs)
+
+
 # ----------------------------------------------------------------------------- layers
 # Drawing order (Leaflet panes, z-index between the tile pane 200 and the marker pane 600), so
 # the layer control can list layers in reading order while rivers stay above boundaries.
@@ -406,10 +492,11 @@ def base_map(geo: ProvinceGeodata, *, basemap_url: str | None = None,
     return m
 
 
-def add_land(m: folium.Map, features: FeatureCollection) -> None:
+def add_land(m: folium.Map, features: FeatureCollection, url: str | None = None
+             ) -> folium.GeoJson:
     """Background fills: Jilin white, foreign countries grey (not in the layer control)."""
-    folium.GeoJson(
-        features, name="land", control=False, interactive=False, pane="eec-land",
+    return _geojson(
+        features, url, name="land", control=False, interactive=False, pane="eec-land",
         style_function=lambda f: (
             {"fillColor": "#ffffff", "fillOpacity": 0.85, "stroke": False}
             if f["properties"]["kind"] == "jilin"
@@ -429,19 +516,20 @@ BOUNDARY_STYLES = {
 
 
 def add_boundaries(m: folium.Map, level: str, features: FeatureCollection, lang: str, *,
-                   show: bool = True) -> None:
+                   show: bool = True, url: str | None = None) -> folium.GeoJson:
     """One administrative level's boundary lines; Jilin's own drawn on top, emphasised."""
-    folium.GeoJson(
-        features, name=label(level, lang), show=show, interactive=False,
+    return _geojson(
+        features, url, name=label(level, lang), show=show, interactive=False,
         pane="eec-boundaries",
         style_function=lambda f: {"opacity": 1.0, **BOUNDARY_STYLES[
             (f["properties"]["level"], f["properties"]["part"])]},
     ).add_to(m)
 
 
-def add_lakes(m: folium.Map, features: FeatureCollection, lang: str) -> None:
-    folium.GeoJson(
-        features, name=label("lakes", lang), pane="eec-water",
+def add_lakes(m: folium.Map, features: FeatureCollection, lang: str, url: str | None = None
+              ) -> folium.GeoJson:
+    return _geojson(
+        features, url, name=label("lakes", lang), pane="eec-water",
         style_function=lambda f: {"color": "#4a90c2", "weight": 1, "fillColor": "#a9d3f0",
                                   "fillOpacity": 0.9},
         popup=folium.GeoJsonPopup(fields=[f"name_{lang}", "area_km2"],
@@ -450,10 +538,11 @@ def add_lakes(m: folium.Map, features: FeatureCollection, lang: str) -> None:
     ).add_to(m)
 
 
-def add_other_rivers(m: folium.Map, features: FeatureCollection, lang: str) -> None:
+def add_other_rivers(m: folium.Map, features: FeatureCollection, lang: str,
+                     url: str | None = None) -> folium.GeoJson:
     """Rivers not in a plan: thin, in their basin's colour, paler outside Jilin."""
-    folium.GeoJson(
-        features, name=label("rivers_other", lang), pane="eec-rivers-other",
+    return _geojson(
+        features, url, name=label("rivers_other", lang), pane="eec-rivers-other",
         style_function=lambda f: {
             "color": f["properties"]["colour"],
             "weight": {1: 0.8, 2: 1.1, 3: 1.5}[f["properties"]["order"]],
@@ -462,10 +551,11 @@ def add_other_rivers(m: folium.Map, features: FeatureCollection, lang: str) -> N
     ).add_to(m)
 
 
-def add_key_rivers(m: folium.Map, features: FeatureCollection, lang: str) -> folium.GeoJson:
+def add_key_rivers(m: folium.Map, features: FeatureCollection, lang: str,
+                   url: str | None = None) -> folium.GeoJson:
     """Key rivers (重点河流): thick, coloured by basin, with a popup of the essentials."""
-    layer = folium.GeoJson(
-        features, name=label("rivers_key", lang), pane="eec-rivers-key",
+    layer = _geojson(
+        features, url, name=label("rivers_key", lang), pane="eec-rivers-key",
         style_function=lambda f: {"color": f["properties"]["colour"],
                                   "weight": 3.2 if f["properties"]["in_jilin"] else 2.2,
                                   "opacity": 0.95 if f["properties"]["in_jilin"] else 0.5},
@@ -579,7 +669,18 @@ class Legend(MacroElement):
 
 
 class PageHandles(MacroElement):
-    """Publishes the map, its layer control and named layers as ``window.EEC_MAP`` for page JS."""
+    """Publishes the map, its layer control and named layers as ``window.EEC_MAP`` for page JS,
+    and loads the fetched layers.
+
+    ``layers`` is in the order the layers were added to the map (their drawing order within a
+    pane). ``fetched`` lists ``(key, url)`` of the layers (``FetchedGeoJson`` in ``layers``)
+    whose features come from ``url``: all are requested at once, in that order (the first with
+    high priority); each is drawn once its JSON has arrived and the page has painted, so the
+    page shows before the bulk of the data is parsed and drawn, and restacked into map order.
+    ``EEC_MAP.loaded[key]`` is a promise of the layer with its features (null if the request
+    failed); the document gets an ``eec:layer-loaded`` event (``detail.key``) and the
+    performance timeline a mark ``eec:layer:<key>`` as each is drawn.
+    """
 
     _template = Template("""
         {% macro script(this, kwargs) %}
@@ -589,16 +690,61 @@ class PageHandles(MacroElement):
             layers: { {%- for key, layer in this.layers.items() %}
                 {{ key|tojson }}: {{ layer.get_name() }}{{ "," if not loop.last }}
             {%- endfor %} },
-            lang: {{ this.lang|tojson }}
+            lang: {{ this.lang|tojson }},
+            loaded: {}
         };
+        {%- if this.fetched %}
+        (function (handles, sources) {
+            /* after the first paint (a frame, then a task); a hidden tab has no frames: 1 s */
+            var painted = new Promise(function (resolve) {
+                requestAnimationFrame(function () { setTimeout(resolve, 0); });
+                setTimeout(resolve, 1000);
+            });
+            /* Layers sharing a pane draw in the order they were added to the map (the
+               boundaries: county, prefecture, province, nation); they may arrive in any order. */
+            function restack(source) {
+                sources.filter(function (s) { return s.rank > source.rank && s.drawn; })
+                    .sort(function (a, b) { return a.rank - b.rank; })
+                    .forEach(function (s) { handles.layers[s.key].bringToFront(); });
+            }
+            sources.forEach(function (source, i) {
+                var layer = handles.layers[source.key];
+                var data = fetch(source.url, {credentials: "same-origin",
+                                              priority: i === 0 ? "high" : "auto"})
+                    .then(function (resp) {
+                        if (!resp.ok) { throw new Error("HTTP " + resp.status); }
+                        return resp.json();
+                    });
+                handles.loaded[source.key] = Promise.all([data, painted]).then(function (got) {
+                    layer.addData(got[0]);
+                    source.drawn = true;
+                    restack(source);
+                    if (window.performance && performance.mark) {
+                        performance.mark("eec:layer:" + source.key);
+                    }
+                    document.dispatchEvent(new CustomEvent("eec:layer-loaded",
+                                                           {detail: {key: source.key}}));
+                    return layer;
+                }).catch(function (err) {  /* the layer stays empty; say why in the console */
+                    if (window.console) {
+                        console.warn("layer " + source.key + " not loaded:", err);
+                    }
+                    return null;
+                });
+            });
+        })(EEC_MAP, {{ this.fetched|tojson }});
+        {%- endif %}
         {% endmacro %}
     """)
 
     def __init__(self, control: folium.LayerControl, layers: dict[str, Element],
-                 lang: str) -> None:
+                 lang: str, fetched: Sequence[tuple[str, str]] = ()) -> None:
         super().__init__()
         self._name = "PageHandles"
         self.control, self.layers, self.lang = control, layers, lang
+        order = list(layers)  # the order the layers were added to the map
+        self.fetched = [{"key": key, "url": url, "rank": order.index(key)}
+                        for key, url in fetched]
 
 
 LayerFn = Callable[[folium.Map, str], None]
@@ -607,29 +753,39 @@ LayerFn = Callable[[folium.Map, str], None]
 def province_map(geo: ProvinceGeodata, *, lang: str = "zh", basemap_url: str | None = None,
                  basemap_attribution: str | None = None,
                  extra_layers: Sequence[LayerFn] = (),
-                 api_layers: Sequence[tuple[str, str, str]] = INVENTORY_LAYERS) -> folium.Map:
-    """The province overview: boundaries, lakes, rivers by basin, places, inventory layers."""
+                 api_layers: Sequence[tuple[str, str, str]] = INVENTORY_LAYERS,
+                 layer_urls: Mapping[str, str] | None = None) -> folium.Map:
+    """The province overview: boundaries, lakes, rivers by basin, places, inventory layers.
+
+    ``layer_urls`` maps keys of ``FETCHABLE_LAYERS`` to the URLs that serve their
+    ``layer_files``: those layers are fetched by the page, the others inlined.
+    """
+    urls = dict(layer_urls or {})
+    unknown = set(urls) - set(FETCHABLE_LAYERS)
+    if unknown:
+        raise ValueError(f"not fetchable layers: {sorted(unknown)}")
     m = base_map(geo, basemap_url=basemap_url, basemap_attribution=basemap_attribution)
     m.get_root().header.add_child(Element(
         f"<style>.folium-map.leaflet-container{{background:{BACKGROUND}}}</style>"),
         name="eec_map_background")
     add_panes(m)
-    add_land(m, geo.land)
+    layers: dict[str, Element] = {"land": add_land(m, geo.land, urls.get("land"))}
     # the layer control lists overlays in the order they are added; panes decide drawing order
-    key_rivers = add_key_rivers(m, geo.rivers_key, lang)
-    add_other_rivers(m, geo.rivers_other, lang)
-    add_lakes(m, geo.lakes, lang)
+    layers["rivers_key"] = add_key_rivers(m, geo.rivers_key, lang, urls.get("rivers_key"))
+    layers["rivers_other"] = add_other_rivers(m, geo.rivers_other, lang,
+                                              urls.get("rivers_other"))
+    layers["lakes"] = add_lakes(m, geo.lakes, lang, urls.get("lakes"))
     add_places(m, geo.places, lang)
     for add in extra_layers:
         add(m, lang)
     for key, url, colour in api_layers:
         add_api_markers(m, key, url, lang, colour)
-    add_boundaries(m, "county", geo.boundaries["county"], lang)
-    add_boundaries(m, "prefecture", geo.boundaries["prefecture"], lang)
-    add_boundaries(m, "province", geo.boundaries["province"], lang)
-    add_boundaries(m, "nation", geo.boundaries["nation"], lang)
+    for level in ("county", "prefecture", "province", "nation"):
+        layers[level] = add_boundaries(m, level, geo.boundaries[level], lang,
+                                       url=urls.get(level))
     control = folium.LayerControl(collapsed=False, position="topright").add_to(m)
     Legend(label("legend", lang),
            [(zh if lang == "zh" else en, colour) for zh, en, colour in geo.basins]).add_to(m)
-    PageHandles(control, {"rivers_key": key_rivers}, lang).add_to(m)
+    PageHandles(control, layers, lang,
+                fetched=[(key, urls[key]) for key in FETCHABLE_LAYERS if key in urls]).add_to(m)
     return m

@@ -3,6 +3,13 @@
 The map is built by :mod:`emergency.maps` and rendered once per process and language (the bundled
 geodata does not change between requests); pages embed its header, body and script pieces.
 
+The heavy static layers (rivers, lakes, boundaries, land) are not in the page: it fetches them
+from ``/map/layers/<key>.<digest>.json`` right after its first paint. The digest is the content
+hash of the file, so a response may be cached for a year (``immutable``) and changed data comes
+under a new URL; the ETag is the digest too (304 on ``If-None-Match``). The files are gzipped
+once, when the geodata is loaded. Like every route, they need a logged-in user (the guard in
+:mod:`emergency.web.auth`); ``private`` keeps shared caches from storing them.
+
 Hooks for other parts of the app:
 
 * ``register_map_layer(app, fn)`` adds a layer function ``fn(m, lang)`` to the province map;
@@ -13,16 +20,20 @@ Hooks for other parts of the app:
 
 from __future__ import annotations
 
+import gzip
 import logging
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import folium
-from flask import Blueprint, Flask, current_app, render_template
+from flask import Blueprint, Flask, Response, abort, current_app, render_template, request, url_for
+from werkzeug.http import parse_set_header
 
 from emergency import maps
+from emergency.web.compress import accepts_gzip
 from emergency.web.i18n import lang
 
 bp = Blueprint("pages", __name__, template_folder="templates")
@@ -38,16 +49,81 @@ NAV_ITEMS: list[tuple[str, str]] = [
 ]
 
 
+# The layers the page fetches rather than inlines (emergency.maps.FETCHABLE_LAYERS: all of them),
+# and those it asks for from its <head> already (<link rel="preload">), before its scripts run.
+FETCHED_LAYERS = maps.FETCHABLE_LAYERS
+PRELOADED_LAYERS = ("rivers_key",)
+LAYER_CACHE_CONTROL = "private, max-age=31536000, immutable"
+
+
+class LayerResponse(Response):
+    """A layer file's response, sent without ``Vary: Cookie``.
+
+    Flask adds ``Vary: Cookie`` once the session has been read (the auth guard reads it on every
+    request) and re-signs the session cookie on every response: a browser would find that its
+    cached copy never matches the next request's cookie and ask again. The file is the same
+    for every user the guard lets through, and ``private`` keeps it in that user's browser
+    only, so the cookie does not select the representation.
+    """
+
+    def get_wsgi_headers(self, environ):
+        headers = super().get_wsgi_headers(environ)
+        vary = [v for v in parse_set_header(headers.get("Vary")) if v.lower() != "cookie"]
+        if vary:
+            headers["Vary"] = ", ".join(vary)
+        else:
+            headers.pop("Vary", None)
+        return headers
+
+
+@dataclass(frozen=True)
+class ServedLayer:
+    """A layer file as the route sends it: the JSON, and the same gzipped once."""
+
+    file: maps.LayerFile
+    gzipped: bytes
+
+
 class ProvinceMapCache:
-    """The geodata (once) and the rendered map (once per language and basemap), thread-safe."""
+    """The geodata and its layer files (once), the rendered map (once per language and
+    basemap), thread-safe."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._geo: maps.ProvinceGeodata | None = None
+        self._files: dict[str, ServedLayer] = {}
         self._rendered: dict[tuple, tuple[maps.MapParts, list[dict]]] = {}
         self.layers: list[Callable[[folium.Map, str], None]] = []
 
+    def _load(self, app: Flask) -> maps.ProvinceGeodata:
+        """The geodata and the layer files; call with the lock held."""
+        if self._geo is None:
+            network = app.extensions["rivers"].get()
+            geo = maps.load_geodata(network.data, key_rivers=app.config.get("KEY_RIVERS"))
+            self._files = {key: ServedLayer(f, gzip.compress(f.body, compresslevel=9, mtime=0))
+                           for key, f in maps.layer_files(geo).items()}
+            self._geo = geo
+        return self._geo
+
+    def layer(self, app: Flask, key: str) -> ServedLayer | None:
+        if self._geo is None:
+            with self._lock:
+                self._load(app)
+        return self._files.get(key)
+
+    def urls(self, app: Flask, keys: Sequence[str] = FETCHED_LAYERS) -> dict[str, str]:
+        """The current URL of each layer file in ``keys`` (call in a request)."""
+        if self._geo is None:
+            with self._lock:
+                self._load(app)
+        return self._urls(keys)
+
+    def _urls(self, keys: Sequence[str]) -> dict[str, str]:
+        return {name: url_for("pages.map_layer", name=name, digest=self._files[name].file.digest)
+                for name in keys}
+
     def get(self, app: Flask, language: str) -> tuple[maps.MapParts, list[dict]]:
+        """Call in a request (the layer URLs are built with ``url_for``)."""
         cfg = app.config
         key = (language, cfg.get("BASEMAP_URL"), cfg.get("BASEMAP_ATTRIBUTION"),
                len(self.layers))
@@ -56,15 +132,14 @@ class ProvinceMapCache:
             return found
         with self._lock:
             if key not in self._rendered:
-                if self._geo is None:
-                    network = app.extensions["rivers"].get()
-                    self._geo = maps.load_geodata(network.data, key_rivers=cfg.get("KEY_RIVERS"))
-                m = maps.province_map(self._geo, lang=language,
+                geo = self._load(app)
+                urls = self._urls(FETCHED_LAYERS)
+                m = maps.province_map(geo, lang=language,
                                       basemap_url=cfg.get("BASEMAP_URL"),
                                       basemap_attribution=cfg.get("BASEMAP_ATTRIBUTION"),
-                                      extra_layers=list(self.layers))
+                                      extra_layers=list(self.layers), layer_urls=urls)
                 parts = maps.render_parts(m, base_url=f"{app.static_url_path}/vendor")
-                self._rendered[key] = (parts, maps.search_entries(self._geo, language))
+                self._rendered[key] = (parts, maps.search_entries(geo, language))
             return self._rendered[key]
 
 
@@ -98,5 +173,30 @@ def _on_duty() -> dict | None:
 @bp.get("/map")
 @bp.get("/")
 def map_page():
-    parts, search = current_app.extensions["province_map"].get(current_app, lang())
-    return render_template("map.html", map=parts, search_entries=search)
+    cache = current_app.extensions["province_map"]
+    parts, search = cache.get(current_app, lang())
+    return render_template("map.html", map=parts, search_entries=search,
+                           preload=cache.urls(current_app, PRELOADED_LAYERS).values())
+
+
+@bp.get("/map/layers/<name>.<digest>.json")
+def map_layer(name: str, digest: str):
+    """One layer file of the province map (see the module docstring); 404 for a stale digest."""
+    served = current_app.extensions["province_map"].layer(current_app, name)
+    if served is None or served.file.digest != digest:
+        abort(404)
+    resp = LayerResponse(mimetype="application/json")
+    resp.headers["Cache-Control"] = LAYER_CACHE_CONTROL
+    resp.vary.add("Accept-Encoding")
+    gzipped = accepts_gzip(request.headers.get("Accept-Encoding", ""))
+    # the gzipped bytes differ from the plain ones: a weak ETag, as emergency.web.compress does
+    resp.set_etag(digest, weak=gzipped)
+    if request.if_none_match.contains_weak(digest):
+        resp.status_code = 304
+        return resp
+    if gzipped:
+        resp.set_data(served.gzipped)
+        resp.headers["Content-Encoding"] = "gzip"
+    else:
+        resp.set_data(served.file.body)
+    return resp

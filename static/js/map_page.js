@@ -1,5 +1,6 @@
 /* The province map page: search box, and the inventory layers loaded from the JSON API.
- * Runs after folium's script (defer), which publishes window.EEC_MAP and EEC_API_LAYERS. */
+ * Runs after folium's script (defer), which publishes window.EEC_MAP and EEC_API_LAYERS; the
+ * static layers it fetches itself arrive later (EEC_MAP.loaded: a promise per layer). */
 (function () {
   "use strict";
   var handles = window.EEC_MAP;
@@ -71,18 +72,30 @@
         .addTo(map);
     }
     if (e.kind === "river" && handles.layers.rivers_key) {
-      handles.layers.rivers_key.eachLayer(function (layer) {
-        var p = layer.feature && layer.feature.properties;
-        if (p && p.rid === e.id && p.in_jilin) { afterMove(function () { openRiverPopup(layer); }); }
+      var moved = afterMove();
+      /* the key rivers may still be on their way (fetched after the first paint) */
+      Promise.all([whenLoaded("rivers_key"), moved]).then(function (got) {
+        if (!got[0]) { return; }
+        got[0].eachLayer(function (layer) {
+          var p = layer.feature && layer.feature.properties;
+          if (p && p.rid === e.id && p.in_jilin) { openRiverPopup(layer); }
+        });
       });
     }
   }
 
-  function afterMove(fn) {
-    var done = false;
-    var once = function () { if (!done) { done = true; fn(); } };
-    map.once("moveend", once);
-    setTimeout(once, 1200);
+  /* The layer once its features are on the map (inline layers are at once). */
+  function whenLoaded(key) {
+    return (handles.loaded && handles.loaded[key]) || Promise.resolve(handles.layers[key] || null);
+  }
+
+  function afterMove() {
+    return new Promise(function (resolve) {
+      var done = false;
+      var once = function () { if (!done) { done = true; resolve(); } };
+      map.once("moveend", once);
+      setTimeout(once, 1200);
+    });
   }
 
   /* The popup is bound to the whole GeoJSON layer: click the river's own line, mid-course. */
@@ -242,7 +255,7 @@
   }
 
   /* All requests at once; overlays are added in the declared order once all have answered. */
-  Promise.all((window.EEC_API_LAYERS || []).map(loadApiLayer)).then(function (loaded) {
+  var inventory = Promise.all((window.EEC_API_LAYERS || []).map(loadApiLayer)).then(function (loaded) {
     loaded.forEach(function (layer) {
       if (!layer) { return; }
       if (layer.spec.show) { layer.group.addTo(map); }
@@ -250,5 +263,12 @@
       handles.layers[layer.spec.key] = layer.group;
     });
     document.dispatchEvent(new CustomEvent("eec:layers-loaded"));
+  });
+
+  /* Every layer in (or given up): EEC_MAP.settled, and an event, for tests and benchmarks. */
+  var fetched = Object.keys(handles.loaded || {}).map(whenLoaded);
+  Promise.all(fetched.concat([inventory])).then(function () {
+    handles.settled = true;
+    document.dispatchEvent(new CustomEvent("eec:map-settled"));
   });
 })();

@@ -52,6 +52,14 @@ def _shows(html: str, text: str) -> bool:
     return text in html or json.dumps(text)[1:-1] in html
 
 
+LAYER_URL = re.compile(r'"(/map/layers/([a-z_]+)\.([0-9a-f]{16})\.json)"')
+
+
+def _layer_urls(html: str) -> dict[str, str]:
+    """The layer files a page fetches, by layer key."""
+    return {key: url for url, key, _ in LAYER_URL.findall(html)}
+
+
 @pytest.fixture
 def page_html(client) -> str:
     resp = client.get("/")
@@ -109,10 +117,100 @@ def test_the_page_and_its_assets_stay_within_the_size_budget(client, page_html):
     for url in (u for u in _links(page_html) if u.startswith("/static/")):
         with client.get(url, headers={"Accept-Encoding": "gzip"}) as asset:
             assets_gz += len(asset.data)
-    # measured: page ~1.0 MB raw, ~0.25 MB gzipped; scripts and styles ~0.3 MB gzipped
-    assert raw < 1_600_000
-    assert page_gz < 450_000
-    assert page_gz + assets_gz < 1_500_000, (page_gz, assets_gz)
+    layers_gz = sum(len(client.get(url, headers={"Accept-Encoding": "gzip"}).data)
+                    for url in _layer_urls(page_html).values())
+    # measured: page ~100 kB raw, ~17 kB gzipped (it was ~1.0 MB and ~250 kB with the layers
+    # inline); layer files ~230 kB gzipped; scripts and styles ~0.3 MB gzipped
+    assert raw < 200_000
+    assert page_gz < 40_000
+    assert page_gz + assets_gz + layers_gz < 1_500_000, (page_gz, assets_gz, layers_gz)
+
+
+# ----------------------------------------------------------------------------- layer files
+def test_the_page_fetches_the_heavy_layers_instead_of_inlining_them(page_html, geo):
+    assert set(_layer_urls(page_html)) == set(maps.FETCHABLE_LAYERS)
+    # not one coordinate pair of a fetched layer is in the page
+    for key, fc in maps.layer_collections(geo).items():
+        coords = fc["features"][0]["geometry"]["coordinates"]
+        while isinstance(coords[0], list):
+            coords = coords[0]
+        assert json.dumps(coords) not in page_html, key
+        assert json.dumps(coords, separators=(",", ":")) not in page_html, key
+    # the key rivers are preloaded from the head; places and the search index stay inline
+    head = page_html.split("</head>")[0]
+    assert f'<link rel="preload" href="{_layer_urls(page_html)["rivers_key"]}"' in head
+    assert _shows(page_html, "长春市") and "第二松花江" in page_html
+
+
+def test_a_layer_file_needs_a_login(anon_client, app, client, page_html):
+    url = _layer_urls(page_html)["rivers_key"]
+    resp = anon_client.get(url)
+    assert resp.status_code == 302 and resp.headers["Location"].startswith("/login")
+    assert "features" not in resp.get_data(as_text=True)
+
+
+def test_a_layer_file_is_that_layer_cached_for_a_year_with_its_hash_as_etag(app, client,
+                                                                             page_html, network):
+    url = _layer_urls(page_html)["rivers_key"]
+    digest = url.split(".")[-2]
+    resp = client.get(url)
+    assert resp.status_code == 200 and resp.mimetype == "application/json"
+    key_rivers, _ = maps.river_features(network.data, app.config["KEY_RIVERS"])
+    assert resp.get_json() == key_rivers
+    cache_control = resp.headers["Cache-Control"]
+    assert "private" in cache_control and "immutable" in cache_control
+    assert "max-age=31536000" in cache_control
+    assert resp.headers["ETag"] == f'"{digest}"'
+    # the session cookie changes on every response: varying on it would defeat the cache
+    assert "cookie" not in resp.headers.get("Vary", "").lower()
+    again = client.get(url, headers={"If-None-Match": f'"{digest}"'})
+    assert again.status_code == 304 and again.data == b""
+    assert again.headers["ETag"] == f'"{digest}"' and "immutable" in again.headers["Cache-Control"]
+    assert client.get(url, headers={"If-None-Match": '"something-else"'}).status_code == 200
+
+
+def test_a_layer_file_is_gzipped_once_with_a_weak_etag_that_still_matches(client, page_html):
+    url = _layer_urls(page_html)["county"]
+    digest = url.split(".")[-2]
+    plain = client.get(url).data
+    resp = client.get(url, headers={"Accept-Encoding": "gzip"})
+    assert resp.headers["Content-Encoding"] == "gzip" and "Accept-Encoding" in resp.vary
+    assert gzip.decompress(resp.data) == plain and len(resp.data) < len(plain) / 3
+    assert resp.headers["ETag"] == f'W/"{digest}"'
+    again = client.get(url, headers={"Accept-Encoding": "gzip", "If-None-Match": f'W/"{digest}"'})
+    assert again.status_code == 304 and "Content-Encoding" not in again.headers
+
+
+def test_the_same_layer_file_serves_both_languages(client):
+    zh = _layer_urls(client.get("/").get_data(as_text=True))
+    en_html = client.get("/?lang=en").get_data(as_text=True)
+    assert _layer_urls(en_html) == zh
+    props = client.get(zh["rivers_key"]).get_json()["features"][0]["properties"]
+    assert props["name_zh"] and props["name_en"] and props["basin_en"]
+    assert "feature.properties.name_en" in en_html or '"name_en"' in en_html  # tooltip fields
+
+
+def test_unknown_layers_and_stale_hashes_are_not_found(client, page_html):
+    url = _layer_urls(page_html)["lakes"]
+    assert client.get(url.replace(url.split(".")[-2], "0" * 16)).status_code == 404
+    assert client.get("/map/layers/places.0000000000000000.json").status_code == 404
+
+
+def test_the_layer_url_changes_when_its_data_changes(app, client, page_html):
+    from emergency.web.pages import ProvinceMapCache
+
+    before = _layer_urls(page_html)
+    # other key rivers, as when the plans change: a restart builds the files again
+    app.config["KEY_RIVERS"] = {"第二松花江"}
+    app.extensions["province_map"] = ProvinceMapCache()
+    after = _layer_urls(client.get("/").get_data(as_text=True))
+    assert after["rivers_key"] != before["rivers_key"]
+    assert after["rivers_other"] != before["rivers_other"]
+    assert after["county"] == before["county"]  # unchanged data, same URL: still cached
+    assert client.get(before["rivers_key"]).status_code == 404
+    names = {f["properties"]["name_zh"]
+             for f in client.get(after["rivers_key"]).get_json()["features"]}
+    assert names == {"第二松花江"}
 
 
 def test_small_responses_are_not_compressed(client):
@@ -232,6 +330,38 @@ def test_a_plugin_without_a_local_copy_refuses_to_render(geo):
     folium.plugins.Fullscreen().add_to(m)
     with pytest.raises(maps.UnservedAsset, match="Fullscreen"):
         maps.render_parts(m)
+
+
+def test_a_layer_file_hash_follows_its_content(geo):
+    original = maps.encode_layer("lakes", geo.lakes)
+    assert original.digest == maps.encode_layer("lakes", json.loads(original.body)).digest
+    moved = json.loads(original.body)
+    ring = moved["features"][0]["geometry"]["coordinates"][0]
+    while isinstance(ring[0][0], list):
+        ring = ring[0]
+    ring[0][0] += 0.0001
+    changed = maps.encode_layer("lakes", moved)
+    assert changed.digest != original.digest and len(changed.digest) == 16
+    assert changed.filename == f"lakes.{changed.digest}.json"
+
+
+def test_fetched_layers_keep_folium_styles_and_popups_but_not_their_features(geo):
+    urls = {key: f"/layers/{key}.json" for key in maps.FETCHABLE_LAYERS}
+    fetched = maps.render_parts(maps.province_map(geo, lang="en", layer_urls=urls)).script
+    inline = maps.render_parts(maps.province_map(geo, lang="en")).script
+    assert len(fetched) < len(inline) / 5
+    key_id = geo.rivers_key["features"][0]["id"]
+    assert f'case "{key_id}"' in fetched  # folium's style switch, from the data at render time
+    assert '"name_en"' in fetched and "bindPopup" in fetched and "bindTooltip" in fetched
+    assert '"/layers/rivers_key.json"' in fetched and "addData" in fetched
+    # requested in priority order: the key rivers first
+    order = [fetched.index(f'"/layers/{key}.json"') for key in maps.FETCHABLE_LAYERS]
+    assert order == sorted(order) and maps.FETCHABLE_LAYERS[0] == "rivers_key"
+
+
+def test_only_known_layers_can_be_fetched(geo):
+    with pytest.raises(ValueError, match="places"):
+        maps.province_map(geo, layer_urls={"places": "/x.json"})
 
 
 def test_the_search_index_lists_rivers_lakes_and_places_with_where_they_are(geo):
