@@ -67,7 +67,7 @@ from typing import Any
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
-from apscheduler.schedulers.base import BaseScheduler
+from apscheduler.schedulers.base import BaseScheduler, SchedulerNotRunningError
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import Column, Float, MetaData, Table, Unicode, select
@@ -131,6 +131,11 @@ class JobScheduler:
         self._leading = False
         self._store_engine: Any = None
         self._lock = threading.RLock()
+        # Held around every lease statement of this process (tick, release at shutdown), so a
+        # renewal in flight when shutdown begins lands before the release, never after it.
+        self._lease_lock = threading.Lock()
+        self._stopping = False  # set by shutdown: no tick changes leadership from then on
+        self._released = False
         self._listeners: list[tuple[Any, int]] = []
 
     @property
@@ -139,6 +144,7 @@ class JobScheduler:
 
     @property
     def leading(self) -> bool:
+        """True while the persistent job store is attached (this process runs the jobs)."""
         return self._leading
 
     @property
@@ -182,17 +188,32 @@ class JobScheduler:
             self.shutdown(wait=False)
 
     def shutdown(self, wait: bool = True) -> None:
+        """Stop, then give the lease up. Safe to call again, and from another thread.
+
+        Order matters: (1) under ``_lock``, after any hand-over in progress has finished, no
+        tick may change leadership any more (a tick inside ``_lead``/``_stand_by`` needs the
+        scheduler's jobstores lock, which ``sched.shutdown`` holds while it waits for that very
+        tick: a deadlock); (2) the scheduler stops; (3) under ``_lease_lock``, after a renewal
+        that may still be in flight (``wait=False`` does not wait for it), the lease is
+        released — also by a standby, whose last tick may just have taken it.
+        """
         with self._lock:
             sched = self._scheduler
-        if sched is None:
-            return
+            if sched is None:
+                return
+            self._stopping = True
         if sched.running:
-            sched.shutdown(wait=wait)  # returns once the scheduler thread has stopped
+            try:
+                sched.shutdown(wait=wait)  # returns once the scheduler thread has stopped
+            except SchedulerNotRunningError:  # another thread is shutting it down
+                pass
         with self._lock:
-            if self._leading:
-                self._leading = False
-                self._release()
+            self._leading = False
             self._dispose_store_engine()
+        with self._lease_lock:
+            if not self._released:
+                self._release()
+                self._released = True
         atexit.unregister(self._at_exit)
 
     def _at_exit(self) -> None:
@@ -219,16 +240,19 @@ class JobScheduler:
 
     # ------------------------------------------------------------------ the lease
     def _lease_tick(self) -> None:
-        now = self.ctx.clock()
-        try:
-            with self.ctx.database.session() as s:
-                held = leases.acquire(s, self.owner, now, self.ctx.lease_ttl)
-        except Exception:  # noqa: BLE001 - the database is away: we cannot claim to lead
-            log.exception("scheduler %s: cannot reach the lease", self.owner)
-            held = False
+        with self._lease_lock:
+            if self._stopping:
+                return
+            now = self.ctx.clock()
+            try:
+                with self.ctx.database.session() as s:
+                    held = leases.acquire(s, self.owner, now, self.ctx.lease_ttl)
+            except Exception:  # noqa: BLE001 - the database is away: we cannot claim to lead
+                log.exception("scheduler %s: cannot reach the lease", self.owner)
+                held = False
         with self._lock:
             sched = self._scheduler
-            if sched is None or not sched.running:
+            if self._stopping or sched is None or not sched.running:
                 return
             if held and not self._leading:
                 self._lead(sched)
@@ -250,11 +274,13 @@ class JobScheduler:
 
     def _stand_by(self, sched: BaseScheduler) -> None:
         log.warning("scheduler %s lost the lease: standing by", self.owner)
-        self._leading = False
         try:  # waits for the scheduler thread to finish with the store (its jobstores lock)
             sched.remove_jobstore(STORE_ALIAS)
         except KeyError:
             pass
+        finally:
+            # Only now: ``leading`` False means the store is detached (no job will be started).
+            self._leading = False
         self._dispose_store_engine()
 
     def _dispose_store_engine(self) -> None:

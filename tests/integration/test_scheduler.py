@@ -20,6 +20,9 @@ from emergency.store import make_engine
 from emergency.store.refresh_models import JobNotice, JobRun, RefreshCampaign, SchedulerLease
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+# No test waits for a lease to run out by itself (a stall is forged), so the TTL can be long:
+# a loaded machine that delays a renewal by seconds must not look like a stalled leader.
+LEASE_TTL_S = 30
 IN_CAMPAIGN = datetime(2026, 5, 20, 9, 0, tzinfo=SHANGHAI)  # a reminder day (35 days in)
 
 
@@ -29,7 +32,7 @@ def make_app(database_url, network, tmp_path, **config):
     return create_app({"TESTING": True, "DATABASE_URL": database_url, "INSTANCE_DIR": tmp_path,
                        "SECRET_KEY": "test", "RIVER_NETWORK": network,
                        "FIXED_NOW": IN_CAMPAIGN, "SCHEDULER_LEASE_RENEW_S": 0.25,
-                       "SCHEDULER_LEASE_TTL_S": 3, "INBOX_POLL_MINUTES": 0, **config})
+                       "SCHEDULER_LEASE_TTL_S": LEASE_TTL_S, "INBOX_POLL_MINUTES": 0, **config})
 
 
 @pytest.fixture
@@ -98,6 +101,10 @@ def stored_next_run(url: str, job_id: str) -> datetime:
                          {"i": job_id}).scalar_one()
     engine.dispose()
     return datetime.fromtimestamp(t, UTC)
+
+
+def events_for(seen: list, job_id: str) -> list:
+    return [e for e in seen if e.job_id == job_id]
 
 
 def events_of(sched: JobScheduler) -> list:
@@ -204,6 +211,8 @@ def test_two_app_instances_sharing_a_database_run_each_job_once(apps, schedulers
         t.join()
 
     done = wait_for(lambda: [r for r in runs(observer, "refresh_campaign") if r.status == "ok"])
+    # the run is recorded before the executor reports it: wait for the report too
+    wait_for(lambda: events_for(seen[a.owner] + seen[b.owner], "refresh_campaign"))
     time.sleep(1.5)  # give the standby every chance to run it too
     assert len(runs(observer, "refresh_campaign")) == 1
     assert [a.leading, b.leading].count(True) == 1
@@ -229,9 +238,10 @@ def test_a_missed_run_fires_once_on_start_up(apps, schedulers, database_url):
 
     wait_for(lambda: [r for r in runs(observer, "nightly_checks") if r.status != "running"],
              timeout=90)
+    wait_for(lambda: events_for(seen, "nightly_checks"))  # reported after the run is recorded
     time.sleep(1.0)
-    executed = [e for e in seen if e.job_id == "nightly_checks"]
-    assert [e.code for e in executed] == [EVENT_JOB_EXECUTED]  # coalesced: once, not three times
+    # coalesced: once, not three times
+    assert [e.code for e in events_for(seen, "nightly_checks")] == [EVENT_JOB_EXECUTED]
     (run,) = runs(observer, "nightly_checks")
     assert run.status == "ok" and run.trigger == "scheduled"
     assert run.result["checked"]["depots"] >= 0
@@ -252,10 +262,12 @@ def test_a_leader_that_loses_the_lease_stands_by_and_a_standby_takes_over(apps, 
     db = apps().extensions["database"]
     with db.session() as s:
         s.execute(update(SchedulerLease).values(expires_at=datetime.now(UTC) - timedelta(1)))
-        assert leases.acquire(s, "instance-b", datetime.now(UTC), timedelta(seconds=3))
+        assert leases.acquire(s, "instance-b", datetime.now(UTC),
+                              timedelta(seconds=LEASE_TTL_S))
     wait_for(lambda: b.leading and not a.leading)
-    with pytest.raises(KeyError):
+    with pytest.raises(KeyError):  # ``leading`` turns False only once the store is detached
         a._scheduler._lookup_jobstore(STORE_ALIAS)
+    b._scheduler._lookup_jobstore(STORE_ALIAS)
     a.shutdown()
     b.shutdown()
     with db.session() as s:  # b gave the lease up on shutdown
