@@ -29,9 +29,11 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import partial
+from itertools import zip_longest
 
 from emergency.inventory.columns import (
     COLUMNS,
@@ -54,7 +56,13 @@ from emergency.inventory.records import (
     SubstanceHeld,
     TeamRecord,
 )
-from emergency.inventory.tables import FileProblem, RawTable, format_number, read_table
+from emergency.inventory.tables import (
+    FileProblem,
+    RawTable,
+    format_number,
+    paused_gc,
+    read_table,
+)
 from emergency.inventory.vocab import (
     EXPIRY_WARNING_DAYS,
     HOLDER_TYPES,
@@ -142,10 +150,23 @@ _PHONE_SPLIT = re.compile(r"[/;；、,，]+")
 _LIST_SPLIT = re.compile(r"[、;；,，/\n]+")
 _SUBSTANCE_SPLIT = re.compile(r"[;；\n]+")
 _SUBSTANCE_ITEM = re.compile(r"^(?P<name>.+?)\s*(?:[:：=]\s*|\s+)(?P<qty>[^\s:：=]+)\s*(?:t|吨)?$")
+_NUMBER_TYPES = frozenset({bool, int, float})
+
+
+_PLACE_FIELDS = frozenset({"lon", "lat", "county"})  # a depot cannot be placed without them
 
 
 def is_blank(value: object) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
+
+
+def has_content(cells: Sequence[object]) -> bool:
+    """Whether a file row holds something: a cell that is not empty and not only spaces (a
+    0 or a False alone does not make a row)."""
+    for cell in cells:
+        if cell and not (isinstance(cell, str) and cell.isspace()):
+            return True
+    return False
 
 
 def text_cell(value: object, max_length: int = 200) -> str | None:
@@ -356,6 +377,19 @@ _CHOICES: dict[str, tuple[Mapping, str, str]] = {
 _KIND_BY_ZH = {zh: code for code, (zh, _en) in RISK_SOURCE_KINDS.items()}
 
 
+class _Conversions(dict):
+    """Cell → its converted value (or :class:`CellError`), converted on the first sight only:
+    looking a cell up is one C-level step, a column one ``map``."""
+
+    def __init__(self, convert: Callable[[object], object]) -> None:
+        super().__init__()
+        self.convert = convert
+
+    def __missing__(self, raw: object) -> object:
+        value = self[raw] = self.convert(raw)
+        return value
+
+
 class _Validator:
     def __init__(self, kind: str, network: RiverNetwork, settings: RuleSettings,
                  catalogue: SubstanceCatalogue) -> None:
@@ -443,34 +477,33 @@ class _Validator:
             return None
         return mapping
 
+    @paused_gc()
     def _parse_cells(self, table: RawTable, mapping: dict[int, Column]) -> list[_Row]:
         """Convert every cell, column by column.
 
-        Conversions are memoised per column (a depot's columns repeat on each of its rows;
-        categories, units and dates repeat across the file), and a column whose distinct values
-        all converted cleanly is not scanned again for errors: 100,000 rows validate in seconds.
+        The file is transposed once, and each column's distinct values are converted once (a
+        depot's columns repeat on each of its rows; categories, units and dates repeat across
+        the file); a column whose distinct values all converted cleanly is not scanned again
+        for errors: 100,000 rows validate in seconds.
         """
-        kept = [(number, cells) for number, cells in table.rows
-                if any(cells) and not all(is_blank(c) for c in cells if c)]
-        rows = [_Row(number) for number, _cells in kept]
-        if not rows:
+        kept = [(number, cells) for number, cells in table.rows if has_content(cells)]
+        if not kept:
             self.error(None, None, "no_rows", "文件中没有数据行", "the file has no data rows")
-            return rows
+            return []
         columns = [(i, col) for i, col in mapping.items() if not col.computed]
-        converted: list[list[object]] = []
-        for i, col in columns:
-            memo: dict[object, object] = {}
-            raw = [cells[i] if i < len(cells) else None for _n, cells in kept]
-            try:
-                values = [memo[r] if r in memo else self._memo(col, memo, r) for r in raw]
-            except TypeError:  # an unhashable cell: never from csv/openpyxl, but be safe
-                values = [self._convert(col, r) for r in raw]
-                memo = {k: v for k, v in enumerate(values)}
-            converted.append(values)
-            clean = not any(isinstance(v, CellError) for v in memo.values()) and not (
-                col.required and None in memo.values())
-            if clean:
-                continue
+        by_column = list(zip_longest(*(cells for _number, cells in kept)))
+        absent = (None,) * len(kept)
+        raws = [by_column[i] if i < len(by_column) else absent for i, _col in columns]
+        converted = [self._column_values(col, raw)
+                     for (_i, col), raw in zip(columns, raws, strict=True)]
+        fields = [col.field for _i, col in columns]
+        cells_by_row = zip(*(values for values, _distinct in converted), strict=True)
+        rows = [_Row(number, dict(zip(fields, cells, strict=True)))
+                for (number, _cells), cells in zip(kept, cells_by_row, strict=True)]
+        for (_i, col), raw, (values, distinct) in zip(columns, raws, converted, strict=True):
+            if not any(isinstance(v, CellError) for v in distinct) and not (
+                    col.required and None in distinct):
+                continue  # the usual case: every cell of the column is usable
             for k, value in enumerate(values):
                 if isinstance(value, CellError):
                     self.error(rows[k], col.field, value.code, value.zh, value.en, raw[k])
@@ -480,15 +513,25 @@ class _Validator:
                 else:
                     continue
                 rows[k].failed.add(col.field)
-                values[k] = None
-        fields = [col.field for _i, col in columns]
-        for row, values in zip(rows, zip(*converted, strict=True), strict=True):
-            row.values = dict(zip(fields, values, strict=True))
+                rows[k].values[col.field] = None
         return rows
 
-    def _memo(self, col: Column, memo: dict[object, object], raw: object) -> object:
-        value = memo[raw] = self._convert(col, raw)
-        return value
+    def _column_values(self, col: Column, raw: Sequence[object]
+                       ) -> tuple[list[object], Iterable[object]]:
+        """The cells of one column converted (a bad cell becomes its :class:`CellError`), each
+        distinct cell once; and the distinct results."""
+        memo = _Conversions(partial(self._convert, col))
+        try:
+            values = list(map(memo.__getitem__, raw))
+        except TypeError:  # an unhashable cell: never from csv/openpyxl, but be safe
+            values = [self._convert(col, r) for r in raw]
+            return values, values
+        if any(isinstance(k, int | float) for k in memo) \
+                and len(_NUMBER_TYPES.intersection(map(type, raw))) > 1:
+            # 1, 1.0 and True are one dict key but not one cell (True is no number; 是 ≠ 1)
+            memo = _Conversions(lambda typed: self._convert(col, typed[1]))
+            values = list(map(memo.__getitem__, zip(map(type, raw), raw, strict=True)))
+        return values, memo.values()
 
     def _convert(self, col: Column, raw: object) -> object:
         try:
@@ -779,7 +822,7 @@ class _Validator:
                     continue
                 seen[k] = row.number
                 items.append(item)
-            if any(r.bad or not r.failed.isdisjoint({"lon", "lat", "county"}) for r in group):
+            if any(r.bad or not r.failed.isdisjoint(_PLACE_FIELDS) for r in group):
                 continue
             assert first.county is not None
             out.append(DepotRecord(

@@ -12,8 +12,10 @@ are both accepted.
 from __future__ import annotations
 
 import csv
+import gc
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import PurePath
@@ -63,7 +65,27 @@ def file_format(filename: str) -> str:
         f"unknown file type {filename!r}: upload an .xlsx or .csv file", filename))
 
 
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """No cyclic garbage collection inside (it resumes on leaving, if it was on); also a
+    decorator.
+
+    Reading, validating and comparing a 100,000-row file build millions of small lists,
+    tuples and records, none in a reference cycle: the collector, triggered again and again by
+    so many new objects, would scan them all each time (about a third of a refresh's time).
+    Reference counting still frees everything as usual.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 # ----------------------------------------------------------------------------- reading
+@paused_gc()
 def read_table(kind: str, data: bytes, filename: str) -> RawTable:
     """The sheet of ``kind`` in an XLSX or CSV file (chosen by the file name's extension)."""
     if not data:
@@ -185,8 +207,8 @@ def write_csv(headings: Sequence[str], rows: Iterable[Sequence[object]]) -> byte
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(headings)
-    for row in rows:
-        writer.writerow([_csv_cell(v) for v in row])
+    for row in rows:  # most cells are text already
+        writer.writerow([v if v.__class__ is str else _csv_cell(v) for v in row])
     return buffer.getvalue().encode("utf-8-sig")
 
 

@@ -27,6 +27,7 @@ from emergency.inventory.records import (
     SubstanceHeld,
     TeamRecord,
 )
+from emergency.inventory.tables import paused_gc
 
 FORMAT_VERSION = 1
 _LEVEL = 3  # zlib: a good ratio at a fraction of level 6's time
@@ -77,6 +78,7 @@ def _record(kind: str, names: Sequence[str], row: Sequence) -> Record:
 
 
 # ----------------------------------------------------------------------------- bytes
+@paused_gc()
 def canonical(kind: str, records: Iterable[Record]) -> bytes:
     """The uncompressed JSON of ``records`` in natural-key order (what ``digest`` hashes)."""
     ordered = sorted(records, key=lambda r: r.key)
@@ -95,12 +97,14 @@ def encode(kind: str, records: Iterable[Record]) -> bytes:
     return zlib.compress(canonical(kind, records), _LEVEL)
 
 
+@paused_gc()
 def decode(blob: bytes, kind: str | None = None) -> list[Record]:
     """The records of an ``encode``d blob (``kind`` checked when given)."""
     body = json.loads(zlib.decompress(blob))
     return _records(body, kind)
 
 
+@paused_gc()
 def decode_with_digest(blob: bytes, kind: str | None = None) -> tuple[list[Record], str]:
     """The records of an ``encode``d blob and their ``digest``, decompressing once."""
     raw = zlib.decompress(blob)

@@ -27,6 +27,8 @@ import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from itertools import groupby
+from operator import itemgetter
 
 from sqlalchemy import and_, case, func, or_, select, update
 from sqlalchemy.orm import Session
@@ -42,7 +44,7 @@ from emergency.inventory.records import (
     SubstanceHeld,
 )
 from emergency.inventory.rules import ParsedRows, RuleSettings, validate_table
-from emergency.inventory.tables import FileProblem, RawTable, read_table
+from emergency.inventory.tables import FileProblem, RawTable, paused_gc, read_table
 from emergency.inventory.vocab import KINDS
 from emergency.refresh import codec
 from emergency.refresh.board import BoardRow, Confirmation, SubmissionInfo, build_board
@@ -130,42 +132,48 @@ def _slice_condition(kind: str, scope: str):
     return table.c.prefecture_zh == scope
 
 
+_PARENT_ID = itemgetter(0)  # of a child row: the id of its depot or risk source
+
+
+@paused_gc()
 def live_slice(session: Session, kind: str, scope: str) -> list[inventory.Stored]:
     """The stored records of ``kind`` in ``scope``, in id order (as
     :func:`emergency.inventory.service.stored_records` builds them, but only the slice, and
-    fetched in bulk: a slice can hold 100,000 material items)."""
+    fetched in bulk as plain tuples: a slice can hold 100,000 material items)."""
     cls = RECORD_TYPES[kind]
     table = inventory.MODELS[kind].__table__
     condition = _slice_condition(kind, scope)
     fields = [f.name for f in dataclasses.fields(cls) if f.name not in ("items", "substances")]
     rows = session.execute(select(table.c.id, table.c.version, table.c.updated_at,
                                   *(table.c[f] for f in fields))
-                           .where(condition).order_by(table.c.id)).all()
-    children: dict[int, list] = {}
+                           .where(condition).order_by(table.c.id)).tuples().all()
+    children: dict[int, tuple] = {}
     in_slice = select(table.c.id).where(condition)
     if kind == "materials":
         it = MaterialItem.__table__
-        for depot_id, *values in session.execute(
-                select(it.c.depot_id, it.c.item, it.c.category, it.c.spec, it.c.quantity,
-                       it.c.unit, it.c.purpose, it.c.expiry)
-                .where(it.c.depot_id.in_(in_slice)).order_by(it.c.depot_id, it.c.id)).all():
-            children.setdefault(depot_id, []).append(MaterialItemRecord(*values))
+        items = session.execute(
+            select(it.c.depot_id, it.c.item, it.c.category, it.c.spec, it.c.quantity,
+                   it.c.unit, it.c.purpose, it.c.expiry)
+            .where(it.c.depot_id.in_(in_slice)).order_by(it.c.depot_id, it.c.id)).tuples().all()
+        children = {depot_id: tuple([MaterialItemRecord(*row[1:]) for row in group])
+                    for depot_id, group in groupby(items, _PARENT_ID)}
     elif kind == "risk_sources":
         sub = RiskSourceSubstance.__table__
-        for parent, substance_id, max_t in session.execute(
-                select(sub.c.risk_source_id, sub.c.substance_id, sub.c.max_quantity_t)
-                .where(sub.c.risk_source_id.in_(in_slice))
-                .order_by(sub.c.risk_source_id, sub.c.position)).all():
-            children.setdefault(parent, []).append(SubstanceHeld(substance_id, max_t))
+        held = session.execute(
+            select(sub.c.risk_source_id, sub.c.substance_id, sub.c.max_quantity_t)
+            .where(sub.c.risk_source_id.in_(in_slice))
+            .order_by(sub.c.risk_source_id, sub.c.position)).tuples().all()
+        children = {parent: tuple([SubstanceHeld(*row[1:]) for row in group])
+                    for parent, group in groupby(held, _PARENT_ID)}
     out = []
     for row_id, version, updated_at, *cells in rows:
         values = dict(zip(fields, cells, strict=True))
         if kind == "teams":
             values["specialties"] = tuple(values["specialties"] or ())
         elif kind == "materials":
-            values["items"] = tuple(children.get(row_id, ()))
+            values["items"] = children.get(row_id, ())
         elif kind == "risk_sources":
-            values["substances"] = tuple(children.get(row_id, ()))
+            values["substances"] = children.get(row_id, ())
         out.append(inventory.Stored(row_id, version, updated_at, cls(**values)))
     return out
 
@@ -248,6 +256,7 @@ def scope_problems(kind: str, scope: str, table: RawTable, places: Places) -> li
     return out
 
 
+@paused_gc()  # a 100,000-row file: see paused_gc
 def stage(session: Session, *, kind: str, scope: str, data: bytes, filename: str,
           inputs: StageInputs, user: str, source: str = "upload",
           now: datetime) -> RefreshSubmission:
@@ -300,6 +309,7 @@ def _problem(p: RowProblem) -> dict:
             "message_en": p.message_en, "value": p.value}
 
 
+@paused_gc()
 def _diff_into(session: Session, sub: RefreshSubmission, records: Sequence[Record],
                catalogue: SubstanceCatalogue, now: datetime) -> Diff:
     live = live_slice(session, sub.kind, sub.prefecture_zh)
@@ -416,6 +426,7 @@ def head(session: Session, kind: str, scope: str) -> InventoryVersion | None:
 
 
 # ----------------------------------------------------------------------------- writing
+@paused_gc()
 def apply(session: Session, submission_id: int, *, user: str, now: datetime,
           checkpoint: Checkpoint | None = None) -> InventoryVersion:
     """Apply a staged submission as a new version of its slice, in the caller's transaction."""
@@ -440,6 +451,7 @@ def apply(session: Session, submission_id: int, *, user: str, now: datetime,
     return v
 
 
+@paused_gc()
 def restore(session: Session, version_id: int, *, user: str, now: datetime,
             checkpoint: Checkpoint | None = None) -> InventoryVersion:
     """Roll back: apply version ``version_id``'s snapshot as a new version of its slice."""
@@ -459,6 +471,7 @@ def restore(session: Session, version_id: int, *, user: str, now: datetime,
     return v
 
 
+@paused_gc()
 def _replace_slice(session: Session, kind: str, scope: str, records: Sequence[Record], *,
                    user: str, now: datetime, source: str, submission_id: int | None = None,
                    restored_from: int | None = None, checkpoint: Checkpoint | None = None,

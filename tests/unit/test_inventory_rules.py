@@ -10,7 +10,7 @@ import shapely
 
 from emergency.inventory.columns import COLUMNS
 from emergency.inventory.places import places_for
-from emergency.inventory.rules import RuleSettings, parse_rows
+from emergency.inventory.rules import RuleSettings, has_content, parse_rows
 from emergency.inventory.tables import write_csv, write_xlsx
 from emergency.substances import load_catalogue
 from rivers.geo import project, unproject
@@ -313,6 +313,28 @@ def test_an_xlsx_file_reads_like_the_csv_file(network):
                       write_xlsx("materials", headings, [list(r.values()) for r in rows]),
                       "data.xlsx")
     assert from_csv.ok and from_csv.records == from_xlsx.records
+
+
+def test_a_true_cell_is_not_taken_for_a_1_of_the_same_column(network):
+    """Cells are converted once per distinct value, but 1, 1.0 and True are one dict key."""
+    rows = [material_row(network, 数量=1, 规格型号=1),
+            material_row(network, 物资名称="石灰", 数量=True, 规格型号=True),
+            material_row(network, 物资名称="沙袋", 数量=1.0, 规格型号=1.5)]
+    headings = list(rows[0])
+    parsed = parse(network, "materials",
+                   write_xlsx("materials", headings, [list(r.values()) for r in rows]),
+                   "data.xlsx")
+    assert [(e.row, e.column, e.code, e.value) for e in parsed.errors] == [
+        (3, "数量", "not_a_number", "True")]
+    fine = parse(network, "materials", write_xlsx("materials", headings, [
+        list(r.values()) for r in (rows[0], rows[1] | {"数量": 2}, rows[2])]), "data.xlsx")
+    assert [(i.spec, i.quantity) for i in fine.records[0].items] == [
+        ("1", 1.0), ("是", 2.0), ("1.5", 1.0)]
+
+
+def test_rows_with_nothing_but_spaces_zeros_or_empty_cells_are_not_data_rows():
+    assert not any(map(has_content, [[], (), [None, ""], ["  ", "\t", None], [0, 0.0, False]]))
+    assert all(map(has_content, [["a"], [None, " x "], [0, "0"], [3], (None, True)]))
 
 
 @pytest.mark.parametrize("name", ["data.xls", "data.pdf"])

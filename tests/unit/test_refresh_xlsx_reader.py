@@ -100,7 +100,18 @@ def test_the_inventory_reader_gives_the_same_table_either_way(values, monkeypatc
     assert read_table("materials", data, "x.xlsx") == fast
 
 
-def excel_like_workbook() -> bytes:
+EXCEL_SHEET_DATA = (
+    '<row r="1" spans="1:4" x14ac:dyDescent="0.25"><c r="A1" t="s"><v>0</v></c>'
+    '<c r="B1" t="s"><v>2</v></c><c r="C1" t="s"><v>1</v></c></row>'
+    '<row r="2" spans="1:4" x14ac:dyDescent="0.25"><c r="A2" t="s"><v>3</v></c>'
+    '<c r="B2"><v>20.5</v></c><c r="C2" s="1"><v>46568</v></c>'
+    '<c r="D2" s="2"><v>46569</v></c></row>'
+    '<row r="4" spans="1:4"><c r="A4" s="1"/><c r="B4"><f>B2*2</f><v>41</v></c>'
+    '<c r="C4" t="str"><f>A1</f><v>储备库名称</v></c><c r="D4" t="s"><v>4</v></c></row>'
+    '<row r="5"/>')
+
+
+def excel_like_workbook(sheet_data: str = EXCEL_SHEET_DATA, dimension: bool = True) -> bytes:
     """What Excel / WPS save: shared strings, styles with date formats, row attributes."""
     main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
     rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -147,15 +158,10 @@ def excel_like_workbook() -> bytes:
         "xl/worksheets/sheet1.xml": (
             f'<worksheet xmlns="{main}" xmlns:r="{rel}" xmlns:mc="http://schemas.openxmlformats'
             '.org/markup-compatibility/2006" xmlns:x14ac="http://schemas.microsoft.com/office/'
-            'spreadsheetml/2009/9/ac" mc:Ignorable="x14ac"><dimension ref="A1:D4"/><sheetData>'
-            '<row r="1" spans="1:4" x14ac:dyDescent="0.25"><c r="A1" t="s"><v>0</v></c>'
-            '<c r="B1" t="s"><v>2</v></c><c r="C1" t="s"><v>1</v></c></row>'
-            '<row r="2" spans="1:4" x14ac:dyDescent="0.25"><c r="A2" t="s"><v>3</v></c>'
-            '<c r="B2"><v>20.5</v></c><c r="C2" s="1"><v>46568</v></c>'
-            '<c r="D2" s="2"><v>46569</v></c></row>'
-            '<row r="4" spans="1:4"><c r="A4" s="1"/><c r="B4"><f>B2*2</f><v>41</v></c>'
-            '<c r="C4" t="str"><f>A1</f><v>储备库名称</v></c><c r="D4" t="s"><v>4</v></c></row>'
-            '<row r="5"/></sheetData></worksheet>'),
+            'spreadsheetml/2009/9/ac" mc:Ignorable="x14ac">'
+            + ('<dimension ref="A1:D4"/>' if dimension else '')
+            + '<cols><col min="1" max="4" width="12" customWidth="1"/></cols>'
+            f'<sheetData>{sheet_data}</sheetData></worksheet>'),
     }
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w") as z:
@@ -169,3 +175,55 @@ def test_an_excel_workbook_with_shared_strings_reads_the_same():
     assert fast is not None and fast == slow
     assert fast[1] == ("示例库", 20.5, datetime(2027, 6, 30), datetime(2027, 7, 1))
     assert fast[2] == [] and fast[3] == (None, 41, "储备库名称", " 吨 & 袋 ") and fast[4] == ()
+
+
+def test_a_long_sheet_read_in_many_chunks_reads_the_same(monkeypatch):
+    """Rows dense and with gaps, empty and missing rows, a row that names no number, escaped
+    text, booleans, date serials and formulas, cut into many chunks of sheet XML (some read
+    with the plain cell pattern, some not)."""
+    rows = []
+    for r in range(1, 400):
+        if r % 7 == 0:
+            rows.append(f'<row r="{r}"/>' if r % 2 else f'<row r="{r}" spans="1:4"></row>')
+        elif r % 11 == 0:
+            continue  # a missing row
+        elif r % 13 == 0:  # a formula and its cached value, an empty styled cell
+            rows.append(f'<row r="{r}"><c r="A{r}"><f>B1*2</f><v>{r}</v></c><c r="B{r}" s="1"/>'
+                        '</row>')
+        elif r % 5 == 0:  # gaps, a boolean, a date serial, a column beyond Z
+            rows.append(f'<row r="{r}"><c r="B{r}" t="b"><v>1</v></c><c r="D{r}" s="1">'
+                        f'<v>{46000 + r}</v></c><c r="AB{r}" t="inlineStr"><is><t>'
+                        f'A&amp;B {r}</t></is></c></row>')
+        else:
+            rows.append(f'<row r="{r}"><c r="A{r}" t="s"><v>{r % 5}</v></c><c r="B{r}">'
+                        f'<v>{r / 8}</v></c><c r="C{r}" t="inlineStr"><is><t xml:space="preserve">'
+                        f' 第{r}行 </t></is></c><c r="D{r}"><v>{r}</v></c></row>')
+    rows.append('<row><c r="A400" t="inlineStr"><is><t>末行</t></is></c></row>')
+    data = excel_like_workbook("".join(rows), dimension=False)
+    monkeypatch.setattr("emergency.inventory.xlsx_fast._CHUNK", 300)
+    fast, slow = both(data)
+    assert fast is not None and fast == slow
+    assert fast[4] == (None, True, None, datetime(2025, 12, 14)) + (None,) * 23 + ("A&B 5",)
+    assert fast[6] == () and fast[10] == [] and fast[12] == (13, None) and fast[399] == ("末行",)
+
+
+@pytest.mark.parametrize("odd_cell", [
+    '<c t="s" r="A300"><v>1</v></c>',        # attributes in another order
+    '<c><v>1</v></c>',                       # no reference
+    '<c r="A300" t="inlineStr"><is><r><t>富</t></r></is></c>',  # rich inline text
+])
+def test_one_odd_cell_deep_in_a_long_sheet_leaves_the_sheet_to_openpyxl(odd_cell, monkeypatch):
+    rows = [f'<row r="{r}"><c r="A{r}"><v>{r}</v></c></row>' for r in range(1, 300)]
+    rows.append(f'<row r="300">{odd_cell}</row>')
+    data = excel_like_workbook("".join(rows))
+    monkeypatch.setattr("emergency.inventory.xlsx_fast._CHUNK", 256)
+    fast, slow = both(data)
+    assert fast is None and len(slow) == 300
+
+
+def test_a_row_that_never_ends_is_left_to_openpyxl():
+    data = excel_like_workbook('<row r="1"><c r="A1"><v>1</v></c></row><row r="2">'
+                               '<c r="A2"><v>2</v></c>')
+    wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    assert sheet_rows(wb, wb.worksheets[0]) is None  # openpyxl reports the damage
+    wb.close()
