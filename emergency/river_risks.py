@@ -90,6 +90,34 @@ def plan_head_m(network: RiverNetwork, plan: Plan) -> float:
     return max(float(d.to_outlet_m[i] + d.length_m[i]) for i in plan.segments)
 
 
+class PlanFinder:
+    """The first plan river the water entering at a segment reaches (see the module docstring).
+
+    Built once per (network, plans): the plans' segments are indexed, each query walks down.
+    """
+
+    def __init__(self, network: RiverNetwork, plans: PlanSet) -> None:
+        self.network = network
+        self._down = network.data.downstream.tolist()
+        self._plan_of: dict[int, Plan] = {i: p for p in plans.plans.values() for i in p.segments}
+
+    def first(self, seg_id: int | None) -> tuple[Plan, int, int] | None:
+        """(plan, entry index, index of the first plan segment reached) for the segment with
+        id ``seg_id``; None when the id is unknown or the water reaches no plan river."""
+        if seg_id is None:
+            return None
+        try:
+            entry = self.network.index(seg_id)
+        except UnknownSegment:  # the network was rebuilt without this segment: not placed
+            return None
+        j, steps = entry, 0
+        while j >= 0 and j not in self._plan_of and steps <= self.network.n:
+            j, steps = self._down[j], steps + 1
+        if j >= 0 and j in self._plan_of:
+            return self._plan_of[j], entry, j
+        return None
+
+
 def assign_risk_sources(
     network: RiverNetwork,
     plans: PlanSet,
@@ -116,21 +144,15 @@ def assign_risk_sources(
         plan id → the plan's sources; every plan has an entry (possibly empty).
     """
     d = network.data
-    down = d.downstream.tolist()
-    plan_of: dict[int, Plan] = {i: p for p in plans.plans.values() for i in p.segments}
+    finder = PlanFinder(network, plans)
     head_m = {pid: plan_head_m(network, p) for pid, p in plans.plans.items()}
 
     found: list[tuple[RiskSourceView, int, int, Plan]] = []  # source, entry, join segment, plan
     for src in sources:
-        try:
-            entry = network.index(src.entry_seg_id)
-        except UnknownSegment:  # the network was rebuilt without this segment: not placed
-            continue
-        j, steps = entry, 0
-        while j >= 0 and j not in plan_of and steps <= network.n:
-            j, steps = down[j], steps + 1
-        if j >= 0 and j in plan_of:
-            found.append((src, entry, j, plan_of[j]))
+        reached = finder.first(src.entry_seg_id)
+        if reached is not None:
+            plan, entry, join = reached
+            found.append((src, entry, join, plan))
 
     offsets = _entry_offsets(network, [(s.entry_lon, s.entry_lat) for s, *_ in found],
                              [e for _, e, _, _ in found])

@@ -154,7 +154,8 @@ def register_cli(app: Any) -> None:
         ctx = JobContext.from_app(app, "cli")
         try:
             with ctx.database.session() as s:
-                v = service.restore(s, version_id, user=user, now=ctx.now())
+                v = service.restore(s, version_id, user=user, now=ctx.now(),
+                                    plan_finder=ctx.plan_finder())
                 line = (f"version {v.id}: {v.prefecture_zh} {v.kind} restored to version "
                         f"{version_id} (+{v.added} -{v.removed} ~{v.changed} ={v.unchanged})")
         except service.RefreshError as exc:

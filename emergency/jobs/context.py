@@ -20,6 +20,7 @@ from emergency.inventory.rules import RuleSettings
 from emergency.inventory.vocab import EXPIRY_WARNING_DAYS
 from emergency.refresh.season import RefreshCalendar
 from emergency.refresh.service import StageInputs
+from emergency.river_risks import PlanFinder
 from emergency.store import Database
 
 
@@ -86,7 +87,11 @@ class JobContext:
                                 county_tolerance_m=c.get("INVENTORY_COUNTY_TOLERANCE_M", 1_000.0),
                                 snap_max_distance_m=c.get("SNAP_MAX_DISTANCE_M", 20_000.0),
                                 expiry_warning_days=self.expiry_warning_days)
-        return StageInputs(self.network(), settings)
+        return StageInputs(self.network(), settings, plan_finder=self.plan_finder())
+
+    def plan_finder(self) -> PlanFinder:
+        """Which key-river plan a river entry belongs to (for the refresh's plan warnings)."""
+        return PlanFinder(self.network(), self.plans())
 
     @property
     def inbox_dir(self) -> Path:

@@ -49,9 +49,11 @@ from emergency.inventory.vocab import KINDS
 from emergency.refresh import codec
 from emergency.refresh.board import BoardRow, Confirmation, SubmissionInfo, build_board
 from emergency.refresh.diff import Diff, as_json, diff_records
+from emergency.refresh.plan_links import PLAN_CODES, plan_problems
 from emergency.refresh.prefectures import PREFECTURES, PROVINCE_ZH, find, in_scope, scopes_for
 from emergency.refresh.season import RefreshCalendar
 from emergency.refresh.writer import Checkpoint, write_changes
+from emergency.river_risks import PlanFinder
 from emergency.store.inventory_models import (
     MaterialDepot,
     MaterialItem,
@@ -98,11 +100,13 @@ class StaleSubmission(RefreshError):
 
 @dataclass(frozen=True)
 class StageInputs:
-    """What validation needs: the river network, rule settings, the chemical catalogue."""
+    """What validation needs: the river network, rule settings, the chemical catalogue and,
+    to tell which key-river plans a risk-source file changes, the plans' finder."""
 
     network: RiverNetwork
     settings: RuleSettings
     catalogue: SubstanceCatalogue | None = None
+    plan_finder: PlanFinder | None = None
 
     @property
     def today(self) -> date:
@@ -291,7 +295,7 @@ def stage(session: Session, *, kind: str, scope: str, data: bytes, filename: str
     if not errors:
         sub.record_count = len(parsed.records)
         sub.records_blob = codec.encode(kind, parsed.records)
-        _diff_into(session, sub, parsed.records, catalogue, now)
+        _diff_into(session, sub, parsed.records, catalogue, now, inputs.plan_finder)
         sub.status = "staged"
     session.flush()
     if sub.status == "staged":
@@ -311,9 +315,12 @@ def _problem(p: RowProblem) -> dict:
 
 @paused_gc()
 def _diff_into(session: Session, sub: RefreshSubmission, records: Sequence[Record],
-               catalogue: SubstanceCatalogue, now: datetime) -> Diff:
+               catalogue: SubstanceCatalogue, now: datetime,
+               plan_finder: PlanFinder | None = None) -> Diff:
     live = live_slice(session, sub.kind, sub.prefecture_zh)
     d = diff_records(sub.kind, [s.record for s in live], records)
+    if plan_finder is not None and sub.kind == "risk_sources":
+        _set_plan_warnings(sub, plan_problems(d, plan_finder))
     counts = d.counts()
     sub.added, sub.removed = counts["added"], counts["removed"]
     sub.changed, sub.unchanged = counts["changed"], counts["unchanged"]
@@ -321,6 +328,15 @@ def _diff_into(session: Session, sub: RefreshSubmission, records: Sequence[Recor
     sub.base_digest = slice_fingerprint(session, sub.kind, sub.prefecture_zh)
     sub.diffed_at = now
     return d
+
+
+def _set_plan_warnings(sub: RefreshSubmission, found: Sequence[RowProblem]) -> None:
+    """Replace the submission's key-river plan warnings (they follow the latest diff)."""
+    problems = problems_of(sub)
+    warnings = [p for p in problems["warnings"] if p["code"] not in PLAN_CODES]
+    problems["warnings"] = [*(_problem(p) for p in found), *warnings]  # the plans first
+    sub.problems_blob = codec.pack(problems)
+    sub.warning_count = len(problems["warnings"])
 
 
 def substance_namer(catalogue: SubstanceCatalogue):
@@ -332,7 +348,8 @@ def substance_namer(catalogue: SubstanceCatalogue):
 
 
 def restage(session: Session, submission_id: int, *, now: datetime,
-            catalogue: SubstanceCatalogue | None = None) -> RefreshSubmission:
+            catalogue: SubstanceCatalogue | None = None,
+            plan_finder: PlanFinder | None = None) -> RefreshSubmission:
     """Make the diff of a staged submission again, against the live slice as it is now."""
     sub = submission(session, submission_id, lock=True)
     if sub.status != "staged":
@@ -340,7 +357,7 @@ def restage(session: Session, submission_id: int, *, now: datetime,
                         "only a staged submission can be compared again",
                         current_status=sub.status)
     records = codec.decode(sub.records_blob or b"", sub.kind)
-    _diff_into(session, sub, records, catalogue or load_catalogue(), now)
+    _diff_into(session, sub, records, catalogue or load_catalogue(), now, plan_finder)
     return sub
 
 
@@ -453,7 +470,8 @@ def apply(session: Session, submission_id: int, *, user: str, now: datetime,
 
 @paused_gc()
 def restore(session: Session, version_id: int, *, user: str, now: datetime,
-            checkpoint: Checkpoint | None = None) -> InventoryVersion:
+            checkpoint: Checkpoint | None = None,
+            plan_finder: PlanFinder | None = None) -> InventoryVersion:
     """Roll back: apply version ``version_id``'s snapshot as a new version of its slice."""
     target = version(session, version_id)
     records = records_of_version(target)
@@ -467,7 +485,7 @@ def restore(session: Session, version_id: int, *, user: str, now: datetime,
             RefreshSubmission.prefecture_zh == target.prefecture_zh,
             RefreshSubmission.status == "staged")):
         _diff_into(session, pending, codec.decode(pending.records_blob or b"", pending.kind),
-                   load_catalogue(), now)
+                   load_catalogue(), now, plan_finder)
     return v
 
 

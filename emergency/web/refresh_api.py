@@ -328,7 +328,8 @@ def apply(submission_id: int):
 def recompare_submission(submission_id: int) -> RefreshSubmission:
     with unit_of_work() as s:
         check_rights(service.submission(s, submission_id).prefecture_zh)
-        sub = service.restage(s, submission_id, now=ctx().now())
+        c = ctx()
+        sub = service.restage(s, submission_id, now=c.now(), plan_finder=c.plan_finder())
     return sub
 
 
@@ -376,7 +377,9 @@ def export_version(version_id: int, fmt: str):
 def restore_version(version_id: int) -> InventoryVersion:
     with unit_of_work() as s:
         check_rights(service.version(s, version_id).prefecture_zh)
-        v = service.restore(s, version_id, user=username(), now=ctx().now())
+        c = ctx()
+        v = service.restore(s, version_id, user=username(), now=c.now(),
+                            plan_finder=c.plan_finder())
     return v
 
 

@@ -25,6 +25,7 @@ from emergency.inventory.vocab import KINDS
 from emergency.refresh import service
 from emergency.refresh.board import STAGES
 from emergency.refresh.diff import as_json, record_label, show
+from emergency.refresh.plan_links import PLAN_CODES
 from emergency.refresh.prefectures import PREFECTURES, PROVINCE, find
 from emergency.substances import load_catalogue
 from emergency.web import i18n, pages
@@ -198,6 +199,7 @@ MESSAGES: dict[str, dict[str, str]] = {
                                   "and restored by {scope}'s data steward or a provincial "
                                   "account"},
     "rf_mine": {"zh": "本市州", "en": "yours"},
+    "rf_plan_notes": {"zh": "涉及的一河一策预案", "en": "Key-river plans this changes"},
     "rf_inbox_hint": {"zh": "也可将文件放入收件目录,命名为 <市州代码>_<清单>_<任意>.csv/xlsx"
                             "(如 220100_materials_2026.xlsx),系统每 5 分钟自动校验。",
                       "en": "Files may also be dropped in the inbox folder, named "
@@ -354,8 +356,10 @@ def submission(submission_id: int):
         head = service.head(s, sub.kind, sub.prefecture_zh)
         stale = sub.status == "staged" and \
             service.slice_fingerprint(s, sub.kind, sub.prefecture_zh) != sub.base_digest
+    plan_notes = [w for w in problems["warnings"] if w["code"] in PLAN_CODES]
     return render_template(
         "refresh_submission.html", sub=sub, problems=problems, diff=diff, limit=limit,
+        plan_notes=plan_notes,
         can_import=_can_import(), kind_names=dict(_kinds()), head=head, stale=stale,
         show_all=show_all)
 

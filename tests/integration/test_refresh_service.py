@@ -21,6 +21,8 @@ from emergency.inventory.records import MaterialItemRecord
 from emergency.inventory.rules import RuleSettings
 from emergency.refresh import service
 from emergency.refresh.service import StageInputs
+from emergency.refresh.writer import write_changes
+from emergency.river_risks import PlanFinder
 from emergency.store import Database
 from emergency.store.refresh_models import InventoryVersion, RefreshSubmission
 from emergency.substances import load_catalogue
@@ -287,3 +289,30 @@ def test_the_migration_creates_the_refresh_tables_the_models_describe(database_u
                    for name in mine)
 
     assert [d for d in diffs if touches(d)] == []
+
+
+def test_a_risk_source_file_warns_of_the_key_river_plans_it_changes(db, network, plan_set):
+    finder = PlanFinder(network, plan_set)
+    inputs = StageInputs(network, RuleSettings(today=AS_OF), load_catalogue(),
+                         plan_finder=finder)
+    live = slice_records(db, "risk_sources", "吉林市")
+    park = next(r for r in live if r.name == "吉林化学工业循环经济示范园区")
+    sub = stage(db, inputs, csv_of("risk_sources", [r for r in live if r is not park]),
+                kind="risk_sources", scope="吉林市", filename="吉林市风险源.csv")
+    assert sub.status == "staged" and sub.removed == 1
+    warnings = service.problems_of(sub)["warnings"]
+    plan = [w for w in warnings if w["code"].startswith("plan_source_")]
+    assert [w["code"] for w in plan] == ["plan_source_removed"]
+    assert "「第二松花江」一河一策预案" in plan[0]["message_zh"]
+    assert sub.warning_count == len(warnings)
+    # someone else removes the park meanwhile: compared again, the file no longer changes a plan
+    with db.session() as s:
+        stored = next(x for x in service.live_slice(s, "risk_sources", "吉林市")
+                      if x.record.name == park.name)
+        write_changes(s, "risk_sources", added=[], changed=[], removed=[stored], now=NOW)
+    with db.session() as s:
+        again = service.restage(s, sub.id, now=NOW, plan_finder=finder)
+        assert again.removed == 0
+        assert not [w for w in service.problems_of(again)["warnings"]
+                    if w["code"].startswith("plan_source_")]
+        assert again.warning_count == len(service.problems_of(again)["warnings"])

@@ -232,3 +232,17 @@ def test_a_prefecture_steward_acts_on_its_own_prefecture_only(loaded, steward, m
     assert own.status_code == 201
     assert local.post(f"/api/refresh/submissions/{own.get_json()['id']}/apply").status_code == 200
     assert local.get("/api/auth/me").get_json()["prefecture"] == "吉林市"
+
+
+def test_the_steward_sees_which_key_river_plan_a_risk_source_file_changes(loaded, steward):
+    with loaded.extensions["database"].session() as s:
+        live = [x.record for x in service.live_slice(s, "risk_sources", "吉林市")]
+    kept = [r for r in live if r.name != "吉林化学工业循环经济示范园区"]
+    data = export.to_csv("risk_sources", kept, load_catalogue())
+    resp = upload(steward, data, "吉林市风险源.csv", prefecture="吉林市", kind="risk_sources")
+    page = steward.get(resp.headers["Location"]).get_data(as_text=True)
+    assert 'id="rf-count-removed">1<' in page
+    notes = page.split('id="rf-plan-notes"', 1)[1].split("</div>", 1)[0]
+    assert "将从「第二松花江」一河一策预案中移除" in notes
+    english = steward.get(resp.headers["Location"] + "?lang=en").get_data(as_text=True)
+    assert "leaves the plan of 第二松花江" in english
