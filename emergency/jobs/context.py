@@ -21,6 +21,7 @@ from emergency.inventory.vocab import EXPIRY_WARNING_DAYS
 from emergency.refresh.season import RefreshCalendar
 from emergency.refresh.service import StageInputs
 from emergency.river_risks import PlanFinder
+from emergency.roster.rules import default_roster_rules
 from emergency.store import Database
 
 
@@ -36,12 +37,15 @@ class JobContext:
     network: Callable[[], Any]      # → rivers.network.RiverNetwork (loaded on first use)
     plans: Callable[[], Any]        # → plans.loader.PlanSet
     owner: str
+    roster_rules: Callable[[], Any] = default_roster_rules  # → roster.rules.RosterRules
 
     @classmethod
     def from_app(cls, app: Any, owner: str | None = None) -> JobContext:
         return cls(database=app.extensions["database"], config=app.config,
                    network=app.extensions["rivers"].get, plans=app.extensions["plans"].get,
-                   owner=owner or default_owner())
+                   owner=owner or default_owner(),
+                   roster_rules=lambda: app.extensions.get("roster_rules")
+                   or default_roster_rules())
 
     # ------------------------------------------------------------------ time
     @property

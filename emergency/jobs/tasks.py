@@ -21,7 +21,7 @@ import logging
 import os
 import shutil
 import time as _time
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from pathlib import Path
 
 from emergency.inventory import service as inventory
@@ -32,6 +32,9 @@ from emergency.jobs.runner import register, run_bound
 from emergency.refresh import service
 from emergency.refresh.checks import CheckSettings, SiteOnRiver, nightly_findings
 from emergency.refresh.inbox import BadInboxName, is_in_progress, parse_name
+from emergency.roster import service as roster
+from emergency.roster.model import Assignment, Period
+from emergency.roster.readiness import Gap, describe, duty_gaps
 
 log = logging.getLogger("emergency.jobs")
 
@@ -158,12 +161,43 @@ def nightly_checks_body(ctx: JobContext, now: datetime) -> dict:
                            f"days, {counts['unconfirmed']} records not confirmed this season, "
                            f"{counts['drift']} coordinates off their river",
                 details=counts, now=now)
+    ahead = Period(today, today + timedelta(days=int(c.get("DUTY_GAP_LOOKAHEAD_DAYS", 14)) - 1))
+    gaps = _duty_gaps(ctx, ahead)
+    if gaps:
+        zh, en = describe(gaps, ctx.roster_rules())
+        with ctx.database.session() as s:
+            service.add_notice(
+                s, kind="duty_gap", year=today.year, dedup_key=f"duty_gap:{today.isoformat()}",
+                message_zh=f"未来 {len(ahead)} 天值班表有 {len(gaps)} 个班次未排满:{zh}"
+                           "(请生成并发布值班表)",
+                message_en=f"{len(gaps)} duty seats in the next {len(ahead)} days are not on a "
+                           f"published roster: {en} (generate and publish a roster)",
+                details={"from": ahead.start.isoformat(), "to": ahead.end.isoformat(),
+                         "gaps": len(gaps)}, now=now)
     out = found.as_dict(limit=int(c.get("NIGHTLY_FINDINGS_LISTED", 100)))
+    out["duty_gaps"] = _gaps_dict(gaps, ahead)
     out.update({"today": today.isoformat(), "season_start": settings.season_start.isoformat(),
                 "checked": {"risk_sources": len(risk_sources), "depots": len(depots),
                             "items": sum(len(d.items) for d in depots),  # type: ignore
                             "intercept_sites": len(sites)}})
     return out
+
+
+def _duty_gaps(ctx: JobContext, period: Period) -> list[Gap]:
+    """The seats of ``period`` the published rosters leave empty (see roster.readiness)."""
+    with ctx.database.session() as s:
+        published = [Assignment(a.duty_date, a.shift_start, a.shift_end, a.position,
+                                str(a.staff_id))
+                     for r in roster.rosters_covering(s, period.start, period.end,
+                                                      statuses=("published",))
+                     for a in r.assignments]
+    return duty_gaps(period, ctx.roster_rules(), published)
+
+
+def _gaps_dict(gaps: list[Gap], period: Period) -> dict:
+    return {"from": period.start.isoformat(), "to": period.end.isoformat(), "count": len(gaps),
+            "first": [{"day": g.day.isoformat(), "shift": g.shift, "position": g.position,
+                       "missing": g.missing} for g in gaps[:20]]}
 
 
 def _intercept_sites(ctx: JobContext, network) -> list[SiteOnRiver]:  # noqa: ANN001
@@ -190,22 +224,33 @@ def flood_season_switch_body(ctx: JobContext, now: datetime) -> dict:
     if not cal.in_flood_season(today):
         return {"today": today.isoformat(), "switched": False,
                 "reason": f"not in the flood season ({cal.flood_start}–{cal.flood_end})"}
+    start, end = cal.flood_start_on(year), cal.flood_end_on(year)
+    season = Period(start, end)
+    gaps = _duty_gaps(ctx, season)
+    if gaps:
+        gaps_zh, gaps_en = describe(gaps, ctx.roster_rules())
+        cover_zh = f"汛期值班表尚有 {len(gaps)} 个班次未排满:{gaps_zh}"
+        cover_en = f"{len(gaps)} flood-season duty seats are not on a published roster: {gaps_en}"
+    else:
+        cover_zh = "已发布的值班表覆盖汛期全部班次"
+        cover_en = "the published rosters cover every flood-season duty seat"
     with ctx.database.session() as s:
         closed = False
         campaign = service.campaign(s, year)
         if campaign is not None and campaign.status == "open":
             closed = service.close_campaign(s, year, now)
-        start, end = cal.flood_start_on(year), cal.flood_end_on(year)
         switched = service.add_notice(
             s, kind="flood_season", year=year, dedup_key=f"flood_season:{year}",
             message_zh=f"{year} 年汛期开始({start:%m月%d日}—{end:%m月%d日}):执行汛期值班制度"
-                       "(领导干部带班、24 小时值班),值班表按汛期规则生成",
+                       f"(领导干部带班、24 小时值班),值班表按汛期规则生成;{cover_zh}",
             message_en=f"The {year} flood season has begun ({start:%d %b}–{end:%d %b}): "
                        "flood-season duty applies (leader on duty, 24-hour duty); rosters follow "
-                       "the flood-season rules",
-            details={"flood_start": start.isoformat(), "flood_end": end.isoformat()}, now=now)
+                       f"the flood-season rules; {cover_en}",
+            details={"flood_start": start.isoformat(), "flood_end": end.isoformat(),
+                     "duty_gaps": len(gaps)}, now=now)
     return {"today": today.isoformat(), "switched": switched, "campaign_closed": closed,
-            "flood_start": start.isoformat(), "flood_end": end.isoformat()}
+            "flood_start": start.isoformat(), "flood_end": end.isoformat(),
+            "duty_gaps": _gaps_dict(gaps, season)}
 
 
 @register("inbox_pickup")

@@ -241,16 +241,19 @@ def run_summary(job_id: str, result: dict | None) -> str:
         if result.get("closed"):
             parts.append("closed" if en else "已截止")
         return " · ".join(p for p in parts if p)
+    gaps = (result.get("duty_gaps") or {}).get("count")
+    duty = "" if gaps is None else (f", {gaps} duty seats uncovered" if en
+                                    else f" · 值班缺口 {gaps}")
     if job_id == "nightly_checks":
         c = result.get("counts", {})
         if en:
             return (f"{c.get('expired', 0)} expired, {c.get('expiring', 0)} expiring, "
-                    f"{c.get('unconfirmed', 0)} unconfirmed, {c.get('drift', 0)} drifted")
+                    f"{c.get('unconfirmed', 0)} unconfirmed, {c.get('drift', 0)} drifted{duty}")
         return (f"过期 {c.get('expired', 0)} · 将过期 {c.get('expiring', 0)} · "
-                f"未核实 {c.get('unconfirmed', 0)} · 坐标偏离 {c.get('drift', 0)}")
+                f"未核实 {c.get('unconfirmed', 0)} · 坐标偏离 {c.get('drift', 0)}{duty}")
     if job_id == "flood_season_switch":
         if result.get("switched"):
-            return "flood season recorded" if en else "已记录汛期开始"
+            return ("flood season recorded" if en else "已记录汛期开始") + duty
         return "no change" if en else "无变化"
     if job_id == "inbox_pickup":
         n = len(result.get("files", []))

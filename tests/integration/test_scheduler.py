@@ -6,7 +6,7 @@ from __future__ import annotations
 import pickle
 import threading
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -344,6 +344,9 @@ def test_the_flood_season_switch_is_recorded_once_and_closes_the_campaign(apps):
     assert not twice.result["switched"]
     (notice,) = notices(app, "flood_season")
     assert notice.prefecture_zh is None and "汛期" in notice.message_zh
+    # no roster is published: every flood-season seat is a gap, and the notice says so
+    assert switch.result["duty_gaps"]["count"] > 122  # at least a leader a day, 1 Jun–30 Sep
+    assert "个班次未排满" in notice.message_zh and "6月1日" in notice.message_zh
     _app, november = run_at(apps, "flood_season_switch", datetime(2026, 11, 22, 9, 0,
                                                                   tzinfo=SHANGHAI))
     assert november.result["switched"] is False
@@ -401,3 +404,28 @@ def test_the_inbox_stages_good_files_and_sets_aside_badly_named_ones(apps, netwo
     assert (inbox / "rejected" / "materials.csv.reason.txt").read_text("utf-8").startswith("文件名")
     assert list((inbox / "processing").iterdir()) == []
     assert len(notices(app, "inbox")) == 2
+
+
+def test_the_nightly_check_warns_of_duty_seats_no_published_roster_covers(apps):
+    from emergency.roster import service as roster
+    from emergency.roster import staff_service
+    from emergency.roster.model import Period
+
+    app = apps(DUTY_GAP_LOOKAHEAD_DAYS=14)
+    with app.extensions["database"].session() as s:
+        staff_service.load_sample_staff(s, as_of=date(2026, 5, 20), now=IN_CAMPAIGN)
+        made = roster.generate(s, Period(date(2026, 6, 1), date(2026, 6, 14)),
+                               actor="manager", now=IN_CAMPAIGN)
+    with app.extensions["database"].session() as s:
+        roster.publish(s, made.row.id, actor="manager", now=IN_CAMPAIGN)
+
+    _app, covered = run_at(apps, "nightly_checks", datetime(2026, 6, 1, 2, 0, tzinfo=SHANGHAI),
+                           DUTY_GAP_LOOKAHEAD_DAYS=14)
+    assert covered.status == "ok" and covered.result["duty_gaps"]["count"] == 0
+    assert notices(app, "duty_gap") == []
+    _app, later = run_at(apps, "nightly_checks", datetime(2026, 6, 8, 2, 0, tzinfo=SHANGHAI),
+                         DUTY_GAP_LOOKAHEAD_DAYS=14)
+    first = later.result["duty_gaps"]["first"][0]
+    assert first["day"] == "2026-06-15"  # the day after the published roster ends
+    (notice,) = notices(app, "duty_gap")
+    assert "未来 14 天值班表有" in notice.message_zh and "6月15日" in notice.message_zh

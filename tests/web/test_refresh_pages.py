@@ -175,6 +175,11 @@ def test_administrators_see_the_job_runs_and_can_run_a_job_now(loaded, client, s
     assert runs[0]["result"]["opened"] is True
     notices = steward.get("/refresh").get_data(as_text=True)
     assert "2026 年汛前清单更新已开始" in notices
+    client.post("/refresh/jobs/nightly_checks/run")  # no roster published: duty gaps
+    page = client.get("/refresh/jobs").get_data(as_text=True)
+    line = page.split('data-job="nightly_checks" data-status=', 1)[1].split("</tr>", 1)[0]
+    assert "值班缺口 " in line and "值班缺口 0" not in line
+    assert "个班次未排满" in steward.get("/refresh").get_data(as_text=True)
 
 
 def test_a_prefecture_steward_acts_on_its_own_prefecture_only(loaded, steward, make_user,
