@@ -76,12 +76,15 @@ def _elements(root: Element) -> Iterator[Element]:
         yield from _elements(child)
 
 
-def use_local_assets(m: folium.Map, base_url: str = "/static/vendor") -> folium.Map:
-    """Point every JS/CSS link of ``m`` and its children at the app's own copies.
+def use_local_assets(m: folium.Map, base_url: str = "/static/vendor",
+                     asset_url: Callable[[str], str] | None = None) -> folium.Map:
+    """Point every JS/CSS link of ``m`` and its children at the app's own copies:
+    ``asset_url(path)`` (the web layer's versioned URL), else ``base_url/path``.
 
     Set per instance (folium's lists are class attributes shared by every map).
     """
     base = base_url.rstrip("/")
+    url_of = asset_url or (lambda path: f"{base}/{path}")
     for element in _elements(m):
         if not isinstance(element, JSCSSMixin):
             continue
@@ -91,7 +94,7 @@ def use_local_assets(m: folium.Map, base_url: str = "/static/vendor") -> folium.
                 if name not in LOCAL_ASSETS:
                     raise UnservedAsset(f"{type(element).__name__} needs {name} ({url}): add it "
                                         "to emergency.maps.LOCAL_ASSETS and vendor it")
-                local.append((name, f"{base}/{LOCAL_ASSETS[name]}"))
+                local.append((name, url_of(LOCAL_ASSETS[name])))
             setattr(element, attr, local)
     return m
 
@@ -106,8 +109,9 @@ class MapParts:
     map_name: str
 
 
-def render_parts(m: folium.Map, base_url: str = "/static/vendor") -> MapParts:
-    use_local_assets(m, base_url)
+def render_parts(m: folium.Map, base_url: str = "/static/vendor",
+                 asset_url: Callable[[str], str] | None = None) -> MapParts:
+    use_local_assets(m, base_url, asset_url)
     root = m.get_root()
     root.render()
     return MapParts(header=root.header.render(), html=root.html.render(),

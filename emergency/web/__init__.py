@@ -19,6 +19,7 @@ def init_web(app: Flask) -> None:
         inventory_api,
         pages,
         plans_api,
+        static_cache,
     )
     from emergency.web.drill_api import bp as drill_bp
     from emergency.web.errors import register_error_handlers
@@ -45,5 +46,6 @@ def init_web(app: Flask) -> None:
     init_refresh_pages(app)  # /refresh: the steward's campaign; admins: job runs
     init_scheduler(app)  # EEC_SCHEDULER=1: APScheduler embedded (emergency/jobs/scheduler.py)
     compress.init_compression(app)
+    static_cache.init_static_cache(app)
     assets.register_cli(app)
     cli.register(app)

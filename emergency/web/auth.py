@@ -1,7 +1,8 @@
 """Login, roles and CSRF (登录、角色与防跨站请求伪造), enforced in ONE place.
 
 ``_guard`` runs before every request of every blueprint. Only ``PUBLIC_ENDPOINTS`` (the login page,
-the token endpoint, the health check and static files) are open; everything else needs a user,
+the token endpoint, the health check and static files) are open, and ``PUBLIC_FEED_ENDPOINTS``
+(the duty calendar feed behind a secret URL) for GET/HEAD; everything else needs a user,
 from the session cookie (pages) or from an ``Authorization: Bearer`` token (API clients).
 
 Permissions come from ``emergency.auth_rules``. A view declares what it needs with
@@ -56,6 +57,11 @@ bp = Blueprint("auth", __name__, template_folder="templates")
 
 # The only endpoints reachable without logging in. Keep this list short and explicit.
 PUBLIC_ENDPOINTS = frozenset({"auth.login", "auth.issue_token", "api.health", "static"})
+# Secret-address feeds, reachable without a session by GET/HEAD only: a calendar app cannot log
+# in, so the view itself checks the secret in the URL and answers 404 to anything else
+# (emergency.web.roster_pages.duty_feed, /duty/feed/<token>.ics).
+PUBLIC_FEED_ENDPOINTS = frozenset({"roster.duty_feed"})
+FEED_METHODS = frozenset({"GET", "HEAD"})
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 CSRF_HEADER = "X-CSRFToken"
 CSRF_FIELD = "csrf_token"
@@ -136,11 +142,16 @@ def _load_user() -> None:
 
 def _guard() -> Response | None:
     """Every request passes here: identify the user, then login, CSRF and permission checks."""
-    _load_user()
     endpoint = request.endpoint
+    if endpoint == "static":  # public; not reading the session keeps the files cacheable
+        g.user, g.auth_via, g.token = None, None, None  # (no "Vary: Cookie")
+        return None
+    _load_user()
     if endpoint in PUBLIC_ENDPOINTS:
         if endpoint == "auth.login" and request.method == "POST" and not _csrf_ok():
             return _csrf_failed()
+        return None
+    if endpoint in PUBLIC_FEED_ENDPOINTS and request.method in FEED_METHODS:
         return None
     if g.user is None:
         return _unauthorized()

@@ -138,7 +138,8 @@ class ProvinceMapCache:
                                       basemap_url=cfg.get("BASEMAP_URL"),
                                       basemap_attribution=cfg.get("BASEMAP_ATTRIBUTION"),
                                       extra_layers=list(self.layers), layer_urls=urls)
-                parts = maps.render_parts(m, base_url=f"{app.static_url_path}/vendor")
+                parts = maps.render_parts(
+                    m, asset_url=lambda path: url_for("static", filename=f"vendor/{path}"))
                 self._rendered[key] = (parts, maps.search_entries(geo, language))
             return self._rendered[key]
 
