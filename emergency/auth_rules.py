@@ -19,7 +19,8 @@ class Permission(StrEnum):
     READ = "read"                              # see maps, incidents, plans, inventories
     INCIDENT_WRITE = "incident.write"          # report and work an incident (值班员)
     INCIDENT_COMMAND = "incident.command"      # override grading, terminate a response (指挥)
-    DRILL_RUN = "drill.run"                    # create and drive drills (演练)
+    DRILL_RUN = "drill.run"                    # create and drive drills: clock, injects (导调)
+    DRILL_EVALUATE = "drill.evaluate"          # observe and score a drill (演练评估)
     DATA_IMPORT = "data.import"                # import inventories and plans (数据导入)
     DUTY_MANAGE = "duty.manage"                # duty staff and rosters: generate, publish (排班)
     USER_ADMIN = "user.admin"                  # manage accounts (用户管理)
@@ -41,7 +42,13 @@ ROLES: dict[str, Role] = {r.name: r for r in (
     Role("duty_officer", "值班员", "Duty officer", _DUTY),
     Role("commander", "指挥长", "Commander",
          _DUTY | {Permission.INCIDENT_COMMAND, Permission.DUTY_MANAGE}),
-    Role("drill_organizer", "演练组织者", "Drill organiser", _READ | {Permission.DRILL_RUN}),
+    # The organiser (exercise director) also evaluates: small exercises have no separate
+    # evaluation team, and the organiser signs off the after-action report.
+    Role("drill_organizer", "演练组织者", "Drill organiser",
+         _READ | {Permission.DRILL_RUN, Permission.DRILL_EVALUATE}),
+    # HSEEP: evaluators observe and score against the objectives, independently of the
+    # controllers: they may not drive the scenario (clock, injects, pause, end).
+    Role("drill_evaluator", "演练评估员", "Drill evaluator", _READ | {Permission.DRILL_EVALUATE}),
     Role("data_steward", "数据管理员", "Data steward", _READ | {Permission.DATA_IMPORT}),
     Role("admin", "系统管理员", "Administrator", frozenset(Permission)),
 )}
@@ -73,6 +80,17 @@ def allows(role: str, permission: Permission | str) -> bool:
 def roles_with(permission: Permission | str) -> list[str]:
     """The roles that hold ``permission``, in table order (for error messages)."""
     return [name for name, role in ROLES.items() if Permission(permission) in role.permissions]
+
+
+# Who sees an evaluation while it is a draft (评估草稿): the people who drive or score the drill.
+# Everyone else — the players (duty officers) above all — sees only submitted evaluations, and
+# only once the drill has ended, so that a score cannot steer play.
+EVALUATION_INSIDERS = frozenset({Permission.DRILL_RUN, Permission.DRILL_EVALUATE})
+
+
+def sees_draft_evaluations(role: str) -> bool:
+    """True when ``role`` may read evaluators' draft observations and interim scores."""
+    return bool(permissions_of(role) & EVALUATION_INSIDERS)
 
 
 def lockout_until(failures: int, now: datetime) -> datetime | None:

@@ -6,7 +6,9 @@ Method, in the spirit of GB/T 46792-2025 (observe and record → analyse → con
    every delivered inject, the time allowed (delivery + ``within``) and when the matching
    checklist item was checked off; evaluators add observations against objectives, each rated
    P / S / M / U (HSEEP: performed without challenges / with some / with major challenges /
-   unable to be performed) with a note and a timestamp.
+   unable to be performed) with a note and a timestamp. Each observation keeps who recorded it
+   and when, and when its evaluator submitted it (a draft until then); the report lists the
+   evaluators (``sign_offs``).
 2. **Analyse** (分析). Each action is *on time* (done by its deadline), *late* (done after it),
    *missed* (not done when the drill ended although its deadline had passed) or *not due* (the
    drill ended before its deadline and it was not done: not assessed).
@@ -68,12 +70,51 @@ ORGANISER = "演练组织单位"
 
 @dataclass(frozen=True)
 class EvaluatorObservation:
+    """An observation against an objective. ``observed_at`` is scenario time; ``recorded_by``
+    (the account), ``recorded_at`` and ``submitted_at`` (None: a draft) are wall-clock facts."""
+
     objective_id: str
     rating: str
     note: str
     observed_at: datetime
     evaluator: str
     inject_id: str | None = None
+    recorded_by: str = ""
+    recorded_at: datetime | None = None
+    submitted_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class EvaluatorSignOff:
+    """Who evaluated what (评估人员): one row per evaluator of the report."""
+
+    evaluator: str
+    recorded_by: str
+    observations: int
+    objectives: tuple[str, ...]
+    drafts: int
+    first_recorded_at: datetime | None
+    last_recorded_at: datetime | None
+    submitted_at: datetime | None       # the latest submission; None: nothing submitted
+
+
+def sign_offs(observations: Sequence[EvaluatorObservation]) -> tuple[EvaluatorSignOff, ...]:
+    """The evaluators of ``observations``, in order of their first observation."""
+    groups: dict[tuple[str, str], list[EvaluatorObservation]] = {}
+    for o in sorted(observations, key=lambda o: (o.recorded_at or o.observed_at, o.observed_at)):
+        groups.setdefault((o.evaluator, o.recorded_by), []).append(o)
+    out = []
+    for (evaluator, recorded_by), mine in groups.items():
+        recorded = [o.recorded_at for o in mine if o.recorded_at is not None]
+        submitted = [o.submitted_at for o in mine if o.submitted_at is not None]
+        out.append(EvaluatorSignOff(
+            evaluator=evaluator, recorded_by=recorded_by, observations=len(mine),
+            objectives=tuple(sorted({o.objective_id for o in mine})),
+            drafts=sum(o.submitted_at is None for o in mine),
+            first_recorded_at=min(recorded, default=None),
+            last_recorded_at=max(recorded, default=None),
+            submitted_at=max(submitted, default=None)))
+    return tuple(out)
 
 
 @dataclass(frozen=True)
@@ -148,6 +189,7 @@ class Report:
     actions: tuple[ActionResult, ...]
     objectives: tuple[ObjectiveResult, ...]
     observations: tuple[EvaluatorObservation, ...]
+    evaluators: tuple[EvaluatorSignOff, ...]
     score: float | None
     grade_zh: str | None
     grade_en: str | None
@@ -205,7 +247,8 @@ def evaluate(scenario: Scenario, world: World, *, started_at: datetime, ended_at
         injects=delivered, injects_planned=len(scenario.injects), actions=actions,
         objectives=objectives, observations=tuple(sorted(observations,
                                                          key=lambda o: o.observed_at)),
-        score=score, grade_zh=grade_zh, grade_en=grade_en, strengths=strengths,
+        evaluators=sign_offs(observations), score=score, grade_zh=grade_zh, grade_en=grade_en,
+        strengths=strengths,
         areas_for_improvement=areas, improvement_plan=plan + tuple(manual_plan),
     )
 
@@ -349,7 +392,16 @@ def report_dict(report: Report) -> dict:
             {"objective_id": o.objective_id, "rating": o.rating,
              "rating_zh": RATING_LABELS[o.rating][0], "note": o.note,
              "observed_at": _iso(o.observed_at), "t": format_t(o.observed_at - t0),
-             "evaluator": o.evaluator, "inject_id": o.inject_id} for o in report.observations],
+             "evaluator": o.evaluator, "inject_id": o.inject_id, "recorded_by": o.recorded_by,
+             "recorded_at": _iso(o.recorded_at), "submitted_at": _iso(o.submitted_at),
+             "status": "draft" if o.submitted_at is None else "submitted"}
+            for o in report.observations],
+        "evaluators": [
+            {"evaluator": e.evaluator, "recorded_by": e.recorded_by,
+             "observations": e.observations, "objectives": list(e.objectives),
+             "drafts": e.drafts, "first_recorded_at": _iso(e.first_recorded_at),
+             "last_recorded_at": _iso(e.last_recorded_at), "submitted_at": _iso(e.submitted_at)}
+            for e in report.evaluators],
         "strengths": list(report.strengths),
         "areas_for_improvement": list(report.areas_for_improvement),
         "improvement_plan": [

@@ -62,9 +62,17 @@ def report_xlsx(report: Report) -> bytes:
            [(i["inject_id"], i["kind"], i["due_t"], i["delivered_t"], i["mode_zh"], i["from"],
              i["to"], i["message"], i["cause"]) for i in data["injects"]], report.title)
     _sheet(wb.create_sheet("评估观察 Observations"),
-           ("时间", "T+", "目标", "等级", "说明", "备注", "评估员"),
+           ("时间", "T+", "目标", "等级", "说明", "备注", "注入", "评估员", "录入账号", "录入时间",
+            "提交时间"),
            [(o["observed_at"], o["t"], o["objective_id"], o["rating"], o["rating_zh"], o["note"],
-             o["evaluator"]) for o in data["observations"]], report.title)
+             o["inject_id"], o["evaluator"], o["recorded_by"], o["recorded_at"],
+             o["submitted_at"] or "草稿 draft") for o in data["observations"]], report.title)
+    _sheet(wb.create_sheet("评估人员 Evaluators"),
+           ("评估员", "账号", "观察数", "目标", "草稿", "首次录入", "最后录入", "提交时间"),
+           [(e["evaluator"], e["recorded_by"], e["observations"], " ".join(e["objectives"]),
+             e["drafts"], e["first_recorded_at"], e["last_recorded_at"],
+             e["submitted_at"] or "未提交 not submitted") for e in data["evaluators"]],
+           report.title)
     _sheet(wb.create_sheet("改进计划 Improvement plan"),
            ("改进事项", "责任单位", "完成期限", "目标", "来源"),
            [(p["item"], p["owner"], p["due"], p["objective_id"], p["source"])
@@ -152,6 +160,10 @@ def report_html(report: Report) -> str:
         table(("T+", "目标", "等级", "备注", "评估员"),
               [(o["t"], o["objective_id"], o["rating"], o["note"], o["evaluator"])
                for o in d["observations"]]),
+        "<h2>评估人员</h2>",
+        table(("评估员", "账号", "观察数", "目标", "提交时间"),
+              [(v["evaluator"], v["recorded_by"], v["observations"], " ".join(v["objectives"]),
+                v["submitted_at"] or "未提交") for v in d["evaluators"]]),
         "<h2>优点</h2><ul>" + "".join(f"<li>{e(s)}</li>" for s in d["strengths"]) + "</ul>",
         "<h2>不足</h2><ul>" + "".join(f"<li>{e(s)}</li>" for s in d["areas_for_improvement"])
         + "</ul>",

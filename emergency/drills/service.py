@@ -1,4 +1,5 @@
-"""Drill use cases (演练): start, advance, step, pause, resume, end, inject, observe, report.
+"""Drill use cases (演练): start, advance, step, pause, resume, end, inject, observe, submit,
+report.
 
 No Flask. Each function takes a SQLAlchemy session (the unit of work: the caller commits), the
 incident :class:`EngineContext` and the wall-clock time; the pure engine
@@ -33,6 +34,7 @@ from emergency.drills.evaluation import (
     ImprovementItem,
     Report,
     evaluate,
+    sign_offs,
 )
 from emergency.drills.scenario import (
     LIBRARY_DIR,
@@ -45,6 +47,7 @@ from emergency.drills.scenario import (
     library_files,
     load_text,
     parse_adhoc_inject,
+    parse_t,
 )
 from emergency.incidents import service as incidents
 from emergency.incidents.inputs import SHANGHAI, FieldProblem, InvalidIncident, parse_incident
@@ -69,6 +72,19 @@ class DrillError(RuntimeError):
         super().__init__(message_en)
         self.code, self.message_zh, self.message_en, self.status = (code, message_zh,
                                                                     message_en, status)
+
+
+class InvalidEvaluation(InvalidIncident):
+    """An evaluator's observation or improvement item has problems (422, every one listed)."""
+
+    code = "invalid_evaluation"
+
+    def __init__(self, problems: list[FieldProblem]) -> None:
+        super().__init__(problems)
+        self.message_zh = "评估记录有误:" + ";".join(f"{p.field}:{p.message_zh}"
+                                                   for p in problems)
+        self.message_en = "invalid evaluation: " + "; ".join(
+            f"{p.field}: {p.message_en}" for p in problems)
 
 
 # ------------------------------------------------------------------ the clock hook
@@ -632,15 +648,23 @@ def fire_inject(session: Session, ctx: EngineContext, run_id: int, data: Any, *,
 
 
 def record_observation(session: Session, run_id: int, data: Any, *, wall: datetime,
-                       actor: str) -> DrillObservation:
-    """An evaluator's observation: ``{objective_id, rating: P|S|M|U, note?, inject_id?}``."""
+                       actor: str, evaluator_name: str | None = None) -> DrillObservation:
+    """An evaluator scores an objective: ``{objective_id, rating: P|S|M|U, note?, inject_id?,
+    observed_t?}``, a draft until :func:`submit_evaluation`.
+
+    ``observed_t`` (``"T+01:30"``) is when the evaluator saw it, in scenario time, from the
+    drill's start up to now (default: now). ``actor`` (the account) is recorded as
+    ``recorded_by``; the name shown is ``evaluator`` from the body, else ``evaluator_name``
+    (the account's display name), else ``actor``. Nothing is saved when anything is wrong.
+    """
     run = get_run(session, run_id)
     scenario = scenario_of(run)
     if not isinstance(data, dict):
-        raise InvalidIncident([FieldProblem("body", "请求体须为 JSON 对象",
+        raise InvalidEvaluation([FieldProblem("body", "请求体须为 JSON 对象",
                                             "the body must be a JSON object")])
     problems = []
-    unknown = set(data) - {"objective_id", "rating", "note", "inject_id", "evaluator"}
+    unknown = set(data) - {"objective_id", "rating", "note", "inject_id", "evaluator",
+                           "observed_t"}
     problems += [FieldProblem(k, "未知字段", "unknown field") for k in sorted(unknown)]
     objective = str(data.get("objective_id") or "")
     if scenario.objective(objective) is None:
@@ -658,18 +682,78 @@ def record_observation(session: Session, run_id: int, data: Any, *, wall: dateti
     if inject_id is not None and scenario.inject(str(inject_id)) is None and \
             str(inject_id) not in {i.inject_id for i in run.injects}:
         problems.append(FieldProblem("inject_id", "没有该注入", "no such inject"))
-    evaluator = data.get("evaluator") or actor
+    evaluator = data.get("evaluator") or evaluator_name or actor
     if not isinstance(evaluator, str) or len(evaluator) > 64:
         problems.append(FieldProblem("evaluator", "评估员须为不超过 64 字的文本",
                                      "evaluator must be text up to 64 characters"))
+    t0, now = _aware(run.t0), run_now(run, wall)
+    observed_at = now
+    if data.get("observed_t") not in (None, ""):
+        start = t0 + timedelta(seconds=run.start_s)
+        try:
+            observed_at = t0 + parse_t(data["observed_t"])
+            if not start <= observed_at <= now:
+                raise ValueError(data["observed_t"])
+        except ValueError:
+            problems.append(FieldProblem(
+                "observed_t", f"观察时间须为 {format_t(start - t0)} 至 {format_t(now - t0)} 之间的"
+                "想定时间(如 T+01:30)", f"observed_t must be a scenario time from "
+                f"{format_t(start - t0)} to {format_t(now - t0)} (e.g. T+01:30)"))
     if problems:
-        raise InvalidIncident(problems)
+        raise InvalidEvaluation(problems)
     obs = DrillObservation(objective_id=objective, rating=rating, note=note.strip(),
                            inject_id=str(inject_id) if inject_id is not None else None,
-                           observed_at=run_now(run, wall), recorded_at=wall, evaluator=evaluator)
+                           observed_at=observed_at, recorded_at=wall, evaluator=evaluator,
+                           recorded_by=actor[:64])
     run.observations.append(obs)
     session.flush()
     return obs
+
+
+def submit_evaluation(session: Session, run_id: int, *, wall: datetime,
+                      actor: str) -> list[DrillObservation]:
+    """The evaluator ``actor`` submits their draft observations (提交评估): stamped now, they
+    enter the report the players see once the drill has ended. Later observations are new
+    drafts. Refused (409) when ``actor`` has no draft on this run."""
+    run = get_run(session, run_id)
+    drafts = [o for o in run.observations if o.recorded_by == actor and o.submitted_at is None]
+    if not drafts:
+        raise DrillError("nothing_to_submit", "没有待提交的评估记录(请先记录评估)",
+                         "there is no draft observation of yours to submit; record one first")
+    for obs in drafts:
+        obs.submitted_at = wall
+    _run_event(run, run_now(run, wall), wall, actor, "evaluation_submitted",
+               f"评估员 {drafts[0].evaluator} 提交评估({len(drafts)} 条)",
+               f"evaluator {drafts[0].evaluator} submitted {len(drafts)} observation(s)",
+               observations=[o.id for o in drafts])
+    session.flush()
+    return drafts
+
+
+def visible_observations(run: DrillRun, *, insider: bool) -> list[DrillObservation]:
+    """The observations a reader may see: all of them for an evaluator or organiser
+    (``insider``), else only submitted ones and only once the drill has ended."""
+    if insider:
+        return list(run.observations)
+    if run.status != "ended":
+        return []
+    return [o for o in run.observations if o.submitted_at is not None]
+
+
+def _evaluator_observations(run: DrillRun, *, insider: bool) -> list[EvaluatorObservation]:
+    return [EvaluatorObservation(o.objective_id, o.rating, o.note, _aware(o.observed_at),
+                                 o.evaluator, o.inject_id, o.recorded_by, _aware(o.recorded_at),
+                                 _aware(o.submitted_at))
+            for o in visible_observations(run, insider=insider)]
+
+
+def check_report_visible(run: DrillRun, *, insider: bool) -> None:
+    """Players and viewers read the after-action report only once the drill has ended."""
+    if not insider and run.status != "ended":
+        raise DrillError("evaluation_not_published",
+                         "演练结束后方可查看评估报告(评估草稿仅评估员和组织者可见)",
+                         "the after-action report is available once the drill has ended "
+                         "(draft evaluations are for evaluators and organisers only)", 403)
 
 
 def add_improvement(session: Session, run_id: int, data: Any, *, wall: datetime,
@@ -678,7 +762,7 @@ def add_improvement(session: Session, run_id: int, data: Any, *, wall: datetime,
     run = get_run(session, run_id)
     scenario = scenario_of(run)
     if not isinstance(data, dict):
-        raise InvalidIncident([FieldProblem("body", "请求体须为 JSON 对象",
+        raise InvalidEvaluation([FieldProblem("body", "请求体须为 JSON 对象",
                                             "the body must be a JSON object")])
     problems = []
     for name, label in (("item", "改进事项"), ("owner", "责任单位")):
@@ -696,7 +780,7 @@ def add_improvement(session: Session, run_id: int, data: Any, *, wall: datetime,
     if objective is not None and scenario.objective(str(objective)) is None:
         problems.append(FieldProblem("objective_id", "没有该演练目标", "no such objective"))
     if problems:
-        raise InvalidIncident(problems)
+        raise InvalidEvaluation(problems)
     item = DrillImprovement(item=data["item"].strip(), owner=data["owner"].strip()[:200],
                             due=due, objective_id=str(objective) if objective else None,
                             created_by=actor, created_at=wall)
@@ -706,9 +790,10 @@ def add_improvement(session: Session, run_id: int, data: Any, *, wall: datetime,
 
 
 # ------------------------------------------------------------------ state and report
-def run_state(session: Session, run_id: int, *, wall: datetime) -> dict:
+def run_state(session: Session, run_id: int, *, wall: datetime, insider: bool = True) -> dict:
     """What the controller console shows: clock, phases, the MSEL with fired/pending,
-    expected next, late actions, warnings."""
+    expected next, late actions, warnings, and the observations the reader may see
+    (``insider``: an evaluator or organiser, see :func:`visible_observations`)."""
     run = get_run(session, run_id)
     scenario = scenario_of(run)
     t0 = _aware(run.t0)
@@ -765,14 +850,26 @@ def run_state(session: Session, run_id: int, *, wall: datetime) -> dict:
         "expected_next": [{"at": _iso(u.at), "t": format_t(u.at - t0), "kind": u.kind,
                            "ref": u.ref, "text": u.text} for u in times[:12]],
         "late_actions": late, "warnings": list(run.warnings or []),
-        "observations": [{"id": o.id, "objective_id": o.objective_id, "rating": o.rating,
-                          "note": o.note, "observed_t": format_t(_aware(o.observed_at) - t0),
-                          "evaluator": o.evaluator} for o in run.observations],
+        "observations": [observation_dict(o, t0)
+                         for o in visible_observations(run, insider=insider)],
+        "evaluators": [{"evaluator": e.evaluator, "recorded_by": e.recorded_by,
+                        "observations": e.observations, "objectives": list(e.objectives),
+                        "drafts": e.drafts, "submitted_at": _iso(e.submitted_at)}
+                       for e in sign_offs(_evaluator_observations(run, insider=insider))],
         "timeline": [{"at": _iso(_aware(e.at)), "t": format_t(_aware(e.at) - t0),
                       "kind": e.kind, "summary_zh": e.summary_zh} for e in run.events],
         "ended": {"reason": run.end_reason, "t": format_t(timedelta(seconds=run.ended_s))}
         if run.status == "ended" and run.ended_s is not None else None,
     }
+
+
+def observation_dict(o: DrillObservation, t0: datetime) -> dict:
+    return {"id": o.id, "objective_id": o.objective_id, "rating": o.rating, "note": o.note,
+            "inject_id": o.inject_id, "observed_at": _iso(_aware(o.observed_at)),
+            "observed_t": format_t(_aware(o.observed_at) - t0), "evaluator": o.evaluator,
+            "recorded_by": o.recorded_by, "recorded_at": _iso(_aware(o.recorded_at)),
+            "submitted_at": _iso(_aware(o.submitted_at)),
+            "status": "draft" if o.submitted_at is None else "submitted"}
 
 
 def _action_dict(action, state: eng.ActionState | None, scenario: Scenario,
@@ -790,15 +887,17 @@ def _iso(dt: datetime | None) -> str | None:
     return dt.astimezone(SHANGHAI).isoformat(timespec="minutes") if dt else None
 
 
-def build_report(session: Session, run_id: int, *, report_date: date | None = None) -> Report:
-    """The after-action report (interim while the run is still going)."""
+def build_report(session: Session, run_id: int, *, report_date: date | None = None,
+                 insider: bool = True) -> Report:
+    """The after-action report (interim while the run is still going). A reader who is not an
+    evaluator or organiser (``insider``) gets it only once the drill has ended, built from the
+    submitted observations only (:func:`check_report_visible`, :func:`visible_observations`)."""
     run = get_run(session, run_id)
+    check_report_visible(run, insider=insider)
     scenario = scenario_of(run)
     t0 = _aware(run.t0)
     end_s = run.ended_s if run.status == "ended" and run.ended_s is not None else run.processed_s
-    observations = [EvaluatorObservation(o.objective_id, o.rating, o.note,
-                                         _aware(o.observed_at), o.evaluator, o.inject_id)
-                    for o in run.observations]
+    observations = _evaluator_observations(run, insider=insider)
     manual = [ImprovementItem(i.item, i.owner, i.due, i.objective_id, "manual")
               for i in run.improvements]
     if report_date is None:

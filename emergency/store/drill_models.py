@@ -1,7 +1,8 @@
 """Drill runs (演练), what fired, evaluator observations and improvement items.
 
-Schema in migration 0005_drills. Times of the scenario (``due_at``, ``delivered_at``,
-``observed_at`` …) are scenario times; ``wall_at`` / ``recorded_at`` are wall-clock times.
+Schema in migrations 0005_drills and 0010_drill_evaluator_signoff. Times of the scenario
+(``due_at``, ``delivered_at``, ``observed_at`` …) are scenario times; ``wall_at`` /
+``recorded_at`` / ``submitted_at`` are wall-clock times.
 """
 
 from __future__ import annotations
@@ -125,7 +126,11 @@ class DrillEvent(Base):
 
 
 class DrillObservation(Base):
-    """An evaluator's observation against an objective, rated P / S / M / U."""
+    """An evaluator's observation against an objective, rated P / S / M / U.
+
+    ``recorded_by`` is the account that recorded it; ``submitted_at`` is when that evaluator
+    submitted it (None: a draft, seen by evaluators and organisers only).
+    """
 
     __tablename__ = "drill_observations"
 
@@ -138,6 +143,8 @@ class DrillObservation(Base):
     observed_at: Mapped[datetime] = mapped_column(UTCDateTime)
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     evaluator: Mapped[str] = mapped_column(String(64), default="")
+    recorded_by: Mapped[str] = mapped_column(String(64), default="", index=True)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     run: Mapped[DrillRun] = relationship(back_populates="observations")
 

@@ -1,6 +1,12 @@
 """Drill API (/api/drills): scenarios, runs, the controller's clock and injects, evaluators'
 observations, the after-action report (JSON, XLSX).
 
+Three kinds of people (HSEEP): controllers drive the drill (``drill.run``: start, clock, injects,
+end), evaluators observe and score it (``drill.evaluate``: observations, submission, improvement
+items) and players respond on the incident pages. Every route declares its permission (a test
+walks the url map); evaluators' drafts are shown to evaluators and organisers only, and to
+everyone else — the players — only once submitted and the drill has ended.
+
 Players do not use this API: they work the drill-flagged incident on the normal incident API and
 pages. Errors are the house format ``{"error": {code, message_zh, message_en[, problems]}}``,
 always 4xx for what the client can fix.
@@ -11,11 +17,11 @@ from __future__ import annotations
 import math
 from datetime import timedelta
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Response, g, jsonify, request
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
-from emergency.auth_rules import Permission
+from emergency.auth_rules import Permission, sees_draft_evaluations
 from emergency.drills import DRILL_MARK, service
 from emergency.drills.engine import SPEEDS
 from emergency.drills.evaluation import report_dict
@@ -25,7 +31,6 @@ from emergency.drills.scenario import (
     MODES,
     InvalidScenario,
     format_duration,
-    format_t,
     load_text,
     summary,
 )
@@ -37,9 +42,11 @@ from emergency.web.incident_api import actor, db, engine, now
 
 bp = Blueprint("drills", __name__, url_prefix="/api/drills")
 
-# Who may drive a drill: the one place to change it. The auth guard reads these declarations on
-# every request (演练组织者 drill_organizer and the administrator hold drill.run).
+# Who may do what: the one place to change it. The auth guard reads these declarations on every
+# request. drill.run: 演练组织者 drill_organizer and the administrator (the controllers);
+# drill.evaluate: 演练评估员 drill_evaluator, the organiser and the administrator.
 drill_write = require(Permission.DRILL_RUN)
+drill_evaluate = require(Permission.DRILL_EVALUATE)
 drill_read = require(Permission.READ)
 
 MAX_YAML_BYTES = 512 * 1024
@@ -101,9 +108,20 @@ def _speed(data: dict, default: float | None = None) -> float:
     return speed
 
 
+def insider() -> bool:
+    """May the user read draft evaluations (an evaluator or an organiser)?"""
+    user = getattr(g, "user", None)
+    return user is not None and sees_draft_evaluations(user.role)
+
+
+def evaluator_name() -> str:
+    user = getattr(g, "user", None)
+    return (getattr(user, "display_name", "") or actor())[:64]
+
+
 def _state(run_id: int) -> dict:
     with db().session() as session:
-        return service.run_state(session, run_id, wall=now())
+        return service.run_state(session, run_id, wall=now(), insider=insider())
 
 
 def _controller(run_id: int, action) -> Response:
@@ -114,11 +132,13 @@ def _controller(run_id: int, action) -> Response:
 
 # ------------------------------------------------------------------ scenarios
 @bp.get("/scenarios")
+@drill_read
 def scenarios():
     return jsonify({"scenarios": [summary(s) for s, _text in service.library().values()]})
 
 
 @bp.get("/scenarios/<scenario_id>")
+@drill_read
 def scenario(scenario_id: str):
     scen, text = service.library_scenario(scenario_id)
     body = summary(scen) | {
@@ -151,6 +171,7 @@ def validate():
 
 # ------------------------------------------------------------------ runs
 @bp.get("/runs")
+@drill_read
 def runs():
     with db().session() as session:
         rows = service.list_runs(session)
@@ -187,6 +208,7 @@ def start():
 
 
 @bp.get("/runs/<int:run_id>")
+@drill_read
 def run(run_id: int):
     return jsonify(_state(run_id))
 
@@ -255,27 +277,38 @@ def inject(run_id: int):
 
 
 @bp.get("/runs/<int:run_id>/observations")
+@drill_read
 def observations(run_id: int):
     return jsonify({"observations": _state(run_id)["observations"]})
 
 
 @bp.post("/runs/<int:run_id>/observations")
-@drill_write
+@drill_evaluate
 def observe(run_id: int):
+    """An evaluator scores an objective (a draft until submitted)."""
     data = _body()
     with db().session() as session:
-        obs = service.record_observation(session, run_id, data, wall=now(), actor=actor())
+        obs = service.record_observation(session, run_id, data, wall=now(), actor=actor(),
+                                         evaluator_name=evaluator_name())
         run = service.get_run(session, run_id)
-        t0 = service._aware(run.t0)
-        body = {"id": obs.id, "objective_id": obs.objective_id, "rating": obs.rating,
-                "note": obs.note, "evaluator": obs.evaluator, "inject_id": obs.inject_id,
-                "observed_at": service._iso(service._aware(obs.observed_at)),
-                "observed_t": format_t(service._aware(obs.observed_at) - t0)}
+        body = service.observation_dict(obs, service._aware(run.t0))
     return jsonify(body), 201
 
 
+@bp.post("/runs/<int:run_id>/evaluation")
+@drill_evaluate
+def submit_evaluation(run_id: int):
+    """The evaluator submits their draft observations (提交评估)."""
+    with db().session() as session:
+        submitted = service.submit_evaluation(session, run_id, wall=now(), actor=actor())
+        run = service.get_run(session, run_id)
+        t0 = service._aware(run.t0)
+        body = {"submitted": [service.observation_dict(o, t0) for o in submitted]}
+    return jsonify(body | {"run": _state(run_id)})
+
+
 @bp.post("/runs/<int:run_id>/improvements")
-@drill_write
+@drill_evaluate
 def improve(run_id: int):
     data = _body()
     with db().session() as session:
@@ -286,16 +319,18 @@ def improve(run_id: int):
 
 
 @bp.get("/runs/<int:run_id>/report")
+@drill_read
 def report(run_id: int):
     with db().session() as session:
-        rep = service.build_report(session, run_id)
+        rep = service.build_report(session, run_id, insider=insider())
     return jsonify(report_dict(rep))
 
 
 @bp.get("/runs/<int:run_id>/report.xlsx")
+@drill_read
 def report_xlsx_file(run_id: int):
     with db().session() as session:
-        rep = service.build_report(session, run_id)
+        rep = service.build_report(session, run_id, insider=insider())
     name = f"drill-{run_id}-report.xlsx"
     return Response(report_xlsx(rep), headers={
         "Content-Disposition": f'attachment; filename="{name}"'},

@@ -1,5 +1,9 @@
 """Drill pages (演练): the scenario library with runs, and the controller console of one run.
 
+What a reader sees follows the permissions: a controller (``drill.run``) gets the clock and
+inject controls, an evaluator (``drill.evaluate``) the evaluation form and submit button with
+the console read-only, everyone else (players) a read-only console without draft evaluations.
+
 The pages read the drill service for the first paint; everything after that goes through the
 JSON API of :mod:`emergency.web.drill_api` (``static/js/drill_console.js`` polls the run state
 every 3 s and, for a controller, POSTs ``advance`` while the run is live). Players work the
@@ -10,11 +14,11 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template
 
-from emergency.auth_rules import Permission, allows
+from emergency.auth_rules import Permission, allows, sees_draft_evaluations
 from emergency.drills import service
 from emergency.drills.scenario import MODES, RESERVED_PARTIES, summary
 from emergency.web import i18n
-from emergency.web.auth import current_user
+from emergency.web.auth import current_user, require
 from emergency.web.i18n import lang, t
 from emergency.web.incident_api import db, now
 
@@ -103,17 +107,51 @@ MESSAGES: dict[str, dict[str, str]] = {
     "drill_saved": {"zh": "已保存", "en": "Saved"},
     "drill_read_only": {"zh": "只读:当前角色不能导调演练", "en": "Read only: your role may "
                                                                "not control drills"},
+    "drill_eval_inject": {"zh": "相关注入", "en": "Related inject"},
+    "drill_eval_time": {"zh": "观察时间(想定,如 T+01:30;空为当前)",
+                        "en": "Observed at (scenario time, e.g. T+01:30; empty: now)"},
+    "drill_eval_submit": {"zh": "提交评估", "en": "Submit evaluation"},
+    "drill_eval_submit_confirm": {"zh": "提交后,您的评估记录将在演练结束后对参演人员公开。"
+                                        "确定提交?",
+                                  "en": "Once submitted, your observations are shown to the "
+                                        "players after the drill ends. Submit?"},
+    "drill_eval_submitted": {"zh": "评估已提交", "en": "Evaluation submitted"},
+    "drill_eval_draft": {"zh": "草稿", "en": "Draft"},
+    "drill_eval_draft_note": {"zh": "评估草稿仅评估员和组织者可见;提交后,"
+                                    "演练结束时对参演人员公开。",
+                              "en": "Drafts are seen by evaluators and organisers only; "
+                                    "submitted evaluations are shown to players once the "
+                                    "drill has ended."},
+    "drill_eval_hidden": {"zh": "评估结果在演练结束后公布", "en": "The evaluation is published "
+                                                                "when the drill has ended"},
+    "drill_evaluators": {"zh": "评估人员", "en": "Evaluators"},
+    "drill_eval_count": {"zh": "条观察", "en": "observations"},
+    "drill_eval_not_submitted": {"zh": "未提交", "en": "not submitted"},
+    "drill_eval_submitted_at": {"zh": "提交于", "en": "submitted"},
+    "drill_evaluator_mode": {"zh": "评估员:只能记录和提交评估,不能导调演练",
+                             "en": "Evaluator: you record and submit the evaluation; you "
+                                   "cannot control the drill"},
     "drill_timeline": {"zh": "演练日志", "en": "Drill log"},
     "drill_warnings": {"zh": "导调提示", "en": "Controller warnings"},
 }
 
 
-def _can_run() -> bool:
+def _can(permission: Permission) -> bool:
     user = current_user()
-    return bool(user) and allows(user.role, Permission.DRILL_RUN)
+    return bool(user) and allows(user.role, permission)
+
+
+def _can_run() -> bool:
+    return _can(Permission.DRILL_RUN)
+
+
+def _insider() -> bool:
+    user = current_user()
+    return bool(user) and sees_draft_evaluations(user.role)
 
 
 @bp.get("/drills")
+@require(Permission.READ)
 def index():
     scenarios = [summary(s) for s, _text in service.library().values()]
     with db().session() as session:
@@ -121,23 +159,28 @@ def index():
                  "speed_zh": service._speed_label(r.speed), "started_by": r.started_by,
                  "scenario_id": r.scenario_id} for r in service.list_runs(session)]
     return render_template("drills.html", scenarios=scenarios, runs=runs,
-                           speeds=SPEED_CHOICES, can_run=_can_run(), en=lang() == "en")
+                           speeds=SPEED_CHOICES, can_run=_can_run(),
+                           can_evaluate=_can(Permission.DRILL_EVALUATE), en=lang() == "en")
 
 
 @bp.get("/drills/runs/<int:run_id>")
+@require(Permission.READ)
 def run_page(run_id: int):
+    insider = _insider()
     with db().session() as session:
-        state = service.run_state(session, run_id, wall=now())
+        state = service.run_state(session, run_id, wall=now(), insider=insider)
         scenario = service.scenario_of(service.get_run(session, run_id))
     parties = [(p.id, p.name) for p in scenario.participants] + [
         (key, zh) for key, (zh, _en) in RESERVED_PARTIES.items()]
     js = {k: t(k) for k in MESSAGES if k.startswith(("drill_act_", "drill_inj_", "drill_status_",
                                                      "drill_none", "drill_saved",
-                                                     "drill_end_confirm"))}
+                                                     "drill_end_confirm", "drill_eval_"))}
     return render_template("drill_run.html", state=state, scenario=scenario, parties=parties,
                            modes=[(k, v[0] if lang() != "en" else v[1])
                                   for k, v in MODES.items()],
-                           ratings=RATINGS, can_run=_can_run(), js_messages=js)
+                           ratings=RATINGS, can_run=_can_run(),
+                           can_evaluate=_can(Permission.DRILL_EVALUATE), insider=insider,
+                           js_messages=js)
 
 
 @bp.errorhandler(service.NotFound)

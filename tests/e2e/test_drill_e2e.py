@@ -1,4 +1,5 @@
-"""In the browser: an organiser starts the chemical-park drill stepped, steps, rates, ends."""
+"""In the browser: an organiser starts the chemical-park drill stepped, steps, rates (with an
+inject and a time), submits the evaluation, ends; the summary names the evaluator."""
 
 from __future__ import annotations
 
@@ -26,17 +27,28 @@ def test_admin_runs_a_stepped_drill_to_its_score(page, log_in, shot):
     expect(fired).to_contain_text("【演练】")
     expect(page.locator("#drill-player-link")).to_have_attribute("href", "/incidents/1")
 
+    page.on("dialog", lambda dialog: dialog.accept())
     page.select_option("#eval-objective", "O1")
     page.select_option("#eval-rating", "S")
+    page.select_option("#eval-inject", "I1")
+    page.fill("#eval-time", "T+99:00")                      # in the future: refused, kept
     page.fill("#eval-note", "企业关阀及时,应急池启用迟缓")
     page.click("#eval-save")
+    expect(page.locator("#drill-msg")).to_contain_text("观察时间须为")
+    page.fill("#eval-time", "T+00:30")
+    page.click("#eval-save")
     expect(page.locator("#drill-observations")).to_contain_text("应急池启用迟缓")
+    expect(page.locator("#drill-evaluators")).to_contain_text("未提交")
+    page.click("#eval-submit")
+    expect(page.locator("#drill-msg")).to_contain_text("评估已提交")
+    expect(page.locator("#drill-evaluators")).to_contain_text("提交于")
     page.evaluate("window.scrollTo(0, 0)")
     shot(page, "drill_console")
 
-    page.on("dialog", lambda dialog: dialog.accept())
     page.click("#btn-end")
     expect(page.locator("#drill-status")).to_have_text("已结束")
     expect(page.locator("#drill-report")).to_be_visible()
     expect(page.locator("#drill-score")).to_have_text("70.0")
     expect(page.locator("#drill-xlsx")).to_have_attribute("href", "/api/drills/runs/1/report.xlsx")
+    expect(page.locator("#drill-report-evaluators")).to_contain_text("admin")
+    shot(page, "drill_report")

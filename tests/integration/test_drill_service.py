@@ -214,3 +214,53 @@ def test_the_controller_can_release_a_scripted_inject_early_and_write_one_by_han
     assert x1["status"] == "fired" and x1["expected_actions"][0]["status"] == "open"
     assert next(r for r in state["msel"] if r["id"] == "I2")["kind"] == "manual"
     assert next(r for r in state["msel"] if r["id"] == "I3")["status"] == "pending"
+
+
+# ------------------------------------------------------------------ evaluators' sign-off
+def test_evaluators_submit_their_drafts_and_players_see_only_those_after_the_end(db, ctx):
+    run_id = start(db, ctx, EVAL_YAML)
+    step_to(db, ctx, run_id, at(1))
+    with db.session() as s:
+        service.record_observation(s, run_id, {"objective_id": "O1", "rating": "P",
+                                               "observed_t": "T+00:30", "inject_id": "I1"},
+                                   wall=WALL, actor="jia", evaluator_name="评估员甲")
+        service.record_observation(s, run_id, {"objective_id": "O2", "rating": "U"},
+                                   wall=WALL, actor="yi", evaluator_name="评估员乙")
+        with pytest.raises(service.InvalidEvaluation) as bad:
+            service.record_observation(s, run_id, {"objective_id": "O1", "rating": "P",
+                                                   "observed_t": "T+02:00"},
+                                       wall=WALL, actor="jia")
+        assert bad.value.problems[0].field == "observed_t"
+        assert bad.value.message_zh.startswith("评估记录有误")
+        submitted = service.submit_evaluation(s, run_id, wall=WALL + timedelta(minutes=3),
+                                              actor="jia")
+        assert [(o.recorded_by, o.evaluator) for o in submitted] == [("jia", "评估员甲")]
+        with pytest.raises(service.DrillError) as nothing:
+            service.submit_evaluation(s, run_id, wall=WALL, actor="jia")
+        assert nothing.value.code == "nothing_to_submit"
+        assert service.run_state(s, run_id, wall=WALL, insider=False)["observations"] == []
+        with pytest.raises(service.DrillError) as hidden:
+            service.build_report(s, run_id, insider=False)
+        assert hidden.value.status == 403
+        service.end_drill(s, ctx, run_id, wall=WALL, actor="controller")
+    with db.session() as s:
+        outside = service.build_report(s, run_id, insider=False)
+        inside = service.build_report(s, run_id)
+    assert [(o.evaluator, o.recorded_by, o.inject_id, o.observed_at) for o in
+            outside.observations] == [("评估员甲", "jia", "I1", at(0, 30))]
+    assert outside.observations[0].submitted_at == WALL + timedelta(minutes=3)
+    assert [e.evaluator for e in outside.evaluators] == ["评估员甲"]
+    assert [e.evaluator for e in inside.evaluators] == ["评估员甲", "评估员乙"]
+
+
+def test_the_migrations_create_the_drill_columns_the_models_describe(db):
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from emergency.store.models import Base
+
+    with db.engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        diffs = compare_metadata(context, Base.metadata)
+    mine = [d for d in diffs if "drill_observations" in repr(d)]
+    assert mine == []

@@ -18,14 +18,17 @@ from emergency.auth_rules import (
     password_problems,
     permissions_of,
     roles_with,
+    sees_draft_evaluations,
 )
 
 P = Permission
 
 
-def test_the_six_roles_exist_with_chinese_and_english_names():
+def test_the_seven_roles_exist_with_chinese_and_english_names():
     assert list(ROLES) == ["viewer", "duty_officer", "commander", "drill_organizer",
-                           "data_steward", "admin"]
+                           "drill_evaluator", "data_steward", "admin"]
+    assert (ROLES["drill_evaluator"].label_zh, ROLES["drill_evaluator"].label_en) == (
+        "演练评估员", "Drill evaluator")
     assert all(r.label_zh and r.label_en for r in ROLES.values())
 
 
@@ -33,7 +36,8 @@ def test_the_six_roles_exist_with_chinese_and_english_names():
     ("viewer", {P.READ}),
     ("duty_officer", {P.READ, P.INCIDENT_WRITE}),
     ("commander", {P.READ, P.INCIDENT_WRITE, P.INCIDENT_COMMAND, P.DUTY_MANAGE}),
-    ("drill_organizer", {P.READ, P.DRILL_RUN}),
+    ("drill_organizer", {P.READ, P.DRILL_RUN, P.DRILL_EVALUATE}),
+    ("drill_evaluator", {P.READ, P.DRILL_EVALUATE}),
     ("data_steward", {P.READ, P.DATA_IMPORT}),
     ("admin", set(Permission)),
 ])
@@ -48,6 +52,21 @@ def test_everyone_may_read():
 def test_a_drill_organiser_runs_drills_but_does_not_report_real_incidents():
     assert allows("drill_organizer", P.DRILL_RUN)
     assert not allows("drill_organizer", P.INCIDENT_WRITE)
+
+
+def test_an_evaluator_scores_drills_but_cannot_drive_them_or_work_incidents():
+    assert allows("drill_evaluator", P.DRILL_EVALUATE)
+    assert not allows("drill_evaluator", P.DRILL_RUN)
+    assert not allows("drill_evaluator", P.INCIDENT_WRITE)
+    assert roles_with(P.DRILL_RUN) == ["drill_organizer", "admin"]
+    assert roles_with(P.DRILL_EVALUATE) == ["drill_organizer", "drill_evaluator", "admin"]
+
+
+def test_only_controllers_and_evaluators_see_draft_evaluations():
+    insiders = [role for role in ROLES if sees_draft_evaluations(role)]
+    assert insiders == ["drill_organizer", "drill_evaluator", "admin"]
+    assert not sees_draft_evaluations("duty_officer")   # the players
+    assert not sees_draft_evaluations("nobody")
 
 
 def test_a_data_steward_imports_data_but_does_not_work_incidents():

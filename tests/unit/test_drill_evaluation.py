@@ -132,6 +132,15 @@ def test_each_action_is_on_time_late_missed_or_not_due_against_its_deadline(repo
     assert report.counts() == {"on_time": 1, "late": 1, "missed": 1, "not_due": 1}
 
 
+def test_the_report_lists_who_evaluated(report):
+    assert [(e.evaluator, e.observations, e.objectives) for e in report.evaluators] == [
+        ("评估员甲", 2, ("O1", "O2")), ("评估员乙", 1, ("O1",))]
+    body = report_dict(report)
+    assert [e["evaluator"] for e in body["evaluators"]] == ["评估员甲", "评估员乙"]
+    assert body["observations"][0]["status"] == "draft"
+    assert "评估人员" in report_html(report)
+
+
 def test_objective_and_overall_scores_match_the_hand_calculation(report):
     o1, o2 = report.objectives
     # O1: timeliness (100 + 50) / 2 = 75; ratings (P 100 + S 70) / 2 = 85; 0.6·75 + 0.4·85 = 79
@@ -178,3 +187,22 @@ def test_the_xlsx_and_html_exports_carry_the_drill_watermark(report):
     assert summary["总分 Score"] == 37.0 and summary["评定 Grade"] == "差"
     html = report_html(report)
     assert html.count("【演练】") >= 3 and "37.0" in html and "@media print" in html
+
+
+def test_the_report_names_each_evaluator_with_counts_and_submission():
+    from emergency.drills.evaluation import sign_offs
+
+    wall = datetime(2026, 8, 1, 9, 0, tzinfo=SH)
+    observations = [
+        EvaluatorObservation("O1", "P", "a", at(1), "评估员甲", None, "jia", wall, wall),
+        EvaluatorObservation("O2", "M", "b", at(2), "评估员甲", "I2", "jia",
+                             wall + timedelta(minutes=5), None),
+        EvaluatorObservation("O1", "S", "", at(1, 30), "评估员乙", None, "yi",
+                             wall + timedelta(minutes=1), None),
+    ]
+    rows = sign_offs(observations)
+    assert [(r.evaluator, r.recorded_by, r.observations, r.objectives, r.drafts)
+            for r in rows] == [("评估员甲", "jia", 2, ("O1", "O2"), 1),
+                               ("评估员乙", "yi", 1, ("O1",), 1)]
+    assert rows[0].submitted_at == wall and rows[1].submitted_at is None
+    assert rows[0].last_recorded_at == wall + timedelta(minutes=5)

@@ -216,3 +216,178 @@ def test_cli_auto_run_plays_a_scenario_to_its_report(runner, tmp_path):
     assert xlsx.stat().st_size > 0 and "按时" in report.output
     missing = runner.invoke(args=["drill", "report", "999"])
     assert missing.exit_code != 0
+
+
+# ------------------------------------------------------------ controllers, evaluators, players
+# Every route of the drill blueprints and the permission it declares. A new route fails
+# test_every_drill_route_declares_the_permission_of_its_job until it is added here.
+P_READ, P_RUN, P_EVAL = "read", "drill.run", "drill.evaluate"
+DRILL_ROUTE_PERMISSIONS = {
+    ("drills.scenarios", "GET"): P_READ,
+    ("drills.scenario", "GET"): P_READ,
+    ("drills.validate", "POST"): P_READ,         # checks a file, changes nothing
+    ("drills.runs", "GET"): P_READ,
+    ("drills.run", "GET"): P_READ,               # drafts filtered for players
+    ("drills.start", "POST"): P_RUN,
+    ("drills.advance", "POST"): P_RUN,
+    ("drills.step", "POST"): P_RUN,
+    ("drills.pause", "POST"): P_RUN,
+    ("drills.resume", "POST"): P_RUN,
+    ("drills.speed", "POST"): P_RUN,
+    ("drills.end", "POST"): P_RUN,
+    ("drills.inject", "POST"): P_RUN,
+    ("drills.observations", "GET"): P_READ,      # drafts filtered for players
+    ("drills.observe", "POST"): P_EVAL,
+    ("drills.submit_evaluation", "POST"): P_EVAL,
+    ("drills.improve", "POST"): P_EVAL,
+    ("drills.report", "GET"): P_READ,            # players: once the drill has ended
+    ("drills.report_xlsx_file", "GET"): P_READ,
+    ("drill_pages.index", "GET"): P_READ,
+    ("drill_pages.run_page", "GET"): P_READ,
+}
+
+
+def test_every_drill_route_declares_the_permission_of_its_job(app):
+    from emergency.web.auth import required_permission
+
+    found = {}
+    for rule in app.url_map.iter_rules():
+        if not rule.endpoint.startswith(("drills.", "drill_pages.")):
+            continue
+        view = app.view_functions[rule.endpoint]
+        declared = getattr(view, "required_permission", None)
+        assert declared is not None, f"{rule.rule} declares no permission"
+        for method in rule.methods - {"HEAD", "OPTIONS"}:
+            found[(rule.endpoint, method)] = declared.value
+            with app.test_request_context():
+                assert required_permission(rule.endpoint, method).value == declared.value
+    assert found == DRILL_ROUTE_PERMISSIONS
+    # the controller's levers are never open to an evaluator, the scores never to a controller-only
+    for (endpoint, _method), permission in found.items():
+        if endpoint.split(".")[1] in {"start", "advance", "step", "pause", "resume", "speed",
+                                      "end", "inject"}:
+            assert permission == P_RUN, endpoint
+
+
+def _as(app, make_user, login, role: str, **overrides):
+    c = app.test_client()
+    login(c, make_user(role, **overrides))
+    return c
+
+
+def test_an_evaluator_scores_and_submits_but_cannot_drive_the_drill(app, make_user, login,
+                                                                    client, run):
+    url = f"/api/drills/runs/{run['id']}"
+    evaluator = _as(app, make_user, login, "drill_evaluator", display_name="李评估")
+    step(client, run["id"], 30)                                   # T+00:45
+    obs = evaluator.post(f"{url}/observations", json={
+        "objective_id": "O1", "rating": "M", "note": "应急池启用迟缓", "inject_id": "I1",
+        "observed_t": "T+00:20"})
+    assert obs.status_code == 201, obs.get_json()
+    body = obs.get_json()
+    assert (body["evaluator"], body["status"], body["observed_t"], body["inject_id"]) == (
+        "李评估", "draft", "T+00:20", "I1")
+    assert body["recorded_by"].startswith("drill_evaluator") and body["recorded_at"]
+    for action, payload in (("injects", {"inject_id": "I6"}), ("step", {"minutes": 10}),
+                            ("advance", {}), ("pause", {}), ("resume", {}),
+                            ("speed", {"speed": 60}), ("end", {})):
+        resp = evaluator.post(f"{url}/{action}", json=payload)
+        assert resp.status_code == 403, action
+        err = resp.get_json()["error"]
+        assert err["code"] == "forbidden" and err["details"]["permission"] == "drill.run"
+    assert evaluator.post("/api/drills/runs", json={"scenario_id": CHEM}).status_code == 403
+    state = client.get(url).get_json()
+    assert state["clock"]["t"] == "T+00:45" and state["status"] == "running"  # untouched
+    assert next(r for r in state["msel"] if r["id"] == "I6")["status"] == "pending"
+    assert evaluator.post(f"{url}/improvements", json={
+        "item": "应急池切换演练", "owner": "园区", "due": "2027-03-31"}).status_code == 201
+
+    submitted = evaluator.post(f"{url}/evaluation")
+    assert submitted.status_code == 200
+    assert [o["status"] for o in submitted.get_json()["submitted"]] == ["submitted"]
+    again = evaluator.post(f"{url}/evaluation")
+    assert again.status_code == 409
+    assert again.get_json()["error"]["code"] == "nothing_to_submit"
+    assert again.get_json()["error"]["message_zh"] and again.get_json()["error"]["message_en"]
+    who = client.get(url).get_json()["evaluators"]
+    assert [(e["evaluator"], e["drafts"], bool(e["submitted_at"])) for e in who] == [
+        ("李评估", 0, True)]
+    assert "evaluation_submitted" in {e["kind"] for e in client.get(url).get_json()["timeline"]}
+
+
+def test_an_organiser_still_drives_and_scores(app, make_user, login, fixed_now):
+    organiser = _as(app, make_user, login, "drill_organizer")
+    started = organiser.post("/api/drills/runs", json={"scenario_id": CHEM, "speed": 0})
+    url = f"/api/drills/runs/{started.get_json()['id']}"
+    assert organiser.post(f"{url}/injects", json={"inject_id": "I2"}).status_code == 201
+    assert organiser.post(f"{url}/step", json={"minutes": 10}).status_code == 200
+    assert organiser.post(f"{url}/observations",
+                          json={"objective_id": "O2", "rating": "P"}).status_code == 201
+    assert organiser.post(f"{url}/evaluation").status_code == 200
+    assert organiser.post(f"{url}/end").status_code == 200
+
+
+def test_bad_evaluation_input_is_refused_bilingually_and_changes_nothing(app, make_user, login,
+                                                                         run):
+    url = f"/api/drills/runs/{run['id']}"
+    evaluator = _as(app, make_user, login, "drill_evaluator")
+    for payload, field in ((({"objective_id": "O1", "rating": "P", "observed_t": "T+05:00"}),
+                            "observed_t"),                     # in the future (now T+00:15)
+                           ({"objective_id": "O1", "rating": "P", "observed_t": "soon"},
+                            "observed_t"),
+                           ({"objective_id": "O1", "rating": "P", "observed_t": "T+00:05"},
+                            "observed_t"),                     # before the drill started
+                           ({"objective_id": "O1", "rating": "Z"}, "rating"),
+                           ({"objective_id": "O1", "rating": "P", "inject_id": "I99"},
+                            "inject_id"),
+                           ({"objective_id": "O1", "rating": "P", "score": 3}, "score")):
+        resp = evaluator.post(f"{url}/observations", json=payload)
+        assert resp.status_code == 422, payload
+        assert resp.get_json()["error"]["code"] == "invalid_evaluation"
+        problems = resp.get_json()["error"]["problems"]
+        assert field in {p["field"] for p in problems}
+        assert all(p["message_zh"] and p["message_en"] for p in problems)
+    assert evaluator.post(f"{url}/observations", data="[1]",
+                          content_type="application/json").status_code == 400
+    assert evaluator.get(f"{url}/observations").get_json()["observations"] == []
+    assert evaluator.post(f"{url}/evaluation").status_code == 409  # nothing was saved
+
+
+def test_a_player_reads_no_draft_evaluation_and_the_summary_only_after_the_end(
+        app, make_user, login, client, run):
+    url = f"/api/drills/runs/{run['id']}"
+    evaluator = _as(app, make_user, login, "drill_evaluator", display_name="张评估")
+    second = _as(app, make_user, login, "drill_evaluator", display_name="赵评估")
+    player = _as(app, make_user, login, "duty_officer")
+    evaluator.post(f"{url}/observations", json={"objective_id": "O1", "rating": "S",
+                                                "note": "已提交的观察"})
+    evaluator.post(f"{url}/evaluation")
+    second.post(f"{url}/observations", json={"objective_id": "O1", "rating": "U",
+                                             "note": "仍是草稿"})
+    assert len(client.get(url).get_json()["observations"]) == 2            # organisers: all
+    assert len(second.get(f"{url}/observations").get_json()["observations"]) == 2
+    assert player.get(url).get_json()["observations"] == []                # live: nothing
+    assert player.get(url).get_json()["evaluators"] == []
+    assert player.get(f"{url}/observations").get_json()["observations"] == []
+    for path in ("report", "report.xlsx"):
+        refused = player.get(f"{url}/{path}")
+        assert refused.status_code == 403, path
+        err = refused.get_json()["error"]
+        assert err["code"] == "evaluation_not_published"
+        assert "演练结束" in err["message_zh"] and "ended" in err["message_en"]
+    assert client.get(f"{url}/report").status_code == 200                  # interim, insiders
+
+    client.post(f"{url}/end")
+    notes = [o["note"] for o in player.get(f"{url}/observations").get_json()["observations"]]
+    assert notes == ["已提交的观察"]                                         # drafts stay inside
+    report = player.get(f"{url}/report").get_json()
+    assert [o["note"] for o in report["observations"]] == ["已提交的观察"]
+    assert report["observations"][0]["evaluator"] == "张评估"
+    assert report["observations"][0]["submitted_at"] and report["observations"][0]["recorded_at"]
+    assert [e["evaluator"] for e in report["evaluators"]] == ["张评估"]
+    full = client.get(f"{url}/report").get_json()
+    assert {e["evaluator"] for e in full["evaluators"]} == {"张评估", "赵评估"}
+    assert next(o for o in full["observations"] if o["evaluator"] == "赵评估")["status"] == "draft"
+    wb = load_workbook(BytesIO(player.get(f"{url}/report.xlsx").data))
+    cells = [c.value for row in wb["评估人员 Evaluators"].iter_rows() for c in row]
+    assert "张评估" in cells and "赵评估" not in cells
