@@ -793,7 +793,12 @@ def add_improvement(session: Session, run_id: int, data: Any, *, wall: datetime,
 def run_state(session: Session, run_id: int, *, wall: datetime, insider: bool = True) -> dict:
     """What the controller console shows: clock, phases, the MSEL with fired/pending,
     expected next, late actions, warnings, and the observations the reader may see
-    (``insider``: an evaluator or organiser, see :func:`visible_observations`)."""
+    (``insider``: an evaluator or organiser, see :func:`visible_observations`).
+
+    A player (not an insider) sees the script only as far as it has happened: the injects
+    already delivered, without their expected actions or controller notes, and no upcoming
+    events or late actions — knowing what comes next, and what is being scored, would spoil
+    the exercise."""
     run = get_run(session, run_id)
     scenario = scenario_of(run)
     t0 = _aware(run.t0)
@@ -831,6 +836,10 @@ def run_state(session: Session, run_id: int, *, wall: datetime, insider: bool = 
                              or "9999", r["id"]))
     late = [_action_dict(s.action, s, scenario, t0) | {"inject_id": s.inject_id}
             for s in states.values() if s.status in ("late", "overdue")]
+    if not insider:
+        msel = [{k: v for k, v in r.items() if k not in PLAYER_HIDDEN}
+                for r in msel if r["status"] == "fired"]
+        times, late = [], []
     phases = [{"id": p.id, "name": p.name, "started_at": _iso(world.phases.get(p.id)),
                "t": format_t(world.phases[p.id] - t0) if p.id in world.phases else None}
               for p in scenario.phases]
@@ -861,6 +870,11 @@ def run_state(session: Session, run_id: int, *, wall: datetime, insider: bool = 
         "ended": {"reason": run.end_reason, "t": format_t(timedelta(seconds=run.ended_s))}
         if run.status == "ended" and run.ended_s is not None else None,
     }
+
+
+# What a player does not see of a delivered inject (see run_state).
+PLAYER_HIDDEN = frozenset({"expected_actions", "notes", "predicted_at", "predicted_t",
+                           "objective"})
 
 
 def observation_dict(o: DrillObservation, t0: datetime) -> dict:

@@ -141,6 +141,10 @@ def scenarios():
 @drill_read
 def scenario(scenario_id: str):
     scen, text = service.library_scenario(scenario_id)
+    if not insider():  # a player: what the exercise is about, not its script
+        return jsonify(summary(scen) | {
+            "objectives": [{"id": o.id, "text": o.text} for o in scen.objectives],
+            "script_hidden": True})
     body = summary(scen) | {
         "yaml": text,
         "objectives": [{"id": o.id, "text": o.text, "weight": o.weight} for o in scen.objectives],

@@ -91,7 +91,7 @@
     if (pause) { pause.hidden = s.status !== "running"; resume.hidden = s.status !== "paused"; }
 
     document.getElementById("msel-body").innerHTML = s.msel.map(function (r) {
-      var acts = r.expected_actions.map(function (a) {
+      var acts = (r.expected_actions || []).map(function (a) {  // not sent to players
         return "<li><span class='st " + esc(a.status) + "'>" + esc(m("drill_act_" + a.status, a.status)) +
           "</span> " + esc(a.text) + (a.deadline_t ? " <span class='eec-muted'>≤ " + esc(a.deadline_t) + "</span>" : "") + "</li>";
       }).join("");

@@ -391,3 +391,29 @@ def test_a_player_reads_no_draft_evaluation_and_the_summary_only_after_the_end(
     wb = load_workbook(BytesIO(player.get(f"{url}/report.xlsx").data))
     cells = [c.value for row in wb["评估人员 Evaluators"].iter_rows() for c in row]
     assert "张评估" in cells and "赵评估" not in cells
+
+
+def test_a_player_sees_the_script_only_as_far_as_it_has_happened(app, make_user, login,
+                                                                 client, run):
+    url = f"/api/drills/runs/{run['id']}"
+    player = _as(app, make_user, login, "duty_officer")
+    evaluator = _as(app, make_user, login, "drill_evaluator")
+    organiser = client.get(url).get_json()
+    assert any(r["status"] == "pending" for r in organiser["msel"])
+    assert organiser["expected_next"]
+    seen = player.get(url).get_json()
+    assert all(r["status"] == "fired" for r in seen["msel"])
+    assert seen["expected_next"] == [] and seen["late_actions"] == []
+    assert all("expected_actions" not in r and "notes" not in r for r in seen["msel"])
+    assert evaluator.get(url).get_json()["msel"] == organiser["msel"]  # evaluators: the lot
+
+    stepped = step(client, run["id"], 60)
+    fired = [r["id"] for r in stepped["msel"] if r["status"] == "fired"]
+    assert fired and [r["id"] for r in player.get(url).get_json()["msel"]] == fired
+
+    scenario = player.get(f"/api/drills/scenarios/{CHEM}").get_json()
+    assert scenario["script_hidden"] and "yaml" not in scenario
+    assert not isinstance(scenario["injects"], list)  # how many, not what
+    assert scenario["objectives"] and scenario["title"]
+    full = client.get(f"/api/drills/scenarios/{CHEM}").get_json()
+    assert full["injects"] and full["yaml"]
