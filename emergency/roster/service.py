@@ -13,6 +13,32 @@ Rosters
     without hard violations into version 1; each later change of a published roster adds a
     version (assignments as JSON + the change note), so earlier versions stay readable.
 
+Withdrawing a published roster (撤回)
+    ``withdraw`` takes a published roster back, with a mandatory reason, by a duty manager.
+    The states stay draft → published → discarded; withdrawal is the way back published → draft,
+    so the usual tools (swap, replace, publish again, discard) apply to what was withdrawn.
+
+    * Not started yet (its first duty day is after the duty day running now): the whole roster
+      becomes a draft again (``version`` 0; its published versions stay readable, and publishing
+      it again makes the next version number, never a reused one).
+    * Started (its first duty day is the running one or earlier): refused (Conflict, 409) unless
+      ``force``. A running 24-hour duty must not silently vanish, and past duties are what
+      happened. With ``force`` the roster is cut: the days up to and including the duty day
+      running now stay published, as a new version of this roster, so the people on duty now
+      finish their shift, the header still shows them, and fairness counts and the iCal feeds
+      keep the history. The later days move, with their duties, into a new draft roster
+      (``kind`` custom) to be corrected and published again. To change the running day itself,
+      use swap or replace (替班), which keep who was on duty when. A roster whose last day has
+      started has nothing to withdraw (Conflict, even with ``force``).
+
+    Every withdrawal is recorded three ways: a ``RosterChange`` (kind ``withdraw``, reason,
+    versions) on the roster and on the new draft, a new published version when cut (its note says
+    from which day and why), and an entry in the duty log (kind ``roster``: who, when, why, which
+    people lose duties). The result lists the people whose duties are no longer published, with
+    their phone numbers and duties, so the manager can tell them. From that moment
+    ``on_duty_now`` (the "今日值班" header) no longer answers from the withdrawn days, unless
+    another published roster covers them.
+
 On duty
     ``on_duty_now`` answers from the published roster covering the moment with one indexed
     query (duty day ∈ {today, yesterday} and the shift window), and says so explicitly when
@@ -32,7 +58,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from emergency.roster import checks as roster_checks
@@ -100,13 +126,16 @@ __all__ = [
     "shift_at",
     "swap",
     "version_of",
+    "withdraw",
 ]
 
 LOG_KIND_TEXT = {"call": ("来电", "call"), "incident": ("事件", "incident"),
-                 "handover": ("交接班", "handover"), "note": ("记事", "note")}
+                 "handover": ("交接班", "handover"), "note": ("记事", "note"),
+                 "roster": ("排班", "roster")}
 STATUS_TEXT = {"draft": ("草稿", "draft"), "published": ("已发布", "published"),
                "discarded": ("已作废", "discarded")}
 MAX_LOG_TEXT = 4000
+MAX_REASON = 500
 CARRY_DAYS = 7  # earlier shifts that matter for minimum rest (and the month so far, for max)
 
 
@@ -455,7 +484,8 @@ def replace(session: Session, roster_id: int, assignment_id: int, staff_id: int,
 def publish(session: Session, roster_id: int, *, actor: str, now: datetime, note: str = "",
             expected_revision: int | None = None, rules: RosterRules | None = None
             ) -> DutyRoster:
-    """Draft → published (version 1). Refused while any hard rule is broken."""
+    """Draft → published (version 1, or the next version of a withdrawn roster). Refused while
+    any hard rule is broken."""
     rules = _rules(rules)
     row = get_roster(session, roster_id)
     if row.status != "draft":
@@ -473,7 +503,9 @@ def publish(session: Session, roster_id: int, *, actor: str, now: datetime, note
         raise Conflict(f"同一时段已有已发布的「{clash[0].label}」", f"the published roster "
                        f"{clash[0].label!r} already covers part of this period",
                        roster_id=clash[0].id)
-    row.status, row.version = "published", 1
+    earlier = session.scalar(select(func.max(DutyRosterVersion.version))
+                             .where(DutyRosterVersion.roster_id == row.id)) or 0
+    row.status, row.version = "published", earlier + 1  # 1, or the next after a withdrawal
     row.published_by, row.published_at = actor, now
     extra = f":{note.strip()}" if note and note.strip() else ""
     _changed(session, row, kind="publish", zh=f"发布{extra}", en=f"published{extra}",
@@ -494,6 +526,166 @@ def discard(session: Session, roster_id: int, *, actor: str, now: datetime,
     _changed(session, row, kind="discard", zh="作废草稿", en="draft discarded", actor=actor,
              now=now)
     return row
+
+
+@dataclass(frozen=True)
+class WithdrawnDuty:
+    duty_date: date
+    position: str
+    shift: str
+    start: datetime
+    end: datetime
+
+
+@dataclass(frozen=True)
+class AffectedPerson:
+    """Someone whose duties are no longer published: tell them (phone) which ones."""
+
+    staff_id: int
+    name: str
+    phone: str
+    duties: tuple[WithdrawnDuty, ...]
+
+
+@dataclass(frozen=True)
+class Withdrawn:
+    """The outcome of ``withdraw``.
+
+    ``row`` is the roster withdrawn: a draft again, or (``kept_until`` set) still published
+    with the days up to ``kept_until`` only. ``draft`` holds the withdrawn days (``row`` itself
+    when nothing had started, else a new draft roster).
+    """
+
+    row: DutyRoster
+    draft: DutyRoster
+    withdrawn_version: int
+    kept_until: date | None
+    affected: tuple[AffectedPerson, ...]
+    change: RosterChange
+    log_entry: DutyLogEntry
+
+    @property
+    def duties(self) -> int:
+        return sum(len(p.duties) for p in self.affected)
+
+
+def _reason(reason: str | None) -> str:
+    text = (reason or "").strip()
+    if not text:
+        raise InvalidInput([FieldProblem("reason", "撤回原因必填(将记入值班日志)",
+                                         "a reason is required (it goes into the duty log)")])
+    if len(text) > MAX_REASON:
+        raise InvalidInput([FieldProblem("reason", f"撤回原因不超过 {MAX_REASON} 字",
+                                         f"reason: at most {MAX_REASON} characters")])
+    return text
+
+
+def _affected(rows: Sequence[DutyAssignment], staff: Mapping[int, DutyStaff],
+              rules: RosterRules) -> tuple[AffectedPerson, ...]:
+    mine: dict[int, list[DutyAssignment]] = defaultdict(list)
+    for a in rows:
+        mine[a.staff_id].append(a)
+    out = []
+    for staff_id, items in mine.items():
+        person = staff.get(staff_id)
+        items.sort(key=lambda a: (a.shift_start, rules.position_order(a.position), a.id))
+        out.append(AffectedPerson(
+            staff_id, person.name if person else str(staff_id), person.phone if person else "",
+            tuple(WithdrawnDuty(a.duty_date, a.position, a.shift, a.shift_start, a.shift_end)
+                  for a in items)))
+    out.sort(key=lambda p: (p.duties[0].start, p.name))
+    return tuple(out)
+
+
+def withdraw(session: Session, roster_id: int, *, reason: str, actor: str, now: datetime,
+             actor_name: str = "", force: bool = False, expected_revision: int | None = None,
+             rules: RosterRules | None = None) -> Withdrawn:
+    """撤回: take a published roster back (see the module docstring for what stays).
+
+    Raises InvalidInput (no reason), NotFound, Conflict (not published; started without
+    ``force``; nothing left to withdraw), Stale (``expected_revision``)."""
+    rules = _rules(rules)
+    reason = _reason(reason)
+    row = get_roster(session, roster_id)
+    if row.status != "published":
+        raise Conflict(f"只有已发布的值班表可以撤回(该值班表状态:{STATUS_TEXT[row.status][0]})",
+                       f"only a published roster can be withdrawn (this roster is {row.status})")
+    _check_revision(row, expected_revision)
+    running = shift_at(now, rules).duty_date
+    started = row.period_start <= running
+    if started and row.period_end <= running:
+        raise Conflict(
+            f"「{row.label}」的最后一个值班日({row.period_end})已开始或已结束,没有可撤回的值班;"
+            "正在进行的值班请用换班、替班调整",
+            f"the last duty day of {row.label!r} ({row.period_end}) has started or is over: "
+            "there is nothing to withdraw; change the running duty by a swap or a replacement",
+            running_duty_day=running.isoformat())
+    if started and not force:
+        after = running + timedelta(days=1)
+        raise Conflict(
+            f"「{row.label}」已于 {row.period_start} 开始执行(当前值班日 {running}),撤回会让正在"
+            f"进行的24小时值班消失,未执行。如确需撤回,请选择“强制撤回”并填写原因:{running} "
+            f"及以前的值班保留为历史,{after} 起的值班撤回为草稿",
+            f"{row.label!r} started on {row.period_start} (the running duty day is {running}); "
+            "withdrawing it would make the running 24-hour duty vanish, so nothing was done. "
+            f"To withdraw anyway, use force with a reason: duties up to {running} stay as "
+            f"history, those from {after} go back to a draft",
+            started=True, running_duty_day=running.isoformat(), force_required=True)
+    staff = _staff_rows(session, {a.staff_id for a in row.assignments})
+    version = row.version
+    label = row.label
+    if not started:
+        removed = list(row.assignments)
+        affected = _affected(removed, staff, rules)
+        row.status, row.version = "draft", 0
+        row.published_by, row.published_at = None, None
+        zh = f"撤回第 {version} 版,退回草稿:{reason}"
+        en = f"version {version} withdrawn, back to draft: {reason}"
+        change = _changed(session, row, kind="withdraw", zh=zh, en=en, actor=actor, now=now,
+                          data={"reason": reason, "force": bool(force),
+                                "withdrawn_version": version,
+                                "from": row.period_start.isoformat(),
+                                "staff_ids": [p.staff_id for p in affected]})
+        draft, kept_until = row, None
+        days = f"{row.period_start} 至 {row.period_end}"
+    else:
+        kept_until = running
+        first = running + timedelta(days=1)
+        removed = [a for a in row.assignments if a.duty_date > kept_until]
+        affected = _affected(removed, staff, rules)
+        end = row.period_end
+        draft = DutyRoster(period_start=first, period_end=end, kind="custom",
+                           label=f"{label}({first:%m-%d}起撤回)"[:100], status="draft",
+                           version=0, revision=1, created_by=actor, created_at=now,
+                           updated_at=now)
+        session.add(draft)
+        session.flush()
+        draft.assignments.extend(removed)  # moves them (the backref takes them off ``row``)
+        row.period_end = kept_until
+        zh = (f"强制撤回 {first} 至 {end} 的值班(保留 {kept_until} 及以前),"
+              f"移入草稿 #{draft.id}:{reason}")
+        en = (f"forced withdrawal of {first} to {end} (kept up to {kept_until}), moved to "
+              f"draft #{draft.id}: {reason}")
+        data = {"reason": reason, "force": True, "withdrawn_version": version,
+                "from": first.isoformat(), "kept_until": kept_until.isoformat(),
+                "draft_id": draft.id, "staff_ids": [p.staff_id for p in affected]}
+        change = _changed(session, row, kind="withdraw", zh=zh, en=en, actor=actor, now=now,
+                          data=data, staff=staff)
+        _changed(session, draft, kind="withdraw",
+                 zh=f"由「{label}」第 {version} 版撤回的 {first} 至 {end} 的值班:{reason}",
+                 en=f"the duties {first} to {end} withdrawn from {label!r} version {version}: "
+                    f"{reason}", actor=actor, now=now, data={**data, "roster_id": row.id})
+        days = f"{first} 至 {end}"
+    names = "、".join(p.name for p in affected) or "无"
+    text = (f"撤回值班表「{label}」第 {version} 版中 {days} 的值班"
+            + (f"({kept_until} 及以前保留)" if kept_until else "")
+            + f";原因:{reason};受影响 {len(affected)} 人:{names}")
+    current = shift_at(now, rules)
+    entry = DutyLogEntry(duty_date=current.duty_date, shift=current.shift, kind="roster",
+                         text=text[:MAX_LOG_TEXT], author=actor, author_name=actor_name, at=now)
+    session.add(entry)
+    session.flush()
+    return Withdrawn(row, draft, version, kept_until, affected, change, entry)
 
 
 def change_log(session: Session, roster_id: int) -> list[RosterChange]:

@@ -6,7 +6,9 @@
   ``DutyAssignment`` rows (the current state), every published state kept as a
   ``DutyRosterVersion`` (assignments as JSON + the change note), and every change in
   ``RosterChange``;
-* ``DutyLogEntry`` (值班日志) and ``DutyHandover`` (交接班) — append-only.
+* ``DutyLogEntry`` (值班日志) and ``DutyHandover`` (交接班) — append-only;
+* ``DutyFeedToken`` (日历订阅地址) — a person's secret calendar-feed address: only the SHA-256 of
+  the token is stored, at most one live (not revoked) per person; schema in 0009_duty_feed.
 
 Every datetime column is ``UTCDateTime`` (stored UTC, read back aware).
 """
@@ -26,13 +28,15 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     event,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from emergency.store.models import Base, UTCDateTime, utcnow
 
 ROSTER_STATUSES = ("draft", "published", "discarded")
-LOG_KINDS = ("call", "incident", "handover", "note")
+LOG_KINDS = ("call", "incident", "handover", "note")  # what a person may log
+SYSTEM_LOG_KINDS = ("roster",)  # what the system logs itself (a roster withdrawn: 撤回)
 
 
 class AppendOnlyError(RuntimeError):
@@ -221,6 +225,31 @@ class DutyHandover(Base):
     note: Mapped[str] = mapped_column(Text, default="")
     snapshot: Mapped[dict] = mapped_column(JSON, default=dict)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class DutyFeedToken(Base):
+    """A secret calendar-feed address (日历订阅地址) of one person: whoever has the URL sees that
+    person's published duties without logging in. Only ``token_hash`` (SHA-256, hex) is stored;
+    rotating or revoking sets ``revoked_at`` (rows are kept: who made and ended each address).
+    At most one live address per person (partial unique index)."""
+
+    __tablename__ = "duty_feed_tokens"
+    __table_args__ = (
+        UniqueConstraint("token_hash", name="uq_duty_feed_tokens_token_hash"),
+        Index("uq_duty_feed_tokens_live", "staff_id", unique=True,
+              sqlite_where=text("revoked_at IS NULL"),
+              postgresql_where=text("revoked_at IS NULL")),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("duty_staff.id", ondelete="CASCADE"),
+                                          index=True)
+    token_hash: Mapped[str] = mapped_column(String(64))
+    created_by: Mapped[str] = mapped_column(String(64), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    revoked_by: Mapped[str | None] = mapped_column(String(64))
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 APPEND_ONLY = (DutyLogEntry, DutyHandover, DutyRosterVersion, RosterChange)

@@ -16,6 +16,9 @@ Rosters
     ``POST /api/rosters/<id>/replace``  {assignment, staff_id, revision?}  替班
     ``POST /api/rosters/<id>/publish``  {note?, revision?}             发布
     ``POST /api/rosters/<id>/discard``  {revision?}                    作废草稿
+    ``POST /api/rosters/<id>/withdraw``  {reason, force?, revision?}   撤回已发布的值班表
+        → the roster(s) after it and the people whose duties are no longer published (to be
+        told); 409 (bilingual) for a roster that has started, unless ``force``
     ``GET  /api/rosters/<id>/versions[/<n>]``, ``GET /api/rosters/<id>/changes``
 On duty, log, handover
     ``GET /api/duty/now?at=``, ``GET|POST /api/duty/log``, ``GET|POST /api/duty/handover?at=``
@@ -24,7 +27,11 @@ Staff
     ``POST /api/staff/<id>/unavailability|preferences``, ``DELETE …/<entry id>``,
     ``GET /api/staff.csv|.xlsx``, ``GET /api/staff/template.csv|.xlsx``,
     ``POST /api/staff/import`` (multipart ``file``; ``dry_run=1``: all rows or none),
-    ``GET /api/staff/<id>/duty.ics`` (text/calendar)
+    ``GET /api/staff/<id>/duty.ics`` (text/calendar, logged in)
+Calendar subscription (日历订阅, ``duty.manage``)
+    ``GET|POST|DELETE /api/staff/<id>/feed``: whether the person has a secret feed address /
+    make or rotate it (201: the URL, shown this once) / revoke it. The feed itself,
+    ``GET /duty/feed/<token>.ics``, is served by ``emergency.web.roster_pages`` without login.
 """
 
 from __future__ import annotations
@@ -33,11 +40,21 @@ import io
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, Flask, current_app, g, jsonify, render_template, request, send_file
+from flask import (
+    Blueprint,
+    Flask,
+    current_app,
+    g,
+    jsonify,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from sqlalchemy.orm.exc import StaleDataError
 
 from emergency.auth_rules import Permission
-from emergency.roster import service, staff_service
+from emergency.roster import feeds, service, staff_service
 from emergency.roster.errors import Conflict, DutyError, NotFound, Refused, Stale
 from emergency.roster.export import SHIFT_TEXT, day_label, month_table, table_csv, table_xlsx
 from emergency.roster.model import Period, Violation
@@ -538,6 +555,63 @@ def roster_discard(roster_id: int):
     return jsonify(body)
 
 
+def _force(value: object) -> bool:
+    if value in (None, "", False, 0, "0", "false"):
+        return False
+    if value in (True, 1, "1", "true"):
+        return True
+    raise _bad("force", f"须为 true 或 false,收到 {value!r}", f"must be true or false, got "
+               f"{value!r}", value)
+
+
+def _withdrawn_dict(out: service.Withdrawn, r: RosterRules) -> dict:
+    names = {p.id: (p.zh, p.en) for p in r.positions}
+    people = [{"staff_id": p.staff_id, "name": p.name, "phone": p.phone,
+               "duties": [{"date": d.duty_date.isoformat(), "position": d.position,
+                           "position_zh": names.get(d.position, (d.position,) * 2)[0],
+                           "position_en": names.get(d.position, (d.position,) * 2)[1],
+                           "shift": d.shift, "start": iso(d.start), "end": iso(d.end)}
+                          for d in p.duties]} for p in out.affected]
+    n, m = len(out.affected), out.duties
+    if out.kept_until is None:
+        zh = f"已撤回第 {out.withdrawn_version} 版,值班表退回草稿;{m} 个班次、{n} 人受影响,请通知"
+        en = (f"version {out.withdrawn_version} withdrawn, the roster is a draft again; {m} "
+              f"duties of {n} people are affected: tell them")
+    else:
+        zh = (f"已撤回 {out.draft.period_start} 起的值班({out.kept_until} 及以前保留),移入草稿 "
+              f"#{out.draft.id};{m} 个班次、{n} 人受影响,请通知")
+        en = (f"duties from {out.draft.period_start} withdrawn (kept up to {out.kept_until}), "
+              f"moved to draft #{out.draft.id}; {m} duties of {n} people are affected: tell "
+              "them")
+    return {"roster": roster_summary(out.row),
+            "draft": roster_summary(out.draft),
+            "withdrawn_version": out.withdrawn_version,
+            "kept_until": out.kept_until.isoformat() if out.kept_until else None,
+            "affected": people, "duties": m,
+            "change": {"id": out.change.id, "kind": out.change.kind,
+                       "text_zh": out.change.text_zh, "text_en": out.change.text_en,
+                       "at": iso(out.change.at), "actor": out.change.actor},
+            "log_entry": log_dict(out.log_entry),
+            "message_zh": zh, "message_en": en}
+
+
+@bp.post("/rosters/<int:roster_id>/withdraw")
+@require(Permission.DUTY_MANAGE)
+def roster_withdraw(roster_id: int):
+    data = _body()
+    reason = data.get("reason")
+    if reason is not None and not isinstance(reason, str):
+        raise _bad("reason", "须为文字", "must be text", reason)
+    force, revision, r = _force(data.get("force")), _revision(data), rules()
+    with db().session() as session:
+        out = service.withdraw(session, roster_id, reason=reason or "", force=force,
+                               actor=actor(), actor_name=actor_name(), now=now(),
+                               expected_revision=revision, rules=r)
+        body = _withdrawn_dict(out, r)
+    g.pop("_on_duty_now", None)
+    return jsonify(body)
+
+
 @bp.get("/rosters/<int:roster_id>/versions")
 def roster_versions(roster_id: int):
     with db().session() as session:
@@ -796,6 +870,56 @@ def staff_ical(staff_id: int):
     resp.headers["Content-Type"] = "text/calendar; charset=utf-8"
     resp.headers["Content-Disposition"] = f'inline; filename="duty-{staff_id}.ics"'
     return resp
+
+
+# ----------------------------------------------------------------------------- feed
+FEED_NOTE = ("知道此地址的任何人都能看到该人员的值班安排(无需登录);请只发给本人。"
+             "重新生成后旧地址立即失效。",
+             "Whoever has this address sees this person's duties (no login needed): give it to "
+             "them only. Making a new one stops the old address at once.")
+
+
+def _feed_dict(staff_id: int, found: feeds.FeedAddress | None) -> dict:
+    return {"staff_id": staff_id, "active": found is not None,
+            "created_at": iso(found.created_at) if found else None,
+            "created_by": found.created_by if found else None,
+            "last_used_at": iso(found.last_used_at) if found else None,
+            "note_zh": FEED_NOTE[0], "note_en": FEED_NOTE[1]}
+
+
+@bp.get("/staff/<int:staff_id>/feed")
+@require(Permission.DUTY_MANAGE)
+def staff_feed(staff_id: int):
+    """Whether the person has a live calendar address (never the address itself)."""
+    with db().session() as session:
+        body = _feed_dict(staff_id, feeds.feed_of(session, staff_id))
+    return jsonify(body)
+
+
+@bp.post("/staff/<int:staff_id>/feed")
+@require(Permission.DUTY_MANAGE)
+def staff_feed_issue(staff_id: int):
+    """Make (or rotate) the person's secret calendar address; the URL is in this answer only."""
+    with db().session() as session:
+        token, found, rotated = feeds.issue(session, staff_id, actor=actor(), now=now())
+        body = _feed_dict(staff_id, found)
+    body |= {"url": url_for("roster.duty_feed", token=token, _external=True),
+             "rotated": rotated}
+    resp = jsonify(body)
+    resp.status_code = 201
+    resp.headers["Cache-Control"] = "no-store"
+    return resp
+
+
+@bp.delete("/staff/<int:staff_id>/feed")
+@require(Permission.DUTY_MANAGE)
+def staff_feed_revoke(staff_id: int):
+    with db().session() as session:
+        revoked = feeds.revoke(session, staff_id, actor=actor(), now=now())
+    zh, en = (("订阅地址已停用", "the calendar address is revoked") if revoked else
+              ("该人员没有在用的订阅地址", "this person has no calendar address to revoke"))
+    return jsonify({"staff_id": staff_id, "revoked": revoked, "active": False,
+                    "message_zh": zh, "message_en": en})
 
 
 # ----------------------------------------------------------------------------- CLI

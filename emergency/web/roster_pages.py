@@ -1,5 +1,12 @@
 """The duty page (/duty, 值班): the month's roster (generate, review checks and fairness, swap two
-duties, replace a person, publish), the duty log of the shift and its handover.
+duties, replace a person, publish, withdraw a published roster), the duty log of the shift and
+its handover, and each person's calendar subscription address (日历订阅).
+
+``/duty/feed/<token>.ics`` is the one route of the app reachable without a session (listed in
+``emergency.web.auth.PUBLIC_FEED_ENDPOINTS``, GET/HEAD only): a calendar app cannot log in, so
+the secret in the URL stands for the login. The URL only matches a well-formed token (43 urlsafe
+characters); the view answers 404 to any token that is not a person's live address, the same
+404 whether or not the person exists.
 
 The page is drawn by its own script from the JSON API (``emergency.web.roster_api``); this view
 only chooses the month and says what the user may do. Words come from the app's i18n catalogue
@@ -8,13 +15,14 @@ only chooses the month and says what the user may do. Words come from the app's 
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, render_template, request
+from flask import Blueprint, Flask, Response, render_template, request
+from werkzeug.routing import BaseConverter
 
 from emergency.auth_rules import Permission, allows
-from emergency.roster import service
+from emergency.roster import feeds, service
 from emergency.web import i18n
 from emergency.web.auth import current_user
-from emergency.web.roster_api import now, rules
+from emergency.web.roster_api import db, now, rules
 
 bp = Blueprint("roster", __name__, template_folder="templates")
 
@@ -81,13 +89,81 @@ MESSAGES: dict[str, dict[str, str]] = {
     "duty_status": {"zh": "状态", "en": "Status"},
     "duty_read_only": {"zh": "只读:您的角色不能修改值班表", "en": "Read only: your role cannot "
                                                             "change rosters"},
+    "duty_withdraw": {"zh": "撤回", "en": "Withdraw"},
+    "duty_withdraw_title": {"zh": "撤回已发布的值班表", "en": "Withdraw the published roster"},
+    "duty_withdraw_reason": {"zh": "撤回原因(必填,记入值班日志)",
+                             "en": "Reason (required, goes into the duty log)"},
+    "duty_withdraw_force": {"zh": "强制撤回:值班已开始,保留今天及以前的值班,之后的值班退回草稿",
+                            "en": "Force: the roster has started; keep today and earlier, "
+                                  "send later days back to a draft"},
+    "duty_withdraw_confirm": {"zh": "撤回后,被撤回的值班不再显示为已发布,受影响人员需另行通知。"
+                                    "确认撤回?",
+                              "en": "Withdrawn duties are no longer published; the people "
+                                    "affected must be told. Withdraw?"},
+    "duty_withdraw_cancel": {"zh": "取消", "en": "Cancel"},
+    "duty_withdraw_need_reason": {"zh": "请填写撤回原因", "en": "Enter a reason"},
+    "duty_withdraw_affected": {"zh": "受影响人员(请通知)", "en": "People affected (tell them)"},
+    "duty_feed": {"zh": "日历订阅", "en": "Calendar subscription"},
+    "duty_feed_person": {"zh": "人员", "en": "Person"},
+    "duty_feed_make": {"zh": "生成订阅地址", "en": "Make address"},
+    "duty_feed_rotate": {"zh": "重新生成(旧地址失效)", "en": "Make new (old one stops)"},
+    "duty_feed_revoke": {"zh": "停用", "en": "Revoke"},
+    "duty_feed_copy": {"zh": "复制", "en": "Copy"},
+    "duty_feed_copied": {"zh": "已复制", "en": "Copied"},
+    "duty_feed_none": {"zh": "尚无订阅地址", "en": "No address yet"},
+    "duty_feed_live": {"zh": "订阅地址在用,生成于", "en": "Address in use, made"},
+    "duty_feed_last_used": {"zh": "最近访问", "en": "last fetched"},
+    "duty_feed_once": {"zh": "此地址只显示这一次,请现在复制并发给本人(手机或电脑日历 → 添加订阅)。",
+                       "en": "This address is shown only this once: copy it now and send it to "
+                             "the person (phone or desktop calendar → add subscription)."},
+    "duty_feed_warning": {"zh": "知道此地址的任何人都能看到该人员的值班安排(无需登录);"
+                                "重新生成后旧地址立即失效。",
+                          "en": "Whoever has this address sees this person's duties without "
+                                "logging in; making a new one stops the old address at once."},
+    "duty_feed_confirm_rotate": {"zh": "重新生成后,旧地址立即失效(已订阅的日历将停止更新)。确认?",
+                                 "en": "The old address stops at once (calendars subscribed to "
+                                       "it stop updating). Continue?"},
+    "duty_feed_confirm_revoke": {"zh": "停用后,该地址立即失效。确认停用?",
+                                 "en": "The address stops working at once. Revoke?"},
 }
+
+FEED_CACHE = "private, max-age=300"
+
+
+class FeedTokenConverter(BaseConverter):
+    """Exactly what ``secrets.token_urlsafe(32)`` makes: 43 of ``A-Z a-z 0-9 _ -``."""
+
+    regex = feeds.TOKEN_PATTERN
 
 
 def init_pages(app: Flask) -> None:
     for key, text in MESSAGES.items():
         i18n.MESSAGES.setdefault(key, text)
+    app.url_map.converters.setdefault("feed_token", FeedTokenConverter)  # before the rules
     app.register_blueprint(bp)
+
+
+def _not_found() -> Response:
+    return Response("未找到 / not found\n", 404, mimetype="text/plain",
+                    headers={"Cache-Control": "no-store"})
+
+
+@bp.get("/duty/feed/<feed_token:token>.ics")
+def duty_feed(token: str):
+    """A person's published duties as iCal, for a calendar app that cannot log in."""
+    when = now()
+    with db().session() as session:
+        staff_id = feeds.staff_for_token(session, token, when)
+        if staff_id is None:
+            return _not_found()
+        text = service.ical_for(session, staff_id, now=when, rules=rules())
+    resp = Response(text, mimetype="text/calendar")
+    resp.headers["Content-Type"] = "text/calendar; charset=utf-8"
+    resp.headers["Content-Disposition"] = 'inline; filename="duty.ics"'
+    resp.headers["Cache-Control"] = FEED_CACHE
+    resp.headers["Referrer-Policy"] = "no-referrer"
+    resp.headers["X-Robots-Tag"] = "noindex"
+    return resp
 
 
 @bp.get("/duty")

@@ -95,3 +95,45 @@ def test_a_duty_officer_logs_a_call_and_records_the_handover(page, log_in, shot)
     page.wait_for_selector(".duty-log-entry.k-handover")
     assert "交接班:未结事件 0 起" in page.locator(".duty-log-entry.k-handover").inner_text()
     shot(page, "duty_log_handover_zh")
+
+
+def test_a_manager_withdraws_the_rest_of_the_month_and_makes_a_calendar_address(
+        page, log_in, shot):
+    """After the first test published this month: withdraw the days after today (forced, the
+    month has started) with a reason, see whom to tell; then make a person's calendar address
+    and fetch it without any cookie."""
+    import urllib.request
+    from datetime import timedelta
+
+    log_in(page, "admin")
+    page.wait_for_url(page.base_url + "/")
+    page.goto(page.base_url + "/duty")
+    page.wait_for_selector(".duty-chip")
+    if page.locator("#duty-withdraw").is_disabled():
+        pytest.skip("no published roster this month in this server")
+    now = datetime.now(ZoneInfo("Asia/Shanghai"))
+    running = (now - timedelta(hours=8, minutes=30)).date()  # the 08:30 handover
+    if (running + timedelta(days=1)).month != running.month:
+        pytest.skip("the month's last duty day is running: nothing left to withdraw")
+    page.on("dialog", lambda dialog: dialog.accept())
+    page.click("#duty-withdraw")
+    assert page.locator("#duty-withdraw-force-box").is_visible()  # the month has started
+    page.fill("#duty-withdraw-reason", "带班领导调整,重新排后续值班")
+    page.check("#duty-withdraw-force")
+    shot(page, "duty_withdraw_form_zh")
+    page.click("#duty-withdraw-submit")
+    page.wait_for_selector("#duty-affected li")
+    assert "已撤回" in page.locator("#duty-message").inner_text()
+    assert page.locator("#duty-status .draft").count() == 1  # the withdrawn days, as a draft
+    assert "今日值班" in page.locator("#eec-on-duty").inner_text()  # today's duty stays
+    shot(page, "duty_withdrawn_zh")
+
+    page.click("#duty-feed-make")
+    page.wait_for_selector("#duty-feed-result:not([hidden])")
+    url = page.input_value("#duty-feed-url")
+    assert "/duty/feed/" in url and url.endswith(".ics")
+    with urllib.request.urlopen(url, timeout=10) as resp:  # a calendar app: no cookie
+        assert resp.headers["Content-Type"].startswith("text/calendar")
+        assert resp.read().startswith(b"BEGIN:VCALENDAR")
+    page.locator("#duty-feed-panel").scroll_into_view_if_needed()
+    shot(page, "duty_feed_zh")
