@@ -175,5 +175,17 @@ def client(app, make_user, login):
 
 
 @pytest.fixture
+def loaded(app, network):
+    """The app with the sample inventories loaded (as of 2026-05-20, before the flood season)."""
+    from datetime import date
+
+    from emergency.inventory import service as inventory
+
+    with app.extensions["database"].session() as s:
+        inventory.load_sample(s, network, as_of=date(2026, 5, 20))
+    return app
+
+
+@pytest.fixture
 def runner(app):
     return app.test_cli_runner()

@@ -19,15 +19,16 @@ No Flask: every function takes a SQLAlchemy ``Session`` and the time.
 
 from __future__ import annotations
 
-import hashlib
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from emergency.accounts import aware as _aware
+from emergency.accounts import token_digest
 from emergency.roster.staff_service import get_staff
 from emergency.store.roster_models import DutyFeedToken, DutyStaff
 
@@ -38,16 +39,6 @@ TOKEN_BYTES = 32
 TOKEN_PATTERN = r"[A-Za-z0-9_-]{43}"  # what secrets.token_urlsafe(32) makes, nothing else
 _TOKEN_RE = re.compile(TOKEN_PATTERN)
 LAST_USED_RESOLUTION = timedelta(minutes=5)  # a calendar polls often: do not write every time
-
-
-def token_digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def _aware(value: datetime | None) -> datetime | None:
-    if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
-    return value
 
 
 @dataclass(frozen=True)

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 from sqlalchemy import delete
 
-from emergency.inventory import service as inventory
 from emergency.store.inventory_models import RiskSource
 
 
@@ -37,13 +34,6 @@ def test_an_unknown_plan_is_404_in_both_languages(client):
 
 # ----------------------------------------------------------------------------- risk sources
 REAL_PARK = "吉林化学工业循环经济示范园区"
-
-
-@pytest.fixture
-def loaded(app, network):
-    with app.extensions["database"].session() as s:
-        inventory.load_sample(s, network, as_of=date(2026, 5, 20))
-    return app
 
 
 def test_a_plan_lists_the_risk_sources_whose_water_reaches_it_first(loaded, client, network):

@@ -6,20 +6,8 @@ The page's other sections are tested in ``test_incident_pages.py``.
 from __future__ import annotations
 
 import json
-from datetime import date
-
-import pytest
-
-from emergency.inventory import service as inventory
 
 REAL_PARK = "吉林化学工业循环经济示范园区"
-
-
-@pytest.fixture
-def loaded(app, network):
-    with app.extensions["database"].session() as s:
-        inventory.load_sample(s, network, as_of=date(2026, 5, 20))
-    return app
 
 
 def page_json(html: str, element_id: str) -> dict:
