@@ -33,8 +33,8 @@ from emergency.refresh import service
 from emergency.refresh.checks import CheckSettings, SiteOnRiver, nightly_findings
 from emergency.refresh.inbox import BadInboxName, is_in_progress, parse_name
 from emergency.roster import service as roster
-from emergency.roster.model import Assignment, Period
-from emergency.roster.readiness import Gap, describe, duty_gaps
+from emergency.roster.model import Period
+from emergency.roster.readiness import Gap, describe
 
 log = logging.getLogger("emergency.jobs")
 
@@ -186,12 +186,7 @@ def nightly_checks_body(ctx: JobContext, now: datetime) -> dict:
 def _duty_gaps(ctx: JobContext, period: Period) -> list[Gap]:
     """The seats of ``period`` the published rosters leave empty (see roster.readiness)."""
     with ctx.database.session() as s:
-        published = [Assignment(a.duty_date, a.shift_start, a.shift_end, a.position,
-                                str(a.staff_id))
-                     for r in roster.rosters_covering(s, period.start, period.end,
-                                                      statuses=("published",))
-                     for a in r.assignments]
-    return duty_gaps(period, ctx.roster_rules(), published)
+        return roster.gaps_ahead(s, period, ctx.roster_rules())
 
 
 def _gaps_dict(gaps: list[Gap], period: Period) -> dict:

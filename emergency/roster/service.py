@@ -81,6 +81,7 @@ from emergency.roster.model import (
     RosterInfeasible,
     Violation,
 )
+from emergency.roster.readiness import Gap, duty_gaps
 from emergency.roster.rules import RosterRules, default_roster_rules
 from emergency.roster.slots import duty_counts, shift_windows
 from emergency.roster.staff import FieldProblem, InvalidInput
@@ -109,6 +110,7 @@ __all__ = [
     "change_log",
     "discard",
     "duty_rows",
+    "gaps_ahead",
     "generate",
     "get_roster",
     "handover",
@@ -191,6 +193,12 @@ def _published(session: Session, start: date, end: date, *, exclude: int | None 
     if exclude is not None:
         query = query.where(DutyRoster.id != exclude)
     return [_domain(r) for r in session.scalars(query)]
+
+
+def gaps_ahead(session: Session, period: Period, rules: RosterRules | None = None
+               ) -> list[Gap]:
+    """The seats of ``period`` that no published roster covers (see roster.readiness)."""
+    return duty_gaps(period, _rules(rules), _published(session, period.start, period.end))
 
 
 def _carry_in(session: Session, start: date, exclude: int | None = None) -> list[Assignment]:

@@ -15,19 +15,26 @@ only chooses the month and says what the user may do. Words come from the app's 
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, Response, render_template, request
+from datetime import timedelta
+
+from flask import Blueprint, Flask, Response, current_app, render_template, request
 from werkzeug.routing import BaseConverter
 
 from emergency.auth_rules import Permission, allows
 from emergency.roster import feeds, service
+from emergency.roster.model import Period
+from emergency.roster.readiness import describe
 from emergency.web import i18n
 from emergency.web.auth import current_user
+from emergency.web.i18n import lang
 from emergency.web.roster_api import db, now, rules
 
 bp = Blueprint("roster", __name__, template_folder="templates")
 
 MESSAGES: dict[str, dict[str, str]] = {
     "duty_title": {"zh": "值班排班", "en": "Duty roster"},
+    "duty_gaps": {"zh": "未来 {days} 天有 {n} 个班次没有已发布的值班安排:",
+                  "en": "{n} duty seats in the next {days} days are on no published roster: "},
     "duty_month": {"zh": "月份", "en": "Month"},
     "duty_generate_month": {"zh": "生成本月草稿", "en": "Generate month draft"},
     "duty_generate_season": {"zh": "生成汛期草稿", "en": "Generate flood-season draft"},
@@ -176,9 +183,16 @@ def index():
         month = service.shift_at(now(), r).duty_date.strftime("%Y-%m")
     user = current_user()
     role = user.role if user else ""
+    today = service.shift_at(now(), r).duty_date
+    ahead = Period(today, today + timedelta(
+        days=int(current_app.config.get("DUTY_GAP_LOOKAHEAD_DAYS", 14)) - 1))
+    with db().session() as session:
+        gaps = service.gaps_ahead(session, ahead, r)
+    gaps_zh, gaps_en = describe(gaps, r)
     return render_template(
         "duty.html", month=month, positions=[{"id": p.id, "zh": p.zh, "en": p.en}
                                              for p in r.positions],
+        gaps=len(gaps), gaps_days=len(ahead), gaps_text=gaps_en if lang() == "en" else gaps_zh,
         can_manage=allows(role, Permission.DUTY_MANAGE),
         can_log=allows(role, Permission.INCIDENT_WRITE),
         season_year=int(month[:4]))

@@ -323,3 +323,14 @@ def test_data_load_adds_the_sample_duty_staff_once(app, runner):
 def test_the_login_page_shows_no_one_on_duty_to_a_visitor(anon_client, july):
     html = anon_client.get("/login").get_data(as_text=True)
     assert 'id="eec-on-duty"' not in html and "(示例)" not in html
+
+
+def test_the_duty_page_warns_of_coming_seats_no_published_roster_covers(client, staffed, july):
+    # July is published: the next 14 days from 16 July are covered
+    assert 'id="duty-gaps"' not in client.get("/duty").get_data(as_text=True)
+    staffed.config["FIXED_NOW"] = datetime(2026, 7, 25, 9, 0, tzinfo=SH)  # August is not
+    page = client.get("/duty").get_data(as_text=True)
+    banner = page.split('id="duty-gaps"', 1)[1].split("</div>", 1)[0]
+    assert "未来 14 天有" in banner and "8月1日" in banner and "7月" not in banner
+    english = client.get("/duty?lang=en").get_data(as_text=True)
+    assert "duty seats in the next 14 days are on no published roster" in english
