@@ -19,8 +19,9 @@ from emergency.drills import service
 from emergency.drills.scenario import MODES, RESERVED_PARTIES, summary
 from emergency.web import i18n
 from emergency.web.auth import current_user, require
+from emergency.web.clock import now
 from emergency.web.i18n import lang, t
-from emergency.web.incident_api import db, now
+from emergency.web.incident_api import db
 
 bp = Blueprint("drill_pages", __name__, template_folder="templates")
 

@@ -10,6 +10,7 @@ from emergency.incidents import service
 from emergency.incidents.inputs import SHANGHAI, InvalidIncident
 from emergency.incidents.package import KIND_LABELS, ResponsePackage
 from emergency.store.incident_models import ChecklistItem, Incident
+from emergency.web.clock import now
 from emergency.web.errors import ApiError
 from emergency.web.params import required_float
 from emergency.web.roster_api import on_duty_block
@@ -27,11 +28,6 @@ def engine() -> service.EngineContext:
 
 def db():
     return current_app.extensions["database"]
-
-
-def now() -> datetime:
-    fixed = current_app.config.get("FIXED_NOW")  # tests and drills may pin the clock
-    return fixed if fixed else datetime.now(SHANGHAI)
 
 
 def actor() -> str:

@@ -16,8 +16,6 @@ experts), ``GET /api/inventory/<kind>/template.csv|.xlsx`` (headings only), and
 from __future__ import annotations
 
 import io
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 from flask import Blueprint, current_app, jsonify, request, send_file
 from sqlalchemy.exc import IntegrityError
@@ -44,6 +42,7 @@ from emergency.substances import (
     load_catalogue,
 )
 from emergency.web.auth import current_user
+from emergency.web.clock import today
 from emergency.web.errors import ApiError
 from emergency.web.params import parse_float
 from rivers.network import UNNAMED_ZH, RiverNetwork, named_rivers
@@ -71,13 +70,6 @@ def catalogue() -> SubstanceCatalogue:
 
 def db():
     return current_app.extensions["database"]
-
-
-def today() -> date:
-    tz = ZoneInfo(current_app.config.get("TIMEZONE", "Asia/Shanghai"))
-    fixed = current_app.config.get("FIXED_NOW")  # tests and drills may pin the clock
-    now = fixed if isinstance(fixed, datetime) else datetime.now(tz)
-    return now.astimezone(tz).date() if now.tzinfo else now.date()
 
 
 def settings() -> RuleSettings:

@@ -38,7 +38,6 @@ from __future__ import annotations
 
 import io
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from flask import (
     Blueprint,
@@ -63,6 +62,7 @@ from emergency.roster.staff import DUTY_ROLES, InvalidInput
 from emergency.roster.staff_table import write_staff_csv, write_staff_xlsx
 from emergency.store.roster_models import LOG_KINDS, DutyRoster, DutyStaff
 from emergency.web.auth import require
+from emergency.web.clock import now, tz
 from emergency.web.errors import ApiError, error_body
 
 bp = Blueprint("roster_api", __name__, url_prefix="/api")
@@ -89,15 +89,6 @@ def db():
 
 def rules() -> RosterRules:
     return current_app.extensions.get("roster_rules") or default_roster_rules()
-
-
-def tz() -> ZoneInfo:
-    return ZoneInfo(current_app.config.get("TIMEZONE", "Asia/Shanghai"))
-
-
-def now() -> datetime:
-    fixed = current_app.config.get("FIXED_NOW")  # tests and drills may pin the clock
-    return fixed if isinstance(fixed, datetime) else datetime.now(tz())
 
 
 def actor() -> str:

@@ -26,8 +26,9 @@ from emergency.roster.model import Period
 from emergency.roster.readiness import describe
 from emergency.web import i18n
 from emergency.web.auth import current_user
+from emergency.web.clock import now
 from emergency.web.i18n import lang
-from emergency.web.roster_api import db, now, rules
+from emergency.web.roster_api import db, rules
 
 bp = Blueprint("roster", __name__, template_folder="templates")
 
