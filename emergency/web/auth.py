@@ -93,6 +93,12 @@ def current_user() -> User | None:
     return g.get("user")
 
 
+def actor() -> str:
+    """Who does what, as the logs and records name them: the logged-in username."""
+    user = g.get("user")
+    return getattr(user, "username", None) or "anonymous"
+
+
 def role_label(role: str) -> str:
     found = ROLES.get(role)
     if found is None:
@@ -143,8 +149,8 @@ def _load_user() -> None:
 def _guard() -> Response | None:
     """Every request passes here: identify the user, then login, CSRF and permission checks."""
     endpoint = request.endpoint
-    if endpoint == "static":  # public; not reading the session keeps the files cacheable
-        g.user, g.auth_via, g.token = None, None, None  # (no "Vary: Cookie")
+    if endpoint == "static":  # public: no user lookup (a database query) for each file
+        g.user, g.auth_via, g.token = None, None, None
         return None
     _load_user()
     if endpoint in PUBLIC_ENDPOINTS:

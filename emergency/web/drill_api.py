@@ -36,10 +36,10 @@ from emergency.drills.scenario import (
 )
 from emergency.incidents.inputs import InvalidIncident
 from emergency.incidents.service import NotFound
-from emergency.web.auth import require
+from emergency.web.auth import actor, require
 from emergency.web.clock import now
 from emergency.web.errors import ApiError
-from emergency.web.incident_api import actor, db, engine
+from emergency.web.incident_api import db, engine
 
 bp = Blueprint("drills", __name__, url_prefix="/api/drills")
 

@@ -10,6 +10,7 @@ from emergency.incidents import service
 from emergency.incidents.inputs import SHANGHAI, InvalidIncident
 from emergency.incidents.package import KIND_LABELS, ResponsePackage
 from emergency.store.incident_models import ChecklistItem, Incident
+from emergency.web.auth import actor
 from emergency.web.clock import now
 from emergency.web.errors import ApiError
 from emergency.web.params import required_float
@@ -28,11 +29,6 @@ def engine() -> service.EngineContext:
 
 def db():
     return current_app.extensions["database"]
-
-
-def actor() -> str:
-    user = getattr(g, "user", None)
-    return getattr(user, "username", None) or "anonymous"
 
 
 def _json_body() -> dict:

@@ -52,13 +52,13 @@ from emergency.incidents.inputs import FLOW_CONDITIONS, FLOW_LABELS, SHANGHAI
 from emergency.store.incident_models import ChecklistItem, IncidentEvent
 from emergency.web import i18n
 from emergency.web.auth import current_user, require
+from emergency.web.clock import now
 from emergency.web.errors import ApiError
 from emergency.web.i18n import lang, t
 from emergency.web.incident_api import (
     checklist_dict,
     event_dict,
     incident_dict,
-    now,
     observation_dict,
     package_dict,
 )

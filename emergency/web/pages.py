@@ -30,7 +30,6 @@ from datetime import UTC, datetime
 
 import folium
 from flask import Blueprint, Flask, Response, abort, current_app, render_template, request, url_for
-from werkzeug.http import parse_set_header
 
 from emergency import maps
 from emergency.web.compress import accepts_gzip
@@ -54,26 +53,6 @@ NAV_ITEMS: list[tuple[str, str]] = [
 FETCHED_LAYERS = maps.FETCHABLE_LAYERS
 PRELOADED_LAYERS = ("rivers_key",)
 LAYER_CACHE_CONTROL = "private, max-age=31536000, immutable"
-
-
-class LayerResponse(Response):
-    """A layer file's response, sent without ``Vary: Cookie``.
-
-    Flask adds ``Vary: Cookie`` once the session has been read (the auth guard reads it on every
-    request) and re-signs the session cookie on every response: a browser would find that its
-    cached copy never matches the next request's cookie and ask again. The file is the same
-    for every user the guard lets through, and ``private`` keeps it in that user's browser
-    only, so the cookie does not select the representation.
-    """
-
-    def get_wsgi_headers(self, environ):
-        headers = super().get_wsgi_headers(environ)
-        vary = [v for v in parse_set_header(headers.get("Vary")) if v.lower() != "cookie"]
-        if vary:
-            headers["Vary"] = ", ".join(vary)
-        else:
-            headers.pop("Vary", None)
-        return headers
 
 
 @dataclass(frozen=True)
@@ -186,7 +165,8 @@ def map_layer(name: str, digest: str):
     served = current_app.extensions["province_map"].layer(current_app, name)
     if served is None or served.file.digest != digest:
         abort(404)
-    resp = LayerResponse(mimetype="application/json")
+    # sent without "Vary: Cookie" (emergency.web.static_cache.CACHEABLE_ENDPOINTS)
+    resp = Response(mimetype="application/json")
     resp.headers["Cache-Control"] = LAYER_CACHE_CONTROL
     resp.vary.add("Accept-Encoding")
     gzipped = accepts_gzip(request.headers.get("Accept-Encoding", ""))

@@ -47,7 +47,7 @@ from emergency.refresh.diff import as_json
 from emergency.refresh.prefectures import find, may_act_for
 from emergency.store.refresh_models import InventoryVersion, JobRun, RefreshSubmission
 from emergency.substances import load_catalogue
-from emergency.web.auth import current_user, require
+from emergency.web.auth import actor, current_user, require
 from emergency.web.errors import ApiError
 
 bp = Blueprint("refresh_api", __name__, url_prefix="/api/refresh")
@@ -65,11 +65,6 @@ def ctx() -> JobContext:
 
 def db():
     return current_app.extensions["database"]
-
-
-def username() -> str:
-    user = current_user()
-    return user.username if user is not None else "?"
 
 
 @contextmanager
@@ -247,7 +242,7 @@ def stage_upload(kind: str, scope: str, data: bytes, filename: str) -> RefreshSu
     now = c.now()
     with unit_of_work() as s:
         sub = service.stage(s, kind=kind, scope=scope, data=data, filename=filename,
-                            inputs=c.stage_inputs(c.today(now)), user=username(),
+                            inputs=c.stage_inputs(c.today(now)), user=actor(),
                             source="upload", now=now)
     return sub
 
@@ -315,7 +310,7 @@ def apply_submission(submission_id: int) -> InventoryVersion:
     c = ctx()
     with unit_of_work() as s:
         check_rights(service.submission(s, submission_id).prefecture_zh)
-        v = service.apply(s, submission_id, user=username(), now=c.now())
+        v = service.apply(s, submission_id, user=actor(), now=c.now())
     return v
 
 
@@ -378,7 +373,7 @@ def restore_version(version_id: int) -> InventoryVersion:
     with unit_of_work() as s:
         check_rights(service.version(s, version_id).prefecture_zh)
         c = ctx()
-        v = service.restore(s, version_id, user=username(), now=c.now(),
+        v = service.restore(s, version_id, user=actor(), now=c.now(),
                             plan_finder=c.plan_finder())
     return v
 
@@ -412,7 +407,7 @@ def _records_file(kind: str, records: list, stem: str, fmt: str):
 def run_job_now(job_id: str) -> runner.RunOutcome:
     if job_id not in JOB_TITLES:
         raise ApiError(404, "unknown_job", f"没有名为「{job_id}」的任务", f"no job {job_id!r}")
-    c = JobContext.from_app(current_app, owner=f"web:{username()}")
+    c = JobContext.from_app(current_app, owner=f"web:{actor()}")
     return runner.run_job(c, job_id, trigger="manual")
 
 

@@ -61,7 +61,7 @@ from emergency.roster.rules import RosterRules, default_roster_rules
 from emergency.roster.staff import DUTY_ROLES, InvalidInput
 from emergency.roster.staff_table import write_staff_csv, write_staff_xlsx
 from emergency.store.roster_models import LOG_KINDS, DutyRoster, DutyStaff
-from emergency.web.auth import require
+from emergency.web.auth import actor, require
 from emergency.web.clock import now, tz
 from emergency.web.errors import ApiError, error_body
 
@@ -89,11 +89,6 @@ def db():
 
 def rules() -> RosterRules:
     return current_app.extensions.get("roster_rules") or default_roster_rules()
-
-
-def actor() -> str:
-    user = g.get("user")
-    return getattr(user, "username", None) or "anonymous"
 
 
 def actor_name() -> str:

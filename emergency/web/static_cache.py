@@ -10,9 +10,11 @@ a new digest and so a new URL. Digests are memoised per (path, size, mtime).
 
 URLs written by hand or inside CSS (fonts, images) are not versioned: they are revalidated.
 
-A static response must not say ``Vary: Cookie`` (the session cookie changes on every response,
-so a browser would never reuse the cached file): the auth guard does not read the session for
-static files, and :class:`SessionInterface` does not refresh the session cookie on them.
+A cached response must not say ``Vary: Cookie``: the session cookie is re-signed on every
+response, so a browser would never reuse the cached file. :class:`SessionInterface` keeps
+``CACHEABLE_ENDPOINTS`` (static files, and the map's layer files, which are the same for every
+logged-in user and sent ``private``) free of it: it does not refresh the cookie on them, and
+drops ``Cookie`` from their ``Vary``.
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ from flask.sessions import SecureCookieSessionInterface
 
 ONE_YEAR_S = 31_536_000
 DIGEST_HEX = 12
+# Responses that are the same whoever asks (among those the auth guard lets through).
+CACHEABLE_ENDPOINTS = frozenset({"static", "pages.map_layer"})
 
 
 class StaticDigests:
@@ -56,13 +60,18 @@ class StaticDigests:
 
 
 class SessionInterface(SecureCookieSessionInterface):
-    """Flask's signed-cookie sessions, but a static file never re-sends the cookie (a refreshed
-    cookie brings ``Vary: Cookie``); the next page refreshes it as usual."""
+    """Flask's signed-cookie sessions, but a cacheable response neither re-sends the cookie nor
+    varies on it; the next page refreshes the cookie as usual."""
 
     def should_set_cookie(self, app: Flask, session) -> bool:  # noqa: ANN001
-        if request.endpoint == "static":
+        if request.endpoint in CACHEABLE_ENDPOINTS:
             return session.modified
         return super().should_set_cookie(app, session)
+
+    def save_session(self, app: Flask, session, response: Response) -> None:  # noqa: ANN001
+        super().save_session(app, session, response)
+        if request.endpoint in CACHEABLE_ENDPOINTS and not session.modified:
+            response.vary.discard("cookie")  # lower case: HeaderSet.remove compares so
 
 
 def init_static_cache(app: Flask) -> None:
