@@ -44,7 +44,7 @@ from emergency.substances import (
 from emergency.web.auth import current_user
 from emergency.web.clock import today
 from emergency.web.errors import ApiError
-from emergency.web.params import parse_float
+from emergency.web.params import parse_float, uploaded_file
 from rivers.network import UNNAMED_ZH, RiverNetwork, named_rivers
 
 bp = Blueprint("inventory_api", __name__, url_prefix="/api")
@@ -326,18 +326,11 @@ def import_inventory(kind: str):
                        "importing a whole inventory is for provincial accounts only; submit "
                        f"{user.prefecture_zh}'s data through the refresh (/refresh)")
     dry_run = bool(_flag("dry_run"))
-    limit = current_app.config.get("INVENTORY_MAX_UPLOAD_BYTES", MAX_UPLOAD_BYTES)
-    if request.content_length is not None and request.content_length > limit:
-        raise ApiError(413, "file_too_large", f"上传文件过大(上限 {limit // 2**20} MB)",
-                       f"the upload is too large (limit {limit // 2**20} MB)")
-    upload = request.files.get("file")
-    if upload is None or not upload.filename:
-        raise ApiError(400, "missing_file", "请上传文件(表单字段 file)",
-                       "upload a file in the form field 'file'")
-    data = upload.read()
+    data, filename = uploaded_file(
+        current_app.config.get("INVENTORY_MAX_UPLOAD_BYTES", MAX_UPLOAD_BYTES))
     try:
         with db().session() as session:
-            report = service.import_file(session, kind, data, upload.filename,
+            report = service.import_file(session, kind, data, filename,
                                          network=network(), settings=settings(),
                                          catalogue=catalogue(), dry_run=dry_run)
             parsed = report.parsed
@@ -348,7 +341,7 @@ def import_inventory(kind: str):
                     f"文件有 {n} 处错误,未导入任何数据;请改正后重新导入",
                     f"the file has {n} error(s); nothing was imported: correct them and "
                     "import again",
-                    kind=kind, filename=upload.filename, rows_read=parsed.rows_read,
+                    kind=kind, filename=filename, rows_read=parsed.rows_read,
                     errors=[p.as_dict() for p in parsed.errors],
                     warnings=[p.as_dict() for p in parsed.warnings])
     except service.StaleInventory:
@@ -360,7 +353,7 @@ def import_inventory(kind: str):
                        "conflicts with an import made at the same time; nothing was imported: "
                        "import again") from None
     assert report.result is not None
-    return jsonify({"kind": kind, "filename": upload.filename, "dry_run": report.dry_run,
+    return jsonify({"kind": kind, "filename": filename, "dry_run": report.dry_run,
                     "rows_read": parsed.rows_read, "records": len(parsed.records),
                     **{k: v for k, v in report.result.as_dict().items() if k != "kind"},
                     "warnings": [p.as_dict() for p in parsed.warnings]})

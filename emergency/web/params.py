@@ -47,3 +47,16 @@ def choice(name: str, allowed: tuple[str, ...], default: str) -> str:
                        f"参数 {name} 须为 {' / '.join(allowed)} 之一,收到 {value!r}",
                        f"parameter {name} must be one of {', '.join(allowed)}, got {value!r}")
     return value
+
+
+def uploaded_file(limit_bytes: int) -> tuple[bytes, str]:
+    """The multipart field ``file`` as (bytes, file name): 413 above ``limit_bytes``, 400 when
+    no file was chosen."""
+    if request.content_length is not None and request.content_length > limit_bytes:
+        raise ApiError(413, "file_too_large", f"上传文件过大(上限 {limit_bytes // 2**20} MB)",
+                       f"the upload is too large (limit {limit_bytes // 2**20} MB)")
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        raise ApiError(400, "missing_file", "请选择要上传的文件(表单字段 file)",
+                       "choose a file to upload (form field 'file')")
+    return upload.read(), upload.filename

@@ -49,6 +49,7 @@ from emergency.store.refresh_models import InventoryVersion, JobRun, RefreshSubm
 from emergency.substances import load_catalogue
 from emergency.web.auth import actor, current_user, require
 from emergency.web.errors import ApiError
+from emergency.web.params import uploaded_file
 
 bp = Blueprint("refresh_api", __name__, url_prefix="/api/refresh")
 
@@ -124,15 +125,7 @@ def check_rights(scope: str) -> None:
 
 
 def read_upload() -> tuple[bytes, str]:
-    limit = current_app.config.get("INVENTORY_MAX_UPLOAD_BYTES", MAX_UPLOAD_BYTES)
-    if request.content_length is not None and request.content_length > limit:
-        raise ApiError(413, "file_too_large", f"上传文件过大(上限 {limit // 2**20} MB)",
-                       f"the upload is too large (limit {limit // 2**20} MB)")
-    upload = request.files.get("file")
-    if upload is None or not upload.filename:
-        raise ApiError(400, "missing_file", "请选择要上传的文件(CSV 或 XLSX)",
-                       "choose a file to upload (CSV or XLSX)")
-    return upload.read(), upload.filename
+    return uploaded_file(current_app.config.get("INVENTORY_MAX_UPLOAD_BYTES", MAX_UPLOAD_BYTES))
 
 
 # ----------------------------------------------------------------------------- shaping

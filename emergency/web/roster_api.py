@@ -64,6 +64,7 @@ from emergency.store.roster_models import LOG_KINDS, DutyRoster, DutyStaff
 from emergency.web.auth import actor, require
 from emergency.web.clock import now, tz
 from emergency.web.errors import ApiError, error_body
+from emergency.web.params import uploaded_file
 
 bp = Blueprint("roster_api", __name__, url_prefix="/api")
 
@@ -833,19 +834,13 @@ def staff_template(fmt: str):
 @require(Permission.DUTY_MANAGE)
 def staff_import():
     dry_run = bool(_flag("dry_run"))
-    if request.content_length is not None and request.content_length > MAX_UPLOAD_BYTES:
-        raise ApiError(413, "file_too_large", "上传文件过大(上限 5 MB)",
-                       "the upload is too large (limit 5 MB)")
-    upload = request.files.get("file")
-    if upload is None or not upload.filename:
-        raise ApiError(400, "missing_file", "请上传文件(表单字段 file)",
-                       "upload a file in the form field 'file'")
+    data, filename = uploaded_file(MAX_UPLOAD_BYTES)
     with db().session() as session:
-        result = staff_service.import_staff(session, upload.read(), upload.filename, now=now(),
+        result = staff_service.import_staff(session, data, filename, now=now(),
                                             dry_run=dry_run)
         if dry_run:
             session.rollback()
-    return jsonify({"filename": upload.filename, **result.as_dict()})
+    return jsonify({"filename": filename, **result.as_dict()})
 
 
 @bp.get("/staff/<int:staff_id>/duty.ics")
