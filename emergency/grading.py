@@ -18,10 +18,10 @@ from typing import Any, Final
 
 import yaml
 
+from plans.vocabulary import BOUNDARY_LEVELS, PLACE_LEVELS
+
 __all__ = [
-    "BOUNDARY_LEVELS",
     "GRADING_TABLE_PATH",
-    "PLACE_LEVELS",
     "RAISE_HINTS",
     "RULES_DIR",
     "TIERS",
@@ -47,8 +47,6 @@ RULES_DIR: Final = Path(__file__).resolve().parent / "rules"
 GRADING_TABLE_PATH: Final = RULES_DIR / "grading.yaml"
 
 TIERS: Final = (1, 2, 3, 4)
-PLACE_LEVELS: Final = ("prefecture_city", "county_city", "township")
-BOUNDARY_LEVELS: Final = ("county", "prefecture", "province", "nation")
 NUMERIC_FACTS: Final = ("deaths", "injured", "evacuated", "economic_loss_cny")
 RAISE_HINTS: Final = ("sensitive_area", "important_period", "public_attention")
 RAISE_MODES: Final = ("advisory", "automatic")
@@ -85,7 +83,7 @@ class IntakeImpact:
     def __post_init__(self) -> None:
         if self.place_level not in PLACE_LEVELS:
             raise ValueError(
-                f"intake {self.name_zh!r}: place_level must be one of {PLACE_LEVELS}, "
+                f"intake {self.name_zh!r}: place_level must be one of {tuple(PLACE_LEVELS)}, "
                 f"got {self.place_level!r}"
             )
         _check_concentrations(f"intake {self.name_zh!r}", self.peak_mg_l, self.limit_mg_l)
@@ -115,7 +113,8 @@ class BoundaryImpact:
     def __post_init__(self) -> None:
         if self.level not in BOUNDARY_LEVELS:
             raise ValueError(
-                f"boundary {self.from_zh}→{self.to_zh}: level must be one of {BOUNDARY_LEVELS}, "
+                f"boundary {self.from_zh}→{self.to_zh}: "
+                f"level must be one of {tuple(BOUNDARY_LEVELS)}, "
                 f"got {self.level!r}"
             )
         where = f"boundary {self.from_zh}→{self.to_zh}"
@@ -416,7 +415,7 @@ def _parse_numeric(data: Any) -> tuple[NumericCriterion, ...]:
     return tuple(criteria)
 
 
-def _parse_lookup(data: Any, section: str, keys: tuple[str, ...] | None) -> LookupCriterion:
+def _parse_lookup(data: Any, section: str, keys: Iterable[str] | None) -> LookupCriterion:
     """A value → tier section; ``keys``, when given, are exactly the values the facts allow."""
     body = check_keys(data, section, ("id", "name_zh", "name_en", "rows"))
     rows_raw = body["rows"]

@@ -151,7 +151,7 @@ LABELS: dict[str, dict[str, str]] = {
     "unnamed": {"zh": "未命名河道", "en": "Unnamed channel"},
     "legend": {"zh": "流域", "en": "Basins"},
 }
-PLACE_LEVELS = {
+SETTLEMENT_LEVELS = {
     "province_capital": {"zh": "省会", "en": "provincial capital"},
     "prefecture_seat": {"zh": "市(州)政府驻地", "en": "prefecture seat"},
     "county_seat": {"zh": "县(市、区)政府驻地", "en": "county seat"},
@@ -341,8 +341,8 @@ def place_features(data_dir: Path = DATA_DIR, jilin=None) -> FeatureCollection:
             "name_en": p.get("name_en") or p.get("name_zh"),
             "level": level, "labelled": level in LABELLED_PLACES,
             "in_jilin": p.get("province_zh") == "吉林省",
-            "level_zh": PLACE_LEVELS.get(level, {}).get("zh", ""),
-            "level_en": PLACE_LEVELS.get(level, {}).get("en", "")},
+            "level_zh": SETTLEMENT_LEVELS.get(level, {}).get("zh", ""),
+            "level_en": SETTLEMENT_LEVELS.get(level, {}).get("en", "")},
             "geometry": {"type": "Point", "coordinates": [round(lon, 4), round(lat, 4)]}})
     return _fc(features)
 

@@ -19,7 +19,6 @@ from typing import Any, Final
 from zoneinfo import ZoneInfo
 
 from emergency.grading import (
-    BOUNDARY_LEVELS,
     RULES_DIR,
     TIERS,
     RuleTableError,
@@ -28,6 +27,7 @@ from emergency.grading import (
     read_rule_yaml,
     text_at,
 )
+from plans.vocabulary import BOUNDARY_LEVELS
 
 __all__ = [
     "DEFAULT_TZ",
@@ -126,7 +126,8 @@ class BoundaryCrossing:
     def __post_init__(self) -> None:
         if self.level not in BOUNDARY_LEVELS:
             raise ValueError(
-                f"crossing {self.from_zh}→{self.to_zh}: level must be one of {BOUNDARY_LEVELS}, "
+                f"crossing {self.from_zh}→{self.to_zh}: "
+                f"level must be one of {tuple(BOUNDARY_LEVELS)}, "
                 f"got {self.level!r}"
             )
         _require_aware(self.front_arrives_at, f"crossing {self.from_zh}→{self.to_zh} arrival")

@@ -35,14 +35,14 @@ from typing import Any, Final
 
 import yaml
 
+from plans.vocabulary import POLLUTANT_CLASSES, TECHNIQUES
+
 __all__ = [
     "BEHAVIOURS",
     "DEFAULT_PATH",
     "DOSING_METHODS",
     "DOSING_TECHNIQUE",
     "LIMIT_BASES",
-    "POLLUTANT_CLASSES",
-    "TECHNIQUES",
     "CatalogueError",
     "Problem",
     "Substance",
@@ -56,16 +56,6 @@ __all__ = [
 ]
 
 DEFAULT_PATH: Final[Path] = Path(__file__).resolve().parent / "data" / "substances.yaml"
-
-#: Pollutant classes: code → (中文, English). Kept short on purpose.
-POLLUTANT_CLASSES: Final[Mapping[str, tuple[str, str]]] = {
-    "petroleum": ("石油类", "petroleum"),
-    "toxic_organic": ("有机毒物", "toxic organics"),
-    "heavy_metal": ("重金属(含类金属)", "heavy metals and metalloids"),
-    "acid_base": ("酸碱", "acids and bases"),
-    "cyanide": ("氰化物", "cyanide"),
-    "nutrient_other": ("营养盐/其他", "nutrients and other"),
-}
 
 #: Where a limit comes from: code → (中文, English).
 LIMIT_BASES: Final[Mapping[str, tuple[str, str]]] = {
@@ -92,18 +82,6 @@ BEHAVIOURS: Final[Mapping[str, tuple[str, str]]] = {
     "sinks": ("下沉", "sinks"),
     "volatilises": ("挥发", "volatilises"),
     "reacts": ("反应", "reacts with water or in water"),
-}
-
-#: 一河一策 response techniques (DOMAIN.md §1): 中文 → English.
-TECHNIQUES: Final[Mapping[str, str]] = {
-    "筑坝拦截": "weir / temporary dam interception",
-    "闸坝调控": "sluice and dam gate control",
-    "活性炭吸附坝": "activated-carbon adsorption weir",
-    "投药/中和/沉淀": "chemical dosing, neutralisation and precipitation",
-    "导流/分流": "diversion",
-    "调水稀释": "dilution with released water",
-    "吸附/打捞": "absorb and skim (booms, absorbent pads)",
-    "清污分流": "separating clean from polluted water",
 }
 
 #: The technique that the dosing methods below refine.

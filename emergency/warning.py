@@ -26,7 +26,7 @@ from emergency.grading import (
 )
 
 __all__ = [
-    "RECEPTOR_KINDS",
+    "TARGET_KINDS",
     "WARNING_TABLE_PATH",
     "ReceptorForecast",
     "WarningAssessment",
@@ -41,8 +41,8 @@ __all__ = [
 
 WARNING_TABLE_PATH: Final = RULES_DIR / "warning.yaml"
 
-RECEPTOR_KINDS: Final = ("intake", "section", "boundary", "other")
-RECEPTOR_KIND_TEXT: Final = {
+TARGET_KINDS: Final = ("intake", "section", "boundary", "other")
+TARGET_KIND_TEXT: Final = {
     "intake": ("取水口", "intake"),
     "section": ("监测断面", "monitoring section"),
     "boundary": ("跨界断面", "boundary crossing"),
@@ -88,7 +88,7 @@ class WarningLevel(StrEnum):
 class ReceptorForecast:
     """The predicted plume at one receptor (敏感目标).
 
-    ``kind`` is one of RECEPTOR_KINDS; ``hours_to_arrival`` is the time from now until the
+    ``kind`` is one of TARGET_KINDS; ``hours_to_arrival`` is the time from now until the
     leading edge arrives (h, 0 if it is already there); concentrations in mg/L.
     """
 
@@ -99,9 +99,9 @@ class ReceptorForecast:
     limit_mg_l: float
 
     def __post_init__(self) -> None:
-        if self.kind not in RECEPTOR_KINDS:
+        if self.kind not in TARGET_KINDS:
             raise ValueError(
-                f"receptor {self.name_zh!r}: kind must be one of {RECEPTOR_KINDS}, "
+                f"receptor {self.name_zh!r}: kind must be one of {TARGET_KINDS}, "
                 f"got {self.kind!r}"
             )
         if not (math.isfinite(self.hours_to_arrival) and self.hours_to_arrival >= 0):
@@ -186,12 +186,12 @@ def _parse_condition(raw: Any, where: str) -> Condition:
     if "exceedance_at" in cond:
         kinds = cond["exceedance_at"]
         if kinds == "any":
-            exceedance_at = frozenset(RECEPTOR_KINDS)
-        elif isinstance(kinds, list) and kinds and all(k in RECEPTOR_KINDS for k in kinds):
+            exceedance_at = frozenset(TARGET_KINDS)
+        elif isinstance(kinds, list) and kinds and all(k in TARGET_KINDS for k in kinds):
             exceedance_at = frozenset(kinds)
         else:
             raise RuleTableError(
-                f"{where}.exceedance_at: expected 'any' or a list from {RECEPTOR_KINDS}"
+                f"{where}.exceedance_at: expected 'any' or a list from {TARGET_KINDS}"
             )
     within = None
     if "within_hours" in cond:
@@ -292,7 +292,7 @@ def _explain(
         parts_zh.append(f"预测事件级别为{label.text_zh}")
         parts_en.append(f"predicted event tier is {label.text_en}")
     if hit is not None:
-        kind_zh, kind_en = RECEPTOR_KIND_TEXT[hit.kind]
+        kind_zh, kind_en = TARGET_KIND_TEXT[hit.kind]
         conc_zh = f"峰值 {hit.peak_mg_l:g} mg/L 超过限值 {hit.limit_mg_l:g} mg/L"
         conc_en = f"peak {hit.peak_mg_l:g} mg/L above the limit {hit.limit_mg_l:g} mg/L"
         if cond.within_hours is not None:

@@ -9,16 +9,8 @@ segment ids, county names) comes in a :class:`ValidationContext`, so it is pure 
 Snapping sites onto the river and refusing far-away sites is the loader's job
 (:mod:`plans.loader`).
 
-Vocabularies (keys a steward writes, with the Chinese and English words they stand for):
-
-* ``RECEPTOR_KINDS`` — 敏感目标: 取水口, 水源地, 断面, 灌溉取水口.
-* ``PLACE_LEVELS`` — the level of the place an intake serves; event grading depends on it
-  (设区的市 → 特别重大, 县级城市 → 重大, 乡镇 → 较大; DOMAIN.md §2).
-* ``SECTION_LEVELS`` — 国控 / 省控 monitoring sections.
-* ``FACILITY_TYPES`` — 环境应急空间与设施 types, written in Chinese as on the plan sheets.
-* ``TECHNIQUES`` — the eight 一策 techniques (same words as ``emergency.substances.TECHNIQUES``).
-* ``POLLUTANT_CLASSES`` — response-card keys (same codes as ``emergency.substances``).
-* ``MEASURE_GROUPS`` — the eight response measure groups of 《国家突发环境事件应急预案》 §4.2.
+The vocabularies a steward writes (receptor kinds, place levels, techniques, pollutant classes…)
+are defined once in :mod:`plans.vocabulary` and imported here.
 """
 
 from __future__ import annotations
@@ -29,67 +21,19 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from emergency.substances import POLLUTANT_CLASSES as SUBSTANCE_POLLUTANT_CLASSES
+from plans.vocabulary import (  # noqa: F401  (re-exported: the schema's vocabularies)
+    DRINKING_WATER_KINDS,
+    FACILITY_TYPES,
+    MEASURE_GROUPS,
+    PLACE_LEVELS,
+    POLLUTANT_CLASSES,
+    RECEPTOR_KINDS,
+    SECTION_LEVELS,
+    SITE_KINDS,
+    TECHNIQUES,
+)
 
 # ---------------------------------------------------------------------- vocabularies
-RECEPTOR_KINDS: Final[Mapping[str, tuple[str, str]]] = {
-    "intake": ("取水口", "drinking-water intake"),
-    "water_source": ("水源地", "drinking-water source (reservoir or protected reach)"),
-    "section": ("断面", "monitoring section"),
-    "irrigation_intake": ("灌溉取水口", "irrigation intake"),
-}
-#: Every kind a :class:`plans.loader.Site` can have.
-SITE_KINDS: Final[tuple[str, ...]] = (*RECEPTOR_KINDS, "intercept", "monitoring")
-
-PLACE_LEVELS: Final[Mapping[str, tuple[str, str]]] = {
-    "prefecture_city": ("设区的市", "prefecture-level city (设区的市)"),
-    "county_city": ("县级城市", "county-level city or county town"),
-    "township": ("乡镇", "township"),
-}
-#: Receptor kinds that supply drinking water and therefore need the served place's level.
-DRINKING_WATER_KINDS: Final[frozenset[str]] = frozenset({"intake", "water_source"})
-
-SECTION_LEVELS: Final[Mapping[str, tuple[str, str]]] = {
-    "national": ("国控", "national (国控) section"),
-    "provincial": ("省控", "provincial (省控) section"),
-}
-
-FACILITY_TYPES: Final[Mapping[str, str]] = {
-    "闸": "sluice",
-    "坝": "dam or weir",
-    "水电站": "hydropower station",
-    "桥": "bridge",
-    "涵洞": "culvert",
-    "坑塘": "pond",
-    "水库": "reservoir",
-    "河道": "river reach (temporary weir site)",
-}
-
-TECHNIQUES: Final[Mapping[str, str]] = {
-    "筑坝拦截": "weir / temporary dam interception",
-    "闸坝调控": "sluice and dam gate control",
-    "活性炭吸附坝": "activated-carbon adsorption weir",
-    "投药/中和/沉淀": "chemical dosing, neutralisation and precipitation",
-    "导流/分流": "diversion",
-    "调水稀释": "dilution with released water",
-    "吸附/打捞": "absorb and skim (booms, absorbent pads)",
-    "清污分流": "separating clean from polluted water",
-}
-
-# The response-card keys are the catalogue's pollutant classes: one table, in one place.
-POLLUTANT_CLASSES = SUBSTANCE_POLLUTANT_CLASSES
-
-MEASURE_GROUPS: Final[Mapping[str, str]] = {
-    "现场污染处置": "on-site pollution control",
-    "转移安置人员": "evacuation and resettlement",
-    "医学救援": "medical rescue",
-    "应急监测": "emergency monitoring",
-    "市场监管和调控": "market supervision and regulation",
-    "信息发布和舆论引导": "public information and media",
-    "维护社会稳定": "maintaining public order",
-    "国际通报和援助": "international notification and assistance",
-}
-
 CONFIDENCE_LEVELS: Final[Mapping[str, str]] = {
     "high": "至少两项独立的已发表河道事实(面积 ±10%、汇口、流经县市/方向)相符",
     "medium": "已发表河道事实与河网相符,但缺少面积或存在可比的候选河道",

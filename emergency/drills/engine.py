@@ -19,12 +19,12 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from emergency.drills.scenario import (
-    BOUNDARY_LEVELS,
     ExpectedAction,
     Inject,
     Scenario,
     Trigger,
 )
+from plans.vocabulary import BOUNDARY_LEVELS
 
 SPEEDS = {"stepped": 0.0, "real": 1.0, "x10": 10.0, "x60": 60.0}
 LATE_AFTER = timedelta(seconds=1)

@@ -58,6 +58,7 @@ from typing import Any
 import yaml
 
 from emergency.incidents.inputs import SHANGHAI, InvalidIncident, parse_incident
+from plans.vocabulary import BOUNDARY_LEVELS
 
 LIBRARY_DIR = Path(__file__).resolve().parent / "library"
 FORMAT_VERSION = 1
@@ -79,7 +80,6 @@ CHECKLIST_KINDS = ("report", "notify", "international", "close_intake", "activat
                    "sample", "card", "default")
 CHECKLIST_GROUPS = ("reporting", "on_site", "relocation", "medical", "monitoring", "market",
                     "information", "stability", "international")
-BOUNDARY_LEVELS = ("county", "prefecture", "province", "nation")
 TASK_PREFIX = "drill:"
 EVENT_KEYS = ("plume_front_reaches", "checklist_done", "phase_starts", "inject_fired")
 
@@ -135,7 +135,7 @@ class Trigger:
             text = format_t(self.at or timedelta(0))
             return text, text
         if self.kind == "plume":
-            target_zh = BOUNDARY_LABELS_ZH.get(self.target or "", self.target)
+            target_zh = BOUNDARY_LEVELS.get(self.target or "", (self.target,))[0]
             return (f"污染团前锋到达 {target_zh}{off_zh}",
                     f"plume front reaches {self.target}{off_en}")
         if self.kind == "checklist":
@@ -148,9 +148,6 @@ class Trigger:
         joiner_zh, joiner_en = ("且", " and ") if self.kind == "all" else ("或", " or ")
         return (joiner_zh.join(f"({p[0]})" for p in parts),
                 joiner_en.join(f"({p[1]})" for p in parts))
-
-
-BOUNDARY_LABELS_ZH = {"county": "县界", "prefecture": "市界", "province": "省界", "nation": "国界"}
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from typing import Any
 
 from emergency.incidents.inputs import SHANGHAI
 from emergency.incidents.package import ChecklistTemplate, DownstreamItem, InterceptOption
+from plans.vocabulary import SAMPLED_KINDS
 
 GROUP_BY_NAME: dict[str, str] = {}
 
@@ -104,8 +105,7 @@ def build_checklist(*, incident, substance, downstream: Sequence[DownstreamItem]
         responsible_zh="应急监测队伍", due_at=start + timedelta(hours=1), kind="sample"))
     sampling = rules["sampling"]
     for item in downstream:
-        if item.kind not in ("intake", "water_source", "section", "irrigation_intake",
-                             "monitoring", "boundary"):
+        if item.kind not in SAMPLED_KINDS:
             continue
         if item.front_at_earliest > horizon or not _affected(item, rules):
             continue

@@ -14,10 +14,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from emergency.incidents.inputs import SHANGHAI
+from emergency.labels import roman, tier_name
 
 TBD = "【待填】"
-ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
-TIER_ZH = {1: "特别重大", 2: "重大", 3: "较大", 4: "一般"}
 
 
 @dataclass(frozen=True)
@@ -62,7 +61,7 @@ def first_report_text(pkg, *, title: str, description: str, casualties: dict,
         "十、已采取的处置措施:" + ("；".join(
             f"{d.text_zh[:60]}({_t(d.done_at)})" for d in done) if done else TBD) + "。",
         "十一、拟采取的措施和下一步工作建议:" + _next(pkg) + "。",
-        f"十二、初步判断事件级别:{TIER_ZH.get(tier, TBD)}({ROMAN.get(tier, '—')}级)"
+        f"十二、初步判断事件级别:{(tier_name(tier) or (TBD,))[0]}({roman(tier)}级)"
         + (";依据:" + ";".join(r.text_zh for r in pkg.tier.binding_reasons[:3])
            if pkg.tier.binding_reasons else "") + "。",
         "附:环境敏感点分布示意图(见系统“一张图”打印页)。",

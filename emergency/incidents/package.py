@@ -30,21 +30,11 @@ from emergency.reporting import (
     report_deadlines,
 )
 from emergency.warning import ReceptorForecast, WarningAssessment, assess_warning
+from plans.vocabulary import BOUNDARY_LEVELS
 from rivers.network import UNNAMED_EN, UNNAMED_ZH, RiverNetwork, RiverPosition, SnapResult, Trace
 from rivers.transport import PlumeAtPoints, Reach, plume_along_path
 
 RULES_PATH = Path(__file__).resolve().parent.parent / "rules" / "response.yaml"
-RECEPTOR_KINDS = ("intake", "water_source", "section", "irrigation_intake", "monitoring")
-KIND_LABELS = {
-    "intake": ("取水口", "intake"), "water_source": ("水源地", "drinking-water source"),
-    "section": ("监测断面", "monitoring section"),
-    "irrigation_intake": ("灌溉取水口", "irrigation"),
-    "monitoring": ("监测点", "monitoring point"), "intercept": ("拦截点", "intercept site"),
-    "boundary": ("行政边界", "boundary"), "point": ("查询点", "queried point"),
-}
-BOUNDARY_LABELS = {"county": ("县界", "county boundary"), "prefecture": ("市界", "prefecture"),
-                   "province": ("省界", "provincial boundary"),
-                   "nation": ("国界", "national border")}
 
 
 @lru_cache(maxsize=4)
@@ -304,7 +294,7 @@ def _sites_on_trace(network: RiverNetwork, trace: Trace, plans: PlansLike | None
 def _crossing_points(trace: Trace) -> list[tuple]:
     out = []
     for c in trace.crossings:
-        label_zh, label_en = BOUNDARY_LABELS[c.level]
+        label_zh, label_en = BOUNDARY_LEVELS[c.level]
         frm = c.from_unit.name_zh if c.from_unit else "?"
         name_zh = f"{frm}→{c.to_unit.name_zh}{label_zh}"
         frm_en = (c.from_unit.name_en or c.from_unit.name_zh) if c.from_unit else "?"
@@ -637,4 +627,4 @@ def name_of_reach(name_zh: str | None) -> str:
 
 
 __all__ = ["compute_package", "ResponsePackage", "DownstreamItem", "InterceptOption",
-           "ChecklistTemplate", "load_response_rules", "KIND_LABELS", "UNNAMED_EN"]
+           "ChecklistTemplate", "load_response_rules", "UNNAMED_EN"]

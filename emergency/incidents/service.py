@@ -26,6 +26,7 @@ from emergency.incidents.inputs import (
     parse_time,
 )
 from emergency.incidents.package import ResponsePackage, compute_package, load_response_rules
+from emergency.labels import roman
 from emergency.store.incident_models import (
     ITEM_STATUSES,
     ChecklistItem,
@@ -172,8 +173,8 @@ def _sync(row: Incident, pkg: ResponsePackage, actor: str, now: datetime) -> Non
     row.river_name_zh = pkg.snap.river_name_zh
     if old_tier != row.tier_level and old_tier is not None:
         _event(row, "system", "regraded",
-               f"事件级别由 {_roman(old_tier)} 级调整为 {_roman(row.tier_level)} 级",
-               f"tier changed from {_roman(old_tier)} to {_roman(row.tier_level)}", now,
+               f"事件级别由 {roman(old_tier)} 级调整为 {roman(row.tier_level)} 级",
+               f"tier changed from {roman(old_tier)} to {roman(row.tier_level)}", now,
                old=old_tier, new=row.tier_level)
     if old_warning != row.warning_level and old_warning is not None:
         _event(row, "system", "warning_changed",
@@ -209,10 +210,6 @@ def _sync(row: Incident, pkg: ResponsePackage, actor: str, now: datetime) -> Non
                items=moved)
 
 
-def _roman(level: int | None) -> str:
-    return {1: "I", 2: "II", 3: "III", 4: "IV"}.get(level or 0, "—")
-
-
 def _local(dt: datetime | None) -> str:
     return dt.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M") if dt else "—"
 
@@ -237,8 +234,8 @@ def report_incident(session: Session, ctx: EngineContext, data: Any, *, actor: s
            f"{'[DRILL] ' if row.is_drill else ''}reported: {inc.mass_kg:g} kg of "
            f"{pkg.substance.name_en}", now, input=_input_summary(inc))
     _event(row, "system", "graded",
-           f"初判:{_roman(pkg.tier.level)} 级,预警 {pkg.warning.label_zh}",
-           f"first assessment: tier {_roman(pkg.tier.level)}, warning {pkg.warning.label_en}",
+           f"初判:{roman(pkg.tier.level)} 级,预警 {pkg.warning.label_zh}",
+           f"first assessment: tier {roman(pkg.tier.level)}, warning {pkg.warning.label_en}",
            now, tier=pkg.tier.level, warning=str(pkg.warning.level))
     _sync(row, pkg, actor, now)
     session.flush()

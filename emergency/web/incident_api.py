@@ -6,9 +6,10 @@ from datetime import datetime
 
 from flask import Blueprint, current_app, g, jsonify, request
 
+from emergency import labels
 from emergency.incidents import service
 from emergency.incidents.inputs import SHANGHAI, InvalidIncident
-from emergency.incidents.package import KIND_LABELS, ResponsePackage
+from emergency.incidents.package import ResponsePackage
 from emergency.store.incident_models import ChecklistItem, Incident
 from emergency.web.auth import actor
 from emergency.web.clock import now
@@ -16,11 +17,10 @@ from emergency.web.errors import ApiError
 from emergency.web.params import required_float
 from emergency.web.roster_api import on_duty_block
 from emergency.web.serialize import crossing_dict, snap_dict
+from plans.vocabulary import KIND_LABELS
 
 bp = Blueprint("incidents", __name__, url_prefix="/api/incidents")
 
-TIER_LABELS = {1: ("特别重大(I级)", "I (especially major)"), 2: ("重大(II级)", "II (major)"),
-               3: ("较大(III级)", "III (large)"), 4: ("一般(IV级)", "IV (general)")}
 
 
 def engine() -> service.EngineContext:
@@ -186,7 +186,7 @@ def _conflict(err: service.Conflict):
 
 # ------------------------------------------------------------------ shapes
 def incident_dict(row: Incident) -> dict:
-    tier = TIER_LABELS.get(row.tier_level or 0)
+    tier = labels.tier_label(row.tier_level)
     return {
         "id": row.id, "title": row.title, "status": row.status, "is_drill": row.is_drill,
         "version": row.version, "lon": row.lon, "lat": row.lat,
@@ -249,7 +249,7 @@ def _sig(value: float) -> float:
 
 def package_dict(pkg: ResponsePackage, row: Incident | None = None) -> dict:
     sub = pkg.substance
-    tier_label = TIER_LABELS.get(pkg.tier.level or 0)
+    tier_label = labels.tier_label(pkg.tier.level)
     body = {
         "as_of": iso(pkg.as_of),
         "is_drill": pkg.incident.is_drill,
@@ -265,7 +265,7 @@ def package_dict(pkg: ResponsePackage, row: Incident | None = None) -> dict:
                  "ratio": round(pkg.hydraulics.ratio, 3),
                  "chosen_from_date": pkg.incident.flow_chosen_from_date,
                  "velocity_factor": pkg.incident.velocity_factor},
-        "tier": {"level": pkg.tier.level, "roman": service._roman(pkg.tier.level),
+        "tier": {"level": pkg.tier.level, "roman": labels.roman(pkg.tier.level),
                  "label_zh": tier_label[0] if tier_label else None,
                  "label_en": tier_label[1] if tier_label else None,
                  "reasons": [{"criterion": r.criterion, "level": r.level, "text_zh": r.text_zh,

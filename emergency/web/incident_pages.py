@@ -45,7 +45,7 @@ from folium.template import Template
 from shapely.geometry import shape
 from sqlalchemy import select
 
-from emergency import maps
+from emergency import labels, maps
 from emergency.auth_rules import Permission, allows
 from emergency.incidents import service
 from emergency.incidents.inputs import FLOW_CONDITIONS, FLOW_LABELS, SHANGHAI
@@ -85,21 +85,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "status_reported": {"zh": "已接报", "en": "Reported"},
     "status_responding": {"zh": "响应中", "en": "Responding"},
     "status_terminated": {"zh": "已终止", "en": "Terminated"},
-    "warning_blue": {"zh": "蓝色预警", "en": "Blue"},
-    "warning_yellow": {"zh": "黄色预警", "en": "Yellow"},
-    "warning_orange": {"zh": "橙色预警", "en": "Orange"},
-    "warning_red": {"zh": "红色预警", "en": "Red"},
-    "warning_none": {"zh": "无预警", "en": "No warning"},
-    "tier_short_1": {"zh": "I级 特别重大", "en": "Tier I"},
-    "tier_short_2": {"zh": "II级 重大", "en": "Tier II"},
-    "tier_short_3": {"zh": "III级 较大", "en": "Tier III"},
-    "tier_short_4": {"zh": "IV级 一般", "en": "Tier IV"},
-    "tier_short_0": {"zh": "未分级", "en": "Not graded"},
-    "tier_name_1": {"zh": "特别重大", "en": "especially major"},
-    "tier_name_2": {"zh": "重大", "en": "major"},
-    "tier_name_3": {"zh": "较大", "en": "large"},
-    "tier_name_4": {"zh": "一般", "en": "general"},
-    "tier_name_0": {"zh": "未分级", "en": "not graded"},
+    **labels.page_messages(),  # tier_short_N, tier_name_N, warning_X from the rule tables
     "tier_big": {"zh": "{roman}级", "en": "Tier {roman}"},
     "inc_tier_reasons": {"zh": "事件分级依据(《国家突发环境事件应急预案》附件1)",
                          "en": "Why this tier (National Plan, annex 1)"},

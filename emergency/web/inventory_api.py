@@ -36,7 +36,6 @@ from emergency.inventory.vocab import (
 from emergency.substances import (
     BEHAVIOURS,
     LIMIT_BASES,
-    POLLUTANT_CLASSES,
     Substance,
     SubstanceCatalogue,
     load_catalogue,
@@ -45,6 +44,7 @@ from emergency.web.auth import current_user
 from emergency.web.clock import today
 from emergency.web.errors import ApiError
 from emergency.web.params import parse_float, uploaded_file
+from plans.vocabulary import POLLUTANT_CLASSES
 from rivers.network import UNNAMED_ZH, RiverNetwork, named_rivers
 
 bp = Blueprint("inventory_api", __name__, url_prefix="/api")

@@ -25,15 +25,16 @@ from emergency.inventory.vocab import RISK_LEVELS
 from emergency.river_risks import PlanRiskSource, RiverRiskCache
 from emergency.web import i18n
 from emergency.web.i18n import lang
-from plans.schema import (
+from plans.schema import PlanValidationError
+from plans.vocabulary import (
     FACILITY_TYPES,
+    KIND_LABELS,
     MEASURE_GROUPS,
     PLACE_LEVELS,
     POLLUTANT_CLASSES,
     RECEPTOR_KINDS,
     SECTION_LEVELS,
     TECHNIQUES,
-    PlanValidationError,
 )
 
 bp = Blueprint("rivers", __name__, template_folder="templates")
@@ -42,9 +43,6 @@ log = logging.getLogger(__name__)
 KIND_COLOURS = {"intake": "#c62828", "water_source": "#ad1457", "section": "#1565c0",
                 "irrigation_intake": "#6a1b9a", "intercept": "#2e7d32", "monitoring": "#00838f",
                 "risk_source": "#ef6c00"}
-KIND_LABELS = {**RECEPTOR_KINDS, "intercept": ("拦截设施", "intercept facility"),
-               "monitoring": ("监测点", "monitoring point"),
-               "risk_source": ("风险源", "risk source")}
 
 MESSAGES: dict[str, dict[str, str]] = {
     "rivers_title": {"zh": "一河一策一图", "en": "River plans"},

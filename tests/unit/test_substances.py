@@ -12,8 +12,6 @@ import yaml
 from emergency.substances import (
     DEFAULT_PATH,
     DOSING_TECHNIQUE,
-    POLLUTANT_CLASSES,
-    TECHNIQUES,
     CatalogueError,
     Substance,
     SubstanceCatalogue,
@@ -23,6 +21,7 @@ from emergency.substances import (
     load_catalogue,
     parse_catalogue,
 )
+from plans.vocabulary import POLLUTANT_CLASSES, TECHNIQUES
 
 
 @pytest.fixture(scope="module")
