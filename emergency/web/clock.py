@@ -26,3 +26,8 @@ def now() -> datetime:
 
 def today() -> date:
     return now().astimezone(tz()).date()
+
+
+def iso(value: datetime | None) -> str | None:
+    """A time as the API writes it: ISO 8601 to the minute, in ``TIMEZONE``."""
+    return value.astimezone(tz()).isoformat(timespec="minutes") if value else None

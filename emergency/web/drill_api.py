@@ -40,6 +40,7 @@ from emergency.web.auth import actor, require
 from emergency.web.clock import now
 from emergency.web.errors import ApiError
 from emergency.web.incident_api import db, engine
+from emergency.web.params import json_body
 
 bp = Blueprint("drills", __name__, url_prefix="/api/drills")
 
@@ -59,23 +60,13 @@ def _install(_state) -> None:
 
 
 # ------------------------------------------------------------------ helpers
-def _body() -> dict:
-    data = request.get_json(silent=True)
-    if data is None and not request.data:
-        return {}
-    if not isinstance(data, dict):
-        raise ApiError(400, "invalid_json", "请求体须为 JSON 对象",
-                       "the body must be a JSON object")
-    return data
-
-
 def _yaml_from_request() -> tuple[str, str]:
     """The uploaded scenario: a multipart file ``file``, JSON ``{"yaml": ...}`` or a raw body."""
     if "file" in request.files:
         upload = request.files["file"]
         raw, name = upload.read(MAX_YAML_BYTES + 1), upload.filename or "upload.yaml"
     elif request.is_json:
-        data = _body()
+        data = json_body(optional=True)
         text = data.get("yaml")
         if not isinstance(text, str):
             raise ApiError(400, "missing_yaml", "缺少演练脚本(yaml 字段)",
@@ -189,7 +180,7 @@ def runs():
 @bp.post("/runs")
 @drill_write
 def start():
-    data = _body()
+    data = json_body(optional=True)
     if data.get("scenario_id"):
         scen, text = service.library_scenario(str(data["scenario_id"]))
     elif isinstance(data.get("yaml"), str):
@@ -228,7 +219,7 @@ def advance(run_id: int):
 @bp.post("/runs/<int:run_id>/step")
 @drill_write
 def step(run_id: int):
-    data = _body()
+    data = json_body(optional=True)
     try:
         minutes = float(data.get("minutes", 60))
         if isinstance(data.get("minutes"), bool) or not math.isfinite(minutes):
@@ -258,7 +249,7 @@ def resume(run_id: int):
 @bp.post("/runs/<int:run_id>/speed")
 @drill_write
 def speed(run_id: int):
-    value = _speed(_body())
+    value = _speed(json_body(optional=True))
     return _controller(run_id, lambda s: service.set_speed(s, engine(), run_id, value,
                                                            wall=now(), actor=actor()))
 
@@ -273,7 +264,7 @@ def end(run_id: int):
 @bp.post("/runs/<int:run_id>/injects")
 @drill_write
 def inject(run_id: int):
-    data = _body()
+    data = json_body(optional=True)
     with db().session() as session:
         row = service.fire_inject(session, engine(), run_id, data, wall=now(), actor=actor())
         body = {"inject_id": row.inject_id, "kind": row.kind, "message": row.message,
@@ -291,7 +282,7 @@ def observations(run_id: int):
 @drill_evaluate
 def observe(run_id: int):
     """An evaluator scores an objective (a draft until submitted)."""
-    data = _body()
+    data = json_body(optional=True)
     with db().session() as session:
         obs = service.record_observation(session, run_id, data, wall=now(), actor=actor(),
                                          evaluator_name=evaluator_name())
@@ -315,7 +306,7 @@ def submit_evaluation(run_id: int):
 @bp.post("/runs/<int:run_id>/improvements")
 @drill_evaluate
 def improve(run_id: int):
-    data = _body()
+    data = json_body(optional=True)
     with db().session() as session:
         item = service.add_improvement(session, run_id, data, wall=now(), actor=actor())
         body = {"id": item.id, "item": item.item, "owner": item.owner,

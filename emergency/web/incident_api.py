@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from flask import Blueprint, current_app, g, jsonify, request
 
 from emergency import labels
 from emergency.incidents import service
-from emergency.incidents.inputs import SHANGHAI, InvalidIncident
+from emergency.incidents.inputs import InvalidIncident
 from emergency.incidents.package import ResponsePackage
 from emergency.store.incident_models import ChecklistItem, Incident
 from emergency.web.auth import actor
-from emergency.web.clock import now
+from emergency.web.clock import iso, now
 from emergency.web.errors import ApiError
-from emergency.web.params import required_float
+from emergency.web.params import json_body, required_float
 from emergency.web.roster_api import on_duty_block
 from emergency.web.serialize import crossing_dict, snap_dict
 from plans.vocabulary import KIND_LABELS
@@ -31,23 +29,11 @@ def db():
     return current_app.extensions["database"]
 
 
-def _json_body() -> dict:
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        raise ApiError(400, "invalid_json", "请求体须为 JSON 对象",
-                       "the body must be a JSON object")
-    return data
-
-
-def iso(dt: datetime | None) -> str | None:
-    return dt.astimezone(SHANGHAI).isoformat(timespec="minutes") if dt else None
-
-
 # ------------------------------------------------------------------ routes
 @bp.post("")
 def create():
     with db().session() as session:
-        row, pkg = service.report_incident(session, engine(), _json_body(), actor=actor(),
+        row, pkg = service.report_incident(session, engine(), json_body(), actor=actor(),
                                            now=now())
         body = incident_dict(row) | {"response": package_dict(pkg, row)}
     return jsonify(body), 201
@@ -73,7 +59,7 @@ def show(incident_id: int):
 
 @bp.patch("/<int:incident_id>")
 def update(incident_id: int):
-    data = _json_body()
+    data = json_body()
     if data.get("status") == "terminated":
         _require_command()
     with db().session() as session:
@@ -106,7 +92,7 @@ def arrival(incident_id: int):
 def observe(incident_id: int):
     with db().session() as session:
         obs, pkg, factor = service.record_observation(session, engine(), incident_id,
-                                                      _json_body(), actor=actor(), now=now(),
+                                                      json_body(), actor=actor(), now=now(),
                                                       drills=None)
         row = service.get_incident(session, incident_id, drills=None)
         body = {"observation": observation_dict(obs), "velocity_factor": factor,
@@ -116,7 +102,7 @@ def observe(incident_id: int):
 
 @bp.patch("/<int:incident_id>/checklist/<int:item_id>")
 def check(incident_id: int, item_id: int):
-    data = _json_body()
+    data = json_body()
     if "version" not in data and _if_match() is not None:
         data["version"] = _if_match()
     with db().session() as session:

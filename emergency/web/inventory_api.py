@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import io
 
-from flask import Blueprint, current_app, jsonify, request, send_file
+from flask import Blueprint, current_app, jsonify, send_file
 from sqlalchemy.exc import IntegrityError
 
 from emergency.inventory import export, service
@@ -43,7 +43,7 @@ from emergency.substances import (
 from emergency.web.auth import current_user
 from emergency.web.clock import today
 from emergency.web.errors import ApiError
-from emergency.web.params import parse_float, uploaded_file
+from emergency.web.params import arg, bad_parameter, flag, one_of, parse_float, uploaded_file
 from plans.vocabulary import POLLUTANT_CLASSES
 from rivers.network import UNNAMED_ZH, RiverNetwork, named_rivers
 
@@ -80,73 +80,47 @@ def settings() -> RuleSettings:
 
 
 # ----------------------------------------------------------------------------- parameters
-def _bad(name: str, zh: str, en: str, value: object) -> ApiError:
-    return ApiError(400, "invalid_parameter", f"参数 {name}{zh}", f"parameter {name} {en}",
-                    parameter=name, value=value)
-
-
-def _arg(name: str) -> str | None:
-    value = request.args.get(name)
-    return value.strip() if value and value.strip() else None
-
-
-def _one_of(name: str, allowed: dict | tuple, label_zh: str) -> str | None:
-    """A fixed-vocabulary parameter: its code or Chinese value (None when absent)."""
-    value = _arg(name)
-    if value is None:
-        return None
-    if value in allowed:
-        return value
-    if isinstance(allowed, dict):
-        for code, label in allowed.items():
-            if value in (label if isinstance(label, tuple) else (label,)):
-                return code
-    shown = " / ".join(allowed)
-    raise _bad(name, f"({label_zh})须为 {shown} 之一,收到 {value!r}",
-               f"must be one of {', '.join(allowed)}, got {value!r}", value)
-
-
 def _county() -> int | None:
-    value = _arg("county")
+    value = arg("county")
     if value is None:
         return None
     found = places().county(value)
     if found is None:
-        raise _bad("county", f"(县级行政区)「{value}」不是吉林省的县、县级市或市辖区",
+        raise bad_parameter("county", f"(县级行政区)「{value}」不是吉林省的县、县级市或市辖区",
                    f"{value!r} is not a county-level unit of Jilin", value)
     return found.adcode
 
 
 def _prefecture() -> str | None:
-    value = _arg("prefecture")
+    value = arg("prefecture")
     if value is None:
         return None
     found = places().prefecture(value)
     if found is None:
-        raise _bad("prefecture", f"(市州)「{value}」不是吉林省的市(州)",
+        raise bad_parameter("prefecture", f"(市州)「{value}」不是吉林省的市(州)",
                    f"{value!r} is not a prefecture of Jilin", value)
     return found
 
 
 def _bbox() -> tuple[float, float, float, float] | None:
-    value = _arg("bbox")
+    value = arg("bbox")
     if value is None:
         return None
     parts = value.split(",")
     if len(parts) != 4:
-        raise _bad("bbox", "(范围)须为 西,南,东,北 四个数,如 125.0,43.5,127.0,44.5",
+        raise bad_parameter("bbox", "(范围)须为 西,南,东,北 四个数,如 125.0,43.5,127.0,44.5",
                    "must be four numbers west,south,east,north, e.g. 125.0,43.5,127.0,44.5",
                    value)
     west, south, east, north = (parse_float(p, "bbox", "范围") for p in parts)
     if not (-180 <= west < east <= 180 and -90 <= south < north <= 90):
-        raise _bad("bbox", "(范围)须满足 西<东、南<北,经度在 −180…180、纬度在 −90…90",
+        raise bad_parameter("bbox", "(范围)须满足 西<东、南<北,经度在 −180…180、纬度在 −90…90",
                    "must have west < east and south < north, longitudes in −180…180 and "
                    "latitudes in −90…90", value)
     return west, south, east, north
 
 
 def _river() -> str | None:
-    value = _arg("river")
+    value = arg("river")
     if value is None:
         return None
     if value == UNNAMED_ZH:
@@ -155,30 +129,19 @@ def _river() -> str | None:
         if value in (river.name_zh, river.id) or \
                 value.casefold() == (river.name_en or "").casefold():
             return river.name_zh
-    raise _bad("river", f"(河流)「{value}」不是河网中的河流名称或编号",
+    raise bad_parameter("river", f"(河流)「{value}」不是河网中的河流名称或编号",
                f"{value!r} is not a river name or id of the river network", value)
 
 
 def _substance() -> str | None:
-    value = _arg("substance")
+    value = arg("substance")
     if value is None:
         return None
     found = catalogue().get(value)
     if found is None:
-        raise _bad("substance", f"(物质)「{value}」不在化学品目录中",
+        raise bad_parameter("substance", f"(物质)「{value}」不在化学品目录中",
                    f"{value!r} is not in the chemical catalogue", value)
     return found.id
-
-
-def _flag(name: str) -> bool | None:
-    value = _arg(name)
-    if value is None:
-        return None
-    if value.lower() in ("1", "true", "yes", "是"):
-        return True
-    if value.lower() in ("0", "false", "no", "否"):
-        return False
-    raise _bad(name, f"须为 1 或 0,收到 {value!r}", f"must be 1 or 0, got {value!r}", value)
 
 
 def _kind(slug: str) -> str:
@@ -214,7 +177,7 @@ def _meta(s: Stored) -> dict:
 @bp.get("/risk-sources")
 def risk_sources():
     q = InventoryQuery(county_adcode=_county(), prefecture_zh=_prefecture(), bbox=_bbox(),
-                       risk_kind=_one_of("kind", RISK_SOURCE_KINDS, "风险源类型"),
+                       risk_kind=one_of("kind", RISK_SOURCE_KINDS, "风险源类型"),
                        river_zh=_river(), substance_id=_substance())
     return jsonify(_listing("risk_sources", q, "risk_sources"))
 
@@ -222,10 +185,10 @@ def risk_sources():
 @bp.get("/materials")
 def materials():
     q = InventoryQuery(county_adcode=_county(), prefecture_zh=_prefecture(), bbox=_bbox(),
-                       category=_one_of("category", MATERIAL_CATEGORIES, "物资类别"),
-                       storage_mode=_one_of("storage_mode", STORAGE_MODES, "储备方式"))
+                       category=one_of("category", MATERIAL_CATEGORIES, "物资类别"),
+                       storage_mode=one_of("storage_mode", STORAGE_MODES, "储备方式"))
     body = _listing("materials", q, "depots")
-    expired = _flag("expired")
+    expired = flag("expired")
     if expired is not None:
         body["depots"] = [d for d in body["depots"] if bool(d["expired_items"]) == expired]
         body["count"] = len(body["depots"])
@@ -236,22 +199,22 @@ def materials():
 @bp.get("/teams")
 def teams():
     q = InventoryQuery(county_adcode=_county(), prefecture_zh=_prefecture(), bbox=_bbox(),
-                       level=_one_of("level", TEAM_LEVELS, "队伍级别"),
-                       specialty=_arg("specialty"))
+                       level=one_of("level", TEAM_LEVELS, "队伍级别"),
+                       specialty=arg("specialty"))
     return jsonify(_listing("teams", q, "teams"))
 
 
 @bp.get("/experts")
 def experts():
-    q = InventoryQuery(prefecture_zh=_prefecture(), field=_arg("field"))
+    q = InventoryQuery(prefecture_zh=_prefecture(), field=arg("field"))
     return jsonify(_listing("experts", q, "experts"))
 
 
 @bp.get("/substances")
 def substances():
-    cls = _one_of("class", POLLUTANT_CLASSES, "污染物类别")
-    heavy = _flag("heavy_metal")
-    text = _arg("q")
+    cls = one_of("class", POLLUTANT_CLASSES, "污染物类别")
+    heavy = flag("heavy_metal")
+    text = arg("q")
     cat = catalogue()
     found = list(cat)
     if cls is not None:
@@ -325,7 +288,7 @@ def import_inventory(kind: str):
                        f"全省清单导入仅限省级账号;{user.prefecture_zh}的数据请在「清单更新」中报送",
                        "importing a whole inventory is for provincial accounts only; submit "
                        f"{user.prefecture_zh}'s data through the refresh (/refresh)")
-    dry_run = bool(_flag("dry_run"))
+    dry_run = bool(flag("dry_run"))
     data, filename = uploaded_file(
         current_app.config.get("INVENTORY_MAX_UPLOAD_BYTES", MAX_UPLOAD_BYTES))
     try:

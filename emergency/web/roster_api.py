@@ -37,7 +37,7 @@ Calendar subscription (日历订阅, ``duty.manage``)
 from __future__ import annotations
 
 import io
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 from flask import (
     Blueprint,
@@ -62,8 +62,15 @@ from emergency.roster.staff import DUTY_ROLES, InvalidInput
 from emergency.roster.staff_table import write_staff_csv, write_staff_xlsx
 from emergency.store.roster_models import LOG_KINDS, DutyRoster, DutyStaff
 from emergency.web.auth import actor, require
-from emergency.web.clock import now, tz
+from emergency.web.clock import iso, now
 from emergency.web.errors import ApiError, error_body
+from emergency.web.params import bad_parameter as _bad
+from emergency.web.params import flag as _flag
+from emergency.web.params import json_body as _body
+from emergency.web.params import to_date as _date
+from emergency.web.params import to_int as _int
+from emergency.web.params import to_moment as _moment
+from emergency.web.params import to_optional_int as _optional_int
 from emergency.web.params import uploaded_file
 
 bp = Blueprint("roster_api", __name__, url_prefix="/api")
@@ -97,64 +104,12 @@ def actor_name() -> str:
     return (getattr(user, "display_name", None) or getattr(user, "username", None) or "")
 
 
-def _body(optional: bool = False) -> dict:
-    data = request.get_json(silent=True)
-    if data is None and optional:
-        return {}
-    if not isinstance(data, dict):
-        raise ApiError(400, "invalid_json", "请求体须为 JSON 对象",
-                       "the body must be a JSON object")
-    return data
-
-
-def _bad(name: str, zh: str, en: str, value: object = None) -> ApiError:
-    return ApiError(400, "invalid_parameter", f"参数 {name}{zh}", f"parameter {name} {en}",
-                    parameter=name, value=value)
-
-
-def _int(value: object, name: str) -> int:
-    try:
-        return int(value)  # type: ignore[call-overload]
-    except (TypeError, ValueError):
-        raise _bad(name, f"须为整数,收到 {value!r}", f"must be an integer, got {value!r}",
-                   value) from None
-
-
-def _optional_int(value: object, name: str) -> int | None:
-    return None if value in (None, "") else _int(value, name)
-
-
-def _date(value: object, name: str) -> date:
-    try:
-        return date.fromisoformat(str(value))
-    except ValueError:
-        raise _bad(name, f"须为日期 YYYY-MM-DD,收到 {value!r}",
-                   f"must be a date YYYY-MM-DD, got {value!r}", value) from None
-
-
-def _moment(value: str | None, name: str = "at") -> datetime:
-    """An ISO time (naive: Beijing time), or now."""
-    if not value:
-        return now()
-    try:
-        moment = datetime.fromisoformat(value.strip().replace(" ", "T").replace("Z", "+00:00"))
-    except ValueError:
-        raise _bad(name, f"须为时间,如 2026-07-16T09:00+08:00,收到 {value!r}",
-                   f"must be a time such as 2026-07-16T09:00+08:00, got {value!r}",
-                   value) from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=tz())
-
-
 def _month(text: str) -> Period:
     try:
         return service.month_period(text)
     except ValueError:
         raise ApiError(404, "invalid_month", f"「{text}」不是月份(格式 YYYY-MM,如 2026-07)",
                        f"{text!r} is not a month (YYYY-MM, e.g. 2026-07)") from None
-
-
-def iso(value: datetime | None) -> str | None:
-    return value.astimezone(tz()).isoformat(timespec="minutes") if value else None
 
 
 # ----------------------------------------------------------------------------- errors
@@ -714,17 +669,6 @@ def duty_handover_record():
 
 
 # ----------------------------------------------------------------------------- staff
-def _flag(name: str) -> bool | None:
-    value = request.args.get(name)
-    if value in (None, ""):
-        return None
-    if value.lower() in ("1", "true", "yes"):
-        return True
-    if value.lower() in ("0", "false", "no"):
-        return False
-    raise _bad(name, f"须为 1 或 0,收到 {value!r}", f"must be 1 or 0, got {value!r}", value)
-
-
 @bp.get("/staff")
 def staff_index():
     role = request.args.get("role") or None
