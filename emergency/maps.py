@@ -189,7 +189,7 @@ def _fc(features: list[dict]) -> FeatureCollection:
     return {"type": "FeatureCollection", "features": features}
 
 
-def _rounded(geom, digits: int) -> dict:
+def rounded(geom, digits: int) -> dict:
     """GeoJSON geometry with coordinates rounded to ``digits`` decimals (degrees)."""
     grid = 10.0 ** -digits
     geom = shapely.set_precision(geom, grid)
@@ -229,7 +229,7 @@ def river_features(data: NetworkData, key_rivers: set[str] | None = None, *, dig
     key_features, other_features = [], []
     for n, (group, segs) in enumerate(sorted(groups.items(), key=lambda kv: str(kv[0]))):
         lines = MultiLineString([LineString(data.coords_lonlat[i]) for i in segs])
-        geometry = _rounded(lines, digits)
+        geometry = rounded(lines, digits)
         if group[0] == "key":
             river = rivers[group[1]]
             zh_basin, en_basin = basin_parts(river.basin)
@@ -270,7 +270,7 @@ def _boundary_lines(polys: Sequence, box, tolerance: float, digits: int) -> dict
     lines = shapely.simplify(lines, tolerance, preserve_topology=False)
     if lines.is_empty:
         return None
-    return _rounded(lines, digits)
+    return rounded(lines, digits)
 
 
 ADMIN_FILES = {"nation": "admin_country.geojson", "province": "admin_province.geojson",
@@ -301,12 +301,12 @@ def admin_features(data_dir: Path = DATA_DIR, *, tolerance: float = 0.002, digit
     jilin_poly = next(shape(f["geometry"]) for f in read["province"]
                       if f["properties"].get("is_jilin"))
     land = [{"type": "Feature", "id": "jilin", "properties": {"kind": "jilin"},
-             "geometry": _rounded(shapely.simplify(jilin_poly, tolerance), digits)}]
+             "geometry": rounded(shapely.simplify(jilin_poly, tolerance), digits)}]
     for f in read["nation"]:
         if f["properties"].get("iso3") != "CHN":
             geom = shapely.simplify(shape(f["geometry"]), tolerance)
             land.append({"type": "Feature", "id": f"land-{f['properties']['iso3']}",
-                         "properties": {"kind": "foreign"}, "geometry": _rounded(geom, digits)})
+                         "properties": {"kind": "foreign"}, "geometry": rounded(geom, digits)})
     bounds = tuple(round(v, 3) for v in jilin_poly.bounds)
     return boundaries, _fc(land), bounds  # type: ignore[return-value]
 
@@ -318,7 +318,7 @@ def lake_features(data_dir: Path = DATA_DIR, *, digits: int = 4) -> FeatureColle
         features.append({"type": "Feature", "id": f"l{n}", "properties": {
             "name_zh": p.get("name_zh") or "未命名湖泊",
             "name_en": p.get("name_en") or p.get("name_zh") or "unnamed lake",
-            "area_km2": p.get("area_km2")}, "geometry": _rounded(shape(f["geometry"]), digits)})
+            "area_km2": p.get("area_km2")}, "geometry": rounded(shape(f["geometry"]), digits)})
     return _fc(features)
 
 

@@ -381,7 +381,7 @@ def _refresh_fronts(session: Session, ctx: EngineContext, run: DrillRun, scenari
         points.append((p.id, p.lon, p.lat, snap.position))
     fronts = {}
     for sid, row in linked:
-        pkg = incidents.package_for(ctx, session, incidents._input_from_row(row), now,
+        pkg = incidents.package_for(ctx, session, incidents.input_from_row(row), now,
                                     extra_points=points)
         fronts[sid] = {k: v.isoformat() for k, v in eng.fronts_from_downstream(
             pkg.downstream).items()}

@@ -11,12 +11,14 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta, tzinfo
+from datetime import datetime, tzinfo
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from emergency.incidents.first_report import TBD, DoneItem, first_report_text
+from emergency.incidents.geometry import path_geometry
 from emergency.incidents.inputs import (
     SHANGHAI,
     FieldProblem,
@@ -35,7 +37,7 @@ from emergency.store.incident_models import (
     Observation,
 )
 from rivers.exceptions import NotDownstream
-from rivers.network import RiverNetwork, RiverPosition, SnapResult
+from rivers.network import RiverNetwork, RiverPosition, SnapResult, Trace
 from rivers.transport import plume_along_path
 
 FLAG_FIELDS = ("residential_school_hospital", "mass_incident", "sensitive_area",
@@ -90,7 +92,8 @@ def now_for(session: Session, row: Incident, now: datetime) -> datetime:
 
 
 # ------------------------------------------------------------------ mapping row ↔ input
-def _input_from_row(row: Incident) -> IncidentInput:
+def input_from_row(row: Incident) -> IncidentInput:
+    """The engine's input for a stored incident."""
     flags = row.flags or {}
     return IncidentInput(
         substance=row.substance, mass_kg=row.mass_kg, occurred_at=_aware(row.occurred_at),
@@ -273,7 +276,7 @@ def update_incident(session: Session, ctx: EngineContext, incident_id: int, data
     changes = dict(data)
     changes.pop("version", None)
     status = changes.pop("status", None)
-    before = _input_from_row(row)
+    before = input_from_row(row)
     inc = parse_incident(changes, substances=ctx.catalogue,
                          season_by_month=ctx.season_by_month, now=now, base=before, tz=ctx.tz)
     if status is not None:
@@ -404,7 +407,7 @@ def record_observation(session: Session, ctx: EngineContext, incident_id: int, d
         problems.append(FieldProblem("concentration_mg_l", "浓度须为 ≥ 0 的数字(mg/L)",
                                      "concentration must be a number ≥ 0 (mg/L)"))
         conc = 0.0
-    inc = _input_from_row(row)
+    inc = input_from_row(row)
     pkg = package_for(ctx, session, inc, now)
     site_id = data.get("site_id")
     name_zh, lon, lat, km = "", None, None, None
@@ -485,7 +488,7 @@ def arrival_at(session: Session, ctx: EngineContext, incident_id: int, lon: floa
                *, now: datetime, drills: bool | None = False):
     """The plume at any point downstream (raises NotDownstream otherwise)."""
     row = get_incident(session, incident_id, drills=drills)
-    inc = _input_from_row(row)
+    inc = input_from_row(row)
     snap = ctx.network.snap(lon, lat, max_distance_m=ctx.snap_max_m)
     entry = entry_point(ctx, session, inc)
     if ctx.network.trace_downstream(entry.position).distance_to(snap.position) is None:
@@ -499,15 +502,83 @@ def arrival_at(session: Session, ctx: EngineContext, incident_id: int, lon: floa
     return snap, item
 
 
+def package_now(session: Session, ctx: EngineContext, row: Incident,
+                now: datetime) -> ResponsePackage:
+    """The response package of a stored incident as of ``now`` (a drill incident: as of its
+    scenario time)."""
+    return package_for(ctx, session, input_from_row(row), now_for(session, row, now))
+
+
+@dataclass(frozen=True)
+class IncidentPath:
+    """Where the release enters the river and the downstream path as one line."""
+
+    snap: SnapResult
+    trace: Trace
+    coords: list[list[float]]  # [[lon, lat], ...], upstream first
+    km: list[float]  # of each vertex, along the trace
+
+
+def incident_path(session: Session, ctx: EngineContext, incident_id: int) -> IncidentPath:
+    row = get_incident(session, incident_id, drills=None)
+    snap = entry_point(ctx, session, input_from_row(row))
+    trace = ctx.network.trace_downstream(snap.position)
+    coords, km = path_geometry(ctx.network, trace)
+    return IncidentPath(snap, trace, coords, km)
+
+
+@dataclass(frozen=True)
+class Changes:
+    """What happened to an incident after the event ``since``."""
+
+    incident: Incident
+    since: int
+    events: list[IncidentEvent]
+    items: list[ChecklistItem]  # the checklist items those events touched
+    server_now: datetime  # the incident's time (a drill's: scenario time)
+
+    @property
+    def last_event_id(self) -> int:
+        return self.events[-1].id if self.events else self.since
+
+
+def changes_since(session: Session, incident_id: int, since: int, now: datetime) -> Changes:
+    """New timeline events and the checklist items they touched: cheap enough to poll."""
+    row = get_incident(session, incident_id, drills=None)
+    events = list(session.scalars(
+        select(IncidentEvent).where(IncidentEvent.incident_id == incident_id,
+                                    IncidentEvent.id > since).order_by(IncidentEvent.id)))
+    keys = {e.data.get("item") for e in events if e.kind == "checklist" and e.data}
+    keys.discard(None)
+    items = list(session.scalars(
+        select(ChecklistItem).where(ChecklistItem.incident_id == incident_id,
+                                    ChecklistItem.item_key.in_(keys)))) if keys else []
+    return Changes(row, since, events, items, now_for(session, row, now))
+
+
+def first_report(session: Session, ctx: EngineContext, incident_id: int, now: datetime, *,
+                 reporting_unit: str | None = None) -> tuple[str, bool]:
+    """The 初报 draft of an incident (gaps marked 【待填】) and whether it is a drill."""
+    row = get_incident(session, incident_id, drills=None)
+    pkg = package_now(session, ctx, row, now)
+    observations = [{"name_zh": o.name_zh, "km": o.km, "concentration_mg_l": o.concentration_mg_l,
+                     "observed_at": _aware(o.observed_at).astimezone(ctx.tz)
+                     .isoformat(timespec="minutes")} for o in row.observations]
+    text = first_report_text(
+        pkg, title=row.title, description=row.description,
+        casualties={"deaths": row.deaths, "injured": row.injured, "evacuated": row.evacuated},
+        done=[DoneItem(i.text_zh, _aware(i.done_at)) for i in row.checklist
+              if i.status == "done"],
+        observations=observations, reporting_unit=reporting_unit or TBD)
+    return text, row.is_drill
+
+
 def counts(session: Session) -> dict[str, int]:
     rows = session.execute(select(Incident.is_drill, func.count()).group_by(Incident.is_drill))
     return {("drill" if d else "real"): n for d, n in rows}
 
 
-def time_since(dt: datetime, now: datetime) -> timedelta:
-    return now - dt
-
-
 __all__ = ["EngineContext", "report_incident", "update_incident", "update_checklist_item",
            "record_observation", "arrival_at", "list_incidents", "get_incident", "NotFound",
-           "Conflict", "RiverPosition"]
+           "Conflict", "RiverPosition", "package_now", "incident_path", "changes_since",
+           "first_report", "input_from_row"]

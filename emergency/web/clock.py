@@ -7,7 +7,7 @@ One place for every blueprint (the jobs read the same setting through
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -29,5 +29,10 @@ def today() -> date:
 
 
 def iso(value: datetime | None) -> str | None:
-    """A time as the API writes it: ISO 8601 to the minute, in ``TIMEZONE``."""
-    return value.astimezone(tz()).isoformat(timespec="minutes") if value else None
+    """A time as the API writes it: ISO 8601 to the minute, in ``TIMEZONE``. A naive time is
+    UTC (SQLite returns stored times without their zone)."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(tz()).isoformat(timespec="minutes")

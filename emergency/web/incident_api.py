@@ -74,8 +74,7 @@ def update(incident_id: int):
 def response(incident_id: int):
     with db().session() as session:
         row = service.get_incident(session, incident_id, drills=None)
-        pkg = service.package_for(engine(), session, service._input_from_row(row),
-                                  service.now_for(session, row, now()))
+        pkg = service.package_now(session, engine(), row, now())
         return jsonify(package_dict(pkg, row))
 
 
@@ -115,22 +114,11 @@ def check(incident_id: int, item_id: int):
 @bp.get("/<int:incident_id>/first-report")
 def first_report(incident_id: int):
     """The 初报 draft, filled from the incident; gaps are marked 【待填】."""
-    from emergency.incidents.first_report import DoneItem, first_report_text
-
     with db().session() as session:
-        row = service.get_incident(session, incident_id, drills=None)
-        pkg = service.package_for(engine(), session, service._input_from_row(row),
-                                  service.now_for(session, row, now()))
-        text = first_report_text(
-            pkg, title=row.title, description=row.description,
-            casualties={"deaths": row.deaths, "injured": row.injured,
-                        "evacuated": row.evacuated},
-            done=[DoneItem(i.text_zh, service._aware(i.done_at)) for i in row.checklist
-                  if i.status == "done"],
-            observations=[observation_dict(o) for o in row.observations],
-            reporting_unit=current_app.config.get("REPORTING_UNIT") or "【待填】",
-        )
-        return jsonify({"text": text, "is_drill": row.is_drill})
+        text, is_drill = service.first_report(
+            session, engine(), incident_id, now(),
+            reporting_unit=current_app.config.get("REPORTING_UNIT"))
+    return jsonify({"text": text, "is_drill": is_drill})
 
 
 def _require_command() -> None:
@@ -178,8 +166,8 @@ def incident_dict(row: Incident) -> dict:
         "version": row.version, "lon": row.lon, "lat": row.lat,
         "risk_source_id": row.risk_source_id, "segment_id": row.segment_id,
         "substance": row.substance, "mass_kg": row.mass_kg, "release_hours": row.release_hours,
-        "occurred_at": iso(service._aware(row.occurred_at)),
-        "discovered_at": iso(service._aware(row.discovered_at)),
+        "occurred_at": iso(row.occurred_at),
+        "discovered_at": iso(row.discovered_at),
         "flow_condition": row.flow_condition, "discharge_m3s": row.discharge_m3s,
         "flow_chosen_from_date": row.flow_chosen_from_date, "deaths": row.deaths,
         "injured": row.injured, "evacuated": row.evacuated,
@@ -187,18 +175,18 @@ def incident_dict(row: Incident) -> dict:
         **(row.flags or {}), "velocity_factor": row.velocity_factor,
         "tier_level": row.tier_level, "tier_zh": tier[0] if tier else None,
         "warning_level": row.warning_level, "river_name_zh": row.river_name_zh,
-        "created_by": row.created_by, "updated_at": iso(service._aware(row.updated_at)),
+        "created_by": row.created_by, "updated_at": iso(row.updated_at),
     }
 
 
 def event_dict(e) -> dict:
-    return {"id": e.id, "at": iso(service._aware(e.at)), "actor": e.actor, "kind": e.kind,
+    return {"id": e.id, "at": iso(e.at), "actor": e.actor, "kind": e.kind,
             "summary_zh": e.summary_zh, "summary_en": e.summary_en}
 
 
 def observation_dict(o) -> dict:
     return {"id": o.id, "site_id": o.site_id, "name_zh": o.name_zh, "lon": o.lon, "lat": o.lat,
-            "km": o.km, "observed_at": iso(service._aware(o.observed_at)),
+            "km": o.km, "observed_at": iso(o.observed_at),
             "concentration_mg_l": o.concentration_mg_l, "front_detected": o.front_detected,
             "note": o.note, "recorded_by": o.recorded_by}
 
@@ -207,8 +195,8 @@ def checklist_dict(item: ChecklistItem) -> dict:
     return {"id": item.id, "key": item.item_key, "group": item.group, "kind": item.kind,
             "text_zh": item.text_zh, "text_en": item.text_en,
             "responsible_zh": item.responsible_zh, "basis_zh": item.basis_zh,
-            "due_at": iso(service._aware(item.due_at)), "status": item.status,
-            "done_by": item.done_by, "done_at": iso(service._aware(item.done_at)),
+            "due_at": iso(item.due_at), "status": item.status,
+            "done_by": item.done_by, "done_at": iso(item.done_at),
             "note": item.note, "version": item.version}
 
 

@@ -24,12 +24,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 import threading
-import unicodedata
 from datetime import datetime
 
-import numpy as np
 import shapely
 from branca.element import MacroElement
 from flask import (
@@ -43,16 +40,15 @@ from flask import (
 )
 from folium.template import Template
 from shapely.geometry import shape
-from sqlalchemy import select
 
 from emergency import labels, maps
 from emergency.auth_rules import Permission, allows
 from emergency.incidents import service
-from emergency.incidents.inputs import FLOW_CONDITIONS, FLOW_LABELS, SHANGHAI
-from emergency.store.incident_models import ChecklistItem, IncidentEvent
+from emergency.incidents.geometry import CoordinateError, parse_coordinates
+from emergency.incidents.inputs import FLOW_CONDITIONS, FLOW_LABELS
 from emergency.web import i18n
 from emergency.web.auth import current_user, require
-from emergency.web.clock import now
+from emergency.web.clock import now, tz
 from emergency.web.errors import ApiError
 from emergency.web.i18n import lang, t
 from emergency.web.incident_api import (
@@ -276,131 +272,6 @@ MESSAGES: dict[str, dict[str, str]] = {
 }
 
 
-# ----------------------------------------------------------------------------- coordinates
-class CoordinateError(ValueError):
-    """Typed coordinates that cannot be read; messages in both languages."""
-
-    def __init__(self, message_zh: str, message_en: str) -> None:
-        super().__init__(message_en)
-        self.message_zh, self.message_en = message_zh, message_en
-
-
-_DEGREE_MARKS = {"º": "°", "˚": "°", "度": "°"}
-_PRIMES = {"′": "'", "’": "'", "‘": "'", "`": "'", "´": "'", "″": '"', "”": '"', "“": '"',
-           "''": '"', "分": "'", "秒": '"'}
-_HEMISPHERES = {"东经": "E", "北纬": "N", "西经": "W", "南纬": "S", "东": "E", "北": "N",
-                "西": "W", "南": "S"}
-# degrees [° [minutes ' [seconds "]]]; seconds need their mark unless a hemisphere or the end
-# follows (else "126°33.5' 43°51'" would read 43 as seconds)
-_NUMBER = r"(?P<deg>[-+]?\d+(?:\.\d+)?)\s*(?:°\s*(?:(?P<min>\d+(?:\.\d+)?)\s*'\s*" \
-          r"(?:(?P<sec>\d+(?:\.\d+)?)\s*(?:\"|(?=[NSEW]|$)))?)?)?"
-_PREFIXED = re.compile(r"(?P<hemi>[NSEW])?\s*" + _NUMBER)
-_SUFFIXED = re.compile(_NUMBER + r"\s*(?P<hemi>[NSEW])?")
-
-
-def parse_coordinates(text: str) -> tuple[float, float]:
-    """Read a typed location as ``(lon, lat)`` in decimal degrees (WGS 84).
-
-    Accepts decimal degrees (``126.55, 43.86``) and degrees-minutes-seconds
-    (``126°33′00″E 43°51′36″N``, ``东经126度33分 北纬43度51分36秒``, ``N43°51.6' E126°33'``),
-    full-width characters included. Hemisphere letters go all before or all after the numbers.
-    With them the order is free; without them the order is lon, lat — unless the first number
-    can only be a latitude and the second only a longitude (|a| ≤ 90 < |b|, always the case in
-    Jilin), then they are swapped. Raises :class:`CoordinateError`.
-    """
-    if not isinstance(text, str) or not text.strip():
-        raise CoordinateError("请输入坐标", "enter the coordinates")
-    s = text
-    for mark, degree in _DEGREE_MARKS.items():
-        s = s.replace(mark, degree)
-    s = unicodedata.normalize("NFKC", s).upper()
-    for word, letter in _HEMISPHERES.items():
-        s = s.replace(word, f" {letter}")
-    for mark, ascii_mark in _PRIMES.items():
-        s = s.replace(mark, ascii_mark)
-    s = re.sub(r"[,;/、]", " ", s).strip()
-    pattern = _PREFIXED if s[:1] in ("N", "S", "E", "W") else _SUFFIXED
-    tokens, pos = [], 0
-    for match in pattern.finditer(s):
-        if s[pos:match.start()].strip():
-            raise _unreadable(text)
-        pos = match.end()
-        tokens.append(match)
-    if s[pos:].strip() or len(tokens) != 2:
-        raise _unreadable(text)
-    values: list[float] = []
-    axes: list[str | None] = []
-    for m in tokens:
-        deg_text, hemi = m.group("deg"), m.group("hemi")
-        negative = deg_text.startswith("-")
-        deg = abs(float(deg_text))
-        minutes = float(m.group("min")) if m.group("min") else 0.0
-        seconds = float(m.group("sec")) if m.group("sec") else 0.0
-        if (m.group("min") or m.group("sec")) and not deg.is_integer():
-            raise _unreadable(text)
-        if minutes >= 60 or seconds >= 60:
-            raise CoordinateError("分、秒须小于 60", "minutes and seconds must be below 60")
-        if negative and hemi:
-            raise _unreadable(text)
-        value = deg + minutes / 60 + seconds / 3600
-        values.append(-value if negative or hemi in ("W", "S") else value)
-        axes.append("lon" if hemi in ("E", "W") else "lat" if hemi in ("N", "S") else None)
-    a, b = values
-    if axes[0] and axes[1] and axes[0] == axes[1]:
-        raise CoordinateError("须给出一个经度和一个纬度", "give one longitude and one latitude")
-    if axes[0] or axes[1]:
-        first_is_lon = axes[0] == "lon" if axes[0] else axes[1] == "lat"
-        lon, lat = (a, b) if first_is_lon else (b, a)
-    elif abs(a) <= 90 < abs(b):
-        lon, lat = b, a
-    else:
-        lon, lat = a, b
-    if not (-180 <= lon <= 180) or not (-90 <= lat <= 90):
-        raise CoordinateError("经度须在 ±180°、纬度须在 ±90° 以内",
-                              "longitude must be within ±180° and latitude within ±90°")
-    return round(lon, 7), round(lat, 7)
-
-
-def _unreadable(text: str) -> CoordinateError:
-    return CoordinateError(
-        f"无法识别坐标 {text!r}:请输入“经度, 纬度”(如 126.55, 43.86)或度分秒"
-        "(如 126°33′00″E 43°51′36″N)",
-        f"cannot read {text!r}: type 'lon, lat' (e.g. 126.55, 43.86) or degrees-minutes-"
-        "seconds (e.g. 126°33′00″E 43°51′36″N)")
-
-
-# ----------------------------------------------------------------------------- path geometry
-def path_geometry(network, trace) -> tuple[list[list[float]], list[float]]:
-    """The trace as one line, upstream first: ``(coords [[lon, lat], ...], km of each vertex)``.
-
-    km is the distance along the trace (the engine's km: projected metres / 1000), so a position
-    predicted "at km 37.9" is found by interpolating this line.
-    """
-    d = network.data
-    coords: list[np.ndarray] = []
-    kms: list[np.ndarray] = []
-    for piece in trace.pieces:
-        i = piece.segment
-        vm = np.asarray(d.vertex_m[i], dtype=float)
-        ll = np.asarray(d.coords_lonlat[i], dtype=float)
-        lo, hi = sorted((piece.from_offset_m, piece.to_offset_m))
-        inner = (vm > lo) & (vm < hi)
-        offs = np.concatenate([[lo], vm[inner], [hi]])
-        xs, ys = np.interp(offs, vm, ll[:, 0]), np.interp(offs, vm, ll[:, 1])
-        along = piece.from_m + np.abs(offs - piece.from_offset_m)
-        if piece.to_offset_m < piece.from_offset_m:  # walked against the digitised direction
-            xs, ys, along = xs[::-1], ys[::-1], along[::-1]
-        if coords:  # the joint is the previous piece's end
-            xs, ys, along = xs[1:], ys[1:], along[1:]
-        coords.append(np.column_stack([xs, ys]))
-        kms.append(along / 1000.0)
-    if not coords:
-        return [], []
-    xy = np.round(np.concatenate(coords), 5)
-    km = np.round(np.concatenate(kms), 3)
-    return xy.tolist(), km.tolist()
-
-
 # ----------------------------------------------------------------------------- map context
 class MapContext:
     """The small maps' background (rivers, prefecture lines, lakes, cities), once per process."""
@@ -436,7 +307,7 @@ def build_map_context(network, key_rivers=None, *, tolerance: float = 0.002) -> 
         geom = shapely.simplify(geom, tolerance)
         if not geom.is_empty:
             features.append({"type": "Feature", "properties": {"k": kind, **props},
-                             "geometry": maps._rounded(geom, digits)})
+                             "geometry": maps.rounded(geom, digits)})
 
     key, other = maps.river_features(network.data, key_rivers)
     for f in key["features"]:
@@ -552,10 +423,9 @@ def _page_state(incident_id: int) -> dict:
     """Everything the incident page and the print view show, as JSON-ready dicts."""
     with _db().session() as session:
         row = service.get_incident(session, incident_id, drills=None)
-        as_of = service.now_for(session, row, now())  # a drill runs on its scenario clock
-        pkg = service.package_for(_engine(), session, service._input_from_row(row), as_of)
+        pkg = service.package_now(session, _engine(), row, now())  # a drill: scenario clock
         return {"incident": incident_dict(row), "package": package_dict(pkg, row),
-                "as_of": as_of.astimezone(SHANGHAI).isoformat(timespec="seconds"),
+                "as_of": pkg.as_of.astimezone(tz()).isoformat(timespec="seconds"),
                 "events": [event_dict(e) for e in row.events],
                 "observations": [observation_dict(o) for o in row.observations],
                 "last_event_id": max((e.id for e in row.events), default=0),
@@ -607,10 +477,10 @@ def show(incident_id: int):
 
 @bp.get("/incidents/<int:incident_id>/print")
 def print_view(incident_id: int):
-    from emergency.web.incident_api import first_report
-
     state = _page_state(incident_id)
-    report = first_report(incident_id).get_json()["text"]
+    with _db().session() as session:
+        report, _ = service.first_report(session, _engine(), incident_id, now(),
+                                         reporting_unit=current_app.config.get("REPORTING_UNIT"))
     pkg = state["package"]
     return render_template(
         "incident_print.html", state=state, inc=state["incident"], pkg=pkg, groups=groups(),
@@ -653,12 +523,8 @@ def _js_messages() -> dict[str, str]:
 @bp.get("/api/incidents/<int:incident_id>/path.geojson")
 def path_geojson(incident_id: int):
     with _db().session() as session:
-        row = service.get_incident(session, incident_id, drills=None)
-        inc = service._input_from_row(row)
-        ctx = _engine()
-        snap = service.entry_point(ctx, session, inc)
-    trace = ctx.network.trace_downstream(snap.position)
-    coords, km = path_geometry(ctx.network, trace)
+        path = service.incident_path(session, _engine(), incident_id)
+    snap, trace, coords, km = path.snap, path.trace, path.coords, path.km
     reaches = [{"river_name_zh": r.river_name_zh or "未命名河道",
                 "river_name_en": r.river_name_en or "unnamed channel",
                 "from_km": r.from_km, "to_km": r.to_km} for r in trace.reaches]
@@ -688,28 +554,19 @@ def changes(incident_id: int):
     if not raw.isdigit():
         raise ApiError(400, "invalid_parameter", "参数 since 须为事件编号(整数)",
                        "parameter since must be an event id (integer)")
-    since = int(raw)
     with _db().session() as session:
-        row = service.get_incident(session, incident_id, drills=None)
-        events = list(session.scalars(
-            select(IncidentEvent).where(IncidentEvent.incident_id == incident_id,
-                                        IncidentEvent.id > since).order_by(IncidentEvent.id)))
-        keys = {e.data.get("item") for e in events if e.kind == "checklist" and e.data}
-        keys.discard(None)
-        items = list(session.scalars(
-            select(ChecklistItem).where(ChecklistItem.incident_id == incident_id,
-                                        ChecklistItem.item_key.in_(keys)))) if keys else []
+        ch = service.changes_since(session, incident_id, int(raw), now())
+        row = ch.incident
         body = {
-            "since": since,
-            "last_event_id": events[-1].id if events else since,
-            "server_now": service.now_for(session, row, now()).astimezone(SHANGHAI)
-            .isoformat(timespec="seconds"),
+            "since": ch.since,
+            "last_event_id": ch.last_event_id,
+            "server_now": ch.server_now.astimezone(tz()).isoformat(timespec="seconds"),
             "incident": {"id": row.id, "version": row.version, "status": row.status,
                          "tier_level": row.tier_level, "warning_level": row.warning_level,
                          "velocity_factor": row.velocity_factor},
-            "events": [event_dict(e) for e in events],
-            "checklist": [checklist_dict(i) for i in items],
-            "refresh_package": any(e.kind in PACKAGE_EVENTS for e in events),
+            "events": [event_dict(e) for e in ch.events],
+            "checklist": [checklist_dict(i) for i in ch.items],
+            "refresh_package": any(e.kind in PACKAGE_EVENTS for e in ch.events),
         }
     return jsonify(body)
 
@@ -760,8 +617,7 @@ def _iso_local(value: str | None, fmt: str = "%m-%d %H:%M") -> str:
     """An ISO time from the API (already +08:00) shown compactly."""
     if not value:
         return "—"
-    return datetime.fromisoformat(value).astimezone(SHANGHAI).strftime(fmt)
+    return datetime.fromisoformat(value).astimezone(tz()).strftime(fmt)
 
 
-__all__ = ["bp", "init_incident_pages", "parse_coordinates", "CoordinateError", "path_geometry",
-           "build_map_context"]
+__all__ = ["bp", "init_incident_pages", "build_map_context"]

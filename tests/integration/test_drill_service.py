@@ -137,7 +137,7 @@ def test_the_provincial_boundary_trigger_fires_at_the_predicted_front_in_a_run(d
         run = service.get_run(s, run_id)
         front = datetime.fromisoformat(run.fronts["main"]["province"])
         row = incidents.get_incident(s, run.incidents[0].incident_id)
-        pkg = incidents.package_for(ctx, s, incidents._input_from_row(row), WALL)
+        pkg = incidents.package_for(ctx, s, incidents.input_from_row(row), WALL)
         boundary = next(d for d in pkg.downstream if d.kind == "boundary"
                         and d.attrs["level"] == "province")
         assert front == boundary.front_at      # the engine's own prediction
