@@ -7,7 +7,6 @@ footer printed on every page, and (HTML) as a fixed background mark repeated whe
 from __future__ import annotations
 
 from html import escape
-from io import BytesIO
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
@@ -15,6 +14,7 @@ from openpyxl.utils import get_column_letter
 
 from emergency.drills import DRILL_MARK
 from emergency.drills.evaluation import Report, report_dict
+from emergency.exports import append_row, workbook_bytes
 
 _HEAD = Font(bold=True, color="FFFFFF")
 _HEAD_FILL = PatternFill("solid", fgColor="9C2A2A")
@@ -81,19 +81,17 @@ def report_xlsx(report: Report) -> bytes:
            [("优点 Strength", s) for s in data["strengths"]]
            + [("不足 Area for improvement", s) for s in data["areas_for_improvement"]],
            report.title)
-    out = BytesIO()
-    wb.save(out)
-    return out.getvalue()
+    return workbook_bytes(wb)
 
 
 def _sheet(ws, header: tuple, rows: list, title: str) -> None:
-    ws.append([f"{DRILL_MARK} {title} — 演练数据,非真实事件 (DRILL — not a real incident)"])
+    append_row(ws, [f"{DRILL_MARK} {title} — 演练数据,非真实事件 (DRILL — not a real incident)"])
     ws["A1"].font = _MARK
-    ws.append(list(header))
+    append_row(ws, header)
     for cell in ws[2]:
         cell.font, cell.fill = _HEAD, _HEAD_FILL
     for row in rows:
-        ws.append(["" if v is None else v for v in row])
+        append_row(ws, ["" if v is None else v for v in row])
     for k in range(1, len(header) + 1):
         letter = get_column_letter(k)
         width = max((len(str(c.value or "")) for c in ws[letter][1:]), default=8)

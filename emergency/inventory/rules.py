@@ -35,6 +35,7 @@ from datetime import date, datetime, timedelta
 from functools import partial
 from itertools import zip_longest
 
+from emergency.exports import restore
 from emergency.inventory.columns import (
     COLUMNS,
     DEPOT_FIELDS,
@@ -181,6 +182,8 @@ def text_cell(value: object, max_length: int = 200) -> str | None:
             else value.isoformat(sep=" ")
     else:
         text = str(value).strip()
+        if text[:1] == "'":  # a cell an export made inert ('=…) imports back as written
+            text = restore(text)
     if len(text) > max_length:
         raise CellError("too_long", f"内容过长({len(text)} 字,最多 {max_length} 字)",
                         f"too long ({len(text)} characters, at most {max_length})")

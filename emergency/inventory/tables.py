@@ -17,12 +17,15 @@ import io
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime
 from pathlib import PurePath
 
+from emergency.exports import append_row, csv_bytes, format_number, workbook_bytes, xlsx_cell
 from emergency.inventory.columns import COLUMNS, SHEETS, normalise_heading
 from emergency.inventory.problems import RowProblem
 from emergency.inventory.xlsx_fast import sheet_rows
+
+__all__ = ["FORMATS", "README_SHEET", "FileProblem", "RawTable", "file_format", "format_number",
+           "paused_gc", "read_table", "write_csv", "write_xlsx"]
 
 FORMATS = ("csv", "xlsx")
 README_SHEET = "填表说明"
@@ -194,38 +197,14 @@ def _with_header(kind: str, rows: list[Sequence[object]], sheet: str | None) -> 
 
 
 # ----------------------------------------------------------------------------- writing
-def format_number(value: float | int | None) -> str | None:
-    """Shortest text that reads back as the same float (20.0 → "20")."""
-    if value is None:
-        return None
-    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
-        return str(int(value))
-    return repr(value) if isinstance(value, float) else str(value)
-
-
+# Every cell goes through the one export writer (emergency.exports): formula-like text is inert.
 def write_csv(headings: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:
-    buffer = io.StringIO(newline="")
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(headings)
-    for row in rows:  # most cells are text already
-        writer.writerow([v if v.__class__ is str else _csv_cell(v) for v in row])
-    return buffer.getvalue().encode("utf-8-sig")
-
-
-def _csv_cell(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        return format_number(value) or ""
-    if isinstance(value, date):
-        return value.isoformat()
-    return str(value)
+    return csv_bytes(headings, rows)
 
 
 def write_xlsx(kind: str, headings: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:
     """A workbook with the data sheet and a 填表说明 sheet describing every column."""
     from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
 
     workbook = Workbook(write_only=True)
@@ -233,27 +212,15 @@ def write_xlsx(kind: str, headings: Sequence[str], rows: Iterable[Sequence[objec
     bold = Font(bold=True)
     header = []
     for h in headings:
-        cell = WriteOnlyCell(sheet, value=h)
+        cell = xlsx_cell(sheet, h)
         cell.font = bold
         header.append(cell)
     sheet.append(header)
     for row in rows:
-        sheet.append([_xlsx_cell(sheet, v) for v in row])
+        append_row(sheet, row)
     notes = workbook.create_sheet(README_SHEET)
-    notes.append(["列名", "必填", "说明"])
+    append_row(notes, ["列名", "必填", "说明"])
     for col in COLUMNS[kind]:
         required = "是" if col.required else ("自动计算" if col.computed else "否")
-        notes.append([col.heading, required, col.note_zh])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
-
-
-def _xlsx_cell(sheet, value: object) -> object:
-    if isinstance(value, date) and not isinstance(value, datetime):
-        from openpyxl.cell import WriteOnlyCell
-
-        cell = WriteOnlyCell(sheet, value=value)
-        cell.number_format = "yyyy-mm-dd"
-        return cell
-    return value
+        append_row(notes, [col.heading, required, col.note_zh])
+    return workbook_bytes(workbook)

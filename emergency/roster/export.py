@@ -3,12 +3,11 @@ kind (工作日 / 周末 / 节假日, 汛期 / 主汛期). Written to CSV (UTF-8
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from emergency.exports import append_row, csv_bytes, workbook_bytes
 from emergency.roster.rules import RosterRules
 
 __all__ = ["DutyRow", "WEEKDAYS_ZH", "day_label", "month_table", "table_csv", "table_xlsx"]
@@ -73,13 +72,7 @@ def month_table(rows: Sequence[DutyRow], rules: RosterRules
 
 
 def table_csv(headings: Sequence[str], rows: Sequence[Sequence[object]]) -> bytes:
-    buffer = io.StringIO(newline="")
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(headings)
-    for row in rows:
-        writer.writerow(["" if v is None else v.isoformat() if isinstance(v, date) else v
-                         for v in row])
-    return buffer.getvalue().encode("utf-8-sig")
+    return csv_bytes(headings, rows)
 
 
 def table_xlsx(title: str, sheet_name: str, headings: Sequence[str],
@@ -92,23 +85,20 @@ def table_xlsx(title: str, sheet_name: str, headings: Sequence[str],
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = sheet_name[:31]
-    sheet.append([title])
+    append_row(sheet, [title])
     sheet["A1"].font = Font(bold=True, size=14)
-    sheet.append(list(headings))
+    append_row(sheet, headings)
     for cell in sheet[2]:
         cell.font = Font(bold=True)
         cell.alignment = Alignment(horizontal="center")
     for row in rows:
-        sheet.append(list(row))
-        sheet.cell(row=sheet.max_row, column=1).number_format = "yyyy-mm-dd"
+        append_row(sheet, row)
     for note in notes:
-        sheet.append([note])
+        append_row(sheet, [note])
     widths = [12, 8, 16, 8, 24] + [14, 22] * ((len(headings) - 5) // 2)
     for i, width in enumerate(widths[:len(headings)], start=1):
         sheet.column_dimensions[get_column_letter(i)].width = width
     sheet.freeze_panes = "A3"
     sheet.page_setup.orientation = "landscape"
     sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return workbook_bytes(workbook)

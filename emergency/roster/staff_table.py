@@ -16,6 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import PurePath
 
+from emergency.exports import append_row, csv_bytes, restore, workbook_bytes
 from emergency.roster.staff import (
     FieldProblem,
     StaffRecord,
@@ -179,7 +180,8 @@ def _records(rows: list[Sequence[object]]) -> ParsedStaff:
         if all(_blank(v) for v in row):
             continue
         rows_read += 1
-        values = {c.field: row[i] for i, c in enumerate(columns) if c is not None and i < len(row)}
+        values = {c.field: restore(row[i]) for i, c in enumerate(columns)
+                  if c is not None and i < len(row)}
         if _blank(values.get("unavailable")):
             values.pop("unavailable", None)  # a blank cell leaves the person's leave as it is
         cleaned, problems = clean_staff(values)
@@ -224,12 +226,7 @@ def _cells(record: StaffRecord) -> list[object]:
 
 
 def write_staff_csv(records: Iterable[StaffRecord]) -> bytes:
-    buffer = io.StringIO(newline="")
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow([c.heading for c in COLUMNS])
-    for record in records:
-        writer.writerow(["" if v is None else v for v in _cells(record)])
-    return buffer.getvalue().encode("utf-8-sig")
+    return csv_bytes([c.heading for c in COLUMNS], (_cells(r) for r in records))
 
 
 def write_staff_xlsx(records: Iterable[StaffRecord]) -> bytes:
@@ -240,18 +237,16 @@ def write_staff_xlsx(records: Iterable[StaffRecord]) -> bytes:
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = SHEET
-    sheet.append([c.heading for c in COLUMNS])
+    append_row(sheet, [c.heading for c in COLUMNS])
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for record in records:
-        sheet.append(_cells(record))
+        append_row(sheet, _cells(record))
     for letter, width in zip("ABCDEFGHIJ", (8, 14, 28, 22, 20, 24, 8, 36, 10, 20), strict=True):
         sheet.column_dimensions[letter].width = width
     sheet.freeze_panes = "A2"
     notes = workbook.create_sheet(README_SHEET)
-    notes.append(["列名", "必填", "说明"])
+    append_row(notes, ["列名", "必填", "说明"])
     for col in COLUMNS:
-        notes.append([col.heading, "是" if col.required else "否", col.note_zh])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+        append_row(notes, [col.heading, "是" if col.required else "否", col.note_zh])
+    return workbook_bytes(workbook)

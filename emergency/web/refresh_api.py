@@ -32,10 +32,10 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from emergency.auth_rules import Permission
+from emergency.exports import csv_bytes, inert_copy
 from emergency.inventory import export
 from emergency.inventory.columns import SHEETS
 from emergency.inventory.service import StaleInventory
-from emergency.inventory.tables import write_csv
 from emergency.inventory.vocab import KINDS
 from emergency.jobs import leases, runner
 from emergency.jobs.context import JobContext
@@ -281,6 +281,13 @@ def submission_file(submission_id: int):
         sub = service.submission(s, submission_id)
         data, name = service.file_of(sub), sub.filename
     fmt = "xlsx" if name.lower().endswith((".xlsx", ".xlsm")) else "csv"
+    try:
+        data = inert_copy(data, name)  # formulas in the upload come back as text, never live
+    except ValueError:
+        raise ApiError(409, "unreadable_file", "该报送文件无法读取,不能安全地提供下载",
+                       "the stored file cannot be read, so it cannot be offered safely") from None
+    if fmt == "xlsx" and name.lower().endswith(".xlsm"):
+        name = name[:-5] + ".xlsx"  # rewritten without macros
     return send_file(io.BytesIO(data), mimetype=MIME[fmt], as_attachment=True,
                      download_name=name)
 
@@ -294,7 +301,7 @@ def submission_problems(submission_id: int):
              p["value"]] for p in problems["errors"]]
     rows += [["提示 warning", p["row"], p["column"], p["code"], p["message_zh"],
               p["message_en"], p["value"]] for p in problems["warnings"]]
-    data = write_csv(["类型", "行", "列", "代码", "说明", "description", "值"], rows)
+    data = csv_bytes(["类型", "行", "列", "代码", "说明", "description", "值"], rows)
     return send_file(io.BytesIO(data), mimetype=MIME["csv"], as_attachment=True,
                      download_name=f"报送{submission_id}问题清单.csv")
 

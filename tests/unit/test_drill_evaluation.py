@@ -189,6 +189,20 @@ def test_the_xlsx_and_html_exports_carry_the_drill_watermark(report):
     assert html.count("【演练】") >= 3 and "37.0" in html and "@media print" in html
 
 
+def test_the_xlsx_report_writes_formula_like_text_as_inert_text(report):
+    import dataclasses
+
+    hostile = dataclasses.replace(report, strengths=("=HYPERLINK(\"http://x\")",),
+                                  areas_for_improvement=("@SUM(1)", "-2+3"))
+    wb = load_workbook(BytesIO(report_xlsx(hostile)))
+    cells = [c for ws in wb.worksheets for row in ws.iter_rows() for c in row]
+    assert not [c.coordinate for c in cells if c.data_type == "f"]
+    values = {c.value for c in cells}
+    assert {"'=HYPERLINK(\"http://x\")", "'@SUM(1)", "'-2+3"} <= values
+    summary = {r[0]: r[1] for r in wb["概况 Summary"].iter_rows(min_row=3, values_only=True)}
+    assert summary["总分 Score"] == 37.0  # numbers stay numbers
+
+
 def test_the_report_names_each_evaluator_with_counts_and_submission():
     from emergency.drills.evaluation import sign_offs
 

@@ -251,3 +251,38 @@ def test_the_steward_sees_which_key_river_plan_a_risk_source_file_changes(loaded
     assert "将从「第二松花江」一河一策预案中移除" in notes
     english = steward.get(resp.headers["Location"] + "?lang=en").get_data(as_text=True)
     assert "leaves the plan of 第二松花江" in english
+
+
+def test_refresh_downloads_are_inert_the_stored_file_its_problems_and_versions(loaded, steward):
+    from openpyxl import load_workbook
+
+    records = changchun(loaded)
+    hostile = [dataclasses.replace(records[0], contact="=HYPERLINK(\"http://x\")"), *records[1:]]
+    lines = csv_of(hostile).decode("utf-8-sig").splitlines()
+    header, cells = lines[0].split(","), lines[1].split(",")
+    cells[header.index("数量")] = "@SUM(1)"  # a bad number that is also a formula
+    raw = "\r\n".join([lines[0], ",".join(cells), *lines[2:]]).encode("utf-8")
+    # The stored file as uploaded: the exporter quoted the contact; undo that to upload it live.
+    raw = raw.replace(b"'=HYPERLINK", b"=HYPERLINK")
+    sub_id = int(upload(steward, raw).headers["Location"].rsplit("/", 1)[1])
+
+    stored = steward.get(f"/api/refresh/submissions/{sub_id}/file")
+    assert stored.status_code == 200
+    assert "'=HYPERLINK" in stored.data.decode("utf-8-sig")
+    assert "\n=" not in stored.data.decode("utf-8-sig") and ",=" not in stored.data.decode()
+    problems = steward.get(f"/api/refresh/submissions/{sub_id}/problems.csv")
+    text = problems.data.decode("utf-8-sig")
+    assert "'@SUM(1)" in text and ",@SUM" not in text
+
+    good = upload(steward, csv_of(hostile))
+    good_id = int(good.headers["Location"].rsplit("/", 1)[1])
+    assert steward.post(f"/api/refresh/submissions/{good_id}/apply").status_code == 200
+    listing = steward.get("/api/refresh/versions?prefecture=长春市").get_json()
+    version_id = listing["versions"][0]["id"]
+    exported = steward.get(f"/api/refresh/versions/{version_id}/export.xlsx")
+    book = load_workbook(io.BytesIO(exported.data))
+    found = [c for ws in book.worksheets for row in ws.iter_rows() for c in row]
+    assert not [c.coordinate for c in found if c.data_type == "f"]
+    assert "'=HYPERLINK(\"http://x\")" in {c.value for c in found}
+    live = steward.get("/api/refresh/export/长春市/materials.csv").data.decode("utf-8-sig")
+    assert "'=HYPERLINK" in live
