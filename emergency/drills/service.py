@@ -284,7 +284,7 @@ def start_drill(session: Session, ctx: EngineContext, scenario: Scenario, yaml_t
     session.flush()
     _run_event(run, t0 + start, wall, actor, "started",
                f"{DRILL_MARK}演练开始:{scenario.title}(T+0 = {_local(t0)},"
-               f"{_speed_label(speed)})",
+               f"{speed_label(speed)})",
                f"{DRILL_MARK_EN} drill started: {scenario.title}", speed=speed, anchor=anchor)
     _create_due_incidents(session, ctx, run, scenario, t0 + start, actor, wall)
     _check_against_engine(session, run, scenario)
@@ -293,7 +293,7 @@ def start_drill(session: Session, ctx: EngineContext, scenario: Scenario, yaml_t
     return run
 
 
-def _speed_label(speed: float) -> str:
+def speed_label(speed: float) -> str:
     return "导调手动步进" if speed == 0 else ("实时" if speed == 1 else f"{speed:g} 倍速")
 
 
@@ -596,7 +596,7 @@ def set_speed(session: Session, ctx: EngineContext, run_id: int, speed: float, *
     run = get_run(session, run_id)
     _live(run)
     _set_clock(run, clock_of(run).with_speed(speed, wall))
-    _run_event(run, run_now(run, wall), wall, actor, "speed", f"时钟改为{_speed_label(speed)}",
+    _run_event(run, run_now(run, wall), wall, actor, "speed", f"时钟改为{speed_label(speed)}",
                f"speed {speed:g}", speed=speed)
     session.flush()
 
@@ -790,115 +790,64 @@ def add_improvement(session: Session, run_id: int, data: Any, *, wall: datetime,
 
 
 # ------------------------------------------------------------------ state and report
-def run_state(session: Session, run_id: int, *, wall: datetime, insider: bool = True) -> dict:
-    """What the controller console shows: clock, phases, the MSEL with fired/pending,
-    expected next, late actions, warnings, and the observations the reader may see
-    (``insider``: an evaluator or organiser, see :func:`visible_observations`).
+@dataclass(frozen=True)
+class RunView:
+    """Everything the controller console shows of a run, as domain objects (the web layer
+    serialises it: :func:`emergency.web.drill_api.run_state_dict`).
 
-    A player (not an insider) sees the script only as far as it has happened: the injects
-    already delivered, without their expected actions or controller notes, and no upcoming
-    events or late actions — knowing what comes next, and what is being scored, would spoil
-    the exercise."""
-    run = get_run(session, run_id)
-    scenario = scenario_of(run)
-    t0 = _aware(run.t0)
-    now = run_now(run, wall)
-    processed = t0 + timedelta(seconds=run.processed_s)
-    world = _world(session, run, scenario)
-    states = {s.key: s for s in eng.action_states(scenario, world, processed)}
-    rows = {i.inject_id: i for i in run.injects}
-    times = eng.upcoming(scenario, world, processed)
-    predicted = {u.ref: u.at for u in times if u.kind == "inject"}
-    defs = eng.all_injects(scenario, world.adhoc)
-    msel = []
-    for inj in defs.values():
-        fired = rows.get(inj.id)
-        kind = fired.kind if fired else ("contingency" if inj.contingency else "scheduled")
-        trig_zh, trig_en = (inj.trigger.describe() if inj.trigger else
-                            (("预期行动超时", "an expected action is late") if inj.contingency
-                             else ("导调临时注入", "ad hoc")))
-        msel.append({
-            "id": inj.id, "kind": kind, "status": "fired" if fired else "pending",
-            "trigger_zh": trig_zh, "trigger_en": trig_en,
-            "predicted_at": _iso(predicted.get(inj.id)),
-            "predicted_t": format_t(predicted[inj.id] - t0) if inj.id in predicted else None,
-            "due_t": format_t(_aware(fired.due_at) - t0) if fired else None,
-            "delivered_at": _iso(_aware(fired.delivered_at)) if fired else None,
-            "delivered_t": format_t(_aware(fired.delivered_at) - t0) if fired else None,
-            "mode": inj.mode, "mode_zh": MODES.get(inj.mode, (inj.mode,))[0],
-            "from": scenario.party_name(inj.sender), "to": scenario.party_name(inj.recipient),
-            "message": f"{DRILL_MARK}{inj.message}", "objective": inj.objective,
-            "notes": inj.notes, "cause": fired.cause if fired else None,
-            "expected_actions": [_action_dict(a, states.get(f"{inj.id}/{a.id}"), scenario, t0)
-                                 for a in inj.expected],
-        })
-    msel.sort(key=lambda r: (r["status"] != "fired", r["delivered_at"] or r["predicted_at"]
-                             or "9999", r["id"]))
-    late = [_action_dict(s.action, s, scenario, t0) | {"inject_id": s.inject_id}
-            for s in states.values() if s.status in ("late", "overdue")]
-    if not insider:
-        msel = [{k: v for k, v in r.items() if k not in PLAYER_HIDDEN}
-                for r in msel if r["status"] == "fired"]
-        times, late = [], []
-    phases = [{"id": p.id, "name": p.name, "started_at": _iso(world.phases.get(p.id)),
-               "t": format_t(world.phases[p.id] - t0) if p.id in world.phases else None}
-              for p in scenario.phases]
-    current = [p for p in phases if p["started_at"]]
-    return {
-        "id": run.id, "is_drill": True, "watermark": DRILL_MARK, "scenario_id": run.scenario_id,
-        "title": run.title, "type": run.scenario_type, "status": run.status,
-        "clock": {"t0": _iso(t0), "now": _iso(now), "t": format_t(now - t0),
-                  "processed_t": format_t(processed - t0), "speed": run.speed,
-                  "speed_zh": _speed_label(run.speed), "running": run.status == "running",
-                  "limit_t": format_t(scenario.duration)},
-        "incidents": [{"scenario_incident": sid, "incident_id": row.id, "title": row.title,
-                       "status": row.status, "is_drill": row.is_drill}
-                      for sid, row in _linked(session, run)],
-        "phases": phases, "current_phase": current[-1]["name"] if current else None,
-        "msel": msel,
-        "expected_next": [{"at": _iso(u.at), "t": format_t(u.at - t0), "kind": u.kind,
-                           "ref": u.ref, "text": u.text} for u in times[:12]],
-        "late_actions": late, "warnings": list(run.warnings or []),
-        "observations": [observation_dict(o, t0)
-                         for o in visible_observations(run, insider=insider)],
-        "evaluators": [{"evaluator": e.evaluator, "recorded_by": e.recorded_by,
-                        "observations": e.observations, "objectives": list(e.objectives),
-                        "drafts": e.drafts, "submitted_at": _iso(e.submitted_at)}
-                       for e in sign_offs(_evaluator_observations(run, insider=insider))],
-        "timeline": [{"at": _iso(_aware(e.at)), "t": format_t(_aware(e.at) - t0),
-                      "kind": e.kind, "summary_zh": e.summary_zh} for e in run.events],
-        "ended": {"reason": run.end_reason, "t": format_t(timedelta(seconds=run.ended_s))}
-        if run.status == "ended" and run.ended_s is not None else None,
-    }
+    ``insider``: the reader is an evaluator or organiser. A player (not an insider) sees the
+    script only as far as it has happened — knowing what comes next, and what is being scored,
+    would spoil the exercise — so a player's view leaves out upcoming events and late actions,
+    and the serialiser drops :data:`PLAYER_HIDDEN` fields and pending injects."""
+
+    run: DrillRun
+    scenario: Scenario
+    insider: bool
+    t0: datetime
+    now: datetime
+    processed: datetime
+    world: eng.World
+    states: dict[str, eng.ActionState]      # "<inject>/<action>" → its state
+    fired: dict[str, DrillInject]            # inject id → the delivered row
+    upcoming: list[eng.Upcoming]             # what comes next (empty for a player)
+    predicted: dict[str, datetime]           # inject id → predicted delivery
+    injects: dict[str, Inject]               # every inject, scripted and ad hoc
+    late: list[eng.ActionState]              # late or overdue actions (empty for a player)
+    linked: list[tuple[str, Incident]]       # (scenario incident id, its incident)
+    observations: list[DrillObservation]     # the ones the reader may see
+    evaluators: list                         # sign-offs of the evaluators the reader may see
 
 
-# What a player does not see of a delivered inject (see run_state).
+# What a player does not see of a delivered inject (see RunView).
 PLAYER_HIDDEN = frozenset({"expected_actions", "notes", "predicted_at", "predicted_t",
                            "objective"})
 
 
-def observation_dict(o: DrillObservation, t0: datetime) -> dict:
-    return {"id": o.id, "objective_id": o.objective_id, "rating": o.rating, "note": o.note,
-            "inject_id": o.inject_id, "observed_at": _iso(_aware(o.observed_at)),
-            "observed_t": format_t(_aware(o.observed_at) - t0), "evaluator": o.evaluator,
-            "recorded_by": o.recorded_by, "recorded_at": _iso(_aware(o.recorded_at)),
-            "submitted_at": _iso(_aware(o.submitted_at)),
-            "status": "draft" if o.submitted_at is None else "submitted"}
+def run_view(session: Session, run_id: int, *, wall: datetime, insider: bool = True) -> RunView:
+    """The controller console's state of a run (see :class:`RunView`)."""
+    run = get_run(session, run_id)
+    scenario = scenario_of(run)
+    t0 = _aware(run.t0)
+    processed = t0 + timedelta(seconds=run.processed_s)
+    world = _world(session, run, scenario)
+    states = {s.key: s for s in eng.action_states(scenario, world, processed)}
+    times = eng.upcoming(scenario, world, processed)
+    late = [s for s in states.values() if s.status in ("late", "overdue")]
+    return RunView(
+        run=run, scenario=scenario, insider=insider, t0=t0, now=run_now(run, wall),
+        processed=processed, world=world, states=states,
+        fired={i.inject_id: i for i in run.injects},
+        upcoming=times if insider else [],
+        predicted={u.ref: u.at for u in times if u.kind == "inject"},
+        injects=eng.all_injects(scenario, world.adhoc),
+        late=late if insider else [], linked=_linked(session, run),
+        observations=visible_observations(run, insider=insider),
+        evaluators=sign_offs(_evaluator_observations(run, insider=insider)))
 
 
-def _action_dict(action, state: eng.ActionState | None, scenario: Scenario,
-                 t0: datetime) -> dict:
-    return {"id": action.id, "text": action.text, "checklist": action.checklist,
-            "within": format_duration(action.within), "by": scenario.party_name(action.by),
-            "objective": action.objective, "if_late": action.if_late,
-            "deadline": _iso(state.deadline) if state else None,
-            "deadline_t": format_t(state.deadline - t0) if state else None,
-            "done_at": _iso(state.done_at) if state and state.done_at else None,
-            "status": state.status if state else "not_delivered"}
-
-
-def _iso(dt: datetime | None) -> str | None:
-    return dt.astimezone(SHANGHAI).isoformat(timespec="minutes") if dt else None
+def run_t0(run: DrillRun) -> datetime:
+    """The scenario's T+0 of a run (aware)."""
+    return _aware(run.t0)
 
 
 def build_report(session: Session, run_id: int, *, report_date: date | None = None,

@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import Any
 
 import click
-from sqlalchemy import select
 
 from emergency.inventory.vocab import KINDS
 from emergency.jobs import leases, runner
@@ -30,7 +29,6 @@ from emergency.jobs.definitions import JOB_TITLES
 from emergency.jobs.scheduler import JobScheduler, stored_jobs
 from emergency.refresh import service
 from emergency.refresh.inbox import BadInboxName, parse_name
-from emergency.store.refresh_models import JobRun
 
 
 def register_cli(app: Any) -> None:
@@ -60,7 +58,7 @@ def register_cli(app: Any) -> None:
         db = ctx.database
         with db.session() as s:
             lease = leases.holder(s)
-            runs = list(s.scalars(select(JobRun).order_by(JobRun.id.desc()).limit(10)))
+            runs = runner.recent_runs(s, 10)
         now = ctx.clock()
         if lease is None:
             click.echo("lease: never taken (no scheduler has run)")

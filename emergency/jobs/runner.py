@@ -25,7 +25,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import update
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
 from emergency.jobs import leases
 from emergency.jobs.context import JobContext
@@ -117,6 +118,11 @@ def run_job(ctx: JobContext, job_id: str, *, trigger: str = "manual",
     _finish(ctx, run_id, "ok", result, None)
     log.info("job %s %s done", job_id, occurrence)
     return RunOutcome(job_id, occurrence, "ok", run_id, result=result)
+
+
+def recent_runs(session: Session, limit: int = 50) -> list[JobRun]:
+    """The last ``limit`` job runs, newest first."""
+    return list(session.scalars(select(JobRun).order_by(JobRun.id.desc()).limit(limit)))
 
 
 def _claim(ctx: JobContext, job_id: str, occurrence: str, trigger: str, now: datetime,

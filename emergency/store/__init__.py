@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import create_engine, event
+from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -68,6 +68,17 @@ class Database:
             raise
         finally:
             session.close()
+
+
+    def ping(self) -> bool:
+        """Can the database answer a query? (health checks; never raises)"""
+        try:
+            assert self.engine is not None, "Database not bound"
+            with self.engine.connect() as conn:
+                conn.execute(text("select 1"))
+        except Exception:  # noqa: BLE001 - health reports, never raises
+            return False
+        return True
 
 
 def upgrade(url: str, revision: str = "heads") -> None:

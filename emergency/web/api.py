@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify
-from sqlalchemy import text
 
 from emergency.web import serialize
 from emergency.web.params import choice, optional_int, required_float
@@ -28,12 +27,7 @@ def _snap():
 
 @bp.get("/health")
 def health():
-    db_ok = True
-    try:
-        with current_app.extensions["database"].engine.connect() as conn:
-            conn.execute(text("select 1"))
-    except Exception:  # noqa: BLE001 - health reports, never raises
-        db_ok = False
+    db_ok = current_app.extensions["database"].ping()
     net = network()
     body = {"status": "ok" if db_ok else "degraded", "database": "ok" if db_ok else "error",
             "rivers": {"segments": net.n, "named_rivers": len(named_rivers(net.data))}}

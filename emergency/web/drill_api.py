@@ -15,7 +15,7 @@ always 4xx for what the client can fix.
 from __future__ import annotations
 
 import math
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from flask import Blueprint, Response, g, jsonify, request
 from sqlalchemy.exc import IntegrityError
@@ -31,13 +31,14 @@ from emergency.drills.scenario import (
     MODES,
     InvalidScenario,
     format_duration,
+    format_t,
     load_text,
     summary,
 )
 from emergency.incidents.inputs import InvalidIncident
 from emergency.incidents.service import NotFound
 from emergency.web.auth import actor, require
-from emergency.web.clock import now
+from emergency.web.clock import iso, now
 from emergency.web.errors import ApiError
 from emergency.web.incident_api import db, engine
 from emergency.web.params import json_body
@@ -113,7 +114,7 @@ def evaluator_name() -> str:
 
 def _state(run_id: int) -> dict:
     with db().session() as session:
-        return service.run_state(session, run_id, wall=now(), insider=insider())
+        return run_state_dict(service.run_view(session, run_id, wall=now(), insider=insider()))
 
 
 def _controller(run_id: int, action) -> Response:
@@ -268,7 +269,7 @@ def inject(run_id: int):
     with db().session() as session:
         row = service.fire_inject(session, engine(), run_id, data, wall=now(), actor=actor())
         body = {"inject_id": row.inject_id, "kind": row.kind, "message": row.message,
-                "delivered_at": service._iso(service._aware(row.delivered_at))}
+                "delivered_at": iso(row.delivered_at)}
     return jsonify(body | {"run": _state(run_id)}), 201
 
 
@@ -287,7 +288,7 @@ def observe(run_id: int):
         obs = service.record_observation(session, run_id, data, wall=now(), actor=actor(),
                                          evaluator_name=evaluator_name())
         run = service.get_run(session, run_id)
-        body = service.observation_dict(obs, service._aware(run.t0))
+        body = observation_dict(obs, service.run_t0(run))
     return jsonify(body), 201
 
 
@@ -298,8 +299,8 @@ def submit_evaluation(run_id: int):
     with db().session() as session:
         submitted = service.submit_evaluation(session, run_id, wall=now(), actor=actor())
         run = service.get_run(session, run_id)
-        t0 = service._aware(run.t0)
-        body = {"submitted": [service.observation_dict(o, t0) for o in submitted]}
+        t0 = service.run_t0(run)
+        body = {"submitted": [observation_dict(o, t0) for o in submitted]}
     return jsonify(body | {"run": _state(run_id)})
 
 
@@ -367,3 +368,96 @@ def _drill_error(err: service.DrillError):
 def _conflict(_err: Exception):
     return _error(409, "conflict", "演练状态已被他人同时修改,请刷新后重试",
                   "the drill was changed at the same time by someone else; reload and retry")
+
+
+# ------------------------------------------------------------------ shapes (the one place)
+def run_state_dict(view: service.RunView) -> dict:
+    """The controller console's JSON (a player's: only what has happened, see
+    :class:`emergency.drills.service.RunView`)."""
+    run, scenario, t0 = view.run, view.scenario, view.t0
+    msel = []
+    for inj in view.injects.values():
+        fired = view.fired.get(inj.id)
+        kind = fired.kind if fired else ("contingency" if inj.contingency else "scheduled")
+        trig_zh, trig_en = (inj.trigger.describe() if inj.trigger else
+                            (("预期行动超时", "an expected action is late") if inj.contingency
+                             else ("导调临时注入", "ad hoc")))
+        msel.append({
+            "id": inj.id, "kind": kind, "status": "fired" if fired else "pending",
+            "trigger_zh": trig_zh, "trigger_en": trig_en,
+            "predicted_at": iso(view.predicted.get(inj.id)),
+            "predicted_t": format_t(view.predicted[inj.id] - t0)
+            if inj.id in view.predicted else None,
+            "due_t": format_t(_utc(fired.due_at) - t0) if fired else None,
+            "delivered_at": iso(fired.delivered_at) if fired else None,
+            "delivered_t": format_t(_utc(fired.delivered_at) - t0) if fired else None,
+            "mode": inj.mode, "mode_zh": MODES.get(inj.mode, (inj.mode,))[0],
+            "from": scenario.party_name(inj.sender), "to": scenario.party_name(inj.recipient),
+            "message": f"{DRILL_MARK}{inj.message}", "objective": inj.objective,
+            "notes": inj.notes, "cause": fired.cause if fired else None,
+            "expected_actions": [
+                action_dict(a, view.states.get(f"{inj.id}/{a.id}"), scenario, t0)
+                for a in inj.expected],
+        })
+    msel.sort(key=lambda r: (r["status"] != "fired", r["delivered_at"] or r["predicted_at"]
+                             or "9999", r["id"]))
+    late = [action_dict(s.action, s, scenario, t0) | {"inject_id": s.inject_id}
+            for s in view.late]
+    if not view.insider:
+        msel = [{k: v for k, v in r.items() if k not in service.PLAYER_HIDDEN}
+                for r in msel if r["status"] == "fired"]
+    phases = [{"id": p.id, "name": p.name, "started_at": iso(view.world.phases.get(p.id)),
+               "t": format_t(view.world.phases[p.id] - t0) if p.id in view.world.phases
+               else None}
+              for p in scenario.phases]
+    current = [p for p in phases if p["started_at"]]
+    return {
+        "id": run.id, "is_drill": True, "watermark": DRILL_MARK, "scenario_id": run.scenario_id,
+        "title": run.title, "type": run.scenario_type, "status": run.status,
+        "clock": {"t0": iso(t0), "now": iso(view.now), "t": format_t(view.now - t0),
+                  "processed_t": format_t(view.processed - t0), "speed": run.speed,
+                  "speed_zh": service.speed_label(run.speed),
+                  "running": run.status == "running",
+                  "limit_t": format_t(scenario.duration)},
+        "incidents": [{"scenario_incident": sid, "incident_id": row.id, "title": row.title,
+                       "status": row.status, "is_drill": row.is_drill}
+                      for sid, row in view.linked],
+        "phases": phases, "current_phase": current[-1]["name"] if current else None,
+        "msel": msel,
+        "expected_next": [{"at": iso(u.at), "t": format_t(u.at - t0), "kind": u.kind,
+                           "ref": u.ref, "text": u.text} for u in view.upcoming[:12]],
+        "late_actions": late, "warnings": list(run.warnings or []),
+        "observations": [observation_dict(o, t0) for o in view.observations],
+        "evaluators": [{"evaluator": e.evaluator, "recorded_by": e.recorded_by,
+                        "observations": e.observations, "objectives": list(e.objectives),
+                        "drafts": e.drafts, "submitted_at": iso(e.submitted_at)}
+                       for e in view.evaluators],
+        "timeline": [{"at": iso(e.at), "t": format_t(_utc(e.at) - t0),
+                      "kind": e.kind, "summary_zh": e.summary_zh} for e in run.events],
+        "ended": {"reason": run.end_reason, "t": format_t(timedelta(seconds=run.ended_s))}
+        if run.status == "ended" and run.ended_s is not None else None,
+    }
+
+
+def observation_dict(o, t0: datetime) -> dict:
+    return {"id": o.id, "objective_id": o.objective_id, "rating": o.rating, "note": o.note,
+            "inject_id": o.inject_id, "observed_at": iso(o.observed_at),
+            "observed_t": format_t(_utc(o.observed_at) - t0), "evaluator": o.evaluator,
+            "recorded_by": o.recorded_by, "recorded_at": iso(o.recorded_at),
+            "submitted_at": iso(o.submitted_at),
+            "status": "draft" if o.submitted_at is None else "submitted"}
+
+
+def action_dict(action, state, scenario, t0: datetime) -> dict:
+    return {"id": action.id, "text": action.text, "checklist": action.checklist,
+            "within": format_duration(action.within), "by": scenario.party_name(action.by),
+            "objective": action.objective, "if_late": action.if_late,
+            "deadline": iso(state.deadline) if state else None,
+            "deadline_t": format_t(state.deadline - t0) if state else None,
+            "done_at": iso(state.done_at) if state and state.done_at else None,
+            "status": state.status if state else "not_delivered"}
+
+
+def _utc(dt: datetime) -> datetime:
+    """A stored time (SQLite gives it back naive, in UTC) as an aware one."""
+    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)

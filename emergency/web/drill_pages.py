@@ -20,6 +20,7 @@ from emergency.drills.scenario import MODES, RESERVED_PARTIES, summary
 from emergency.web import i18n
 from emergency.web.auth import current_user, require
 from emergency.web.clock import now
+from emergency.web.drill_api import run_state_dict
 from emergency.web.i18n import lang, t
 from emergency.web.incident_api import db
 
@@ -157,7 +158,7 @@ def index():
     scenarios = [summary(s) for s, _text in service.library().values()]
     with db().session() as session:
         runs = [{"id": r.id, "title": r.title, "status": r.status, "speed": r.speed,
-                 "speed_zh": service._speed_label(r.speed), "started_by": r.started_by,
+                 "speed_zh": service.speed_label(r.speed), "started_by": r.started_by,
                  "scenario_id": r.scenario_id} for r in service.list_runs(session)]
     return render_template("drills.html", scenarios=scenarios, runs=runs,
                            speeds=SPEED_CHOICES, can_run=_can_run(),
@@ -169,7 +170,7 @@ def index():
 def run_page(run_id: int):
     insider = _insider()
     with db().session() as session:
-        state = service.run_state(session, run_id, wall=now(), insider=insider)
+        state = run_state_dict(service.run_view(session, run_id, wall=now(), insider=insider))
         scenario = service.scenario_of(service.get_run(session, run_id))
     parties = [(p.id, p.name) for p in scenario.participants] + [
         (key, zh) for key, (zh, _en) in RESERVED_PARTIES.items()]

@@ -28,7 +28,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from flask import Blueprint, current_app, jsonify, request, send_file
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from emergency.auth_rules import Permission
@@ -45,7 +44,7 @@ from emergency.refresh import service
 from emergency.refresh.board import BoardRow, totals
 from emergency.refresh.diff import as_json
 from emergency.refresh.prefectures import find, may_act_for
-from emergency.store.refresh_models import InventoryVersion, JobRun, RefreshSubmission
+from emergency.store.refresh_models import InventoryVersion, RefreshSubmission
 from emergency.substances import load_catalogue
 from emergency.web.auth import actor, current_user, require
 from emergency.web.errors import ApiError
@@ -197,7 +196,7 @@ def jobs_data(limit: int = 50) -> dict:
     c = ctx()
     with db().session() as s:
         lease = leases.holder(s)
-        runs = list(s.scalars(select(JobRun).order_by(JobRun.id.desc()).limit(limit)))
+        runs = runner.recent_runs(s, limit)
     return {"lease": lease, "lease_live": bool(lease and lease.live(c.clock())),
             "jobs": stored_jobs(db(), c.tz), "runs": runs, "titles": JOB_TITLES}
 

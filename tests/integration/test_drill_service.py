@@ -156,8 +156,8 @@ def test_a_late_action_fires_the_contingency_inject_into_the_incident_timeline(d
     due, delivered = fired(db, run_id)["C1"]
     assert due == at(0, 40) and at(0, 40) < delivered <= at(0, 40) + eng.LATE_AFTER
     with db.session() as s:
-        state = service.run_state(s, run_id, wall=WALL)
-        assert [a["inject_id"] + "/" + a["id"] for a in state["late_actions"]] == ["I1/A2"]
+        view = service.run_view(s, run_id, wall=WALL)
+        assert [a.inject_id + "/" + a.action.id for a in view.late] == ["I1/A2"]
         row = incidents.get_incident(s, service.get_run(s, run_id).incidents[0].incident_id)
         injects = [e.summary_zh for e in row.events if e.kind == "drill_inject"]
         assert any("C1" in text and text.startswith("【演练】") for text in injects)
@@ -209,11 +209,10 @@ def test_the_controller_can_release_a_scripted_inject_early_and_write_one_by_han
                 {"id": "A1", "text": "续报", "checklist": "report:follow_up", "within": "01:00"}]},
             wall=WALL, actor="c")
         assert adhoc.inject_id == "X1"
-        state = service.run_state(s, run_id, wall=WALL)
-    x1 = next(r for r in state["msel"] if r["id"] == "X1")
-    assert x1["status"] == "fired" and x1["expected_actions"][0]["status"] == "open"
-    assert next(r for r in state["msel"] if r["id"] == "I2")["kind"] == "manual"
-    assert next(r for r in state["msel"] if r["id"] == "I3")["status"] == "pending"
+        view = service.run_view(s, run_id, wall=WALL)
+        assert "X1" in view.fired and view.states["X1/A1"].status == "open"
+        assert view.fired["I2"].kind == "manual"
+        assert "I3" in view.injects and "I3" not in view.fired  # still pending
 
 
 # ------------------------------------------------------------------ evaluators' sign-off
@@ -238,7 +237,7 @@ def test_evaluators_submit_their_drafts_and_players_see_only_those_after_the_end
         with pytest.raises(service.DrillError) as nothing:
             service.submit_evaluation(s, run_id, wall=WALL, actor="jia")
         assert nothing.value.code == "nothing_to_submit"
-        assert service.run_state(s, run_id, wall=WALL, insider=False)["observations"] == []
+        assert service.run_view(s, run_id, wall=WALL, insider=False).observations == []
         with pytest.raises(service.DrillError) as hidden:
             service.build_report(s, run_id, insider=False)
         assert hidden.value.status == 403
