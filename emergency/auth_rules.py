@@ -24,6 +24,10 @@ class Permission(StrEnum):
     DATA_IMPORT = "data.import"                # import inventories and plans (数据导入)
     DUTY_MANAGE = "duty.manage"                # duty staff and rosters: generate, publish (排班)
     USER_ADMIN = "user.admin"                  # manage accounts (用户管理)
+    INSPECTION_MANAGE = "inspection.manage"    # inspection campaigns, assign tasks (排查部署)
+    INSPECTION_RECORD = "inspection.record"    # fill inspections, verify/reopen hazards (排查)
+    HAZARD_RECTIFY = "hazard.rectify"          # report a hazard's rectification (整改报告)
+    INSPECTION_EVIDENCE = "inspection.evidence"  # upload inspection/rectification photos (取证)
 
 
 @dataclass(frozen=True)
@@ -49,7 +53,15 @@ ROLES: dict[str, Role] = {r.name: r for r in (
     # HSEEP: evaluators observe and score against the objectives, independently of the
     # controllers: they may not drive the scenario (clock, injects, pause, end).
     Role("drill_evaluator", "演练评估员", "Drill evaluator", _READ | {Permission.DRILL_EVALUATE}),
-    Role("data_steward", "数据管理员", "Data steward", _READ | {Permission.DATA_IMPORT}),
+    # A prefecture's data steward also answers for its hazards' rectification reports
+    # (整改情况报告); someone else — an inspector — verifies and closes them (验收销号).
+    Role("data_steward", "数据管理员", "Data steward",
+         _READ | {Permission.DATA_IMPORT, Permission.HAZARD_RECTIFY,
+                  Permission.INSPECTION_EVIDENCE}),
+    # 隐患排查员: inspects the risk sources of the account's prefecture (users.prefecture_zh;
+    # none = the whole province), records hazards, verifies rectification.
+    Role("inspector", "隐患排查员", "Inspector",
+         _READ | {Permission.INSPECTION_RECORD, Permission.INSPECTION_EVIDENCE}),
     Role("admin", "系统管理员", "Administrator", frozenset(Permission)),
 )}
 

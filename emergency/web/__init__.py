@@ -24,6 +24,8 @@ def init_web(app: Flask) -> None:
     from emergency.web.drill_api import bp as drill_bp
     from emergency.web.errors import register_error_handlers
     from emergency.web.incident_pages import init_incident_pages
+    from emergency.web.inspection_api import bp as inspection_api_bp
+    from emergency.web.inspection_pages import init_inspection_pages
     from emergency.web.refresh_api import bp as refresh_api_bp
     from emergency.web.refresh_pages import init_pages as init_refresh_pages
     from emergency.web.river_pages import init_river_pages
@@ -44,6 +46,8 @@ def init_web(app: Flask) -> None:
     init_roster(app)  # duty roster: API, the /duty page, "on duty now" in the header
     app.register_blueprint(refresh_api_bp)  # /api/refresh: submissions, versions, board, jobs
     init_refresh_pages(app)  # /refresh: the steward's campaign; admins: job runs
+    app.register_blueprint(inspection_api_bp)  # /api/inspections, /api/hazards: 隐患排查
+    init_inspection_pages(app)  # /inspections, /hazards; the map's open-major-hazard layer
     init_scheduler(app)  # EEC_SCHEDULER=1: APScheduler embedded (emergency/jobs/scheduler.py)
     compress.init_compression(app)
     static_cache.init_static_cache(app)

@@ -24,9 +24,9 @@ from emergency.auth_rules import (
 P = Permission
 
 
-def test_the_seven_roles_exist_with_chinese_and_english_names():
+def test_the_eight_roles_exist_with_chinese_and_english_names():
     assert list(ROLES) == ["viewer", "duty_officer", "commander", "drill_organizer",
-                           "drill_evaluator", "data_steward", "admin"]
+                           "drill_evaluator", "data_steward", "inspector", "admin"]
     assert (ROLES["drill_evaluator"].label_zh, ROLES["drill_evaluator"].label_en) == (
         "演练评估员", "Drill evaluator")
     assert all(r.label_zh and r.label_en for r in ROLES.values())
@@ -38,7 +38,8 @@ def test_the_seven_roles_exist_with_chinese_and_english_names():
     ("commander", {P.READ, P.INCIDENT_WRITE, P.INCIDENT_COMMAND, P.DUTY_MANAGE}),
     ("drill_organizer", {P.READ, P.DRILL_RUN, P.DRILL_EVALUATE}),
     ("drill_evaluator", {P.READ, P.DRILL_EVALUATE}),
-    ("data_steward", {P.READ, P.DATA_IMPORT}),
+    ("data_steward", {P.READ, P.DATA_IMPORT, P.HAZARD_RECTIFY, P.INSPECTION_EVIDENCE}),
+    ("inspector", {P.READ, P.INSPECTION_RECORD, P.INSPECTION_EVIDENCE}),
     ("admin", set(Permission)),
 ])
 def test_each_role_holds_exactly_its_permissions(role, expected):
