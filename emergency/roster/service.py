@@ -55,13 +55,14 @@ from __future__ import annotations
 import time
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from emergency.roster import checks as roster_checks
+from emergency.roster import periods
 from emergency.roster.checks import (
     build_roster,
     check_roster,
@@ -81,11 +82,12 @@ from emergency.roster.model import (
     RosterInfeasible,
     Violation,
 )
+from emergency.roster.on_duty import OnDuty, OnDutyPerson
 from emergency.roster.readiness import Gap, duty_gaps
 from emergency.roster.rules import RosterRules, default_roster_rules
 from emergency.roster.slots import duty_counts, shift_windows
 from emergency.roster.staff import FieldProblem, InvalidInput
-from emergency.roster.staff_service import person_of
+from emergency.roster.staff_service import list_staff, person_of
 from emergency.store.incident_models import ChecklistItem, Incident
 from emergency.store.roster_models import (
     LOG_KINDS,
@@ -101,6 +103,7 @@ from emergency.store.roster_models import (
 __all__ = [
     "LOG_KIND_TEXT",
     "HandoverView",
+    "MonthView",
     "OnDuty",
     "OnDutyPerson",
     "OpenIncident",
@@ -112,16 +115,19 @@ __all__ = [
     "duty_rows",
     "gaps_ahead",
     "generate",
+    "generate_for",
     "get_roster",
     "handover",
     "ical_for",
     "list_rosters",
     "log_entries",
     "month_period",
+    "month_view",
     "on_duty_now",
     "publish",
     "record_handover",
     "replace",
+    "roster_detail",
     "roster_view",
     "rosters_covering",
     "season_period",
@@ -147,15 +153,12 @@ def _rules(rules: RosterRules | None) -> RosterRules:
 
 # ============================================================================ periods
 def month_period(text: str) -> Period:
-    """``2026-07`` → the month. Raises ValueError."""
-    year, _, month = text.partition("-")
-    if not (len(year) == 4 and year.isdigit() and month.isdigit() and 1 <= int(month) <= 12):
-        raise ValueError(f"not a month YYYY-MM: {text!r}")
-    return Period.month(int(year), int(month))
+    """``2026-07`` → the month. Raises ValueError (see ``emergency.roster.periods``)."""
+    return periods.month_period(text)
 
 
 def season_period(year: int, rules: RosterRules | None = None) -> Period:
-    return Period.flood_season(year, _rules(rules))
+    return periods.season_period(year, _rules(rules))
 
 
 def _label(period: Period, kind: str) -> str:
@@ -174,8 +177,6 @@ def _domain(row: DutyAssignment) -> Assignment:
 
 def _staff_rows(session: Session, ids: Iterable[int] = ()) -> dict[int, DutyStaff]:
     """Active staff and anyone in ``ids`` (people on a roster may have left since)."""
-    from emergency.roster.staff_service import list_staff
-
     rows = {r.id: r for r in list_staff(session, active=True)}
     missing = set(ids) - set(rows)
     if missing:
@@ -293,6 +294,51 @@ def roster_view(session: Session, row: DutyRoster, rules: RosterRules | None = N
                       fairness_spread(roster.stats, roster.people, rules))
 
 
+def roster_detail(session: Session, roster_id: int, rules: RosterRules | None = None
+                  ) -> RosterView:
+    """One roster with its checks and fairness (404 NotFound)."""
+    return roster_view(session, get_roster(session, roster_id), rules)
+
+
+@dataclass(frozen=True)
+class MonthView:
+    """A month as the duty page shows it: the rosters covering it (draft and published) with
+    their checks, everyone they name, the active staff (for replacements), the duty table."""
+
+    period: Period
+    views: tuple[RosterView, ...]
+    staff: Mapping[int, DutyStaff]
+    active: tuple[DutyStaff, ...]
+    table: tuple[DutyRow, ...]
+
+    @property
+    def rows(self) -> list[DutyRoster]:
+        return [v.row for v in self.views]
+
+    @property
+    def status(self) -> str:
+        """draft / published when every roster agrees, ``mixed``, or ``none``."""
+        statuses = {v.row.status for v in self.views}
+        return next(iter(statuses)) if len(statuses) == 1 else "mixed" if statuses else "none"
+
+    @property
+    def sources_zh(self) -> str:
+        return "、".join(f"{v.row.label}({STATUS_TEXT[v.row.status][0]}"
+                        + (f",第 {v.row.version} 版" if v.row.version else "") + ")"
+                        for v in self.views) or "尚未排班"
+
+
+def month_view(session: Session, period: Period, rules: RosterRules | None = None
+               ) -> MonthView:
+    rules = _rules(rules)
+    rows = rosters_covering(session, period.start, period.end)
+    views = tuple(roster_view(session, row, rules) for row in rows)
+    staff = {k: v for view in views for k, v in view.staff.items()}
+    active = tuple(list_staff(session, active=True))
+    return MonthView(period, views, staff, active,
+                     tuple(duty_rows(rows, period.start, period.end, staff, rules)))
+
+
 # ============================================================================ changes
 def _snapshot(row: DutyRoster, staff: Mapping[int, DutyStaff]) -> list[dict]:
     out = []
@@ -402,6 +448,15 @@ def generate(session: Session, period: Period, *, kind: str = "custom", actor: s
              en=f"draft generated: {len(row.assignments)} duties in {seconds:.2f} s",
              actor=actor, now=now, data={"discarded": discarded})
     return Generated(row, roster_view(session, row, rules), seconds, tuple(discarded))
+
+
+def generate_for(session: Session, asked: periods.PeriodRequest, *, actor: str, now: datetime,
+                 label: str | None = None, rules: RosterRules | None = None) -> Generated:
+    """A new draft for what a manager asked for (month, season or period), from the running
+    duty day on: days already past are never filled (see ``periods.resolve``)."""
+    rules = _rules(rules)
+    period, kind = periods.resolve(asked, rules, today=shift_at(now, rules).duty_date)
+    return generate(session, period, kind=kind, actor=actor, now=now, label=label, rules=rules)
 
 
 def _shift_name(a: Assignment, rules: RosterRules) -> str:
@@ -745,49 +800,6 @@ def duty_rows(rows: Sequence[DutyRoster], start: date, end: date,
 
 
 # ============================================================================ on duty
-@dataclass(frozen=True)
-class OnDutyPerson:
-    staff_id: int
-    name: str
-    phone: str
-    unit: str
-    position: str
-    shift_start: datetime
-    shift_end: datetime
-
-
-@dataclass(frozen=True)
-class OnDuty:
-    """Who is on duty at ``at``: people per position, from the published roster covering it.
-
-    ``roster_id`` None means no published roster covers the moment; ``message_zh/en`` then say
-    so (never an empty answer that looks like "nobody needed").
-    """
-
-    at: datetime
-    positions: Mapping[str, tuple[OnDutyPerson, ...]] = field(default_factory=dict)
-    roster_id: int | None = None
-    roster_version: int | None = None
-    roster_label: str | None = None
-    message_zh: str | None = None
-    message_en: str | None = None
-
-    def of(self, position: str) -> tuple[OnDutyPerson, ...]:
-        return self.positions.get(position, ())
-
-    @property
-    def leader(self) -> tuple[OnDutyPerson, ...]:
-        return self.of("leader")
-
-    @property
-    def duty_officers(self) -> tuple[OnDutyPerson, ...]:
-        return self.of("duty_officer")
-
-    @property
-    def liaisons(self) -> tuple[OnDutyPerson, ...]:
-        return self.of("liaison")
-
-
 def on_duty_now(session: Session, when: datetime, rules: RosterRules | None = None) -> OnDuty:
     """Who is on duty at ``when`` (aware), with names and phones: one indexed query."""
     if when.tzinfo is None or when.utcoffset() is None:

@@ -37,6 +37,7 @@ __all__ = [
     "ImportResult",
     "add_preference",
     "add_unavailability",
+    "count_staff",
     "create_staff",
     "delete_staff",
     "export_staff",
@@ -92,6 +93,10 @@ def list_staff(session: Session, *, active: bool | None = None, role: str | None
         needle = text.casefold()
         rows = [r for r in rows if needle in f"{r.name} {r.unit} {r.phone}".casefold()]
     return rows
+
+
+def count_staff(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(DutyStaff)) or 0
 
 
 def get_staff(session: Session, staff_id: int) -> DutyStaff:

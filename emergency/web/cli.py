@@ -35,8 +35,7 @@ def register(app: Flask) -> None:
         net = current_app.extensions["rivers"].get()
         click.echo(f"river network ready: {net.n} segments (cache {cache_key()})")
         _load_sample_inventories(net)
-        from emergency.web.roster_api import load_sample_duty_staff  # 示例值班人员
-        load_sample_duty_staff()
+        _load_sample_duty_staff()
 
 
 def _load_sample_inventories(net) -> None:  # noqa: ANN001 - a RiverNetwork
@@ -56,6 +55,18 @@ def _load_sample_inventories(net) -> None:  # noqa: ANN001 - a RiverNetwork
     by_kind = [f"{k.split('.')[1]} {v}" for k, v in sorted(totals.items())
                if k.startswith("risk_sources.")]
     click.echo("risk sources by kind: " + ", ".join(by_kind))
+
+
+def _load_sample_duty_staff() -> None:
+    """The 40 sample duty staff (示例), only into an empty staff table."""
+    from emergency.roster import staff_service
+    from emergency.web.clock import now
+
+    with current_app.extensions["database"].session() as session:
+        added = staff_service.load_sample_staff(session, as_of=now().date(), now=now())
+        total = staff_service.count_staff(session)
+    state = f"loaded {added} sample people (示例)" if added else "kept (table not empty)"
+    click.echo(f"duty staff: {state}; {total} in the database")
 
 
 def _safe_url(url: str) -> str:

@@ -19,6 +19,7 @@ LANG_COOKIE = "lang"
 MESSAGES: dict[str, dict[str, str]] = {
     "system_name": {"zh": "生态环境风险应急指挥系统",
                     "en": "Environmental Emergency Command System"},
+    "system_name_short": {"zh": "应急指挥", "en": "EEC"},
     "province": {"zh": "吉林省", "en": "Jilin Province"},
     "nav_map": {"zh": "全省一张图", "en": "Province map"},
     "nav_incidents": {"zh": "突发事件", "en": "Incidents"},
@@ -26,6 +27,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "nav_duty": {"zh": "值班", "en": "Duty"},
     "on_duty": {"zh": "今日值班", "en": "On duty"},
     "leader_on_duty": {"zh": "带班领导", "en": "Leader on duty"},
+    "header_leader": {"zh": "带班领导", "en": "Leader"},
+    "header_officers": {"zh": "值班员", "en": "Officers"},
     "switch_lang": {"zh": "English", "en": "中文"},
     "switch_lang_title": {"zh": "Switch to English", "en": "切换为中文"},
     "logout": {"zh": "退出", "en": "Log out"},

@@ -53,10 +53,12 @@ from flask import (
 from sqlalchemy.orm.exc import StaleDataError
 
 from emergency.auth_rules import Permission
-from emergency.roster import feeds, service, staff_service
+from emergency.roster import feeds, on_duty, service, staff_service
 from emergency.roster.errors import Conflict, DutyError, NotFound, Refused, Stale
 from emergency.roster.export import SHIFT_TEXT, day_label, month_table, table_csv, table_xlsx
 from emergency.roster.model import Period, Violation
+from emergency.roster.on_duty import HeaderOnDuty
+from emergency.roster.periods import PeriodRequest
 from emergency.roster.rules import RosterRules, default_roster_rules
 from emergency.roster.staff import DUTY_ROLES, InvalidInput
 from emergency.roster.staff_table import write_staff_csv, write_staff_xlsx
@@ -78,7 +80,6 @@ bp = Blueprint("roster_api", __name__, url_prefix="/api")
 MIME = {"csv": "text/csv; charset=utf-8",
         "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
-MAX_PERIOD_DAYS = 366
 
 
 def init_roster(app: Flask) -> None:
@@ -282,25 +283,12 @@ def _lookup_on_duty() -> service.OnDuty:
     return cached
 
 
-def header_on_duty() -> dict | None:
-    """For the header partial ``_on_duty.html``: names and the duty phone, or "not rostered".
+def header_on_duty() -> HeaderOnDuty | None:
+    """For the header partial ``_on_duty.html`` (see ``emergency.roster.on_duty``).
     Nothing (and no query) for a visitor who has not logged in."""
     if g.get("user") is None:
         return None
-    found = _lookup_on_duty()
-    if found.roster_id is None:
-        return {"none": True, "leader": None, "officers": [], "liaisons": [], "phone": None,
-                "message_zh": found.message_zh, "message_en": found.message_en}
-    officers = found.duty_officers
-    return {"none": False,
-            "leader": "、".join(p.name for p in found.leader) or None,
-            "leader_phone": "、".join(p.phone for p in found.leader) or None,
-            "officers": [p.name for p in officers],
-            "liaisons": [p.name for p in found.liaisons],
-            "phone": officers[0].phone if officers else None,
-            "people": [{"position": p.position, "name": p.name, "phone": p.phone}
-                       for people in found.positions.values() for p in people],
-            "roster_id": found.roster_id}
+    return on_duty.header_on_duty(_lookup_on_duty())
 
 
 def on_duty_block() -> dict:
@@ -340,29 +328,12 @@ def rosters_index():
 @require(Permission.DUTY_MANAGE)
 def rosters_generate():
     data = _body()
-    r = rules()
-    if data.get("month"):
-        period, kind = _month(str(data["month"])), "month"
-    elif data.get("season"):
-        year = _int(data["season"], "season")
-        if not 2000 <= year <= 2100:
-            raise _bad("season", "须为年份", "must be a year", year)
-        period, kind = service.season_period(year, r), "flood_season"
-    elif data.get("start") and data.get("end"):
-        start, end = _date(data["start"], "start"), _date(data["end"], "end")
-        if end < start:
-            raise _bad("end", "早于开始日期", "is before start", data["end"])
-        period, kind = Period(start, end), "custom"
-    else:
-        raise ApiError(400, "missing_period", "请给出 month(YYYY-MM)、season(年份)或 start/end",
-                       "give month (YYYY-MM), season (a year) or start and end")
-    if len(period) > MAX_PERIOD_DAYS:
-        raise _bad("end", f"时段不超过 {MAX_PERIOD_DAYS} 天", f"the period is at most "
-                   f"{MAX_PERIOD_DAYS} days", data.get("end"))
+    asked = PeriodRequest(data.get("month"), data.get("season"), data.get("start"),
+                          data.get("end"))
     label = str(data.get("label") or "").strip()[:100] or None
     with db().session() as session:
-        made = service.generate(session, period, kind=kind, actor=actor(), now=now(),
-                                label=label, rules=r)
+        made = service.generate_for(session, asked, actor=actor(), now=now(), label=label,
+                                    rules=rules())
         body = roster_summary(made.row) | roster_checks(made.view) | {
             "seconds": round(made.seconds, 3), "discarded": list(made.discarded)}
     return jsonify(body), 201
@@ -377,34 +348,25 @@ def roster_month(month: str):
                        f"unsupported format .{fmt} (use xlsx or csv)")
     r = rules()
     with db().session() as session:
-        rows = service.rosters_covering(session, period.start, period.end)
-        views = [service.roster_view(session, row, r) for row in rows]
-        staff = {k: v for view in views for k, v in view.staff.items()}
+        view = service.month_view(session, period, r)
         if not dot:
-            active = staff_service.list_staff(session, active=True)
-            statuses = {row.status for row in rows}
-            body = {
+            return jsonify({
                 "month": stem,
                 "period": {"start": period.start.isoformat(), "end": period.end.isoformat()},
-                "status": (next(iter(statuses)) if len(statuses) == 1
-                           else "mixed" if statuses else "none"),
+                "status": view.status,
                 "positions": positions_list(r),
-                "rosters": [roster_summary(v.row) | roster_checks(v) for v in views],
-                "days": days_dict(rows, period.start, period.end, staff, r),
-                "staff": [staff_dict(s) for s in active],
-            }
-            return jsonify(body)
-        table = service.duty_rows(rows, period.start, period.end, staff, r)
-        states = "、".join(f"{v.row.label}({service.STATUS_TEXT[v.row.status][0]}"
-                          + (f",第 {v.row.version} 版" if v.row.version else "") + ")"
-                          for v in views) or "尚未排班"
-    headings, cells = month_table(table, r)
+                "rosters": [roster_summary(v.row) | roster_checks(v) for v in view.views],
+                "days": days_dict(view.rows, period.start, period.end, dict(view.staff), r),
+                "staff": [staff_dict(s) for s in view.active],
+            })
+        sources = view.sources_zh
+    headings, cells = month_table(list(view.table), r)
     title = f"{period.start.year}年{period.start.month}月值班表"
     if fmt == "csv":
         data = table_csv(headings, cells)
     else:
         data = table_xlsx(title, f"{stem}值班表", headings, cells,
-                          notes=[f"来源:{states}", f"导出时间:{now():%Y-%m-%d %H:%M}"])
+                          notes=[f"来源:{sources}", f"导出时间:{now():%Y-%m-%d %H:%M}"])
     return send_file(io.BytesIO(data), mimetype=MIME[fmt], as_attachment=True,
                      download_name=f"值班表{stem}.{fmt}")
 
@@ -414,12 +376,9 @@ def roster_print(month: str):
     period = _month(month)
     r = rules()
     with db().session() as session:
-        rows = service.rosters_covering(session, period.start, period.end)
-        views = [service.roster_view(session, row, r) for row in rows]
-        staff = {k: v for view in views for k, v in view.staff.items()}
-        table = service.duty_rows(rows, period.start, period.end, staff, r)
-        summaries = [roster_summary(v.row) for v in views]
-    return render_template("duty_print.html", month=month, period=period, rows=table,
+        view = service.month_view(session, period, r)
+        summaries = [roster_summary(v.row) for v in view.views]
+    return render_template("duty_print.html", month=month, period=period, rows=list(view.table),
                            rules=r, rosters=summaries, day_label=day_label,
                            shift_text=SHIFT_TEXT, printed_at=now())
 
@@ -428,8 +387,8 @@ def roster_print(month: str):
 def roster_show(roster_id: int):
     r = rules()
     with db().session() as session:
-        row = service.get_roster(session, roster_id)
-        view = service.roster_view(session, row, r)
+        view = service.roster_detail(session, roster_id, r)
+        row = view.row
         body = roster_summary(row) | roster_checks(view) | {
             "positions": positions_list(r),
             "days": days_dict([row], row.period_start, row.period_end, dict(view.staff), r)}
@@ -845,15 +804,3 @@ def staff_feed_revoke(staff_id: int):
               ("该人员没有在用的订阅地址", "this person has no calendar address to revoke"))
     return jsonify({"staff_id": staff_id, "revoked": revoked, "active": False,
                     "message_zh": zh, "message_en": en})
-
-
-# ----------------------------------------------------------------------------- CLI
-def load_sample_duty_staff() -> None:
-    """`flask data load`: the 40 sample duty staff (示例), only into an empty staff table."""
-    import click
-
-    with db().session() as session:
-        added = staff_service.load_sample_staff(session, as_of=now().date(), now=now())
-        total = len(staff_service.list_staff(session))
-    state = f"loaded {added} sample people (示例)" if added else "kept (table not empty)"
-    click.echo(f"duty staff: {state}; {total} in the database")

@@ -237,10 +237,15 @@ def test_the_map_is_rendered_once_per_language(app, client):
 def test_the_on_duty_slot_is_empty_without_a_roster_and_filled_with_one(app, client):
     app.extensions["on_duty"] = lambda: None
     assert 'id="eec-on-duty"' not in client.get("/").get_data(as_text=True)
-    app.extensions["on_duty"] = lambda: {"none": True, "leader": None, "officers": [],
-                                         "message_zh": "今日未排班", "message_en": "nobody"}
+    from emergency.roster.on_duty import HeaderOnDuty, HeaderPerson
+
+    app.extensions["on_duty"] = lambda: HeaderOnDuty(True, message_zh="今日未排班",
+                                                     message_en="nobody")
     assert "今日未排班" in client.get("/").get_data(as_text=True)
-    app.extensions["on_duty"] = lambda: {"leader": "王局长", "officers": ["李明", "赵静"]}
+    app.extensions["on_duty"] = lambda: HeaderOnDuty(
+        False, leader=(HeaderPerson("leader", "王局长", "0431-1", ""),),
+        officers=(HeaderPerson("duty_officer", "李明", "0431-2", ""),
+                  HeaderPerson("duty_officer", "赵静", "0431-2", "")))
     html = client.get("/").get_data(as_text=True)
     assert 'id="eec-on-duty"' in html and "王局长" in html and "李明、赵静" in html
 

@@ -28,8 +28,11 @@ def staffed(app):
 
 @pytest.fixture
 def july(client, staffed):
-    """July 2026 generated and published through the API; returns the month JSON."""
+    """July 2026 generated (on 20 June: a roster never fills days already past) and published
+    through the API; returns the month JSON."""
+    staffed.config["FIXED_NOW"] = datetime(2026, 6, 20, 9, 0, tzinfo=SH)
     made = client.post("/api/rosters", json={"month": "2026-07"})
+    staffed.config["FIXED_NOW"] = NOW
     assert made.status_code == 201, made.get_json()
     published = client.post(f"/api/rosters/{made.get_json()['id']}/publish",
                             json={"revision": made.get_json()["revision"]})
