@@ -646,3 +646,15 @@ def photos_of(session: Session, hazard_ids: Iterable[int]) -> dict[int, list[Ins
 
 def kind_label(kind: str) -> tuple[str, str]:
     return RISK_SOURCE_KINDS.get(kind, (kind, kind))
+
+
+def hazard_notices(session: Session, prefecture_zh: str | None = None,
+                   limit: int = 10) -> list:
+    """The scheduled jobs' deadline reminders (for the register page), newest first."""
+    from emergency.store.refresh_models import JobNotice
+
+    stmt = (select(JobNotice).where(JobNotice.kind == "hazard_deadline")
+            .order_by(JobNotice.id.desc()).limit(limit))
+    if prefecture_zh is not None:
+        stmt = stmt.where(JobNotice.prefecture_zh == prefecture_zh)
+    return list(session.scalars(stmt))

@@ -10,6 +10,7 @@ nightly_checks        daily 02:00 (NIGHTLY_CHECKS_AT)               20 h
 flood_season_switch   the flood season's first day 00:00            30 days
                       (FLOOD_SEASON_START, default 06-01)
 inbox_pickup          every 5 min (INBOX_POLL_MINUTES; 0 = off)     5 min
+hazard_deadlines      daily 08:30 (HAZARD_REMINDERS_AT)             12 h
 ===================== ============================================ ======================
 
 Every job is ``coalesce=True`` (runs missed while the process was down fire once, on start-up)
@@ -38,6 +39,8 @@ JOB_TITLES: dict[str, tuple[str, str]] = {
                        "Nightly checks (expiry, unconfirmed, drift)"),
     "flood_season_switch": ("汛期切换", "Flood-season switch"),
     "inbox_pickup": ("收件目录", "Inbox pickup"),
+    "hazard_deadlines": ("隐患整改期限提醒(到期前、逾期)",
+                         "Hazard deadlines (before and after)"),
 }
 
 
@@ -70,6 +73,7 @@ def job_specs(config: Mapping[str, Any]) -> list[JobSpec]:
     ch, cm = _hhmm(config.get("REFRESH_CLOSE_AT", "23:30"))
     nh, nm = _hhmm(config.get("NIGHTLY_CHECKS_AT", "02:00"))
     fm, fd = _mmdd(config.get("FLOOD_SEASON_START", "06-01"))
+    hh, hm = _hhmm(config.get("HAZARD_REMINDERS_AT", "08:30"))
     specs = [
         JobSpec("refresh_campaign", "emergency.jobs.tasks:refresh_campaign",
                 OrTrigger([CronTrigger(hour=h, minute=m, timezone=tz),
@@ -79,6 +83,8 @@ def job_specs(config: Mapping[str, Any]) -> list[JobSpec]:
                 CronTrigger(hour=nh, minute=nm, timezone=tz), 20 * 3600),
         JobSpec("flood_season_switch", "emergency.jobs.tasks:flood_season_switch",
                 CronTrigger(month=fm, day=fd, hour=0, minute=0, timezone=tz), 30 * 86400),
+        JobSpec("hazard_deadlines", "emergency.jobs.tasks:hazard_deadlines",
+                CronTrigger(hour=hh, minute=hm, timezone=tz), 12 * 3600),
     ]
     every = int(config.get("INBOX_POLL_MINUTES", 5))
     if every > 0:

@@ -12,7 +12,8 @@ JSON-able result (stored with the run, shown to administrators).
                            coordinates that drifted from their river;
 * ``flood_season_switch``  on the first day of the flood season: records it (the duty roster
                            reads the flood season from its own rules) and tells everyone;
-* ``inbox_pickup``         stages the files dropped in the inbox folder.
+* ``inbox_pickup``         stages the files dropped in the inbox folder;
+* ``hazard_deadlines``     reminds each prefecture of its hazards due soon and overdue (隐患).
 """
 
 from __future__ import annotations
@@ -54,6 +55,10 @@ def flood_season_switch(scheduled_for: datetime | None = None) -> dict:
 
 def inbox_pickup(scheduled_for: datetime | None = None) -> dict:
     return run_bound("inbox_pickup", scheduled_for)
+
+
+def hazard_deadlines(scheduled_for: datetime | None = None) -> dict:
+    return run_bound("hazard_deadlines", scheduled_for)
 
 
 # ----------------------------------------------------------------------------- bodies
@@ -308,3 +313,35 @@ def _free(path: Path) -> Path:
             return candidate
     raise FileExistsError(path)
 
+
+@register("hazard_deadlines")
+def hazard_deadlines_body(ctx: JobContext, now: datetime) -> dict:
+    """Remind the responsible prefecture of hazards due within HAZARD_REMIND_BEFORE_DAYS
+    (default 7) and of those past their deadline: one notice per prefecture and day."""
+    from emergency.inspection import service as inspection
+
+    today = ctx.today(now)
+    before = int(ctx.config.get("HAZARD_REMIND_BEFORE_DAYS", 7))
+    out = []
+    with ctx.database.session() as s:
+        for r in inspection.reminders(s, today, before):
+            majors = sum(h.grade == "major" for h in r.overdue)
+            ids = [h.id for h in (*r.overdue, *r.due_soon)]
+            soon_zh = f"{len(r.due_soon)} 项将于 {before} 天内到期" if r.due_soon else ""
+            late_zh = f"{len(r.overdue)} 项已逾期(其中重大 {majors} 项)" if r.overdue else ""
+            soon_en = f"{len(r.due_soon)} due within {before} days" if r.due_soon else ""
+            late_en = f"{len(r.overdue)} overdue ({majors} major)" if r.overdue else ""
+            names = "、".join(dict.fromkeys(h.risk_source_name for h in r.overdue[:5]))
+            added = service.add_notice(
+                s, kind="hazard_deadline", year=today.year, prefecture_zh=r.prefecture_zh,
+                dedup_key=f"hazards:{today.isoformat()}:{r.prefecture_zh}",
+                message_zh=f"{r.prefecture_zh}隐患整改提醒:" + ",".join(
+                    x for x in (late_zh, soon_zh) if x) + (f"。逾期:{names}" if names else "")
+                + "(请督促整改并报告)",
+                message_en=f"{r.prefecture_zh} hazard rectification: " + ", ".join(
+                    x for x in (late_en, soon_en) if x) + " (follow up and report)",
+                details={"due_soon": [h.id for h in r.due_soon],
+                         "overdue": [h.id for h in r.overdue]}, now=now)
+            out.append({"prefecture": r.prefecture_zh, "due_soon": len(r.due_soon),
+                        "overdue": len(r.overdue), "hazards": ids, "notice_added": added})
+    return {"today": today.isoformat(), "remind_before_days": before, "prefectures": out}

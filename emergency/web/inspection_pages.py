@@ -128,6 +128,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "layer_open_major_hazards": {"zh": "未销号重大隐患", "en": "Open major hazards"},
     "insp_back": {"zh": "返回", "en": "Back"},
     "insp_grade_help": {"zh": "等级说明", "en": "What the grades mean"},
+    "insp_reminders": {"zh": "整改期限提醒(定时任务)", "en": "Deadline reminders (scheduled job)"},
 }
 
 # Words the page JS shows (sent as a JSON block, never as HTML).
@@ -225,6 +226,7 @@ def register():
     with _db().session() as s:
         rows = service.list_hazards(s, q, day)
         stats = service.statistics(s, day)
+        notices = service.hazard_notices(s, user.prefecture_zh, limit=5)
     sources = sorted({(h.risk_source_id, h.risk_source_name) for h in rows
                       if h.risk_source_id is not None and h.status != "closed"},
                      key=lambda x: x[1])
@@ -232,7 +234,7 @@ def register():
         "hazards.html", rows=rows, stats=stats, q=q, day=day, args=request.args,
         statuses=rules.STATUSES, status_label=_status_label, grade_label=_grade_label,
         kind_label=_kind_label, kinds=SOURCE_KINDS, prefectures=PREFECTURES,
-        is_overdue=rules.is_overdue, sources=sources, user=user,
+        is_overdue=rules.is_overdue, sources=sources, user=user, notices=notices,
         export_query=request.query_string.decode("ascii", "ignore"))
 
 

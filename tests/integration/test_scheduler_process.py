@@ -64,7 +64,7 @@ def test_the_scheduler_process_leads_and_a_second_one_stands_by(database_url, tm
         with db.engine.connect() as conn:
             stored = {row[0] for row in conn.execute(text("SELECT id FROM apscheduler_jobs"))}
         assert stored == {"refresh_campaign", "nightly_checks", "flood_season_switch",
-                          "inbox_pickup"}
+                          "inbox_pickup", "hazard_deadlines"}
     finally:
         for proc in (first, second):
             if proc is not None and proc.poll() is None:
