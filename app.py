@@ -6,10 +6,12 @@
 from __future__ import annotations
 
 import secrets
+from zoneinfo import ZoneInfo
 
 from flask import Flask
 
 from emergency.config import default_config
+from emergency.drills.service import scenario_now
 from emergency.incidents.context import build_engine_context
 from emergency.inventory.snapshot import ResourceCache
 from emergency.rivers_service import Lazy
@@ -36,7 +38,9 @@ def create_app(config: dict | None = None) -> Flask:
     app.extensions["engine"] = Lazy(lambda: build_engine_context(
         rivers.get(), plans=plans.get, resources=ResourceCache(),
         snap_max_m=app.config["SNAP_MAX_DISTANCE_M"],
-        snap_warn_m=app.config["SNAP_WARN_DISTANCE_M"]))
+        snap_warn_m=app.config["SNAP_WARN_DISTANCE_M"],
+        tz=ZoneInfo(app.config["TIMEZONE"]),
+        scenario_clock=scenario_now))  # drill incidents run on their drill's scenario clock
     from emergency.web import init_web
 
     init_web(app)

@@ -9,8 +9,16 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from rivers.network import SNAP_MAX_DISTANCE_M, SNAP_WARN_DISTANCE_M
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+#: The business time zone (业务时区) when TIMEZONE is not configured: every local time a user
+#: reads. Pure code takes a ``tz`` argument defaulting to this; services pass the configured one.
+DEFAULT_TIMEZONE = "Asia/Shanghai"
+DEFAULT_TZ = ZoneInfo(DEFAULT_TIMEZONE)
 
 
 def default_config() -> dict:
@@ -20,10 +28,10 @@ def default_config() -> dict:
         "DATABASE_URL": os.environ.get("DATABASE_URL", f"sqlite:///{instance / 'eec.sqlite3'}"),
         "SECRET_KEY": os.environ.get("SECRET_KEY"),
         "RIVER_CACHE_DIR": instance / "cache",
-        "TIMEZONE": "Asia/Shanghai",
+        "TIMEZONE": DEFAULT_TIMEZONE,
         # Snapping (rivers.network.RiverNetwork.snap): refuse beyond, warn beyond.
-        "SNAP_MAX_DISTANCE_M": 20_000.0,
-        "SNAP_WARN_DISTANCE_M": 1_000.0,
+        "SNAP_MAX_DISTANCE_M": SNAP_MAX_DISTANCE_M,
+        "SNAP_WARN_DISTANCE_M": SNAP_WARN_DISTANCE_M,
         "SCHEDULER_ENABLED": os.environ.get("EEC_SCHEDULER") == "1",
         # Scheduled jobs and the yearly inventory refresh (emergency.jobs, emergency.refresh).
         # one process holds the lease and runs the jobs; the others stand by

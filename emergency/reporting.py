@@ -16,8 +16,8 @@ from datetime import UTC, datetime, timedelta, tzinfo
 from functools import cache
 from pathlib import Path
 from typing import Any, Final
-from zoneinfo import ZoneInfo
 
+from emergency.config import DEFAULT_TZ
 from emergency.grading import (
     RULES_DIR,
     TIERS,
@@ -46,7 +46,6 @@ __all__ = [
     "uses_major_procedure",
 ]
 
-DEFAULT_TZ: Final = ZoneInfo("Asia/Shanghai")
 REPORTING_TABLE_PATH: Final = RULES_DIR / "reporting.yaml"
 MAJOR_TIERS: Final = frozenset({1, 2})
 TEMPLATE_FIELDS: Final = frozenset({"from_zh", "to_zh", "from_en", "to_en"})

@@ -49,6 +49,12 @@ from rivers.geo import project, unproject
 UNNAMED_ZH = "未命名河道"
 UNNAMED_EN = "unnamed channel"
 
+#: Snapping limits (the one definition; config SNAP_MAX_DISTANCE_M / SNAP_WARN_DISTANCE_M
+#: default to these): beyond ``SNAP_WARN_DISTANCE_M`` (m) the pathway (drain, ditch, outfall)
+#: must be confirmed; beyond ``SNAP_MAX_DISTANCE_M`` (m) a point is refused.
+SNAP_MAX_DISTANCE_M = 20_000.0
+SNAP_WARN_DISTANCE_M = 1_000.0
+
 
 class Ragged(Sequence[np.ndarray]):
     """A list of arrays kept as one flat array plus offsets (CSR): ``r[i]`` is a view.
@@ -394,8 +400,8 @@ class RiverNetwork:
         lon: float,
         lat: float,
         *,
-        max_distance_m: float = 20_000.0,
-        warn_distance_m: float = 1_000.0,
+        max_distance_m: float = SNAP_MAX_DISTANCE_M,
+        warn_distance_m: float = SNAP_WARN_DISTANCE_M,
         segment_id: int | None = None,
     ) -> SnapResult:
         """Connect a point to the river its water would enter.

@@ -38,8 +38,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 
+from emergency.config import DEFAULT_TZ
 from emergency.drills import DRILL_MARK
 from emergency.drills.engine import World, action_states, all_injects
 from emergency.drills.scenario import (
@@ -196,6 +197,7 @@ class Report:
     strengths: tuple[str, ...]
     areas_for_improvement: tuple[str, ...]
     improvement_plan: tuple[ImprovementItem, ...]
+    tz: tzinfo = DEFAULT_TZ  # the business time zone its times are shown in
 
     def counts(self) -> dict[str, int]:
         out = {k: 0 for k in STATUS_LABELS}
@@ -340,10 +342,8 @@ def _conclusions(scenario: Scenario, actions: Sequence[ActionResult],
 
 
 # ------------------------------------------------------------------ shapes for JSON / pages
-def _iso(dt: datetime | None) -> str | None:
-    from emergency.incidents.inputs import SHANGHAI
-
-    return dt.astimezone(SHANGHAI).isoformat(timespec="minutes") if dt else None
+def _iso(dt: datetime | None, tz: tzinfo) -> str | None:
+    return dt.astimezone(tz).isoformat(timespec="minutes") if dt else None
 
 
 def _r(value: float | None) -> float | None:
@@ -351,12 +351,14 @@ def _r(value: float | None) -> float | None:
 
 
 def report_dict(report: Report) -> dict:
-    """The report as JSON (times in Asia/Shanghai; scenario-relative ``T+`` alongside)."""
+    """The report as JSON (times in ``report.tz``, the business time zone; scenario-relative
+    ``T+`` alongside)."""
+    tz = report.tz
     t0 = report.t0
     return {
         "watermark": report.watermark, "is_drill": True, "scenario_id": report.scenario_id,
-        "title": report.title, "type_zh": report.type_zh, "t0": _iso(t0),
-        "started_at": _iso(report.started_at), "ended_at": _iso(report.ended_at),
+        "title": report.title, "type_zh": report.type_zh, "t0": _iso(t0, tz),
+        "started_at": _iso(report.started_at, tz), "ended_at": _iso(report.ended_at, tz),
         "duration_played": format_duration(report.ended_at - report.started_at),
         "end_reason": report.end_reason,
         "end_reason_zh": END_REASONS.get(report.end_reason, (report.end_reason,))[0],
@@ -367,7 +369,7 @@ def report_dict(report: Report) -> dict:
                     "grades": [{"min": g[0], "zh": g[1], "en": g[2]} for g in GRADES]},
         "counts": report.counts() | {"injects_delivered": len(report.injects),
                                      "injects_planned": report.injects_planned},
-        "phases": [{"name": n, "at": _iso(at), "t": format_t(at - t0)}
+        "phases": [{"name": n, "at": _iso(at, tz), "t": format_t(at - t0)}
                    for n, at in report.phases],
         "objectives": [
             {"id": o.id, "text": o.text, "weight": o.weight, "assessed": o.assessed,
@@ -378,29 +380,30 @@ def report_dict(report: Report) -> dict:
         "actions": [
             {"inject_id": a.inject_id, "action_id": a.action_id, "text": a.text,
              "objective_id": a.objective_id, "by": a.by, "checklist": a.checklist,
-             "delivered_at": _iso(a.delivered), "deadline": _iso(a.deadline),
-             "deadline_t": format_t(a.deadline - t0), "done_at": _iso(a.done_at),
+             "delivered_at": _iso(a.delivered, tz), "deadline": _iso(a.deadline, tz),
+             "deadline_t": format_t(a.deadline - t0), "done_at": _iso(a.done_at, tz),
              "done_t": format_t(a.done_at - t0) if a.done_at else None, "status": a.status,
              "status_zh": STATUS_LABELS[a.status][0], "late_minutes": _r(a.late_minutes),
              "has_item": a.has_item} for a in report.actions],
         "injects": [
             {"inject_id": i.inject_id, "kind": i.kind, "due_t": format_t(i.due - t0),
-             "delivered_at": _iso(i.delivered), "delivered_t": format_t(i.delivered - t0),
+             "delivered_at": _iso(i.delivered, tz), "delivered_t": format_t(i.delivered - t0),
              "mode": i.mode, "mode_zh": MODES.get(i.mode, (i.mode,))[0], "from": i.sender,
              "to": i.recipient, "message": i.message, "cause": i.cause} for i in report.injects],
         "observations": [
             {"objective_id": o.objective_id, "rating": o.rating,
              "rating_zh": RATING_LABELS[o.rating][0], "note": o.note,
-             "observed_at": _iso(o.observed_at), "t": format_t(o.observed_at - t0),
+             "observed_at": _iso(o.observed_at, tz), "t": format_t(o.observed_at - t0),
              "evaluator": o.evaluator, "inject_id": o.inject_id, "recorded_by": o.recorded_by,
-             "recorded_at": _iso(o.recorded_at), "submitted_at": _iso(o.submitted_at),
+             "recorded_at": _iso(o.recorded_at, tz), "submitted_at": _iso(o.submitted_at, tz),
              "status": "draft" if o.submitted_at is None else "submitted"}
             for o in report.observations],
         "evaluators": [
             {"evaluator": e.evaluator, "recorded_by": e.recorded_by,
              "observations": e.observations, "objectives": list(e.objectives),
-             "drafts": e.drafts, "first_recorded_at": _iso(e.first_recorded_at),
-             "last_recorded_at": _iso(e.last_recorded_at), "submitted_at": _iso(e.submitted_at)}
+             "drafts": e.drafts, "first_recorded_at": _iso(e.first_recorded_at, tz),
+             "last_recorded_at": _iso(e.last_recorded_at, tz),
+             "submitted_at": _iso(e.submitted_at, tz)}
             for e in report.evaluators],
         "strengths": list(report.strengths),
         "areas_for_improvement": list(report.areas_for_improvement),

@@ -51,13 +51,13 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from emergency.incidents.inputs import SHANGHAI, InvalidIncident, parse_incident
+from emergency.incidents.inputs import InvalidIncident, parse_incident
 from plans.vocabulary import BOUNDARY_LEVELS
 
 LIBRARY_DIR = Path(__file__).resolve().parent / "library"
@@ -613,7 +613,7 @@ class _Checker:
             try:
                 inc = parse_incident(report, substances=self.catalogue,
                                      season_by_month={m: "normal" for m in range(1, 13)},
-                                     now=datetime(2999, 1, 1, tzinfo=SHANGHAI))
+                                     now=datetime(2999, 1, 1, tzinfo=UTC))
             except InvalidIncident as err:
                 for p in err.problems:
                     self.bad(f"{path}.report.{p.field}", p.message_zh, p.message_en)

@@ -6,7 +6,7 @@ incident :class:`EngineContext` and the wall-clock time; the pure engine
 (:mod:`emergency.drills.engine`) decides what fires. A drill creates its incidents through the
 normal incident service (``report_incident(is_drill=True)``), so players work them on the normal
 incident page; their check-offs are stamped in scenario time through the hook
-``emergency.incidents.service.scenario_clock`` that :func:`install_clock_hook` installs.
+the engine context's ``scenario_clock`` (:func:`scenario_now`).
 
 Everything a drill writes is marked: incidents are drill-flagged with 【演练】 in the title,
 injects and phase changes appear on the incident's timeline prefixed 【演练】.
@@ -17,8 +17,8 @@ from __future__ import annotations
 import heapq
 import random
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -26,6 +26,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from emergency.config import DEFAULT_TZ
 from emergency.drills import DRILL_MARK, DRILL_MARK_EN
 from emergency.drills import engine as eng
 from emergency.drills.evaluation import (
@@ -50,7 +51,7 @@ from emergency.drills.scenario import (
     parse_t,
 )
 from emergency.incidents import service as incidents
-from emergency.incidents.inputs import SHANGHAI, FieldProblem, InvalidIncident, parse_incident
+from emergency.incidents.inputs import FieldProblem, InvalidIncident, parse_incident
 from emergency.incidents.service import EngineContext, NotFound
 from emergency.store.drill_models import (
     DrillEvent,
@@ -87,15 +88,19 @@ class InvalidEvaluation(InvalidIncident):
             f"{p.field}: {p.message_en}" for p in problems)
 
 
-# ------------------------------------------------------------------ the clock hook
-def install_clock_hook() -> None:
-    """Stamp actions on drill incidents in their drill's scenario time (idempotent)."""
-    incidents.scenario_clock = scenario_now_for_incident
-
-
-def scenario_now_for_incident(session: Session, row: Incident, wall: datetime) -> datetime:
-    link = session.scalar(select(DrillRunIncident).where(DrillRunIncident.incident_id == row.id))
+# ------------------------------------------------------------------ the scenario clock
+def scenario_now(row: Incident, wall: datetime) -> datetime:
+    """The time of an action on an incident at wall time ``wall``: its drill's scenario time
+    (the wall time for an incident no drill created). The engine context carries this as its
+    ``scenario_clock`` (see :func:`on_scenario_clock`); the link is loaded once per session."""
+    link = row.drill_link
     return wall if link is None else run_now(link.run, wall)
+
+
+def on_scenario_clock(ctx: EngineContext) -> EngineContext:
+    """``ctx`` with the drills' scenario clock (a drill's own calls into the incident service
+    always run on it, whoever built the context)."""
+    return ctx if ctx.scenario_clock is not None else replace(ctx, scenario_clock=scenario_now)
 
 
 def clock_of(run: DrillRun) -> eng.ScenarioClock:
@@ -263,7 +268,6 @@ def start_drill(session: Session, ctx: EngineContext, scenario: Scenario, yaml_t
     speed: the incident page's deadlines are real clock times), ``"scenario"`` keeps the dates
     written in the scenario. Default: ``now`` at real speed, ``scenario`` otherwise.
     """
-    install_clock_hook()
     if speed < 0 or speed > 3600:
         raise DrillError("invalid_speed", "速度须在 0(手动步进)至 3600 之间",
                          "speed must be between 0 (stepped) and 3600", 422)
@@ -283,7 +287,7 @@ def start_drill(session: Session, ctx: EngineContext, scenario: Scenario, yaml_t
     session.add(run)
     session.flush()
     _run_event(run, t0 + start, wall, actor, "started",
-               f"{DRILL_MARK}演练开始:{scenario.title}(T+0 = {_local(t0)},"
+               f"{DRILL_MARK}演练开始:{scenario.title}(T+0 = {_local(t0, ctx.tz)},"
                f"{speed_label(speed)})",
                f"{DRILL_MARK_EN} drill started: {scenario.title}", speed=speed, anchor=anchor)
     _create_due_incidents(session, ctx, run, scenario, t0 + start, actor, wall)
@@ -434,7 +438,7 @@ def _process(session: Session, ctx: EngineContext, run: DrillRun, scenario: Scen
     for state in tick.late:
         _run_event(run, state.deadline, wall, "system", "late",
                    f"{DRILL_MARK}预期行动超时:{state.key}「{state.action.text}」"
-                   f"(时限 {_local(state.deadline)})",
+                   f"(时限 {_local(state.deadline, ctx.tz)})",
                    f"{DRILL_MARK_EN} expected action late: {state.key}",
                    inject=state.inject_id, action=state.action.id,
                    contingency=state.action.if_late)
@@ -499,7 +503,8 @@ def _finish(session: Session, ctx: EngineContext, run: DrillRun, scenario: Scena
                         f"{DRILL_MARK}演练结束({labels.get(reason, reason)})",
                         f"{DRILL_MARK_EN} drill ended ({reason})")
         if row.status != "terminated":
-            incidents.update_incident(session, ctx, row.id, {"status": "terminated"},
+            incidents.update_incident(session, on_scenario_clock(ctx), row.id,
+                                      {"status": "terminated"},
                                       actor=actor, now=wall, expected_version=row.version,
                                       drills=True)
 
@@ -516,8 +521,8 @@ def _incident_event(row: Incident, at: datetime, actor: str, kind: str, zh: str,
                                     summary_en=en, data=data))
 
 
-def _local(dt: datetime | None) -> str:
-    return dt.astimezone(SHANGHAI).strftime("%m-%d %H:%M") if dt else "—"
+def _local(dt: datetime | None, tz: tzinfo) -> str:
+    return dt.astimezone(tz).strftime("%m-%d %H:%M") if dt else "—"
 
 
 # ------------------------------------------------------------------ controller actions
@@ -851,7 +856,7 @@ def run_t0(run: DrillRun) -> datetime:
 
 
 def build_report(session: Session, run_id: int, *, report_date: date | None = None,
-                 insider: bool = True) -> Report:
+                 insider: bool = True, tz: tzinfo = DEFAULT_TZ) -> Report:
     """The after-action report (interim while the run is still going). A reader who is not an
     evaluator or organiser (``insider``) gets it only once the drill has ended, built from the
     submitted observations only (:func:`check_report_visible`, :func:`visible_observations`)."""
@@ -865,11 +870,11 @@ def build_report(session: Session, run_id: int, *, report_date: date | None = No
               for i in run.improvements]
     if report_date is None:
         wall_end = _aware(run.ended_at) or datetime.now(UTC)
-        report_date = wall_end.astimezone(SHANGHAI).date()
-    return evaluate(scenario, _world(session, run, scenario), started_at=t0 + timedelta(
-        seconds=run.start_s), ended_at=t0 + timedelta(seconds=end_s),
-        end_reason=run.end_reason or "in_progress", observations=observations,
-        manual_plan=manual, report_date=report_date)
+        report_date = wall_end.astimezone(tz).date()
+    return replace(evaluate(
+        scenario, _world(session, run, scenario), started_at=t0 + timedelta(seconds=run.start_s),
+        ended_at=t0 + timedelta(seconds=end_s), end_reason=run.end_reason or "in_progress",
+        observations=observations, manual_plan=manual, report_date=report_date), tz=tz)
 
 
 # ------------------------------------------------------------------ headless play
@@ -931,7 +936,7 @@ def auto_run(database, ctx: EngineContext, scenario: Scenario, yaml_text: str, *
                 step(s, ctx, run_id, target - now, wall=wall, actor=actor)
             while agenda and agenda[0][0] <= target and run.status != "ended":
                 _when, _n, inject_id, action_id = heapq.heappop(agenda)
-                _complete(s, run, scenario, inject_id, action_id, wall)
+                _complete(s, ctx, run, scenario, inject_id, action_id, wall)
                 advance(s, ctx, run_id, wall=wall, actor=actor)
             _echo_new(run, printed, echo)
     return run_id
@@ -956,8 +961,8 @@ def _echo_new(run: DrillRun, printed: set[str], echo: Callable[[str], None]) -> 
         echo(line)
 
 
-def _complete(session: Session, run: DrillRun, scenario: Scenario, inject_id: str,
-              action_id: str, wall: datetime) -> None:
+def _complete(session: Session, ctx: EngineContext, run: DrillRun, scenario: Scenario,
+              inject_id: str, action_id: str, wall: datetime) -> None:
     """A scripted player checks off the item(s) an expected action names."""
     inj = eng.all_injects(scenario, _world(session, run, scenario).adhoc).get(inject_id)
     action = next((a for a in inj.expected if a.id == action_id), None) if inj else None
@@ -977,7 +982,7 @@ def _complete(session: Session, run: DrillRun, scenario: Scenario, inject_id: st
                   key=lambda i: (_aware(i.due_at) or far, i.id))
     for item in todo if action.match == "all" else todo[:1]:
         incidents.update_checklist_item(
-            session, row.id, item.id,
+            session, on_scenario_clock(ctx), row.id, item.id,
             {"status": "done", "version": item.version,
              "note": f"{DRILL_MARK}脚本角色按预期行动 {inject_id}/{action_id} 完成"},
             actor=f"auto:{action.by or 'player'}"[:64], now=wall, drills=True)

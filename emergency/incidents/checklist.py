@@ -7,10 +7,10 @@ Items have stable ids (``report:first``, ``intake:<site>:close`` …) so that a 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
-from emergency.incidents.inputs import SHANGHAI
+from emergency.config import DEFAULT_TZ
 from emergency.incidents.package import ChecklistTemplate, DownstreamItem, InterceptOption
 from plans.vocabulary import SAMPLED_KINDS
 
@@ -23,9 +23,9 @@ def _group_ids(rules: Mapping[str, Any]) -> dict[str, str]:
     return GROUP_BY_NAME
 
 
-def _fmt(dt: datetime) -> str:
-    """Local (Asia/Shanghai) month-day hour:minute, as a duty officer reads it."""
-    return dt.astimezone(SHANGHAI).strftime("%m-%d %H:%M")
+def _fmt(dt: datetime, tz: tzinfo = DEFAULT_TZ) -> str:
+    """Local (business time zone) month-day hour:minute, as a duty officer reads it."""
+    return dt.astimezone(tz).strftime("%m-%d %H:%M")
 
 
 def _affected(item: DownstreamItem, rules: Mapping[str, Any]) -> bool:
@@ -38,7 +38,7 @@ def _affected(item: DownstreamItem, rules: Mapping[str, Any]) -> bool:
 
 def build_checklist(*, incident, substance, downstream: Sequence[DownstreamItem], deadlines,
                     notifications, options: Sequence[InterceptOption], plan, rules, as_of,
-                    snap, tier) -> tuple[ChecklistTemplate, ...]:
+                    snap, tier, tz: tzinfo = DEFAULT_TZ) -> tuple[ChecklistTemplate, ...]:
     groups = _group_ids(rules)
     start = max(as_of, incident.discovered_at)
     horizon = start + timedelta(hours=float(rules["action_horizon_hours"]))
@@ -58,7 +58,7 @@ def build_checklist(*, incident, substance, downstream: Sequence[DownstreamItem]
         if c.level == "nation":
             items.append(ChecklistTemplate(
                 id=f"international:{c.to_zh}", group="international",
-                text_zh=f"污染团预计 {_fmt(c.front_arrives_at)} 到达国界({c.to_zh}):"
+                text_zh=f"污染团预计 {_fmt(c.front_arrives_at, tz)} 到达国界({c.to_zh}):"
                         "报请生态环境部按程序开展国际通报",
                 text_en=f"plume expected at the national border ({c.to_zh}) at "
                         f"{c.front_arrives_at.isoformat()}: ask the MEE to notify internationally",
@@ -80,7 +80,7 @@ def build_checklist(*, incident, substance, downstream: Sequence[DownstreamItem]
                     "earliest front; switch to the backup source",
             responsible_zh=str(item.attrs.get("operator_zh") or "供水单位/属地政府"),
             due_at=item.front_at_earliest - margin_intake,
-            basis_zh=f"最早前锋 {_fmt(item.front_at_earliest)} 减安全余量 "
+            basis_zh=f"最早前锋 {_fmt(item.front_at_earliest, tz)} 减安全余量 "
                      f"{rules['intake_close_margin_hours']} h",
             kind="close_intake"))
 
@@ -95,7 +95,7 @@ def build_checklist(*, incident, substance, downstream: Sequence[DownstreamItem]
             text_en=f"activate intercept site {site.name_en or site.name_zh} (km {site.km:g})",
             responsible_zh=str(site.attrs.get("operator_zh") or "属地生态环境局"),
             due_at=option.ready_by - timedelta(hours=deploy),
-            basis_zh=f"最早前锋 {_fmt(site.front_at_earliest)} 减布设 {deploy:g} h 和余量",
+            basis_zh=f"最早前锋 {_fmt(site.front_at_earliest, tz)} 减布设 {deploy:g} h 和余量",
             kind="activate_intercept"))
 
     items.append(ChecklistTemplate(
@@ -114,9 +114,10 @@ def build_checklist(*, incident, substance, downstream: Sequence[DownstreamItem]
         begin = item.front_at_earliest - timedelta(hours=float(sampling["before_front_hours"]))
         items.append(ChecklistTemplate(
             id=f"sample:{item.id}", group="monitoring",
-            text_zh=f"{item.name_zh}(km {item.km:g})加密监测:{_fmt(begin)} 起每 "
-                    f"{sampling['dense_interval_hours']:g} h 采样至峰值过后({_fmt(item.peak_at)}),"
-                    f"此后每 {sampling['taper_interval_hours']:g} h 至 {_fmt(item.tail_at)},"
+            text_zh=f"{item.name_zh}(km {item.km:g})加密监测:{_fmt(begin, tz)} 起每 "
+                    f"{sampling['dense_interval_hours']:g} h "
+                    f"采样至峰值过后({_fmt(item.peak_at, tz)}),"
+                    f"此后每 {sampling['taper_interval_hours']:g} h 至 {_fmt(item.tail_at, tz)},"
                     f"再每 {sampling['final_interval_hours']:g} h 直至连续两次达标",
             text_en=f"sample at {item.name_en or item.name_zh}: every "
                     f"{sampling['dense_interval_hours']:g} h from {begin.isoformat()} until the "

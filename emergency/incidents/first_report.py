@@ -11,9 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, tzinfo
 
-from emergency.incidents.inputs import SHANGHAI
 from emergency.labels import roman, tier_name
 
 TBD = "【待填】"
@@ -25,8 +24,8 @@ class DoneItem:
     done_at: datetime | None
 
 
-def _t(dt: datetime | None) -> str:
-    return dt.astimezone(SHANGHAI).strftime("%Y年%m月%d日%H时%M分") if dt else TBD
+def _t(dt: datetime | None, tz: tzinfo) -> str:
+    return dt.astimezone(tz).strftime("%Y年%m月%d日%H时%M分") if dt else TBD
 
 
 def first_report_text(pkg, *, title: str, description: str, casualties: dict,
@@ -42,7 +41,8 @@ def first_report_text(pkg, *, title: str, description: str, casualties: dict,
     lines = [
         f"{drill}关于{title}的初报",
         "",
-        f"一、事件发生时间:{_t(inc.occurred_at)};发现时间:{_t(inc.discovered_at)}。",
+        f"一、事件发生时间:{_t(inc.occurred_at, pkg.tz)};"
+        f"发现时间:{_t(inc.discovered_at, pkg.tz)}。",
         f"二、事件发生地点:东经 {snap.query_lon:.5f}°、北纬 {snap.query_lat:.5f}°,"
         f"污染物经{'排放途径' + TBD if snap.distance_m > 200 else '就近'}进入{river}{km}。",
         f"三、信息来源:{TBD}。",
@@ -59,7 +59,7 @@ def first_report_text(pkg, *, title: str, description: str, casualties: dict,
         "八、对饮用水水源地等环境敏感点的影响:" + _receptors(pkg) + "。",
         "九、事件发展趋势(模型预测,须以监测校正):" + _trend(pkg) + "。",
         "十、已采取的处置措施:" + ("；".join(
-            f"{d.text_zh[:60]}({_t(d.done_at)})" for d in done) if done else TBD) + "。",
+            f"{d.text_zh[:60]}({_t(d.done_at, pkg.tz)})" for d in done) if done else TBD) + "。",
         "十一、拟采取的措施和下一步工作建议:" + _next(pkg) + "。",
         f"十二、初步判断事件级别:{(tier_name(tier) or (TBD,))[0]}({roman(tier)}级)"
         + (";依据:" + ";".join(r.text_zh for r in pkg.tier.binding_reasons[:3])
@@ -68,7 +68,7 @@ def first_report_text(pkg, *, title: str, description: str, casualties: dict,
         "",
         f"报告单位:{reporting_unit}    签发人:{signer}",
         f"联系人:{contact}    联系电话:{phone}",
-        f"报告时间:{_t(pkg.as_of)}",
+        f"报告时间:{_t(pkg.as_of, pkg.tz)}",
     ]
     return "\n".join(lines)
 
@@ -78,7 +78,8 @@ def _receptors(pkg) -> str:
     near = [i for i in pkg.downstream if i.kind in ("intake", "water_source")]
     if hit:
         return ";".join(
-            f"{i.name_zh}(距事发点 {i.km:g} km)预计最早 {_t(i.front_at_earliest)} 受到影响,"
+            f"{i.name_zh}(距事发点 {i.km:g} km)"
+            f"预计最早 {_t(i.front_at_earliest, pkg.tz)} 受到影响,"
             f"预测峰值 {i.peak_mg_l:.3g} mg/L,超过限值" for i in hit[:5])
     if near:
         return f"下游 {len(near)} 处取水口预测未超标,需持续监测"
@@ -89,7 +90,7 @@ def _trend(pkg) -> str:
     crossings = [i for i in pkg.downstream
                  if i.kind == "boundary" and i.attrs.get("level") in ("prefecture", "province",
                                                                       "nation")]
-    parts = [f"污染团最早于 {_t(i.front_at_earliest)} 到达{i.name_zh}(km {i.km:g}),"
+    parts = [f"污染团最早于 {_t(i.front_at_earliest, pkg.tz)} 到达{i.name_zh}(km {i.km:g}),"
              f"预测峰值 {i.peak_mg_l:.3g} mg/L" for i in crossings[:4]]
     return ";".join(parts) if parts else "预计影响限于事发县(市、区)境内"
 
@@ -99,7 +100,8 @@ def _next(pkg) -> str:
     parts = []
     if feasible:
         first = feasible[0]
-        parts.append(f"在{first.site.name_zh}实施拦截(须于 {_t(first.ready_by)} 前到位)")
+        parts.append(f"在{first.site.name_zh}实施拦截"
+                     f"(须于 {_t(first.ready_by, pkg.tz)} 前到位)")
     closes = [c for c in pkg.checklist if c.kind == "close_intake"]
     if closes:
         parts.append(f"提前关闭 {len(closes)} 处取水口并启用备用水源")

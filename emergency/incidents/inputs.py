@@ -11,9 +11,9 @@ import math
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, tzinfo
 from typing import Any
-from zoneinfo import ZoneInfo
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
+from emergency.config import DEFAULT_TZ
+
 FLOW_CONDITIONS = ("flood", "normal", "dry", "ice")
 # Clocks on different machines disagree a little; a report "from the future" by less is fine.
 _GRACE = timedelta(minutes=10)
@@ -81,7 +81,7 @@ EDITABLE_FIELDS = (
 )
 
 
-def parse_time(value: Any, tz: tzinfo = SHANGHAI) -> datetime:
+def parse_time(value: Any, tz: tzinfo = DEFAULT_TZ) -> datetime:
     """ISO 8601 → aware datetime (no offset: read in ``tz``). Raises ValueError."""
     if isinstance(value, datetime):
         dt = value
@@ -94,7 +94,7 @@ def parse_time(value: Any, tz: tzinfo = SHANGHAI) -> datetime:
 
 def parse_incident(data: Any, *, substances, season_by_month: dict[int, str],
                    now: datetime, base: IncidentInput | None = None,
-                   tz: tzinfo = SHANGHAI) -> IncidentInput:
+                   tz: tzinfo = DEFAULT_TZ) -> IncidentInput:
     """Check a JSON body (a new report, or a partial update on ``base``). All problems at once.
 
     ``substances`` is the chemical catalogue (its ``get`` accepts id, names or CAS).

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Protocol
@@ -19,6 +19,7 @@ from typing import Any, Protocol
 import numpy as np
 import yaml
 
+from emergency.config import DEFAULT_TZ
 from emergency.grading import BoundaryImpact, GradingFacts, IntakeImpact, TierAssessment, grade
 from emergency.incidents.inputs import FLOW_LABELS, IncidentInput
 from emergency.reporting import (
@@ -170,6 +171,7 @@ class ResponsePackage:
     plan_id: str | None
     notes_zh: tuple[str, ...]
     notes_en: tuple[str, ...]
+    tz: tzinfo = DEFAULT_TZ  # the business time zone the package was computed in
 
 
 # ------------------------------------------------------------------ computation
@@ -185,11 +187,13 @@ def compute_package(
     flow_ratios: Mapping[str, float],
     rules: Mapping[str, Any] | None = None,
     extra_points: Sequence[tuple[str, float, float, RiverPosition]] = (),
+    tz: tzinfo = DEFAULT_TZ,
 ) -> ResponsePackage:
     """Everything a duty officer needs about ``incident``, as of ``as_of``.
 
     ``snap`` is where the release enters the river (from the point or the risk source's
-    discharge route). ``extra_points`` are (id, lon, lat, position) of queried points.
+    discharge route). ``extra_points`` are (id, lon, lat, position) of queried points. ``tz``
+    is the business time zone: deadlines and the texts that name a time are local to it.
     """
     rules = rules or load_response_rules()
     trace = network.trace_downstream(snap.position)
@@ -217,10 +221,10 @@ def compute_package(
     tier = grade(_grading_facts(incident, downstream, limit))
     warning = assess_warning(tier.level, _forecasts(downstream, limit))
     art4 = _art4(incident, substance, downstream)
-    deadlines = tuple(report_deadlines(incident.discovered_at, tier.level, art4))
+    deadlines = tuple(report_deadlines(incident.discovered_at, tier.level, art4, tz=tz))
     notify = tuple(notification_targets(
         _notifiable_crossings(downstream, limit, rules), discovered_at=incident.discovered_at,
-        tier=tier.level, flags=art4))
+        tier=tier.level, flags=art4, tz=tz))
     options = tuple(intercept_options(downstream, incident, resources, as_of, rules, substance))
     site_resources = tuple(rank_resources(options, downstream, incident, resources, as_of, rules,
                                           network))
@@ -233,7 +237,7 @@ def compute_package(
     checklist = build_checklist(
         incident=incident, substance=substance, downstream=downstream, deadlines=deadlines,
         notifications=notify, options=options, plan=plan, rules=rules, as_of=as_of,
-        snap=snap, tier=tier,
+        snap=snap, tier=tier, tz=tz,
     )
     notes_zh, notes_en = _notes(incident, hyd, substance, downstream, snap)
     return ResponsePackage(
@@ -241,7 +245,7 @@ def compute_package(
         hydraulics=hyd, downstream=downstream, tier=tier, warning=warning, art4=art4,
         report_deadlines=deadlines, notifications=notify, intercept_options=options,
         resources=site_resources, checklist=checklist,
-        plan_id=getattr(plan, "id", None), notes_zh=notes_zh, notes_en=notes_en,
+        plan_id=getattr(plan, "id", None), notes_zh=notes_zh, notes_en=notes_en, tz=tz,
     )
 
 

@@ -11,16 +11,16 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import datetime, tzinfo
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from emergency.config import DEFAULT_TZ
 from emergency.incidents.first_report import TBD, DoneItem, first_report_text
 from emergency.incidents.geometry import path_geometry
 from emergency.incidents.inputs import (
-    SHANGHAI,
     FieldProblem,
     IncidentInput,
     InvalidIncident,
@@ -37,7 +37,14 @@ from emergency.store.incident_models import (
     Observation,
 )
 from rivers.exceptions import NotDownstream
-from rivers.network import RiverNetwork, RiverPosition, SnapResult, Trace
+from rivers.network import (
+    SNAP_MAX_DISTANCE_M,
+    SNAP_WARN_DISTANCE_M,
+    RiverNetwork,
+    RiverPosition,
+    SnapResult,
+    Trace,
+)
 from rivers.transport import plume_along_path
 
 FLAG_FIELDS = ("residential_school_hospital", "mass_incident", "sensitive_area",
@@ -72,22 +79,23 @@ class EngineContext:
     season_by_month: dict[int, str]
     plans: Callable[[], Any] = lambda: None
     resources: Callable[[Session], Any] = lambda session: None
-    snap_max_m: float = 20_000.0
-    snap_warn_m: float = 1_000.0
-    tz: tzinfo = SHANGHAI
+    snap_max_m: float = SNAP_MAX_DISTANCE_M
+    snap_warn_m: float = SNAP_WARN_DISTANCE_M
+    tz: tzinfo = DEFAULT_TZ  # the business time zone (config TIMEZONE)
     rules: dict = field(default_factory=load_response_rules)
+    #: Drill incidents run on their drill's scenario clock: (incident, wall-clock now) →
+    #: scenario now. The app passes :func:`emergency.drills.service.scenario_now`; None: every
+    #: incident runs on the wall clock.
+    scenario_clock: Callable[[Incident, datetime], datetime] | None = None
 
 
-# Drill incidents run on their drill's scenario clock: (session, incident, wall-clock now) →
-# scenario now. Installed by emergency.drills.service; None: the wall clock for every incident.
-scenario_clock: Callable[[Session, Incident, datetime], datetime] | None = None
 DRILL_ITEM_PREFIX = "drill:"  # checklist items a drill adds: kept when the package is recomputed
 
 
-def now_for(session: Session, row: Incident, now: datetime) -> datetime:
+def now_for(ctx: EngineContext, row: Incident, now: datetime) -> datetime:
     """The time of an action on ``row``: ``now``, or for a drill incident its scenario time."""
-    if row.is_drill and scenario_clock is not None:
-        return scenario_clock(session, row, now)
+    if row.is_drill and ctx.scenario_clock is not None:
+        return ctx.scenario_clock(row, now)
     return now
 
 
@@ -121,8 +129,6 @@ def _aware(dt: datetime | None) -> datetime | None:
     """SQLite returns naive UTC datetimes; PostgreSQL aware ones."""
     if dt is None:
         return None
-    from datetime import UTC
-
     return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
 
 
@@ -149,13 +155,13 @@ def package_for(ctx: EngineContext, session: Session, inc: IncidentInput, now: d
     return compute_package(
         inc, snap=entry_point(ctx, session, inc), network=ctx.network, substance=substance,
         plans=ctx.plans(), resources=ctx.resources(session), as_of=now,
-        flow_ratios=ctx.flow_ratios, rules=ctx.rules, extra_points=extra_points,
+        flow_ratios=ctx.flow_ratios, rules=ctx.rules, extra_points=extra_points, tz=ctx.tz,
     )
 
 
 def _event(row: Incident, actor: str, kind: str, zh: str, en: str = "", now=None, **data) -> None:
     row.events.append(IncidentEvent(actor=actor, kind=kind, summary_zh=zh, summary_en=en,
-                                    data=_jsonable(data), at=now or datetime.now(SHANGHAI)))
+                                    data=_jsonable(data), at=now or datetime.now(UTC)))
 
 
 def _jsonable(value: Any) -> Any:
@@ -213,8 +219,8 @@ def _sync(row: Incident, pkg: ResponsePackage, actor: str, now: datetime) -> Non
                items=moved)
 
 
-def _local(dt: datetime | None) -> str:
-    return dt.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M") if dt else "—"
+def _local(dt: datetime | None, tz: tzinfo) -> str:
+    return dt.astimezone(tz).strftime("%Y-%m-%d %H:%M") if dt else "—"
 
 
 # ------------------------------------------------------------------ use cases
@@ -268,7 +274,7 @@ def update_incident(session: Session, ctx: EngineContext, incident_id: int, data
                     actor: str, now: datetime, expected_version: int | None,
                     drills: bool | None = False) -> tuple[Incident, ResponsePackage]:
     row = get_incident(session, incident_id, drills=drills)
-    now = now_for(session, row, now)
+    now = now_for(ctx, row, now)
     _check_version(row.version, expected_version)
     if not isinstance(data, dict):
         raise InvalidIncident([FieldProblem("body", "请求体须为 JSON 对象",
@@ -324,11 +330,11 @@ def _check_version(current: int, expected: int | None) -> None:
         raise Conflict(current)
 
 
-def update_checklist_item(session: Session, incident_id: int, item_id: int, data: Any, *,
-                          actor: str, now: datetime, drills: bool | None = False
+def update_checklist_item(session: Session, ctx: EngineContext, incident_id: int, item_id: int,
+                          data: Any, *, actor: str, now: datetime, drills: bool | None = False
                           ) -> ChecklistItem:
     row = get_incident(session, incident_id, drills=drills)
-    now = now_for(session, row, now)
+    now = now_for(ctx, row, now)
     item = next((i for i in row.checklist if i.id == item_id), None)
     if item is None:
         raise NotFound(f"任务 {item_id}", f"checklist item {item_id}")
@@ -349,7 +355,7 @@ def update_checklist_item(session: Session, incident_id: int, item_id: int, data
     due = item.due_at
     if "due_at" in data:
         try:
-            due = parse_time(data["due_at"]) if data["due_at"] else None
+            due = parse_time(data["due_at"], ctx.tz) if data["due_at"] else None
         except ValueError:
             problems.append(FieldProblem("due_at", "时间格式有误", "not an ISO 8601 time"))
     if problems:
@@ -366,7 +372,7 @@ def update_checklist_item(session: Session, incident_id: int, item_id: int, data
         changes.append("备注")
         item.note = note
     if "due_at" in data and due != _aware(item.due_at):
-        changes.append(f"截止 {_local(due)}")
+        changes.append(f"截止 {_local(due, ctx.tz)}")
         item.due_at = due
     if changes:
         item.updated_at = now
@@ -389,7 +395,7 @@ def record_observation(session: Session, ctx: EngineContext, incident_id: int, d
     Returns the observation, the recomputed package and the new velocity factor (or None).
     """
     row = get_incident(session, incident_id, drills=drills)
-    now = now_for(session, row, now)
+    now = now_for(ctx, row, now)
     if not isinstance(data, dict):
         raise InvalidIncident([FieldProblem("body", "请求体须为 JSON 对象", "not a JSON object")])
     problems: list[FieldProblem] = []
@@ -444,7 +450,7 @@ def record_observation(session: Session, ctx: EngineContext, incident_id: int, d
     row.observations.append(obs)
     limit = pkg.substance.limit_mg_l
     _event(row, actor, "observation",
-           f"监测:{name_zh}(km {km:g}){_local(observed_at)} 浓度 {conc:g} mg/L"
+           f"监测:{name_zh}(km {km:g}){_local(observed_at, ctx.tz)} 浓度 {conc:g} mg/L"
            + (f"(限值 {limit:g})" if limit else "") + (",检出污染团前锋" if front else ""),
            f"measured {conc:g} mg/L at km {km:g}", now, km=km, concentration=conc)
     new_factor = None
@@ -506,7 +512,7 @@ def package_now(session: Session, ctx: EngineContext, row: Incident,
                 now: datetime) -> ResponsePackage:
     """The response package of a stored incident as of ``now`` (a drill incident: as of its
     scenario time)."""
-    return package_for(ctx, session, input_from_row(row), now_for(session, row, now))
+    return package_for(ctx, session, input_from_row(row), now_for(ctx, row, now))
 
 
 @dataclass(frozen=True)
@@ -542,7 +548,8 @@ class Changes:
         return self.events[-1].id if self.events else self.since
 
 
-def changes_since(session: Session, incident_id: int, since: int, now: datetime) -> Changes:
+def changes_since(session: Session, ctx: EngineContext, incident_id: int, since: int,
+                  now: datetime) -> Changes:
     """New timeline events and the checklist items they touched: cheap enough to poll."""
     row = get_incident(session, incident_id, drills=None)
     events = list(session.scalars(
@@ -553,7 +560,7 @@ def changes_since(session: Session, incident_id: int, since: int, now: datetime)
     items = list(session.scalars(
         select(ChecklistItem).where(ChecklistItem.incident_id == incident_id,
                                     ChecklistItem.item_key.in_(keys)))) if keys else []
-    return Changes(row, since, events, items, now_for(session, row, now))
+    return Changes(row, since, events, items, now_for(ctx, row, now))
 
 
 def first_report(session: Session, ctx: EngineContext, incident_id: int, now: datetime, *,

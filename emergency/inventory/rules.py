@@ -79,7 +79,7 @@ from emergency.inventory.vocab import (
 )
 from emergency.substances import SubstanceCatalogue, load_catalogue
 from rivers.exceptions import RiverError
-from rivers.network import UNNAMED_ZH, RiverNetwork, SnapResult
+from rivers.network import SNAP_MAX_DISTANCE_M, UNNAMED_ZH, RiverNetwork, SnapResult
 
 PROVINCE_ZH = "吉林省"
 
@@ -90,8 +90,8 @@ class RuleSettings:
 
     today: date
     county_tolerance_m: float = 1_000.0
-    snap_max_distance_m: float = 20_000.0
-    outfall_max_distance_m: float = 20_000.0
+    snap_max_distance_m: float = SNAP_MAX_DISTANCE_M
+    outfall_max_distance_m: float = SNAP_MAX_DISTANCE_M
     expiry_warning_days: int = EXPIRY_WARNING_DAYS
 
 
@@ -903,7 +903,7 @@ class _Validator:
 
 def discharge_entry(network: RiverNetwork, lon: float, lat: float, *,
                     outfall: tuple[float, float] | None = None, segment_id: int | None = None,
-                    receiving_river: str | None = None, max_distance_m: float = 20_000.0
+                    receiving_river: str | None = None, max_distance_m: float = SNAP_MAX_DISTANCE_M
                     ) -> tuple[SnapResult, str | None]:
     """Where a risk source's water enters the river network, and the first named river.
 

@@ -89,7 +89,7 @@ class JobContext:
         c = self.config
         settings = RuleSettings(today=today or self.today(),
                                 county_tolerance_m=c.get("INVENTORY_COUNTY_TOLERANCE_M", 1_000.0),
-                                snap_max_distance_m=c.get("SNAP_MAX_DISTANCE_M", 20_000.0),
+                                snap_max_distance_m=c["SNAP_MAX_DISTANCE_M"],
                                 expiry_warning_days=self.expiry_warning_days)
         return StageInputs(self.network(), settings, plan_finder=self.plan_finder())
 

@@ -144,8 +144,8 @@ def nightly_checks_body(ctx: JobContext, now: datetime) -> dict:
     c = ctx.config
     settings = CheckSettings(today=today, season_start=cal.season_start(today),
                              expiry_warning_days=ctx.expiry_warning_days,
-                             snap_max_m=float(c.get("SNAP_MAX_DISTANCE_M", 20_000.0)),
-                             snap_warn_m=float(c.get("SNAP_WARN_DISTANCE_M", 1_000.0)),
+                             snap_max_m=float(c["SNAP_MAX_DISTANCE_M"]),
+                             snap_warn_m=float(c["SNAP_WARN_DISTANCE_M"]),
                              drift_tolerance_m=float(c.get("REFRESH_DRIFT_TOLERANCE_M", 100.0)))
     found = nightly_findings(risk_sources=risk_sources, depots=depots, sites=sites,  # type: ignore
                              network=network, settings=settings)

@@ -24,7 +24,7 @@ from datetime import date, timedelta
 
 from emergency.inventory.records import DepotRecord, RiskSourceRecord
 from rivers.exceptions import RiverError
-from rivers.network import RiverNetwork
+from rivers.network import SNAP_MAX_DISTANCE_M, SNAP_WARN_DISTANCE_M, RiverNetwork
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,8 +45,8 @@ class CheckSettings:
     today: date
     season_start: date
     expiry_warning_days: int = 90
-    snap_max_m: float = 20_000.0
-    snap_warn_m: float = 1_000.0
+    snap_max_m: float = SNAP_MAX_DISTANCE_M
+    snap_warn_m: float = SNAP_WARN_DISTANCE_M
     drift_tolerance_m: float = 100.0
 
 

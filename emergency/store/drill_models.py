@@ -20,9 +20,9 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
-from emergency.store import incident_models  # noqa: F401 - the incidents table for the FK
+from emergency.store.incident_models import Incident  # the incidents table, for the FK
 from emergency.store.models import Base, UTCDateTime, utcnow
 
 RUN_STATUSES = ("running", "paused", "ended")
@@ -81,6 +81,10 @@ class DrillRunIncident(Base):
     incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), unique=True)
 
     run: Mapped[DrillRun] = relationship(back_populates="incidents")
+    #: ``Incident.drill_link`` is this row: how a drill incident finds its run's scenario clock
+    #: (loaded once per session, not queried on every use).
+    incident: Mapped[Incident] = relationship(
+        viewonly=True, backref=backref("drill_link", uselist=False, viewonly=True))
 
 
 class DrillInject(Base):

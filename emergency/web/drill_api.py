@@ -38,7 +38,7 @@ from emergency.drills.scenario import (
 from emergency.incidents.inputs import InvalidIncident
 from emergency.incidents.service import NotFound
 from emergency.web.auth import actor, require
-from emergency.web.clock import iso, now
+from emergency.web.clock import iso, now, tz
 from emergency.web.errors import ApiError
 from emergency.web.incident_api import db, engine
 from emergency.web.params import json_body
@@ -53,11 +53,6 @@ drill_evaluate = require(Permission.DRILL_EVALUATE)
 drill_read = require(Permission.READ)
 
 MAX_YAML_BYTES = 512 * 1024
-
-
-@bp.record_once
-def _install(_state) -> None:
-    service.install_clock_hook()  # players' check-offs on drill incidents use scenario time
 
 
 # ------------------------------------------------------------------ helpers
@@ -319,7 +314,7 @@ def improve(run_id: int):
 @drill_read
 def report(run_id: int):
     with db().session() as session:
-        rep = service.build_report(session, run_id, insider=insider())
+        rep = service.build_report(session, run_id, insider=insider(), tz=tz())
     return jsonify(report_dict(rep))
 
 
@@ -327,7 +322,7 @@ def report(run_id: int):
 @drill_read
 def report_xlsx_file(run_id: int):
     with db().session() as session:
-        rep = service.build_report(session, run_id, insider=insider())
+        rep = service.build_report(session, run_id, insider=insider(), tz=tz())
     name = f"drill-{run_id}-report.xlsx"
     return Response(report_xlsx(rep), headers={
         "Content-Disposition": f'attachment; filename="{name}"'},

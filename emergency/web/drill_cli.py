@@ -19,6 +19,7 @@ from emergency.drills.scenario import (
     load_file,
     summary,
 )
+from emergency.web.clock import tz
 
 
 def register_drill_commands(app: Flask) -> None:
@@ -87,7 +88,7 @@ def register_drill_commands(app: Flask) -> None:
             database, ctx, scen, text, players=service.AutoPlayers(on_time=on_time, seed=seed),
             step_minutes=step, actor="auto", echo=(lambda line: None) if quiet else click.echo)
         with database.session() as session:
-            report = service.build_report(session, run_id)
+            report = service.build_report(session, run_id, tz=tz())
         _print_summary(report_dict(report), run_id)
 
     @drill.command("report")
@@ -102,7 +103,7 @@ def register_drill_commands(app: Flask) -> None:
         """The after-action report of drill run RUN_ID."""
         try:
             with current_app.extensions["database"].session() as session:
-                report = service.build_report(session, run_id)
+                report = service.build_report(session, run_id, tz=tz())
         except service.NotFound as err:
             raise click.ClickException(f"{err.message_zh} / {err.message_en}") from None
         body = report_dict(report)

@@ -105,7 +105,7 @@ def check(incident_id: int, item_id: int):
     if "version" not in data and _if_match() is not None:
         data["version"] = _if_match()
     with db().session() as session:
-        item = service.update_checklist_item(session, incident_id, item_id, data,
+        item = service.update_checklist_item(session, engine(), incident_id, item_id, data,
                                              actor=actor(), now=now(), drills=None)
         body = checklist_dict(item)
     return jsonify(body)

@@ -555,7 +555,7 @@ def changes(incident_id: int):
         raise ApiError(400, "invalid_parameter", "参数 since 须为事件编号(整数)",
                        "parameter since must be an event id (integer)")
     with _db().session() as session:
-        ch = service.changes_since(session, incident_id, int(raw), now())
+        ch = service.changes_since(session, _engine(), incident_id, int(raw), now())
         row = ch.incident
         body = {
             "since": ch.since,

@@ -31,7 +31,7 @@ def at(hours: int = 0, minutes: int = 0) -> datetime:
 
 @pytest.fixture(scope="module")
 def ctx(network):
-    return build_engine_context(network)
+    return build_engine_context(network, scenario_clock=service.scenario_now)
 
 
 @pytest.fixture
@@ -64,14 +64,14 @@ def step_to(db, ctx, run_id: int, when: datetime, wall: datetime = WALL) -> None
             service.step(s, ctx, run_id, target - now, wall=wall, actor="controller")
 
 
-def check_off(db, run_id: int, key: str, wall: datetime = WALL) -> datetime:
+def check_off(db, ctx, run_id: int, key: str, wall: datetime = WALL) -> datetime:
     """A player ticks an item through the normal incident service, at wall-clock time."""
     with db.session() as s:
         run = service.get_run(s, run_id)
         incident_id = run.incidents[0].incident_id
         row = incidents.get_incident(s, incident_id)
         item = next(i for i in row.checklist if i.item_key == key)
-        done = incidents.update_checklist_item(s, incident_id, item.id,
+        done = incidents.update_checklist_item(s, ctx, incident_id, item.id,
                                                {"status": "done", "version": item.version},
                                                actor="player", now=wall, drills=None)
         return service._aware(done.done_at)
@@ -108,7 +108,7 @@ def test_a_drill_incident_is_flagged_marked_and_never_listed_with_real_ones(db, 
 def test_a_players_check_off_is_stamped_in_scenario_time_not_wall_time(db, ctx):
     run_id = start(db, ctx, EVAL_YAML)
     step_to(db, ctx, run_id, at(0, 50))
-    assert check_off(db, run_id, "report:first_report") == at(0, 50)
+    assert check_off(db, ctx, run_id, "report:first_report") == at(0, 50)
 
 
 def test_a_live_clock_runs_at_its_speed_and_stops_while_paused(db, ctx):
@@ -127,7 +127,7 @@ def test_a_live_clock_runs_at_its_speed_and_stops_while_paused(db, ctx):
         service.set_speed(s, ctx, run_id, 0, wall=WALL + 11 * minute, actor="c")
         assert service.run_now(service.get_run(s, run_id), WALL + 60 * minute) == at(2)
     # a player's tick while the clock stands is stamped at the clock's time
-    assert check_off(db, run_id, "report:first_report", WALL + 30 * minute) == at(2)
+    assert check_off(db, ctx, run_id, "report:first_report", WALL + 30 * minute) == at(2)
 
 
 # ------------------------------------------------------------------ triggers on the engine
@@ -169,9 +169,9 @@ def test_the_report_of_a_played_run_matches_the_hand_calculation(db, ctx):
     times give the same numbers (score 37.0, 差)."""
     run_id = start(db, ctx, EVAL_YAML)
     step_to(db, ctx, run_id, at(0, 50))
-    check_off(db, run_id, "report:first_report")             # on time (deadline 01:10)
+    check_off(db, ctx, run_id, "report:first_report")             # on time (deadline 01:10)
     step_to(db, ctx, run_id, at(0, 55))
-    check_off(db, run_id, "sample:upstream-control")         # 15 min late (deadline 00:40)
+    check_off(db, ctx, run_id, "sample:upstream-control")         # 15 min late (deadline 00:40)
     for when, objective, rating, note in ((at(1), "O1", "P", "初报要素齐全"),
                                           (at(1, 30), "O1", "S", ""),
                                           (at(3), "O2", "M", "未通报长春市")):
