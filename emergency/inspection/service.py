@@ -658,3 +658,35 @@ def hazard_notices(session: Session, prefecture_zh: str | None = None,
     if prefecture_zh is not None:
         stmt = stmt.where(JobNotice.prefecture_zh == prefecture_zh)
     return list(session.scalars(stmt))
+
+
+@dataclass(frozen=True)
+class HazardNearIncident:
+    """A risk source with open hazards at an incident (``at``) or downstream of it."""
+
+    source: RiskSource
+    relation: str          # "at" | "downstream"
+    km: float
+    hazards: tuple[Hazard, ...]
+
+
+def hazards_near_incident(session: Session, network, trace, *,  # noqa: ANN001
+                          risk_source_id: int | None, reach_km: float
+                          ) -> list[HazardNearIncident]:
+    """Open hazards of the incident's own risk source, and of the risk sources whose water
+    enters the incident's downstream trace within ``reach_km`` (majors first)."""
+    from emergency.inspection.links import km_downstream
+
+    by_source = open_hazards_by_source(session)
+    if not by_source:
+        return []
+    out = []
+    for src in session.scalars(select(RiskSource).where(RiskSource.id.in_(list(by_source)))):
+        hazards = tuple(sorted(by_source[src.id], key=lambda h: (h.grade != "major", h.id)))
+        if src.id == risk_source_id:
+            out.append(HazardNearIncident(src, "at", 0.0, hazards))
+            continue
+        km = km_downstream(network, trace, src.entry_seg_id) if trace is not None else None
+        if km is not None and km <= reach_km:
+            out.append(HazardNearIncident(src, "downstream", round(km, 1), hazards))
+    return sorted(out, key=lambda x: (x.relation != "at", x.km))

@@ -12,6 +12,7 @@ from emergency.store.incident_models import ChecklistItem, Incident
 from emergency.web.auth import actor
 from emergency.web.clock import iso, now
 from emergency.web.errors import ApiError
+from emergency.web.inspection_api import incident_hazards
 from emergency.web.params import json_body, required_float
 from emergency.web.roster_api import on_duty_block
 from emergency.web.serialize import crossing_dict, snap_dict
@@ -282,6 +283,8 @@ def package_dict(pkg: ResponsePackage, row: Incident | None = None) -> dict:
         "plan_id": pkg.plan_id,
         "notes_zh": list(pkg.notes_zh), "notes_en": list(pkg.notes_en),
         "on_duty": on_duty_block(),  # who is on duty now: they make the notifications above
+        # open hazards at the risk source or on the trace (隐患排查, inspection_api)
+        "open_hazards": incident_hazards(pkg),
     }
     if row is not None:
         body["checklist"] = [checklist_dict(i) for i in row.checklist

@@ -433,3 +433,33 @@ def risk_source(risk_source_id: int):
         hs = service.open_hazards_by_source(s, [risk_source_id]).get(risk_source_id, [])
         body["open_hazards"] = open_hazards_block(hs, day)
     return jsonify(body)
+
+
+# ----------------------------------------------------------------------------- incidents
+def incident_hazards(pkg) -> list[dict]:  # noqa: ANN001 - an incidents.package.ResponsePackage
+    """The response package's block: open hazards at the incident's risk source or on its
+    downstream trace (INSPECTION_INCIDENT_REACH_KM, default 50 km), majors first, with the
+    sentence the duty officer reads: 该风险源存在未销号重大隐患: …"""
+    day = today()
+    reach = float(current_app.config.get("INSPECTION_INCIDENT_REACH_KM", 50.0))
+    network = current_app.extensions["rivers"].get()
+    with db().session() as s:
+        found = service.hazards_near_incident(
+            s, network, pkg.trace, risk_source_id=pkg.incident.risk_source_id, reach_km=reach)
+        out = []
+        for f in found:
+            majors = [h for h in f.hazards if h.grade == "major"]
+            what = "、".join(h.description for h in (majors or f.hazards)[:3])
+            label = "该风险源" if f.relation == "at" else f"下游 {f.km:g} km 的「{f.source.name}」"
+            label_en = ("this risk source" if f.relation == "at"
+                        else f"{f.source.name}, {f.km:g} km downstream,")
+            text_zh = (f"{label}存在未销号{'重大' if majors else ''}隐患:{what}")
+            text_en = (f"{label_en} has {len(majors) or len(f.hazards)} open "
+                       f"{'major ' if majors else ''}hazard(s): {what}")
+            out.append({"risk_source_id": f.source.id, "name_zh": f.source.name,
+                        "relation": f.relation, "km": f.km, "major": bool(majors),
+                        "text_zh": text_zh, "text_en": text_en,
+                        "sample": f.source.sample or any(h.sample for h in f.hazards),
+                        "url": url_for("inspection_pages.register", risk_source=f.source.id),
+                        "hazards": open_hazards_block(list(f.hazards), day)})
+    return out
