@@ -7,7 +7,8 @@ Items have stable ids (``report:first``, ``intake:<site>:close`` …) so that a 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime, timedelta, tzinfo
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 
 from emergency.config import DEFAULT_TZ
@@ -15,6 +16,13 @@ from emergency.incidents.package import ChecklistTemplate, DownstreamItem, Inter
 from plans.vocabulary import SAMPLED_KINDS
 
 GROUP_BY_NAME: dict[str, str] = {}
+
+#: Actions on the plume's clock (physical deadlines), as opposed to the legal clocks of reports.
+PHYSICAL_KINDS = frozenset({"close_intake", "activate_intercept", "notify", "international",
+                            "sample"})
+#: Urgency of the physical actions when deadlines tie: what protects people first.
+URGENCY_RANK = {"close_intake": 0, "activate_intercept": 1, "notify": 2, "international": 3,
+                "sample": 4}
 
 
 def _group_ids(rules: Mapping[str, Any]) -> dict[str, str]:
@@ -54,7 +62,7 @@ def build_checklist(*, incident, substance, downstream: Sequence[DownstreamItem]
         items.append(ChecklistTemplate(
             id=f"notify:{c.level}:{c.to_zh}", group="reporting", text_zh=n.text_zh,
             text_en=n.text_en, responsible_zh=n.notifier_zh, due_at=n.due_at,
-            basis_zh=n.legal_basis, kind="notify"))
+            basis_zh=n.legal_basis, kind="notify", arrival_at=c.front_arrives_at))
         if c.level == "nation":
             items.append(ChecklistTemplate(
                 id=f"international:{c.to_zh}", group="international",
@@ -62,7 +70,8 @@ def build_checklist(*, incident, substance, downstream: Sequence[DownstreamItem]
                         "报请生态环境部按程序开展国际通报",
                 text_en=f"plume expected at the national border ({c.to_zh}) at "
                         f"{c.front_arrives_at.isoformat()}: ask the MEE to notify internationally",
-                responsible_zh="省生态环境厅", due_at=n.due_at, kind="international"))
+                responsible_zh="省生态环境厅", due_at=n.due_at, kind="international",
+                arrival_at=c.front_arrives_at))
 
     margin_intake = timedelta(hours=float(rules["intake_close_margin_hours"]))
     for item in downstream:
@@ -82,7 +91,7 @@ def build_checklist(*, incident, substance, downstream: Sequence[DownstreamItem]
             due_at=item.front_at_earliest - margin_intake,
             basis_zh=f"最早前锋 {_fmt(item.front_at_earliest, tz)} 减安全余量 "
                      f"{rules['intake_close_margin_hours']} h",
-            kind="close_intake"))
+            kind="close_intake", arrival_at=item.front_at_earliest))
 
     for option in [o for o in options if o.site.kind == "intercept" and o.feasible][:3]:
         site = option.site
@@ -96,7 +105,7 @@ def build_checklist(*, incident, substance, downstream: Sequence[DownstreamItem]
             responsible_zh=str(site.attrs.get("operator_zh") or "属地生态环境局"),
             due_at=option.ready_by - timedelta(hours=deploy),
             basis_zh=f"最早前锋 {_fmt(site.front_at_earliest, tz)} 减布设 {deploy:g} h 和余量",
-            kind="activate_intercept"))
+            kind="activate_intercept", arrival_at=site.front_at_earliest))
 
     items.append(ChecklistTemplate(
         id="sample:upstream-control", group="monitoring",
@@ -122,7 +131,8 @@ def build_checklist(*, incident, substance, downstream: Sequence[DownstreamItem]
             text_en=f"sample at {item.name_en or item.name_zh}: every "
                     f"{sampling['dense_interval_hours']:g} h from {begin.isoformat()} until the "
                     f"peak, then every {sampling['taper_interval_hours']:g} h",
-            responsible_zh="应急监测队伍", due_at=max(begin, start), kind="sample"))
+            responsible_zh="应急监测队伍", due_at=max(begin, start), kind="sample",
+            arrival_at=item.front_at_earliest))
 
     cards = getattr(plan, "response_cards", None) or {}
     for n, measure in enumerate(cards.get(substance.pollutant_class, ()) or (), start=1):
@@ -143,4 +153,39 @@ def build_checklist(*, incident, substance, downstream: Sequence[DownstreamItem]
             items.append(ChecklistTemplate(
                 id=f"default:{group['id']}:{k}", group=group["id"], text_zh=text, text_en="",
                 responsible_zh="应急指挥部相关工作组", due_at=None, kind="default"))
-    return tuple(items)
+    return tuple(mark_immediate(items, start))
+
+
+def mark_immediate(items: Sequence[ChecklistTemplate], known_at: datetime
+                   ) -> list[ChecklistTemplate]:
+    """Flag the physical actions whose deadline falls at or before ``known_at`` (the moment they
+    became known: discovery, or now for a recomputation) as 立即 (immediate).
+
+    Such an action was never "on time" to begin with: the plume may already be there or about to
+    be. It is due now; counting it as overdue from a moment nobody knew of it misleads the desk.
+    """
+    out = []
+    for t in items:
+        late = (t.kind in PHYSICAL_KINDS and t.due_at is not None
+                and (t.due_at < known_at or (t.kind == "notify" and t.due_at <= known_at)))
+        out.append(replace(t, immediate=True) if late else t)
+    return out
+
+
+def urgency_key(kind: str, due_at: datetime | None, immediate: bool,
+                arrival_at: datetime | None, status: str = "open") -> tuple:
+    """Sort key of the default checklist order (by urgency): open before closed; immediate
+    actions first — what protects people first (intake closure, then intercepts, notifications,
+    sampling), each by the plume's predicted arrival; then by due time; undated last."""
+    far = datetime.max.replace(tzinfo=UTC)
+    if immediate:
+        return (status != "open", 0, URGENCY_RANK.get(kind, 9), arrival_at or due_at or far)
+    return (status != "open", 1, due_at or far, URGENCY_RANK.get(kind, 9))
+
+
+def most_urgent(items: Sequence[ChecklistTemplate]) -> ChecklistTemplate | None:
+    """The single most urgent open action (the header shows it in full)."""
+    dated = [t for t in items if t.due_at is not None or t.immediate]
+    if not dated:
+        return None
+    return min(dated, key=lambda t: urgency_key(t.kind, t.due_at, t.immediate, t.arrival_at))

@@ -149,6 +149,11 @@ class ChecklistTemplate:
     due_at: datetime | None
     basis_zh: str = ""
     kind: str = ""       # e.g. 'report', 'close_intake', 'activate_intercept', 'sample', 'card'
+    #: 立即: the physical deadline (the plume's clock) fell before the moment the action could be
+    #: known (discovery, or the recomputation that set it): it is due now, never "overdue".
+    immediate: bool = False
+    #: the predicted (earliest) arrival of the plume the action races, shown beside 立即
+    arrival_at: datetime | None = None
 
 
 @dataclass(frozen=True)

@@ -199,13 +199,17 @@ def _sync(row: Incident, pkg: ResponsePackage, actor: str, now: datetime) -> Non
                 item_key=template.id, group=template.group, kind=template.kind,
                 text_zh=template.text_zh, text_en=template.text_en,
                 responsible_zh=template.responsible_zh, basis_zh=template.basis_zh,
-                due_at=template.due_at, status="open", updated_at=now))
+                due_at=template.due_at, status="open", updated_at=now,
+                immediate=template.immediate, arrival_at=template.arrival_at))
             continue
         if item.status == "superseded":
             item.status = "open"
         due_changed = _aware(item.due_at) != template.due_at
         if due_changed and item.status == "open" and item.due_at is not None:
             moved.append(template.id)
+        if due_changed:  # the new deadline became known now: 立即 if it is already past
+            item.immediate = template.immediate
+        item.arrival_at = template.arrival_at
         item.due_at, item.text_zh, item.text_en = template.due_at, template.text_zh, \
             template.text_en
         item.basis_zh, item.responsible_zh = template.basis_zh, template.responsible_zh

@@ -90,6 +90,9 @@ class ChecklistItem(Base):
     responsible_zh: Mapped[str] = mapped_column(String(200), default="")
     basis_zh: Mapped[str] = mapped_column(Text, default="")
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # 立即: the deadline fell before the action could be known (see checklist.mark_immediate)
+    immediate: Mapped[bool] = mapped_column(Boolean, default=False)
+    arrival_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the plume it races
     status: Mapped[str] = mapped_column(String(20), default="open")
     done_by: Mapped[str | None] = mapped_column(String(64))
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

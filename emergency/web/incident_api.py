@@ -196,7 +196,8 @@ def checklist_dict(item: ChecklistItem) -> dict:
     return {"id": item.id, "key": item.item_key, "group": item.group, "kind": item.kind,
             "text_zh": item.text_zh, "text_en": item.text_en,
             "responsible_zh": item.responsible_zh, "basis_zh": item.basis_zh,
-            "due_at": iso(item.due_at), "status": item.status,
+            "due_at": iso(item.due_at), "immediate": bool(item.immediate),
+            "arrival_at": iso(item.arrival_at), "status": item.status,
             "done_by": item.done_by, "done_at": iso(item.done_at),
             "note": item.note, "version": item.version}
 
@@ -290,8 +291,10 @@ def package_dict(pkg: ResponsePackage, row: Incident | None = None) -> dict:
         body["checklist"] = [checklist_dict(i) for i in row.checklist
                              if i.status != "superseded"]
     else:
-        body["checklist"] = [{"key": t.id, "group": t.group, "text_zh": t.text_zh,
-                              "due_at": iso(t.due_at), "status": "open"} for t in pkg.checklist]
+        body["checklist"] = [{"key": t.id, "group": t.group, "kind": t.kind,
+                              "text_zh": t.text_zh, "due_at": iso(t.due_at),
+                              "immediate": t.immediate, "arrival_at": iso(t.arrival_at),
+                              "status": "open"} for t in pkg.checklist]
     return body
 
 

@@ -14,6 +14,7 @@
   var LEFT_COLOURS = {passed: "#78909c", "6": "#d32f2f", "24": "#f57c00", later: "#2e7d32"};
 
   function now() { return Date.now() + skew; }
+  function terminated() { return inc.status === "terminated"; }
   function ms(iso) { return iso ? Date.parse(iso) : NaN; }
   function fill(text, values) {
     return String(text).replace(/\{(\w+)\}/g, function (m, k) {
@@ -112,12 +113,33 @@
     s.title = note || "";
   }
 
+  /* urgency order (as emergency/incidents/checklist.urgency_key): open first; 立即 actions first,
+   * intake closure before intercepts, notifications and sampling, each by the plume's arrival;
+   * then by due time; undated last */
+  var URGENCY_RANK = {close_intake: 0, activate_intercept: 1, notify: 2, international: 3, sample: 4};
+  function byUrgency(a, b) {
+    var ra = URGENCY_RANK[a.kind] !== undefined ? URGENCY_RANK[a.kind] : 9;
+    var rb = URGENCY_RANK[b.kind] !== undefined ? URGENCY_RANK[b.kind] : 9;
+    var ka = [a.status !== "open" ? 1 : 0, a.immediate ? 0 : 1, a.immediate ? ra : 0,
+              a.immediate ? ms(a.arrival_at || a.due_at) : (a.due_at ? ms(a.due_at) : Infinity), ra];
+    var kb = [b.status !== "open" ? 1 : 0, b.immediate ? 0 : 1, b.immediate ? rb : 0,
+              b.immediate ? ms(b.arrival_at || b.due_at) : (b.due_at ? ms(b.due_at) : Infinity), rb];
+    for (var k = 0; k < ka.length; k++) {
+      var x = isNaN(ka[k]) ? Infinity : ka[k], y = isNaN(kb[k]) ? Infinity : kb[k];
+      if (x !== y) { return x < y ? -1 : 1; }
+    }
+    return a.id - b.id;
+  }
+  function isOverdue(i, t) { return i.status === "open" && !i.immediate && i.due_at && ms(i.due_at) < t; }
   function nextDeadline(t) {
-    var open = checklist.filter(function (i) { return i.status === "open" && i.due_at; });
-    open.sort(function (a, b) { return ms(a.due_at) - ms(b.due_at); });
+    var open = checklist.filter(function (i) { return i.status === "open" && (i.due_at || i.immediate); });
+    open.sort(byUrgency);
     if (!open.length) { return null; }
-    var overdue = open.filter(function (i) { return ms(i.due_at) < t; }).length;
+    var overdue = open.filter(function (i) { return isOverdue(i, t); }).length;
     return {item: open[0], overdue: overdue};
+  }
+  function immediateText(i) {
+    return T.inc_immediate + (i.arrival_at ? " · " + T.inc_predicted_arrival + " " + EEC.time.short(i.arrival_at) : "");
   }
 
   function tickClocks() {
@@ -125,9 +147,12 @@
     setClock("clock-since", span(t - ms(inc.discovered_at)) + T.inc_ago,
              T.inc_occurred_short + " " + EEC.time.brief(inc.occurred_at, t) + " · " +
              T.inc_discovered_short + " " + EEC.time.brief(inc.discovered_at, t));
-    var next = nextDeadline(t);
+    var next = terminated() ? null : nextDeadline(t);
     if (!next) {
-      setClock("clock-next", "—", T.inc_no_deadline);
+      setClock("clock-next", "—", terminated() ? T.inc_clocks_stopped : T.inc_no_deadline);
+    } else if (next.item.immediate) {
+      var itext = EN ? (next.item.text_en || next.item.text_zh) : next.item.text_zh;
+      setClock("clock-next", T.inc_immediate_short, immediateText(next.item) + " · " + itext, "immediate");
     } else {
       var left = ms(next.item.due_at) - t;
       var text = EN ? (next.item.text_en || next.item.text_zh) : next.item.text_zh;
@@ -415,7 +440,7 @@
 
   /* ================================================================== checklist */
   var checklist = pkg.checklist || [];
-  var ckSort = "group", ckHideDone = false, ckErrors = {}, ckFlash = {};
+  var ckSort = "urgency", ckHideDone = false, ckErrors = {}, ckFlash = {};
   var groupNames = {};
   cfg.groups.forEach(function (g) { groupNames[g.id] = EN ? g.name_en : g.name_zh; });
 
@@ -428,9 +453,9 @@
       var x = a.due_at ? ms(a.due_at) : Infinity, y = b.due_at ? ms(b.due_at) : Infinity;
       return (a.status !== "open") - (b.status !== "open") || x - y || a.id - b.id;
     };
-    if (ckSort === "due") {
+    if (ckSort === "due" || ckSort === "urgency") {
       var ul = el("ul", "ck-list");
-      shown.slice().sort(byDue).forEach(function (i) { ul.appendChild(renderItem(i, t)); });
+      shown.slice().sort(ckSort === "urgency" ? byUrgency : byDue).forEach(function (i) { ul.appendChild(renderItem(i, t)); });
       root.appendChild(ul);
     } else {
       cfg.groups.forEach(function (g) {
@@ -450,23 +475,27 @@
       });
     }
     var open = checklist.filter(function (i) { return i.status === "open"; });
-    var overdue = open.filter(function (i) { return i.due_at && ms(i.due_at) < t; }).length;
+    var overdue = terminated() ? 0 : open.filter(function (i) { return isOverdue(i, t); }).length;
+    var immediate = terminated() ? 0 : open.filter(function (i) { return i.immediate; }).length;
     var c = $("count-checklist");
-    c.textContent = overdue ? overdue + "!" : String(open.length);
-    c.className = "count" + (overdue ? " alert" : "");
+    c.textContent = overdue + immediate ? (overdue + immediate) + "!" : String(open.length);
+    c.className = "count" + (overdue + immediate ? " alert" : "");
     c.title = overdue ? fill(T.inc_overdue_n, {n: overdue}) : "";
   }
 
   function dueText(i, t) {
+    if (i.immediate && i.status === "open" && !terminated()) { return immediateText(i); }
     if (!i.due_at) { return ""; }
     var left = ms(i.due_at) - t;
     var base = T.inc_due + " " + EEC.time.short(i.due_at);
-    if (i.status !== "open") { return base; }
+    if (i.status !== "open" || terminated()) { return base; }
     return base + " · " + (left < 0 ? (EN ? "overdue " : "超时 ") + span(-left) : (EN ? "in " : "剩 ") + span(left));
   }
   function itemClass(i, t) {
     var cls = "ck-item " + i.status;
-    if (i.status === "open" && i.due_at) {
+    if (i.status === "open" && i.immediate && !terminated()) {
+      cls += " immediate";
+    } else if (i.status === "open" && i.due_at && !terminated()) {
       var left = ms(i.due_at) - t;
       if (left < 0) { cls += " overdue"; } else if (left < 3.6e6) { cls += " soon"; }
     }
@@ -480,7 +509,8 @@
       var due = li.querySelector(".due");
       if (due) {
         due.textContent = dueText(i, t);
-        due.classList.toggle("overdue-text", i.status === "open" && ms(i.due_at) < t);
+        due.classList.toggle("overdue-text", !terminated() && isOverdue(i, t));
+        due.classList.toggle("immediate-text", !terminated() && i.status === "open" && !!i.immediate);
       }
       li.className = itemClass(i, t).replace(" flash", "") + (li.classList.contains("flash") ? " flash" : "");
     });
@@ -507,8 +537,9 @@
     label.appendChild(el("span", "ck-text", EN ? (i.text_en || i.text_zh) : i.text_zh));
     li.appendChild(label);
     var meta = el("div", "ck-meta");
-    if (i.due_at) {
-      var due = el("span", "due" + (i.status === "open" && ms(i.due_at) < t ? " overdue-text" : ""), dueText(i, t));
+    if (i.due_at || i.immediate) {
+      var due = el("span", "due" + (!terminated() && isOverdue(i, t) ? " overdue-text" : "") +
+                   (!terminated() && i.status === "open" && i.immediate ? " immediate-text" : ""), dueText(i, t));
       meta.appendChild(due);
     }
     if (i.responsible_zh) { meta.appendChild(el("span", "", T.inc_responsible + ":" + i.responsible_zh)); }
