@@ -9,27 +9,39 @@ Method, in the spirit of GB/T 46792-2025 (observe and record → analyse → con
    unable to be performed) with a note and a timestamp. Each observation keeps who recorded it
    and when, and when its evaluator submitted it (a draft until then); the report lists the
    evaluators (``sign_offs``).
-2. **Analyse** (分析). Each action is *on time* (done by its deadline), *late* (done after it),
-   *missed* (not done when the drill ended although its deadline had passed) or *not due* (the
-   drill ended before its deadline and it was not done: not assessed).
+2. **Analyse** (分析). Every expected action the scenario plans — those of every scripted
+   inject, and of the contingency and ad-hoc injects that were delivered — is *on time* (done by
+   its deadline), *late* (done after it), *missed* (not done when the drill ended although its
+   deadline had passed), *not due* (delivered, but the drill ended before its deadline and it
+   was not done) or *not played* (its inject was never delivered). Not due and not played are
+   both "未进行 / not played".
 3. **Conclude** (评估结论): a score 0–100 per objective and overall.
 
-   * timeliness of an objective = mean over its assessed actions of
-     on time 100, late 50, missed 0 (``TIMELINESS_POINTS``);
+   * timeliness of an objective = mean over **all** its planned actions of on time 100, late 50,
+     missed 0, and not due / not played 0 (``TIMELINESS_POINTS``): what was not played is not
+     achieved, so an unplayed drill never earns a full mark;
    * rating of an objective = mean over its observations of P 100, S 70, M 40, U 0
      (``RATING_POINTS``);
    * objective score = 0.6 × timeliness + 0.4 × rating (``TIMELINESS_WEIGHT``); when only one of
-     the two exists it is the score; with neither the objective is not scored;
-   * overall score = the objectives' scores averaged with their ``weight`` (scored ones only);
-   * grade (评定等级): ≥ 90 优 (excellent), ≥ 75 良 (good), ≥ 60 中 (fair), below 60 差 (poor).
+     the two exists it is the score; with neither the objective was not observed (未观察到) and
+     scores 0 (not achieved);
+   * overall score = the objectives' scores averaged with their ``weight``;
+   * grade (评定等级): ≥ 90 优 (excellent), ≥ 75 良 (good), ≥ 60 中 (fair), below 60 差 (poor) —
+     for a **complete** drill only. A drill is complete when every scripted inject was delivered,
+     every expected action was assessed (on time, late or missed) and every objective was
+     observed; otherwise it is graded 未完成 (incomplete) and the report states why, with its
+     coverage (X of Y injects, A of B expected actions, objectives observed). The score on what
+     was played alone (the old rule: unplayed actions left out) is given beside it as
+     ``played_score``, for reference only.
 
    Every number is rounded to one decimal only for display; the arithmetic is exact.
-4. **Report** (评估报告): strengths (objectives scoring ≥ 90, P-rated observations), areas for
-   improvement (late and missed actions, M/U observations, objectives graded 差) and an
-   improvement plan: one item per area with an owner (the unit expected to act, else the
-   objective's owner, else the organiser) and a due date (30 days for missed actions and U
-   ratings, 60 days for late actions and M ratings, from the report date), plus the items the
-   organisers add by hand.
+4. **Report** (评估报告): strengths (complete objectives scoring ≥ 90, P-rated observations),
+   areas for improvement (late and missed actions, M/U observations, objectives graded 差, and
+   for an incomplete drill: the early end, every inject not delivered, every action not played,
+   every objective not observed) and an improvement plan: one item per area with an owner (the
+   unit expected to act, else the objective's owner, else the organiser) and a due date (30 days
+   for missed actions and U ratings, 60 days for late actions, M ratings and the follow-up drill
+   of what was not played, from the report date), plus the items the organisers add by hand.
 
 The weights and points are module constants so that a province can adopt its own scheme.
 """
@@ -51,7 +63,9 @@ from emergency.drills.scenario import (
     format_t,
 )
 
-TIMELINESS_POINTS = {"on_time": 100.0, "late": 50.0, "missed": 0.0}
+TIMELINESS_POINTS = {"on_time": 100.0, "late": 50.0, "missed": 0.0, "not_due": 0.0,
+                     "not_played": 0.0}
+UNPLAYED = ("not_due", "not_played")   # 未进行: scored as not achieved
 RATING_POINTS = {"P": 100.0, "S": 70.0, "M": 40.0, "U": 0.0}
 RATING_LABELS = {"P": ("顺利完成", "performed without challenges"),
                  "S": ("完成但存在一些困难", "performed with some challenges"),
@@ -60,12 +74,16 @@ RATING_LABELS = {"P": ("顺利完成", "performed without challenges"),
 TIMELINESS_WEIGHT = 0.6
 GRADES = ((90.0, "优", "excellent"), (75.0, "良", "good"), (60.0, "中", "fair"),
           (0.0, "差", "poor"))
-IMPROVEMENT_DAYS = {"missed": 30, "U": 30, "late": 60, "M": 60}
+INCOMPLETE = ("未完成", "incomplete")   # the grade of a drill not played in full
+IMPROVEMENT_DAYS = {"missed": 30, "U": 30, "late": 60, "M": 60, "unplayed": 60}
 STATUS_LABELS = {"on_time": ("按时", "on time"), "late": ("超时", "late"),
-                 "missed": ("未完成", "missed"), "not_due": ("未到期", "not due")}
+                 "missed": ("未完成", "missed"),
+                 "not_due": ("未到期(未进行)", "not due (not played)"),
+                 "not_played": ("未进行", "not played")}
 END_REASONS = {"terminated": ("终止条件满足", "termination conditions met"),
                "time_limit": ("达到演练时长上限", "time limit reached"),
-               "controller": ("导调结束", "ended by the controller")}
+               "controller": ("导调结束", "ended by the controller"),
+               "in_progress": ("进行中(中期报告)", "in progress (interim report)")}
 ORGANISER = "演练组织单位"
 
 
@@ -135,12 +153,13 @@ class ActionResult:
     objective_id: str
     by: str
     checklist: str
-    delivered: datetime
-    deadline: datetime
+    delivered: datetime | None          # None: the inject was never delivered (not played)
+    deadline: datetime | None
     done_at: datetime | None
     status: str
     late_minutes: float | None
     has_item: bool
+    within: timedelta = timedelta(0)
 
 
 @dataclass(frozen=True)
@@ -158,6 +177,32 @@ class ObjectiveResult:
     score: float | None
     grade_zh: str | None
     grade_en: str | None
+    planned: int = 0                    # its planned expected actions
+    unplayed: int = 0                   # of them not due or not played
+    played_score: float | None = None   # on what was played only (for reference)
+    observed: bool = True               # any assessed action or observation
+
+    @property
+    def complete(self) -> bool:
+        return self.unplayed == 0 and self.observed
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """How much of the scenario was played (演练完成度)."""
+
+    injects_delivered: int              # scripted injects delivered
+    injects_planned: int
+    actions_assessed: int               # on time, late or missed
+    actions_planned: int
+    objectives_observed: int
+    objectives_total: int
+    ended_early: bool
+    reasons: tuple[tuple[str, str], ...]   # (zh, en), empty when complete
+
+    @property
+    def complete(self) -> bool:
+        return not self.reasons
 
 
 @dataclass(frozen=True)
@@ -197,7 +242,14 @@ class Report:
     strengths: tuple[str, ...]
     areas_for_improvement: tuple[str, ...]
     improvement_plan: tuple[ImprovementItem, ...]
+    coverage: Coverage | None = None
+    played_score: float | None = None    # on what was played only (for reference)
+    duration: timedelta = timedelta(0)   # the scenario's duration
     tz: tzinfo = DEFAULT_TZ  # the business time zone its times are shown in
+
+    @property
+    def complete(self) -> bool:
+        return self.coverage is None or self.coverage.complete
 
     def counts(self) -> dict[str, int]:
         out = {k: 0 for k in STATUS_LABELS}
@@ -223,14 +275,14 @@ def evaluate(scenario: Scenario, world: World, *, started_at: datetime, ended_at
     """The after-action report of a run that ended at ``ended_at`` (scenario time)."""
     report_date = report_date or ended_at.date()
     actions = tuple(_action_result(scenario, s) for s in action_states(scenario, world, ended_at))
+    actions += tuple(_not_played(scenario, world))
     objectives = tuple(_objective_result(o, actions, observations) for o in scenario.objectives)
-    scored = [o for o in objectives if o.score is not None]
-    total_weight = sum(o.weight for o in scored)
-    score = (sum(o.score * o.weight for o in scored) / total_weight  # type: ignore[operator]
-             if scored and total_weight > 0 else None)
-    grade_zh, grade_en = grade(score)
-    strengths, areas, plan = _conclusions(scenario, actions, objectives, observations,
-                                          report_date)
+    coverage = _coverage(scenario, world, actions, objectives, ended_at, end_reason)
+    score = _weighted(objectives, lambda o: o.score)
+    played_score = _weighted(objectives, lambda o: o.played_score)
+    grade_zh, grade_en = grade(score) if coverage.complete else INCOMPLETE
+    strengths, areas, plan = _conclusions(scenario, world, actions, objectives, observations,
+                                          coverage, report_date)
     defs = all_injects(scenario, world.adhoc)
     delivered = tuple(
         DeliveredInject(f.inject_id, f.kind, f.due, f.delivered,
@@ -252,7 +304,14 @@ def evaluate(scenario: Scenario, world: World, *, started_at: datetime, ended_at
         evaluators=sign_offs(observations), score=score, grade_zh=grade_zh, grade_en=grade_en,
         strengths=strengths,
         areas_for_improvement=areas, improvement_plan=plan + tuple(manual_plan),
+        coverage=coverage, played_score=played_score, duration=scenario.duration,
     )
+
+
+def _weighted(objectives: Sequence[ObjectiveResult], value) -> float | None:
+    scored = [(value(o), o.weight) for o in objectives if value(o) is not None]
+    total = sum(w for _v, w in scored)
+    return sum(v * w for v, w in scored) / total if scored and total > 0 else None
 
 
 def _action_result(scenario: Scenario, state) -> ActionResult:
@@ -264,27 +323,85 @@ def _action_result(scenario: Scenario, state) -> ActionResult:
         inject_id=state.inject_id, action_id=state.action.id, text=state.action.text,
         objective_id=state.action.objective, by=scenario.party_name(state.action.by),
         checklist=state.action.checklist, delivered=state.delivered, deadline=state.deadline,
-        done_at=state.done_at, status=status, late_minutes=late, has_item=state.has_item)
+        done_at=state.done_at, status=status, late_minutes=late, has_item=state.has_item,
+        within=state.action.within)
+
+
+def _not_played(scenario: Scenario, world: World) -> list[ActionResult]:
+    """The expected actions of the scripted injects never delivered (未进行)."""
+    return [ActionResult(
+        inject_id=inj.id, action_id=a.id, text=a.text, objective_id=a.objective,
+        by=scenario.party_name(a.by), checklist=a.checklist, delivered=None, deadline=None,
+        done_at=None, status="not_played", late_minutes=None, has_item=True, within=a.within)
+        for inj in scenario.injects if inj.id not in world.fired for a in inj.expected]
 
 
 def _objective_result(objective, actions: Sequence[ActionResult],
                       observations: Sequence[EvaluatorObservation]) -> ObjectiveResult:
-    mine = [a for a in actions if a.objective_id == objective.id and a.status != "not_due"]
-    timeliness = _mean([TIMELINESS_POINTS[a.status] for a in mine])
+    planned = [a for a in actions if a.objective_id == objective.id]
+    played = [a for a in planned if a.status not in UNPLAYED]
     ratings = tuple(o.rating for o in sorted(observations, key=lambda o: o.observed_at)
                     if o.objective_id == objective.id)
     rating_score = _mean([RATING_POINTS[r] for r in ratings])
-    if timeliness is not None and rating_score is not None:
-        score = TIMELINESS_WEIGHT * timeliness + (1 - TIMELINESS_WEIGHT) * rating_score
-    else:
-        score = timeliness if timeliness is not None else rating_score
-    grade_zh, grade_en = grade(score)
+
+    def combine(timeliness: float | None) -> float | None:
+        if timeliness is not None and rating_score is not None:
+            return TIMELINESS_WEIGHT * timeliness + (1 - TIMELINESS_WEIGHT) * rating_score
+        return timeliness if timeliness is not None else rating_score
+
+    timeliness = _mean([TIMELINESS_POINTS[a.status] for a in planned])
+    observed = bool(played or ratings)
+    score = combine(timeliness)
+    if score is None:       # nothing planned and nobody observed it: not achieved
+        score = 0.0
+    played_score = combine(_mean([TIMELINESS_POINTS[a.status] for a in played]))
+    unplayed = len(planned) - len(played)
+    grade_zh, grade_en = grade(score) if unplayed == 0 and observed else INCOMPLETE
     return ObjectiveResult(
-        id=objective.id, text=objective.text, weight=objective.weight, assessed=len(mine),
-        on_time=sum(a.status == "on_time" for a in mine),
-        late=sum(a.status == "late" for a in mine),
-        missed=sum(a.status == "missed" for a in mine), timeliness=timeliness, ratings=ratings,
-        rating_score=rating_score, score=score, grade_zh=grade_zh, grade_en=grade_en)
+        id=objective.id, text=objective.text, weight=objective.weight, assessed=len(played),
+        on_time=sum(a.status == "on_time" for a in played),
+        late=sum(a.status == "late" for a in played),
+        missed=sum(a.status == "missed" for a in played), timeliness=timeliness,
+        ratings=ratings, rating_score=rating_score, score=score, grade_zh=grade_zh,
+        grade_en=grade_en, planned=len(planned), unplayed=unplayed, played_score=played_score,
+        observed=observed)
+
+
+def _coverage(scenario: Scenario, world: World, actions: Sequence[ActionResult],
+              objectives: Sequence[ObjectiveResult], ended_at: datetime,
+              end_reason: str) -> Coverage:
+    t0 = world.t0
+    scripted = [i for i in scenario.injects]
+    delivered = [i for i in scripted if i.id in world.fired]
+    assessed = [a for a in actions if a.status not in UNPLAYED]
+    observed = [o for o in objectives if o.observed]
+    ended_early = (end_reason in ("controller", "in_progress")
+                   and ended_at < t0 + scenario.duration)
+    reasons: list[tuple[str, str]] = []
+    if ended_early:
+        verb = ("演练进行中(中期报告)", "the drill is still in progress (interim report)") \
+            if end_reason == "in_progress" else ("演练提前结束", "the drill was ended early")
+        reasons.append((f"{verb[0]}:结束于 {format_t(ended_at - t0)},脚本时长 "
+                        f"{format_duration(scenario.duration)}",
+                        f"{verb[1]}: at {format_t(ended_at - t0)} of "
+                        f"{format_duration(scenario.duration)}"))
+    missing = [i.id for i in scripted if i.id not in world.fired]
+    if missing:
+        reasons.append((f"{len(missing)} 个情景注入未下达:{'、'.join(missing)}",
+                        f"{len(missing)} inject(s) never delivered: {', '.join(missing)}"))
+    pending = [f"{a.inject_id}/{a.action_id}" for a in actions if a.status == "not_due"]
+    if pending:
+        reasons.append((f"{len(pending)} 项预期行动在结束时尚未到期、未完成:{'、'.join(pending)}",
+                        f"{len(pending)} expected action(s) still pending at the end: "
+                        f"{', '.join(pending)}"))
+    unobserved = [o.id for o in objectives if not o.observed]
+    if unobserved:
+        reasons.append((f"{len(unobserved)} 个演练目标未观察到(无已评估行动、无评估记录):"
+                        f"{'、'.join(unobserved)}",
+                        f"{len(unobserved)} objective(s) not observed (no assessed action, no "
+                        f"observation): {', '.join(unobserved)}"))
+    return Coverage(len(delivered), len(scripted), len(assessed), len(actions), len(observed),
+                    len(objectives), ended_early, tuple(reasons))
 
 
 def _owner(scenario: Scenario, action: ActionResult | None, objective_id: str | None) -> str:
@@ -296,9 +413,10 @@ def _owner(scenario: Scenario, action: ActionResult | None, objective_id: str | 
     return ORGANISER
 
 
-def _conclusions(scenario: Scenario, actions: Sequence[ActionResult],
+def _conclusions(scenario: Scenario, world: World, actions: Sequence[ActionResult],
                  objectives: Sequence[ObjectiveResult],
-                 observations: Sequence[EvaluatorObservation], report_date: date
+                 observations: Sequence[EvaluatorObservation], coverage: Coverage,
+                 report_date: date
                  ) -> tuple[tuple[str, ...], tuple[str, ...], tuple[ImprovementItem, ...]]:
     strengths: list[str] = []
     areas: list[str] = []
@@ -308,15 +426,20 @@ def _conclusions(scenario: Scenario, actions: Sequence[ActionResult],
         return report_date + timedelta(days=IMPROVEMENT_DAYS[kind])
 
     for o in objectives:
-        if o.score is not None and o.score >= 90:
+        if o.complete and o.score is not None and o.score >= 90:
             strengths.append(f"目标 {o.id}「{o.text}」得分 {o.score:.1f}({o.grade_zh})")
     for obs in observations:
         if obs.rating == "P" and obs.note:
             strengths.append(f"目标 {obs.objective_id}:{obs.note}(评估员 {obs.evaluator})")
+    if not coverage.complete:
+        areas.append(
+            f"演练未完成:情景注入下达 {coverage.injects_delivered}/{coverage.injects_planned},"
+            f"预期行动评估 {coverage.actions_assessed}/{coverage.actions_planned},演练目标观察 "
+            f"{coverage.objectives_observed}/{coverage.objectives_total};未进行部分按未达成计分")
     for a in actions:
         where = "" if a.has_item else "(事件任务清单中没有对应任务项,请核对脚本)"
         if a.status == "late":
-            allowed = format_duration(a.deadline - a.delivered)
+            allowed = format_duration(a.within)
             areas.append(f"「{a.text}」超时 {a.late_minutes:.0f} 分钟完成(要求 {allowed} 内,"
                          f"注入 {a.inject_id})")
             plan.append(ImprovementItem(
@@ -327,6 +450,17 @@ def _conclusions(scenario: Scenario, actions: Sequence[ActionResult],
             plan.append(ImprovementItem(
                 f"明确「{a.text}」的责任人和操作规程,纳入预案并开展专项训练",
                 _owner(scenario, a, a.objective_id), due("missed"), a.objective_id))
+        elif a.status == "not_due":
+            areas.append(f"「{a.text}」未进行:演练结束时尚未到期、未完成(注入 {a.inject_id},"
+                         f"时限 {format_t(a.deadline - world.t0) if a.deadline else '—'})")
+    for inj in scenario.injects:
+        if inj.id not in world.fired:
+            acts = "、".join(f"「{a.text}」" for a in inj.expected)
+            areas.append(f"情景注入 {inj.id}「{inj.message}」未下达(未进行)"
+                         + (f",预期行动 {acts} 未检验" if acts else ""))
+    for o in objectives:
+        if not o.observed:
+            areas.append(f"目标 {o.id}「{o.text}」未观察到(无已评估行动、无评估记录),按未达成计")
     for obs in observations:
         if obs.rating in ("M", "U"):
             label = RATING_LABELS[obs.rating][0]
@@ -336,8 +470,14 @@ def _conclusions(scenario: Scenario, actions: Sequence[ActionResult],
                 f"针对评估发现整改:{obs.note or label}", _owner(scenario, None, obs.objective_id),
                 due(obs.rating), obs.objective_id))
     for o in objectives:
-        if o.grade_zh == "差":
+        if o.complete and o.grade_zh == "差":
             areas.append(f"目标 {o.id}「{o.text}」得分 {o.score:.1f},评定为差")
+    unplayed = [i.id for i in scenario.injects if i.id not in world.fired] + [
+        f"{a.inject_id}/{a.action_id}" for a in actions if a.status == "not_due"]
+    if unplayed:
+        plan.append(ImprovementItem(
+            f"对未进行的演练内容({'、'.join(unplayed)})组织补充演练并重新评估", ORGANISER,
+            due("unplayed")))
     return tuple(strengths), tuple(areas), tuple(plan)
 
 
@@ -364,6 +504,8 @@ def report_dict(report: Report) -> dict:
         "end_reason_zh": END_REASONS.get(report.end_reason, (report.end_reason,))[0],
         "report_date": report.report_date.isoformat(),
         "score": _r(report.score), "grade_zh": report.grade_zh, "grade_en": report.grade_en,
+        "complete": report.complete, "played_score": _r(report.played_score),
+        "coverage": _coverage_dict(report.coverage),
         "scoring": {"timeliness_points": TIMELINESS_POINTS, "rating_points": RATING_POINTS,
                     "timeliness_weight": TIMELINESS_WEIGHT,
                     "grades": [{"min": g[0], "zh": g[1], "en": g[2]} for g in GRADES]},
@@ -376,12 +518,15 @@ def report_dict(report: Report) -> dict:
              "on_time": o.on_time, "late": o.late, "missed": o.missed,
              "timeliness": _r(o.timeliness), "ratings": list(o.ratings),
              "rating_score": _r(o.rating_score), "score": _r(o.score), "grade_zh": o.grade_zh,
-             "grade_en": o.grade_en} for o in report.objectives],
+             "grade_en": o.grade_en, "planned": o.planned, "unplayed": o.unplayed,
+             "played_score": _r(o.played_score), "observed": o.observed,
+             "complete": o.complete} for o in report.objectives],
         "actions": [
             {"inject_id": a.inject_id, "action_id": a.action_id, "text": a.text,
              "objective_id": a.objective_id, "by": a.by, "checklist": a.checklist,
              "delivered_at": _iso(a.delivered, tz), "deadline": _iso(a.deadline, tz),
-             "deadline_t": format_t(a.deadline - t0), "done_at": _iso(a.done_at, tz),
+             "deadline_t": format_t(a.deadline - t0) if a.deadline else None,
+             "within": format_duration(a.within), "done_at": _iso(a.done_at, tz),
              "done_t": format_t(a.done_at - t0) if a.done_at else None, "status": a.status,
              "status_zh": STATUS_LABELS[a.status][0], "late_minutes": _r(a.late_minutes),
              "has_item": a.has_item} for a in report.actions],
@@ -412,3 +557,13 @@ def report_dict(report: Report) -> dict:
              "objective_id": p.objective_id, "source": p.source}
             for p in report.improvement_plan],
     }
+
+
+def _coverage_dict(c: Coverage | None) -> dict | None:
+    if c is None:
+        return None
+    return {"complete": c.complete, "injects_delivered": c.injects_delivered,
+            "injects_planned": c.injects_planned, "actions_assessed": c.actions_assessed,
+            "actions_planned": c.actions_planned, "objectives_observed": c.objectives_observed,
+            "objectives_total": c.objectives_total, "ended_early": c.ended_early,
+            "reasons": [{"zh": zh, "en": en} for zh, en in c.reasons]}

@@ -39,11 +39,15 @@ def report_xlsx(report: Report) -> bytes:
         ("T+0", data["t0"]), ("开始 Started", data["started_at"]),
         ("结束 Ended", data["ended_at"]), ("结束原因 End", data["end_reason_zh"]),
         ("总分 Score", data["score"]), ("评定 Grade", data["grade_zh"]),
+        ("完成度 Coverage", _coverage_line(data)),
+        ("已进行部分得分 Score on what was played (reference)", data["played_score"]),
         ("按时 On time", data["counts"]["on_time"]), ("超时 Late", data["counts"]["late"]),
         ("未完成 Missed", data["counts"]["missed"]), ("未到期 Not due", data["counts"]["not_due"]),
+        ("未进行 Not played", data["counts"]["not_played"]),
         ("已下达注入 Injects delivered", data["counts"]["injects_delivered"]),
         ("报告日期 Report date", data["report_date"]),
-    ]
+    ] + [("未完成原因 Why incomplete", r["zh"])
+         for r in (data["coverage"] or {}).get("reasons", [])]
     _sheet(summary, ("项目 Item", "内容 Value"), rows, report.title)
     _sheet(wb.create_sheet("目标 Objectives"),
            ("目标", "内容", "权重", "评估行动数", "按时", "超时", "未完成", "时效得分", "评估等级",
@@ -82,6 +86,17 @@ def report_xlsx(report: Report) -> bytes:
            + [("不足 Area for improvement", s) for s in data["areas_for_improvement"]],
            report.title)
     return workbook_bytes(wb)
+
+
+def _coverage_line(data: dict) -> str:
+    """``完整`` or ``未完成:注入 1/4,预期行动 1/7,目标 1/4`` (report_dict's coverage)."""
+    c = data.get("coverage")
+    if not c:
+        return ""
+    counts = (f"注入 {c['injects_delivered']}/{c['injects_planned']},预期行动 "
+              f"{c['actions_assessed']}/{c['actions_planned']},目标 "
+              f"{c['objectives_observed']}/{c['objectives_total']}")
+    return f"完整({counts})" if c["complete"] else f"未完成({counts})"
 
 
 def _sheet(ws, header: tuple, rows: list, title: str) -> None:
@@ -141,7 +156,10 @@ def report_html(report: Report) -> str:
         f"<p><strong>总分 {e(str(d['score']) if d['score'] is not None else '—')}"
         f",评定 {e(d['grade_zh'] or '—')}</strong> · 按时 {d['counts']['on_time']} · 超时 "
         f"{d['counts']['late']} · 未完成 {d['counts']['missed']} · 未到期 "
-        f"{d['counts']['not_due']}</p>",
+        f"{d['counts']['not_due']} · 未进行 {d['counts']['not_played']}</p>",
+        f"<p>完成度:{e(_coverage_line(d))}</p>",
+        "<ul>" + "".join(f"<li>{e(r['zh'])}</li>"
+                         for r in (d["coverage"] or {}).get("reasons", [])) + "</ul>",
         "<h2>演练目标</h2>",
         table(("目标", "内容", "时效得分", "评估等级", "得分", "评定"),
               [(o["id"], o["text"], o["timeliness"], " ".join(o["ratings"]), o["score"],

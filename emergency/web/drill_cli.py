@@ -141,13 +141,21 @@ def _print_summary(body: dict, run_id: int, details: bool = False) -> None:
     click.echo(f"  score {body['score'] if body['score'] is not None else '—'} "
                f"{body['grade_zh'] or ''} · on time {c['on_time']} · late {c['late']} · missed "
                f"{c['missed']} · not due {c['not_due']} · injects {c['injects_delivered']}")
+    cov = body.get("coverage") or {}
+    if cov and not cov["complete"]:
+        click.echo(f"  未完成 incomplete: injects {cov['injects_delivered']}/"
+                   f"{cov['injects_planned']} · actions {cov['actions_assessed']}/"
+                   f"{cov['actions_planned']} · score on what was played "
+                   f"{body['played_score'] if body['played_score'] is not None else '—'}")
+        for reason in cov["reasons"]:
+            click.echo(f"    - {reason['zh']} / {reason['en']}")
     for o in body["objectives"]:
         click.echo(f"  {o['id']}: {o['score'] if o['score'] is not None else '—'} "
                    f"{o['grade_zh'] or ''}  {o['text']}")
     if details:
         for a in body["actions"]:
             click.echo(f"    {a['inject_id']}/{a['action_id']} "
-                       f"{STATUS_LABELS[a['status']][0]:4} 时限 {a['deadline_t']} 完成 "
+                       f"{STATUS_LABELS[a['status']][0]:4} 时限 {a['deadline_t'] or '—'} 完成 "
                        f"{a['done_t'] or '—'}  {a['text']}")
         for p in body["improvement_plan"]:
             click.echo(f"  改进: {p['item']}({p['owner']},{p['due']})")

@@ -106,6 +106,11 @@ MESSAGES: dict[str, dict[str, str]] = {
     "drill_report_json": {"zh": "报告 JSON", "en": "Report JSON"},
     "drill_strengths": {"zh": "主要优点", "en": "Strengths"},
     "drill_improve": {"zh": "待改进", "en": "Areas for improvement"},
+    "drill_incomplete": {"zh": "演练未完成,未进行部分按未达成计分:",
+                         "en": "Incomplete drill; what was not played is scored as not "
+                               "achieved:"},
+    "drill_coverage": {"zh": "注入 {i} · 预期行动 {a} · 目标 {o}",
+                       "en": "injects {i} · expected actions {a} · objectives {o}"},
     "drill_saved": {"zh": "已保存", "en": "Saved"},
     "drill_read_only": {"zh": "只读:当前角色不能导调演练", "en": "Read only: your role may "
                                                                "not control drills"},
@@ -176,7 +181,8 @@ def run_page(run_id: int):
         (key, zh) for key, (zh, _en) in RESERVED_PARTIES.items()]
     js = {k: t(k) for k in MESSAGES if k.startswith(("drill_act_", "drill_inj_", "drill_status_",
                                                      "drill_none", "drill_saved",
-                                                     "drill_end_confirm", "drill_eval_"))}
+                                                     "drill_end_confirm", "drill_eval_",
+                                                     "drill_coverage"))}
     return render_template("drill_run.html", state=state, scenario=scenario, parties=parties,
                            modes=[(k, v[0] if lang() != "en" else v[1])
                                   for k, v in MODES.items()],

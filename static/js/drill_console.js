@@ -139,6 +139,20 @@
       setText("drill-counts", (EEC.lang === "en" ? "on time / late / missed: " : "按时 / 迟到 / 未完成:") +
         c.on_time + " / " + c.late + " / " + c.missed);
       var txt = function (x) { return esc(typeof x === "string" ? x : (x.text_zh || x.text || x.item || JSON.stringify(x))); };
+      var cov = rep.coverage, box = document.getElementById("drill-incomplete");
+      if (box && cov) {
+        box.hidden = cov.complete;
+        setText("drill-coverage", m("drill_coverage", "").replace("{i}", cov.injects_delivered + "/" + cov.injects_planned)
+          .replace("{a}", cov.actions_assessed + "/" + cov.actions_planned)
+          .replace("{o}", cov.objectives_observed + "/" + cov.objectives_total));
+        var ul = document.getElementById("drill-incomplete-reasons");
+        while (ul.firstChild) { ul.removeChild(ul.firstChild); }
+        cov.reasons.forEach(function (r) {
+          var li = document.createElement("li");
+          li.textContent = EEC.lang === "en" ? r.en : r.zh;
+          ul.appendChild(li);
+        });
+      }
       list("drill-strengths", rep.strengths || [], txt);
       list("drill-afi", rep.areas_for_improvement || [], txt);
     }).catch(function () { reportShown = false; });

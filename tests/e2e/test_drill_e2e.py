@@ -48,7 +48,12 @@ def test_admin_runs_a_stepped_drill_to_its_score(page, log_in, shot):
     page.click("#btn-end")
     expect(page.locator("#drill-status")).to_have_text("已结束")
     expect(page.locator("#drill-report")).to_be_visible()
-    expect(page.locator("#drill-score")).to_have_text("70.0")
+    expect(page.locator("#drill-grade")).to_have_text("未完成")
+    expect(page.locator("#drill-incomplete")).to_be_visible()
+    expect(page.locator("#drill-incomplete-reasons")).to_contain_text("演练提前结束:结束于 T+00:35")
+    # O1: its action (I1/A1, due T+00:45) not played 0, rating S 70 → 0.4·70 = 28; the other
+    # objectives (weights 1.5 + 1 + 1.5 + 1) not played → 0; 28 / 6 = 4.7 (it used to read 70.0)
+    expect(page.locator("#drill-score")).to_have_text("4.7")
     expect(page.locator("#drill-xlsx")).to_have_attribute("href", "/api/drills/runs/1/report.xlsx")
     expect(page.locator("#drill-report-evaluators")).to_contain_text("admin")
     shot(page, "drill_report")

@@ -166,7 +166,7 @@ def test_a_late_action_fires_the_contingency_inject_into_the_incident_timeline(d
 # ------------------------------------------------------------------ the hand-checked run
 def test_the_report_of_a_played_run_matches_the_hand_calculation(db, ctx):
     """The run of tests/unit/test_drill_evaluation.py, played through the database: the same
-    times give the same numbers (score 37.0, 差)."""
+    times give the same numbers (score 29.5, 未完成: ended early at T+04:00)."""
     run_id = start(db, ctx, EVAL_YAML)
     step_to(db, ctx, run_id, at(0, 50))
     check_off(db, ctx, run_id, "report:first_report")             # on time (deadline 01:10)
@@ -188,12 +188,52 @@ def test_the_report_of_a_played_run_matches_the_hand_calculation(db, ctx):
         assert run.status == "ended" and run.end_reason == "controller"
         assert incidents.get_incident(s, run.incidents[0].incident_id).status == "terminated"
         report = service.build_report(s, run_id, report_date=date(2026, 8, 1))
-    assert report.counts() == {"on_time": 1, "late": 1, "missed": 1, "not_due": 1}
-    assert report.score == pytest.approx(37.0) and report.grade_zh == "差"
-    assert [o.score for o in report.objectives] == [pytest.approx(79), pytest.approx(16)]
+    assert report.counts() == {"on_time": 1, "late": 1, "missed": 1, "not_due": 1,
+                               "not_played": 1}
+    assert report.score == pytest.approx(29.5) and report.grade_zh == "未完成"
+    assert [o.score for o in report.objectives] == [pytest.approx(56.5), pytest.approx(16)]
     assert report.ended_at == at(4) and report.started_at == T0
     with db.session() as s, pytest.raises(service.DrillError):
         service.step(s, ctx, run_id, timedelta(minutes=5), wall=WALL, actor="controller")
+
+
+def test_a_drill_ended_at_t_plus_02_11_with_three_injects_unfired_is_not_100_excellent(db, ctx):
+    """The case of issue 18: the cadmium library drill ended by the controller at T+02:11 —
+    I1 delivered (T+01:30) and its first report done on time, I2 (T+02:30), I3 (plume) and I4
+    (T+18:00) never fired, I1/A2 (stop the discharge, due T+03:30) still pending. It used to
+    score 100.0 优 with 待改进 无.
+
+    By hand: O1 (weight 1) plans I1/A1 on time 100, I1/A2 not due 0, I4/A1 not played 0 →
+    100/3; O2 (2), O3 (1.5), O4 (1) have only unplayed actions → 0. Overall
+    (100/3 · 1) / 5.5 = 6.06, graded 未完成.
+    """
+    text = (service.LIBRARY_DIR / "jilin-cadmium-upstream-intake.yaml").read_text("utf-8")
+    run_id = start(db, ctx, text)
+    with db.session() as s:
+        t0 = service.run_t0(service.get_run(s, run_id))
+    step_to(db, ctx, run_id, t0 + timedelta(hours=1, minutes=50))
+    check_off(db, ctx, run_id, "report:first_report")
+    step_to(db, ctx, run_id, t0 + timedelta(hours=2, minutes=11))
+    with db.session() as s:
+        service.end_drill(s, ctx, run_id, wall=WALL, actor="controller")
+        report = service.build_report(s, run_id, report_date=date(2026, 5, 20))
+    assert set(fired(db, run_id)) == {"I1"}
+    statuses = {f"{a.inject_id}/{a.action_id}": a.status for a in report.actions}
+    assert statuses == {"I1/A1": "on_time", "I1/A2": "not_due", "I2/A1": "not_played",
+                        "I2/A2": "not_played", "I3/A1": "not_played", "I3/A2": "not_played",
+                        "I4/A1": "not_played"}
+    assert report.score == pytest.approx(100 / 3 / 5.5)
+    assert report.score < 100 and (report.grade_zh, report.grade_en) == ("未完成", "incomplete")
+    assert report.played_score == pytest.approx(100)      # the old rule's number, for reference
+    c = report.coverage
+    assert (c.injects_delivered, c.injects_planned, c.actions_assessed, c.actions_planned) == (
+        1, 4, 1, 7)
+    assert c.reasons[0][0] == "演练提前结束:结束于 T+02:11,脚本时长 24:00"
+    assert "3 个情景注入未下达:I2、I3、I4" in [zh for zh, _en in c.reasons]
+    assert report.areas_for_improvement               # 待改进 is never 无
+    assert any("I1/A2" in zh for zh, _en in c.reasons)
+    assert any(a.startswith("「现场执法,切断排放源」未进行") for a in report.areas_for_improvement)
+    assert not report.strengths                       # no objective was played in full
 
 
 def test_the_controller_can_release_a_scripted_inject_early_and_write_one_by_hand(db, ctx):

@@ -123,13 +123,15 @@ def report():
 
 def test_each_action_is_on_time_late_missed_or_not_due_against_its_deadline(report):
     rows = {(a.inject_id, a.action_id): a for a in report.actions}
-    assert set(rows) == {("I1", "A1"), ("I1", "A2"), ("I2", "A1"), ("I3", "A1")}  # I4 unplayed
+    assert set(rows) == {("I1", "A1"), ("I1", "A2"), ("I2", "A1"), ("I3", "A1"), ("I4", "A1")}
     first, sample = rows["I1", "A1"], rows["I1", "A2"]
     assert (first.status, first.deadline, first.done_at) == ("on_time", at(1, 10), at(0, 50))
     assert (sample.status, sample.deadline, sample.late_minutes) == ("late", at(0, 40), 15)
     assert (rows["I2", "A1"].status, rows["I2", "A1"].deadline) == ("missed", at(3))
     assert rows["I3", "A1"].status == "not_due"           # its deadline 04:30 is after the end
-    assert report.counts() == {"on_time": 1, "late": 1, "missed": 1, "not_due": 1}
+    assert (rows["I4", "A1"].status, rows["I4", "A1"].deadline) == ("not_played", None)
+    assert report.counts() == {"on_time": 1, "late": 1, "missed": 1, "not_due": 1,
+                               "not_played": 1}
 
 
 def test_the_report_lists_who_evaluated(report):
@@ -143,33 +145,61 @@ def test_the_report_lists_who_evaluated(report):
 
 def test_objective_and_overall_scores_match_the_hand_calculation(report):
     o1, o2 = report.objectives
-    # O1: timeliness (100 + 50) / 2 = 75; ratings (P 100 + S 70) / 2 = 85; 0.6·75 + 0.4·85 = 79
-    assert (o1.timeliness, o1.rating_score, o1.score, o1.grade_zh) == (75, 85, 79, "良")
-    # O2: timeliness 0 (missed); rating M 40; 0.6·0 + 0.4·40 = 16
+    # O1: four planned actions: on time 100, late 50, I3/A1 not due 0, I4/A1 not played 0:
+    # timeliness 150 / 4 = 37.5; ratings (P 100 + S 70) / 2 = 85; 0.6·37.5 + 0.4·85 = 56.5;
+    # unplayed parts → graded 未完成. On what was played only: 0.6·75 + 0.4·85 = 79.
+    assert (o1.timeliness, o1.rating_score, o1.score, o1.grade_zh) == (37.5, 85, 56.5, "未完成")
+    assert (o1.planned, o1.unplayed, o1.played_score, o1.complete) == (4, 2, 79, False)
+    # O2: timeliness 0 (missed); rating M 40; 0.6·0 + 0.4·40 = 16; all of it played
     assert (o2.timeliness, o2.rating_score, o2.score, o2.grade_zh) == (0, 40, 16, "差")
-    # overall: (79·1 + 16·2) / 3 = 37
-    assert report.score == pytest.approx(37.0)
-    assert (report.grade_zh, report.grade_en) == ("差", "poor")
+    # overall: (56.5·1 + 16·2) / 3 = 29.5; ended early → 未完成, never a grade
+    assert report.score == pytest.approx(29.5)
+    assert report.played_score == pytest.approx(37.0)    # (79·1 + 16·2) / 3
+    assert (report.grade_zh, report.grade_en) == ("未完成", "incomplete")
     assert [grade(s)[0] for s in (90, 89.9, 75, 60, 59.9)] == ["优", "良", "良", "中", "差"]
+
+
+def test_a_drill_ended_early_states_its_coverage_and_why(report):
+    c = report.coverage
+    assert (c.injects_delivered, c.injects_planned) == (3, 4)
+    assert (c.actions_assessed, c.actions_planned) == (3, 5)
+    assert (c.objectives_observed, c.objectives_total, c.ended_early) == (2, 2, True)
+    assert [zh for zh, _en in c.reasons] == [
+        "演练提前结束:结束于 T+04:00,脚本时长 12:00",
+        "1 个情景注入未下达:I4",
+        "1 项预期行动在结束时尚未到期、未完成:I3/A1"]
+    assert all(en for _zh, en in c.reasons)
 
 
 def test_strengths_areas_and_the_improvement_plan_with_owners_and_due_dates(report):
     assert report.strengths == ("目标 O1:初报要素齐全(评估员 评估员甲)",)
-    assert len(report.areas_for_improvement) == 4
-    assert any("超时 15 分钟" in a for a in report.areas_for_improvement)
+    areas = report.areas_for_improvement
+    assert len(areas) == 7
+    assert areas[0] == ("演练未完成:情景注入下达 3/4,预期行动评估 3/5,演练目标观察 2/2;"
+                        "未进行部分按未达成计分")
+    assert any("超时 15 分钟" in a for a in areas)
+    assert any(a.startswith("「续报」未进行") for a in areas)
+    assert any(a.startswith("情景注入 I4「报送处理结果」未下达") for a in areas)
     plan = [(p.owner, p.due, p.source) for p in report.improvement_plan]
     assert plan == [
         ("某市监测站", date(2026, 9, 30), "auto"),        # late: 60 days
         ("某市生态环境局", date(2026, 8, 31), "auto"),    # missed: 30 days
         ("某市生态环境局", date(2026, 9, 30), "auto"),    # M rating: objective owner, 60 days
+        ("演练组织单位", date(2026, 9, 30), "auto"),      # a follow-up drill of I4, I3/A1
         ("开发区管委会", date(2026, 10, 1), "manual"),
     ]
+    assert "I4、I3/A1" in report.improvement_plan[3].item
 
 
 def test_the_json_shows_times_in_scenario_terms_and_the_watermark(report):
     body = report_dict(report)
     assert body["watermark"] == "【演练】" and body["is_drill"] is True
-    assert body["score"] == 37.0 and body["duration_played"] == "03:40"
+    assert body["score"] == 29.5 and body["duration_played"] == "03:40"
+    assert body["complete"] is False and body["played_score"] == 37.0
+    assert body["coverage"]["injects_delivered"] == 3 and len(body["coverage"]["reasons"]) == 3
+    unplayed = next(a for a in body["actions"] if a["inject_id"] == "I4")
+    assert (unplayed["status_zh"], unplayed["deadline_t"], unplayed["within"]) == (
+        "未进行", None, "01:00")
     action = next(a for a in body["actions"] if a["inject_id"] == "I1" and a["action_id"] == "A2")
     assert (action["deadline_t"], action["done_t"], action["status_zh"]) == ("T+00:40",
                                                                              "T+00:55", "超时")
@@ -184,9 +214,9 @@ def test_the_xlsx_and_html_exports_carry_the_drill_watermark(report):
         assert str(ws["A1"].value).startswith("【演练】")
         assert "【演练】" in ws.oddHeader.center.text
     summary = {r[0]: r[1] for r in wb["概况 Summary"].iter_rows(min_row=3, values_only=True)}
-    assert summary["总分 Score"] == 37.0 and summary["评定 Grade"] == "差"
+    assert summary["总分 Score"] == 29.5 and summary["评定 Grade"] == "未完成"
     html = report_html(report)
-    assert html.count("【演练】") >= 3 and "37.0" in html and "@media print" in html
+    assert html.count("【演练】") >= 3 and "29.5" in html and "@media print" in html
 
 
 def test_the_xlsx_report_writes_formula_like_text_as_inert_text(report):
@@ -200,7 +230,7 @@ def test_the_xlsx_report_writes_formula_like_text_as_inert_text(report):
     values = {c.value for c in cells}
     assert {"'=HYPERLINK(\"http://x\")", "'@SUM(1)", "'-2+3"} <= values
     summary = {r[0]: r[1] for r in wb["概况 Summary"].iter_rows(min_row=3, values_only=True)}
-    assert summary["总分 Score"] == 37.0  # numbers stay numbers
+    assert summary["总分 Score"] == 29.5  # numbers stay numbers
 
 
 def test_the_report_names_each_evaluator_with_counts_and_submission():
