@@ -153,21 +153,23 @@ def build_checklist(*, incident, substance, downstream: Sequence[DownstreamItem]
             items.append(ChecklistTemplate(
                 id=f"default:{group['id']}:{k}", group=group["id"], text_zh=text, text_en="",
                 responsible_zh="应急指挥部相关工作组", due_at=None, kind="default"))
-    return tuple(mark_immediate(items, start))
+    return tuple(mark_immediate(items, start, incident.discovered_at))
 
 
-def mark_immediate(items: Sequence[ChecklistTemplate], known_at: datetime
-                   ) -> list[ChecklistTemplate]:
-    """Flag the physical actions whose deadline falls at or before ``known_at`` (the moment they
-    became known: discovery, or now for a recomputation) as 立即 (immediate).
+def mark_immediate(items: Sequence[ChecklistTemplate], known_at: datetime,
+                   discovered_at: datetime | None = None) -> list[ChecklistTemplate]:
+    """Flag as 立即 (immediate) the physical actions whose deadline falls at or before ``known_at``
+    (the moment they became known: discovery, or now for a recomputation), and any action due at
+    or before discovery (令17号's "立即报告": at once).
 
     Such an action was never "on time" to begin with: the plume may already be there or about to
     be. It is due now; counting it as overdue from a moment nobody knew of it misleads the desk.
     """
+    discovered_at = discovered_at or known_at
     out = []
     for t in items:
-        late = (t.kind in PHYSICAL_KINDS and t.due_at is not None
-                and (t.due_at < known_at or (t.kind == "notify" and t.due_at <= known_at)))
+        late = t.due_at is not None and (
+            (t.kind in PHYSICAL_KINDS and t.due_at <= known_at) or t.due_at <= discovered_at)
         out.append(replace(t, immediate=True) if late else t)
     return out
 

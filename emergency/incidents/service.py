@@ -342,6 +342,10 @@ def update_checklist_item(session: Session, ctx: EngineContext, incident_id: int
     item = next((i for i in row.checklist if i.id == item_id), None)
     if item is None:
         raise NotFound(f"任务 {item_id}", f"checklist item {item_id}")
+    if row.status == "terminated":
+        raise InvalidIncident([FieldProblem("status", "响应已终止,任务清单只读",
+                                            "the response is terminated: the checklist is "
+                                            "read-only")])
     if not isinstance(data, dict):
         raise InvalidIncident([FieldProblem("body", "请求体须为 JSON 对象", "not a JSON object")])
     _check_version(item.version, data.get("version"))

@@ -12,6 +12,7 @@ def init_web(app: Flask) -> None:
         assets,
         auth,
         cli,
+        command_api,
         compress,
         drill_pages,
         i18n,
@@ -36,6 +37,7 @@ def init_web(app: Flask) -> None:
     auth.init_auth(app)  # before any other blueprint: its guard covers every route
     app.register_blueprint(api.bp)
     app.register_blueprint(incident_api.bp)
+    app.register_blueprint(command_api.bp)  # /api/incidents/<id>/decisions …: 指挥调度
     app.register_blueprint(plans_api.bp)
     app.register_blueprint(inventory_api.bp)
     app.register_blueprint(drill_bp)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, g, jsonify, request
+from flask import Blueprint, current_app, jsonify, request
 
 from emergency import labels
 from emergency.incidents import service
@@ -61,8 +61,14 @@ def show(incident_id: int):
 @bp.patch("/<int:incident_id>")
 def update(incident_id: int):
     data = json_body()
-    if data.get("status") == "terminated":
-        _require_command()
+    if "status" in data:
+        # starting and ending a response are the commander's decisions, with a level, a basis
+        # and the termination conditions: POST /api/incidents/<id>/decisions (command_api)
+        raise ApiError(422, "use_decisions",
+                       "启动或终止响应须由指挥长通过指挥决策作出"
+                       "(POST /api/incidents/<id>/decisions)",
+                       "starting or ending a response is a commander's decision: POST "
+                       "/api/incidents/<id>/decisions")
     with db().session() as session:
         row, pkg = service.update_incident(
             session, engine(), incident_id, data, actor=actor(), now=now(),
@@ -120,16 +126,6 @@ def first_report(incident_id: int):
             session, engine(), incident_id, now(),
             reporting_unit=current_app.config.get("REPORTING_UNIT"))
     return jsonify({"text": text, "is_drill": is_drill})
-
-
-def _require_command() -> None:
-    """Ending a response is the commander's decision (the government that started it ends it)."""
-    from emergency.auth_rules import Permission, allows
-
-    user = getattr(g, "user", None)
-    if user is None or not allows(user.role, Permission.INCIDENT_COMMAND):
-        raise ApiError(403, "forbidden", "终止响应须由指挥长(或管理员)决定",
-                       "only a commander (or an administrator) may terminate a response")
 
 
 def _if_match() -> int | None:

@@ -193,6 +193,30 @@ MESSAGES: dict[str, dict[str, str]] = {
     "inc_tab_monitoring": {"zh": "应急监测", "en": "Monitoring"},
     "inc_tab_timeline": {"zh": "时间线", "en": "Timeline"},
     "inc_tab_first_report": {"zh": "初报", "en": "First report"},
+    # commander decisions (指挥决策, static/js/incident_command.js)
+    "cmd_tab": {"zh": "指挥调度", "en": "Command"},
+    "cmd_change_level": {"zh": "调整级别", "en": "Change level"},
+    "cmd_level": {"zh": "响应级别", "en": "Response level"},
+    "cmd_level_now": {"zh": "当前响应级别:{level}", "en": "Response level in force: {level}"},
+    "cmd_level_none": {"zh": "尚未启动应急响应", "en": "No response started"},
+    "cmd_computed": {"zh": "系统研判:{tier};依据见事件级别",
+                     "en": "Computed: {tier}; see the tier's reasons"},
+    "cmd_basis": {"zh": "决策依据", "en": "Basis"},
+    "cmd_override": {"zh": "调整理由(与系统研判不同或终止条件未满足时必填)",
+                     "en": "Override reason (required when differing from the computed tier or "
+                           "when termination conditions are not met)"},
+    "cmd_submit": {"zh": "确认决策", "en": "Confirm decision"},
+    "cmd_cancel": {"zh": "取消", "en": "Cancel"},
+    "cmd_log": {"zh": "指挥决策记录", "en": "Decision log"},
+    "cmd_log_empty": {"zh": "暂无指挥决策", "en": "No decision yet"},
+    "cmd_title_start": {"zh": "启动应急响应", "en": "Start the response"},
+    "cmd_title_change_level": {"zh": "调整响应级别", "en": "Change the response level"},
+    "cmd_title_terminate": {"zh": "终止应急响应", "en": "Terminate the response"},
+    "cmd_conditions": {"zh": "终止条件(《国家突发环境事件应急预案》响应终止)",
+                       "en": "Termination conditions (national plan)"},
+    "cmd_override_logged": {"zh": "指挥长调整理由", "en": "Commander's override"},
+    "cmd_unmet_at_time": {"zh": "当时未满足的条件", "en": "Conditions not met at the time"},
+    "cmd_saved": {"zh": "决策已记录", "en": "Decision recorded"},
     "inc_sort_urgency": {"zh": "按紧迫程度", "en": "By urgency"},
     "inc_sort_group": {"zh": "按措施分组", "en": "By measure"},
     "inc_immediate": {"zh": "立即 — 污染团可能已到达/即将到达",
@@ -521,7 +545,8 @@ def _sketch(pkg: dict, width: int = 680, min_gap: float = 15.0) -> dict:
 
 def _js_messages() -> dict[str, str]:
     keys = [k for k in MESSAGES if k.startswith(("inc_", "legend_", "status_", "warning_",
-                                                  "tier_", "drill_", "flag_"))]
+                                                  "tier_", "drill_", "flag_", "cmd_", "dsp_",
+                                                  "rpt_"))]
     return {k: MESSAGES[k].get(lang()) or MESSAGES[k]["zh"] for k in keys} | {
         "sample_mark": t("sample_mark")}
 

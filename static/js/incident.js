@@ -102,6 +102,8 @@
     status.textContent = T["status_" + inc.status];
     if ($("btn-start")) { $("btn-start").hidden = inc.status !== "reported"; }
     if ($("btn-terminate")) { $("btn-terminate").hidden = inc.status === "terminated"; }
+    if ($("btn-level")) { $("btn-level").hidden = inc.status !== "responding"; }
+    $("inc").classList.toggle("is-terminated", inc.status === "terminated");
   }
 
   function setClock(id, value, note, cls) {
@@ -142,8 +144,19 @@
     return T.inc_immediate + (i.arrival_at ? " · " + T.inc_predicted_arrival + " " + EEC.time.short(i.arrival_at) : "");
   }
 
+  var stoppedRendered = false;
   function tickClocks() {
     var t = now();
+    if (terminated()) {  /* a terminated response: every countdown stops, once */
+      if (stoppedRendered) { return; }
+      stoppedRendered = true;
+      setClock("clock-since", T.status_terminated, T.inc_clocks_stopped);
+      setClock("clock-next", "—", T.inc_clocks_stopped);
+      setClock("clock-arrival", "—", T.inc_clocks_stopped);
+      document.querySelectorAll("#arr-table .left-cell").forEach(function (c) { c.textContent = "—"; c.className = "num t left-cell"; });
+      updateDueCells(t);
+      return;
+    }
     setClock("clock-since", span(t - ms(inc.discovered_at)) + T.inc_ago,
              T.inc_occurred_short + " " + EEC.time.brief(inc.occurred_at, t) + " · " +
              T.inc_discovered_short + " " + EEC.time.brief(inc.discovered_at, t));
@@ -178,30 +191,7 @@
     updateDueCells(t);
   }
 
-  /* status: 启动响应 / 终止 */
-  function changeStatus(status, confirmText) {
-    if (!window.confirm(confirmText)) { return; }
-    api(cfg.urls.api, {method: "PATCH", body: {status: status, version: inc.version}}).then(function (r) {
-      if (r.ok) {
-        applyIncident(r.body);
-        pkg = r.body.response;
-        checklist = pkg.checklist || checklist;
-        renderAll();
-        poll();
-      } else if (r.status === 409) {
-        toast(errorText(r.body), true);
-        poll();
-      } else {
-        toast(errorText(r.body), true);
-      }
-    });
-  }
-  if ($("btn-start")) {
-    $("btn-start").addEventListener("click", function () { changeStatus("responding", T.inc_confirm_start); });
-  }
-  if ($("btn-terminate")) {
-    $("btn-terminate").addEventListener("click", function () { changeStatus("terminated", T.inc_confirm_terminate); });
-  }
+  /* 启动响应 / 调整级别 / 终止: the commander's decisions live in incident_command.js */
   function applyIncident(body) {
     Object.keys(inc).forEach(function (k) { if (body[k] !== undefined) { inc[k] = body[k]; } });
   }
@@ -395,7 +385,7 @@
       var peak = el("td", "num" + (d.exceeds ? " exceeds" : ""), sig(d.peak_mg_l) + " / " + sig(d.limit_mg_l));
       if (d.exceeds && d.limit_mg_l) { peak.title = (d.peak_mg_l / d.limit_mg_l).toFixed(1) + " ×"; }
       tr.appendChild(peak);
-      var lc = el("td", "num t left-cell left-" + left.cls, leftText(d, t));
+      var lc = terminated() ? el("td", "num t left-cell", "—") : el("td", "num t left-cell left-" + left.cls, leftText(d, t));
       tr.appendChild(lc);
       tr.addEventListener("click", function () { focusItem(idx, tr); });
       tbody.appendChild(tr);
@@ -528,7 +518,7 @@
     var box = el("input");
     box.type = "checkbox";
     box.checked = i.status === "done";
-    box.disabled = !cfg.can_write || i.status === "not_applicable";
+    box.disabled = !cfg.can_write || i.status === "not_applicable" || terminated();
     box.setAttribute("aria-label", i.text_zh.slice(0, 40));
     box.addEventListener("change", function () {
       patchItem(i, {status: box.checked ? "done" : "open"}, li);
@@ -547,7 +537,7 @@
       meta.appendChild(el("span", "who", "✓ " + i.done_by + " " + EEC.time.short(i.done_at)));
     }
     if (i.status === "not_applicable") { meta.appendChild(el("span", "", T.inc_item_na)); }
-    if (cfg.can_write) {
+    if (cfg.can_write && !terminated()) {
       var actions = el("span", "ck-actions");
       if (i.status === "open") {
         var na = el("button", "eec-btn small", T.inc_item_na);
@@ -939,6 +929,7 @@
         }
       });
       lastEvent = body.last_event_id;
+      document.dispatchEvent(new CustomEvent("eec:incident-events", {detail: body.events}));
       body.checklist.forEach(function (item) {
         var mine = checklistById(item.id);
         if (!mine || mine.version !== item.version) { replaceItem(item, true); }
@@ -990,6 +981,7 @@
   window.EEC_INCIDENT = {
     map: map, poll: poll,
     pause: function (on) { paused = !!on; if (!on) { poll(); } },
-    state: function () { return {inc: inc, pkg: pkg, checklist: checklist, lastEvent: lastEvent}; }
+    state: function () { return {inc: inc, pkg: pkg, checklist: checklist, lastEvent: lastEvent}; },
+    refresh: function () { return refreshAll(); }
   };
 })();

@@ -15,7 +15,7 @@ import pytest
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
 E2E_PASSWORD = "e2e-password-1"
-ROLES = ("admin", "viewer", "duty_officer")
+ROLES = ("admin", "viewer", "duty_officer", "commander")
 
 
 def _quiet_handler():

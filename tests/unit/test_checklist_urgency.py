@@ -23,11 +23,16 @@ def item(id_, kind, due_h, **kw):
                              due_at=due, kind=kind, **kw)
 
 
-def test_a_physical_deadline_before_discovery_is_immediate_a_legal_one_is_not():
-    items = [item("intake", "close_intake", -0.4), item("report", "report", -0.4),
-             item("later", "close_intake", 3.0), item("card", "card", None)]
-    marked = {t.id: t.immediate for t in mark_immediate(items, T0)}
-    assert marked == {"intake": True, "report": False, "later": False, "card": False}
+def test_a_physical_deadline_before_it_was_known_is_immediate_a_legal_one_is_not():
+    known = T0 + timedelta(minutes=30)  # entered half an hour after discovery
+    items = [item("intake", "close_intake", 0.2), item("report", "report", 0.2),
+             item("at-once", "report", 0.0), item("later", "close_intake", 3.0),
+             item("card", "card", None)]
+    marked = {t.id: t.immediate for t in mark_immediate(items, known, T0)}
+    # the legal clock runs from discovery: a report due 12 min after it is overdue, not 立即;
+    # one due at discovery itself is 立即报告 (at once)
+    assert marked == {"intake": True, "report": False, "at-once": True, "later": False,
+                      "card": False}
 
 
 def test_immediate_actions_come_first_by_arrival_then_the_rest_by_due_time():

@@ -1,0 +1,34 @@
+"""Command records of an incident (指挥调度): the commander's decisions (append-only), dispatches
+of teams and materials, and the written reports (初报/续报/处理结果报告).
+
+Kept apart from ``incident_models`` (the incident itself): these rows point at an incident and
+are read by the command services only.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from emergency.store.models import Base, UTCDateTime, utcnow
+
+
+class IncidentDecision(Base):
+    """A commander's decision: start / change level / terminate. Append-only: the application
+    never updates or deletes a row; the current response level is the latest decision's."""
+
+    __tablename__ = "incident_decisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))            # start | change_level | terminate
+    level: Mapped[int | None] = mapped_column(Integer)       # response level 1–4 (I–IV)
+    computed_tier: Mapped[int | None] = mapped_column(Integer)  # the engine's tier at the time
+    basis: Mapped[str] = mapped_column(Text, default="")
+    override_reason: Mapped[str] = mapped_column(Text, default="")
+    unmet: Mapped[list] = mapped_column(JSON, default=list)  # termination conditions not met
+    actor: Mapped[str] = mapped_column(String(64), default="")
+    role: Mapped[str] = mapped_column(String(32), default="")
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,0 +1,82 @@
+"""The command flow in a real browser (issue 15): a spill an hour above an intake reads 立即 (not
+overdue) with the intake closure first; the commander starts the response at a level with its
+basis; the decision shows in the log and the timeline. Screenshots in tests/artifacts/."""
+
+from __future__ import annotations
+
+import json
+import urllib.request
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+E2E_PASSWORD = "e2e-password-1"
+# 第二松花江 5 km above the plan's 吉林市 intake (a spill about an hour above it at flood flow)
+NEAR_INTAKE = (126.53321, 43.78516)
+
+
+def _api(base, method, path, body=None, token=None):
+    headers = {"Content-Type": "application/json"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    req = urllib.request.Request(base + path, method=method, headers=headers,
+                                 data=json.dumps(body).encode() if body is not None else None)
+    with urllib.request.urlopen(req, timeout=30) as resp:
+        return json.loads(resp.read())
+
+
+@pytest.fixture(scope="module")
+def spill(live_server):
+    """Reported the moment it was discovered, 20 minutes after the release."""
+    token = _api(live_server, "POST", "/api/auth/token",
+                 {"username": "duty_officer", "password": E2E_PASSWORD})["token"]
+    discovered = datetime.now(SHANGHAI).replace(second=0, microsecond=0)
+    body = {"lon": NEAR_INTAKE[0], "lat": NEAR_INTAKE[1], "substance": "硝基苯",
+            "mass_kg": 15000, "flow_condition": "flood",
+            "occurred_at": (discovered - timedelta(minutes=20)).isoformat(timespec="minutes"),
+            "discovered_at": discovered.isoformat(timespec="minutes"),
+            "title": "吉林市硝基苯泄漏(指挥浏览器测试)"}
+    return _api(live_server, "POST", "/api/incidents", body, token)
+
+
+def test_the_intake_closure_reads_immediate_and_comes_first(page, log_in, shot, spill):
+    closes = [i for i in spill["response"]["checklist"]
+              if i["kind"] == "close_intake" and i["immediate"]]
+    assert closes, "the hand-picked spill must make an intake closure immediate"
+    log_in(page, "commander")
+    page.wait_for_url(page.base_url + "/")
+    page.goto(f"{page.base_url}/incidents/{spill['id']}")
+    page.wait_for_selector("#checklist .ck-item")
+    first = page.locator("#checklist .ck-item").first
+    assert "关闭" in first.inner_text() and "立即" in first.inner_text()
+    assert page.locator("#checklist .ck-item.overdue").count() == 0
+    assert page.locator("#clock-next b").inner_text() == "立即"
+    assert "关闭" in page.locator("#clock-next span").inner_text()
+    shot(page, "command_immediate_1366x768")
+
+
+def test_the_commander_starts_the_response_at_a_level(page, log_in, shot, spill):
+    log_in(page, "commander")
+    page.wait_for_url(page.base_url + "/")
+    page.goto(f"{page.base_url}/incidents/{spill['id']}")
+    page.wait_for_selector("#checklist .ck-item")
+    page.click("#btn-start")
+    page.wait_for_selector("#cmd-form:not([hidden])")
+    assert page.locator("#cmd-basis").input_value()  # prefilled from the tier's reasons
+    tier = spill["response"]["tier"]["level"]
+    other = 4 if tier != 4 else 3
+    page.select_option("#cmd-level", str(other))
+    page.click("#cmd-submit")
+    page.wait_for_selector(".field-error[data-for=override_reason]:not(:empty)")
+    page.fill("#cmd-override", "浏览器测试:按属地处置能力调整")
+    page.click("#cmd-submit")
+    page.wait_for_function("document.getElementById('inc-status').textContent === '响应中'")
+    page.wait_for_function("document.getElementById('cmd-log').textContent.includes('启动响应')")
+    assert "浏览器测试" in page.locator("#cmd-log").inner_text()
+    assert not page.locator("#btn-start").is_visible()
+    shot(page, "command_started_1366x768")
+
