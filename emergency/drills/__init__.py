@@ -10,3 +10,9 @@
 
 DRILL_MARK = "【演练】"
 DRILL_MARK_EN = "[DRILL]"
+
+
+def unmarked(title: str) -> str:
+    """``title`` without the leading 【演练】 a drill writes into what it stores, for pages that
+    show the mark themselves (so that it is never doubled: 【演练】【演练】…)."""
+    return title.removeprefix(DRILL_MARK)

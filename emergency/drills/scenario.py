@@ -50,6 +50,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -125,8 +126,22 @@ class Trigger:
     incident: str | None = None
     children: tuple[Trigger, ...] = ()
 
-    def describe(self) -> tuple[str, str]:
-        """(zh, en) for the MSEL."""
+    def describe(self, names: Mapping[str, tuple[str, str]] | None = None
+                 ) -> tuple[str, str]:
+        """(zh, en) for the MSEL. ``names``: id → (中文, English) of the places, phases,
+        checklist items the trigger names (:meth:`Scenario.names`, plus the engine's site and
+        boundary names); a boundary level is always named; an unknown id is shown as is."""
+        names = names or {}
+
+        def name(target: str | None) -> tuple[str, str]:
+            target = target or ""
+            if target in names:
+                zh, en = names[target]
+                return zh, en or zh
+            if target in BOUNDARY_LEVELS:
+                return BOUNDARY_LEVELS[target]
+            return target, target
+
         off_zh = off_en = ""
         if self.offset:
             sign = "-" if self.offset < timedelta(0) else "+"
@@ -134,17 +149,16 @@ class Trigger:
         if self.kind == "at":
             text = format_t(self.at or timedelta(0))
             return text, text
+        zh, en = name(self.target)
         if self.kind == "plume":
-            target_zh = BOUNDARY_LEVELS.get(self.target or "", (self.target,))[0]
-            return (f"污染团前锋到达 {target_zh}{off_zh}",
-                    f"plume front reaches {self.target}{off_en}")
+            return f"污染团前锋到达 {zh}{off_zh}", f"plume front reaches {en}{off_en}"
         if self.kind == "checklist":
-            return f"任务完成:{self.target}{off_zh}", f"checklist done: {self.target}{off_en}"
+            return f"任务完成:{zh}{off_zh}", f"checklist done: {en}{off_en}"
         if self.kind == "phase":
-            return f"阶段开始:{self.target}{off_zh}", f"phase starts: {self.target}{off_en}"
+            return f"阶段开始:{zh}{off_zh}", f"phase starts: {en}{off_en}"
         if self.kind == "inject":
             return f"注入 {self.target} 之后{off_zh}", f"after inject {self.target}{off_en}"
-        parts = [c.describe() for c in self.children]
+        parts = [c.describe(names) for c in self.children]
         joiner_zh, joiner_en = ("且", " and ") if self.kind == "all" else ("或", " or ")
         return (joiner_zh.join(f"({p[0]})" for p in parts),
                 joiner_en.join(f"({p[1]})" for p in parts))
@@ -279,6 +293,14 @@ class Scenario:
 
     def objective(self, objective_id: str) -> Objective | None:
         return next((o for o in self.objectives if o.id == objective_id), None)
+
+    def names(self) -> dict[str, tuple[str, str]]:
+        """What the scenario itself names: its points, phases and tasks (id → (中文, English)),
+        for :meth:`Trigger.describe`."""
+        out: dict[str, tuple[str, str]] = {p.id: (p.name, p.name) for p in self.points}
+        out |= {p.id: (p.name, p.name_en or p.name) for p in self.phases}
+        out |= {t.key: (t.text, t.text_en or t.text) for t in self.tasks}
+        return out
 
     def party_name(self, party: str | None) -> str:
         if party is None:

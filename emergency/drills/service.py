@@ -383,15 +383,32 @@ def _refresh_fronts(session: Session, ctx: EngineContext, run: DrillRun, scenari
         except Exception:  # noqa: BLE001 - a misplaced point is a warning, never a crash
             continue
         points.append((p.id, p.lon, p.lat, snap.position))
-    fronts = {}
+    fronts, names = {}, {}
     for sid, row in linked:
         pkg = incidents.package_for(ctx, session, incidents.input_from_row(row), now,
                                     extra_points=points)
         fronts[sid] = {k: v.isoformat() for k, v in eng.fronts_from_downstream(
             pkg.downstream).items()}
+        names |= {d.id: [d.name_zh, d.name_en or d.name_zh] for d in pkg.downstream
+                  if d.kind != "point"}
     changed = fronts != (run.fronts or {})
     run.fronts, run.fronts_key = fronts, key
+    if names != (run.target_names or {}):
+        run.target_names = names
     return changed
+
+
+def run_names(run: DrillRun, scenario: Scenario, linked: list[tuple[str, Incident]]
+              ) -> dict[str, tuple[str, str]]:
+    """id → (中文, English) of what the run's triggers name: the engine's sites, sections and
+    boundaries, the incidents' checklist items, and the scenario's own points, phases, tasks."""
+    out: dict[str, tuple[str, str]] = {k: (v[0], v[1]) for k, v in
+                                       (run.target_names or {}).items()}
+    for _sid, row in linked:
+        for item in row.checklist:
+            text = item.text_zh.removeprefix(DRILL_MARK)
+            out.setdefault(item.item_key, (text, item.text_en or text))
+    return out | scenario.names()
 
 
 def _world(session: Session, run: DrillRun, scenario: Scenario) -> eng.World:
@@ -794,6 +811,53 @@ def add_improvement(session: Session, run_id: int, data: Any, *, wall: datetime,
     return item
 
 
+# ------------------------------------------------------------------ what the players see
+@dataclass(frozen=True)
+class PlayerInjects:
+    """The injects delivered to the players of a drill incident, for the incident page (banner
+    and list): messages, not the script — no expected actions, notes, objectives or causes."""
+
+    run: DrillRun
+    t0: datetime
+    injects: list[DrillInject]
+
+
+def player_injects(session: Session, incident_id: int) -> PlayerInjects:
+    """The delivered injects of the run that created drill incident ``incident_id``."""
+    row = incidents.get_incident(session, incident_id, drills=True)
+    link = row.drill_link
+    if link is None:
+        raise NotFound(f"事件 {incident_id} 的演练", f"the drill of incident {incident_id}")
+    run = link.run
+    return PlayerInjects(run, _aware(run.t0),
+                         sorted(run.injects, key=lambda i: (_aware(i.delivered_at), i.id)))
+
+
+def acknowledge_inject(session: Session, run_id: int, inject_id: str, *, wall: datetime,
+                       actor: str) -> DrillInject:
+    """A player acknowledges a delivered inject (签收), at the run's scenario time; the run's
+    log and the incident's timeline say who. Acknowledging again changes nothing."""
+    run = get_run(session, run_id)
+    row = next((i for i in run.injects if i.inject_id == inject_id), None)
+    if row is None:
+        raise NotFound(f"已下达的注入 {inject_id}", f"delivered inject {inject_id}")
+    if row.acknowledged_at is not None:
+        return row
+    _live(run)
+    at = run_now(run, wall)
+    row.acknowledged_at, row.acknowledged_by = at, actor[:64]
+    _run_event(run, at, wall, actor, "acknowledged", f"{DRILL_MARK}注入 {inject_id} 已由 "
+               f"{actor} 签收", f"{DRILL_MARK_EN} inject {inject_id} acknowledged by {actor}",
+               inject=inject_id)
+    primary = _primary_incident(session, run)
+    if primary is not None:
+        _incident_event(primary, at, actor, "drill_ack",
+                        f"{DRILL_MARK}签收情景注入 {inject_id}",
+                        f"{DRILL_MARK_EN} acknowledged inject {inject_id}", inject=inject_id)
+    session.flush()
+    return row
+
+
 # ------------------------------------------------------------------ state and report
 @dataclass(frozen=True)
 class RunView:
@@ -819,6 +883,7 @@ class RunView:
     injects: dict[str, Inject]               # every inject, scripted and ad hoc
     late: list[eng.ActionState]              # late or overdue actions (empty for a player)
     linked: list[tuple[str, Incident]]       # (scenario incident id, its incident)
+    names: dict[str, tuple[str, str]]        # what triggers name → (中文, English)
     observations: list[DrillObservation]     # the ones the reader may see
     evaluators: list                         # sign-offs of the evaluators the reader may see
 
@@ -838,6 +903,7 @@ def run_view(session: Session, run_id: int, *, wall: datetime, insider: bool = T
     states = {s.key: s for s in eng.action_states(scenario, world, processed)}
     times = eng.upcoming(scenario, world, processed)
     late = [s for s in states.values() if s.status in ("late", "overdue")]
+    linked = _linked(session, run)
     return RunView(
         run=run, scenario=scenario, insider=insider, t0=t0, now=run_now(run, wall),
         processed=processed, world=world, states=states,
@@ -845,7 +911,7 @@ def run_view(session: Session, run_id: int, *, wall: datetime, insider: bool = T
         upcoming=times if insider else [],
         predicted={u.ref: u.at for u in times if u.kind == "inject"},
         injects=eng.all_injects(scenario, world.adhoc),
-        late=late if insider else [], linked=_linked(session, run),
+        late=late if insider else [], linked=linked, names=run_names(run, scenario, linked),
         observations=visible_observations(run, insider=insider),
         evaluators=sign_offs(_evaluator_observations(run, insider=insider)))
 

@@ -1,6 +1,7 @@
 """Drill runs (演练), what fired, evaluator observations and improvement items.
 
-Schema in migrations 0005_drills and 0010_drill_evaluator_signoff. Times of the scenario
+Schema in migrations 0005_drills, 0010_drill_evaluator_signoff and 0187_drill_play
+(acknowledgements, target names). Times of the scenario
 (``due_at``, ``delivered_at``, ``observed_at`` …) are scenario times; ``wall_at`` /
 ``recorded_at`` / ``submitted_at`` are wall-clock times.
 """
@@ -49,6 +50,8 @@ class DrillRun(Base):
     fronts: Mapped[dict] = mapped_column(JSON, default=dict)   # incident → target → ISO time
     fronts_key: Mapped[str] = mapped_column(String(200), default="")
     warnings: Mapped[list] = mapped_column(JSON, default=list)
+    # plume targets (site, section, boundary ids) → [中文, English], from the engine
+    target_names: Mapped[dict | None] = mapped_column(JSON, default=dict)
     late_seen: Mapped[list] = mapped_column(JSON, default=list)
     started_by: Mapped[str] = mapped_column(String(64), default="")
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -107,6 +110,8 @@ class DrillInject(Base):
     cause: Mapped[str | None] = mapped_column(String(100))
     definition: Mapped[dict] = mapped_column(JSON, default=dict)  # ad hoc injects: the whole
     actor: Mapped[str] = mapped_column(String(64), default="")
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # by a player (签收)
+    acknowledged_by: Mapped[str] = mapped_column(String(64), default="")
 
     run: Mapped[DrillRun] = relationship(back_populates="injects")
 

@@ -139,7 +139,8 @@ def scenario(scenario_id: str):
         "participants": [{"id": p.id, "name": p.name, "level": p.level,
                           "level_zh": LEVELS[p.level][0], "roles": list(p.roles)}
                          for p in scen.participants],
-        "injects": [{"id": i.id, "trigger_zh": i.trigger.describe()[0] if i.trigger else None,
+        "injects": [{"id": i.id, "trigger_zh": i.trigger.describe(scen.names())[0]
+                     if i.trigger else None,
                      "mode_zh": MODES[i.mode][0], "from": scen.party_name(i.sender),
                      "to": scen.party_name(i.recipient), "message": i.message,
                      "objective": i.objective,
@@ -268,6 +269,28 @@ def inject(run_id: int):
     return jsonify(body | {"run": _state(run_id)}), 201
 
 
+@bp.get("/incidents/<int:incident_id>/injects")
+@drill_read
+def player_injects(incident_id: int):
+    """The injects delivered so far to the players of a drill incident (the incident page's
+    banner and list): what a player may see, nothing of the script."""
+    with db().session() as session:
+        view = service.player_injects(session, incident_id)
+        body = {"run_id": view.run.id, "status": view.run.status,
+                "injects": [player_inject_dict(i, view.t0) for i in view.injects]}
+    return jsonify(body)
+
+
+@bp.post("/runs/<int:run_id>/injects/<inject_id>/ack")
+@require(Permission.INCIDENT_WRITE)
+def acknowledge(run_id: int, inject_id: str):
+    """A player acknowledges an inject (签收)."""
+    with db().session() as session:
+        row = service.acknowledge_inject(session, run_id, inject_id, wall=now(), actor=actor())
+        body = player_inject_dict(row, service.run_t0(service.get_run(session, run_id)))
+    return jsonify(body)
+
+
 @bp.get("/runs/<int:run_id>/observations")
 @drill_read
 def observations(run_id: int):
@@ -374,7 +397,7 @@ def run_state_dict(view: service.RunView) -> dict:
     for inj in view.injects.values():
         fired = view.fired.get(inj.id)
         kind = fired.kind if fired else ("contingency" if inj.contingency else "scheduled")
-        trig_zh, trig_en = (inj.trigger.describe() if inj.trigger else
+        trig_zh, trig_en = (inj.trigger.describe(view.names) if inj.trigger else
                             (("预期行动超时", "an expected action is late") if inj.contingency
                              else ("导调临时注入", "ad hoc")))
         msel.append({
@@ -432,6 +455,18 @@ def run_state_dict(view: service.RunView) -> dict:
         "ended": {"reason": run.end_reason, "t": format_t(timedelta(seconds=run.ended_s))}
         if run.status == "ended" and run.ended_s is not None else None,
     }
+
+
+def player_inject_dict(i, t0: datetime) -> dict:
+    """A delivered inject as the players see it (the message, never the script)."""
+    return {"inject_id": i.inject_id, "mode": i.mode,
+            "mode_zh": MODES.get(i.mode, (i.mode,))[0],
+            "mode_en": MODES.get(i.mode, (i.mode, i.mode))[1], "from": i.sender,
+            "to": i.recipient, "message": i.message, "delivered_at": iso(i.delivered_at),
+            "delivered_t": format_t(_utc(i.delivered_at) - t0),
+            "acknowledged_at": iso(i.acknowledged_at) if i.acknowledged_at else None,
+            "acknowledged_t": format_t(_utc(i.acknowledged_at) - t0)
+            if i.acknowledged_at else None, "acknowledged_by": i.acknowledged_by or None}
 
 
 def observation_dict(o, t0: datetime) -> dict:

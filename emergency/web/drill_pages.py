@@ -106,6 +106,12 @@ MESSAGES: dict[str, dict[str, str]] = {
     "drill_report_json": {"zh": "报告 JSON", "en": "Report JSON"},
     "drill_strengths": {"zh": "主要优点", "en": "Strengths"},
     "drill_improve": {"zh": "待改进", "en": "Areas for improvement"},
+    "drill_player_inject": {"zh": "情景注入", "en": "inject"},
+    "drill_player_list": {"zh": "演练情景注入", "en": "Drill injects"},
+    "drill_player_none": {"zh": "尚无情景注入", "en": "No inject yet"},
+    "drill_ack": {"zh": "签收", "en": "Acknowledge"},
+    "drill_acked": {"zh": "已签收", "en": "acknowledged"},
+    "drill_unacked_n": {"zh": "{n} 条未签收", "en": "{n} not acknowledged"},
     "drill_incomplete": {"zh": "演练未完成,未进行部分按未达成计分:",
                          "en": "Incomplete drill; what was not played is scored as not "
                                "achieved:"},

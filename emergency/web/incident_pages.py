@@ -43,6 +43,7 @@ from shapely.geometry import shape
 
 from emergency import labels, maps
 from emergency.auth_rules import Permission, allows
+from emergency.drills import unmarked
 from emergency.incidents import service
 from emergency.incidents.geometry import CoordinateError, parse_coordinates
 from emergency.incidents.inputs import FLOW_CONDITIONS, FLOW_LABELS
@@ -499,8 +500,10 @@ def new():
 @bp.get("/incidents/<int:incident_id>")
 def show(incident_id: int):
     state = _page_state(incident_id)
+    inc = state["incident"]
     return render_template(
-        "incident.html", state=state, inc=state["incident"], pkg=state["package"],
+        "incident.html", state=state, inc=inc, pkg=state["package"],
+        title=unmarked(inc["title"]) if inc["is_drill"] else inc["title"],
         groups=groups(), server_now=state["as_of"],
         can_write=_can(Permission.INCIDENT_WRITE),
         can_command=_can(Permission.INCIDENT_COMMAND), messages=_js_messages())

@@ -3,11 +3,13 @@
   "use strict";
   var EEC = window.EEC;
 
-  function esc(s) {
-    return String(s == null ? "" : s).replace(/[&<>"']/g, function (c) {
-      return {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}[c];
-    });
+  function el(tag, cls, text) {
+    var n = document.createElement(tag);
+    if (cls) { n.className = cls; }
+    if (text != null) { n.textContent = String(text); }
+    return n;
   }
+  EEC.drillEl = el;
   function errorText(body, status) {
     var e = body && body.error;
     if (!e) { return "HTTP " + status; }
@@ -65,13 +67,19 @@
 
   function m(key, fallback) { return M[key] || fallback || key; }
   function setText(id, text) { var el = document.getElementById(id); if (el) { el.textContent = text; } }
+  /* items → <li> children of #id, each built by render(x, li) with text nodes */
   function list(id, items, render) {
-    var el = document.getElementById(id);
-    if (!el) { return; }
-    el.innerHTML = items.length ? items.map(function (x) { return "<li>" + render(x) + "</li>"; }).join("")
-                                : "<li class='eec-muted'>" + esc(m("drill_none")) + "</li>";
+    var ul = document.getElementById(id);
+    if (!ul) { return; }
+    ul.textContent = "";
+    if (!items.length) { ul.appendChild(el("li", "eec-muted", m("drill_none"))); return; }
+    items.forEach(function (x) {
+      var li = el("li");
+      render(x, li);
+      ul.appendChild(li);
+    });
   }
-
+  EEC.drillList = list;
   function render(s) {
     state = s;
     root.dataset.status = s.status;
@@ -90,40 +98,67 @@
     var pause = document.getElementById("btn-pause"), resume = document.getElementById("btn-resume");
     if (pause) { pause.hidden = s.status !== "running"; resume.hidden = s.status !== "paused"; }
 
-    document.getElementById("msel-body").innerHTML = s.msel.map(function (r) {
-      var acts = (r.expected_actions || []).map(function (a) {  // not sent to players
-        return "<li><span class='st " + esc(a.status) + "'>" + esc(m("drill_act_" + a.status, a.status)) +
-          "</span> " + esc(a.text) + (a.deadline_t ? " <span class='eec-muted'>≤ " + esc(a.deadline_t) + "</span>" : "") + "</li>";
-      }).join("");
-      return "<tr class='" + esc(r.status) + "' data-inject='" + esc(r.id) + "'>" +
-        "<td><b>" + esc(r.id) + "</b>" + (r.kind !== "scheduled" ? "<br><small>" + esc(r.kind) + "</small>" : "") + "</td>" +
-        "<td><span class='st " + esc(r.status) + "'>" + esc(m("drill_inj_" + r.status, r.status)) + "</span></td>" +
-        "<td>" + esc(EEC.lang === "en" ? r.trigger_en : r.trigger_zh) + "</td>" +
-        "<td class='t'>" + esc(r.delivered_t || (r.predicted_t ? "≈" + r.predicted_t : "—")) + "</td>" +
-        "<td>" + esc(r.mode_zh) + "</td>" +
-        "<td>" + esc(r.from) + " → " + esc(r.to) + "</td>" +
-        "<td class='msg'>" + esc(r.message) + (acts ? "<ul class='drill-acts'>" + acts + "</ul>" : "") + "</td></tr>";
-    }).join("");
+    var body = document.getElementById("msel-body");
+    body.textContent = "";
+    s.msel.forEach(function (r) {
+      var tr = el("tr", r.status);
+      tr.dataset.inject = r.id;
+      var id = el("td");
+      id.appendChild(el("b", "", r.id));
+      if (r.kind !== "scheduled") { id.appendChild(el("br")); id.appendChild(el("small", "", r.kind)); }
+      tr.appendChild(id);
+      var st = el("td");
+      st.appendChild(el("span", "st " + r.status, m("drill_inj_" + r.status, r.status)));
+      tr.appendChild(st);
+      tr.appendChild(el("td", "", EEC.lang === "en" ? r.trigger_en : r.trigger_zh));
+      tr.appendChild(el("td", "t", r.delivered_t || (r.predicted_t ? "≈" + r.predicted_t : "—")));
+      tr.appendChild(el("td", "", r.mode_zh));
+      tr.appendChild(el("td", "", r.from + " → " + r.to));
+      var msg = el("td", "msg", r.message);
+      var acts = r.expected_actions || [];  // not sent to players
+      if (acts.length) {
+        var ul = el("ul", "drill-acts");
+        acts.forEach(function (a) {
+          var li = el("li");
+          li.appendChild(el("span", "st " + a.status, m("drill_act_" + a.status, a.status)));
+          li.appendChild(document.createTextNode(" " + a.text));
+          if (a.deadline_t) { li.appendChild(el("span", "eec-muted", " ≤ " + a.deadline_t)); }
+          ul.appendChild(li);
+        });
+        msg.appendChild(ul);
+      }
+      tr.appendChild(msg);
+      body.appendChild(tr);
+    });
 
-    list("drill-next", s.expected_next, function (u) { return "<b>" + esc(u.t) + "</b> " + esc(u.text); });
-    list("drill-late", s.late_actions, function (a) {
-      return "<span class='st " + esc(a.status) + "'>" + esc(m("drill_act_" + a.status, a.status)) + "</span> " +
-        esc(a.inject_id) + "/" + esc(a.id) + " " + esc(a.text);
+    list("drill-next", s.expected_next, function (u, li) {
+      li.appendChild(el("b", "", u.t));
+      li.appendChild(document.createTextNode(" " + u.text));
     });
-    list("drill-observations", s.observations, function (o) {
-      return "<b>" + esc(o.observed_t) + "</b> " + esc(o.objective_id) + " <span class='st'>" + esc(o.rating) +
-        "</span> " + esc(o.note) + " <span class='eec-muted'>(" + esc(o.evaluator) + ")</span>";
+    list("drill-late", s.late_actions, function (a, li) {
+      li.appendChild(el("span", "st " + a.status, m("drill_act_" + a.status, a.status)));
+      li.appendChild(document.createTextNode(" " + a.inject_id + "/" + a.id + " " + a.text));
     });
-    list("drill-warnings", s.warnings, function (w) {
-      return esc(typeof w === "string" ? w : (w.message_zh || w.text || JSON.stringify(w)));
+    list("drill-observations", s.observations, function (o, li) {
+      li.appendChild(el("b", "", o.observed_t));
+      li.appendChild(document.createTextNode(" " + o.objective_id + " "));
+      li.appendChild(el("span", "st", o.rating));
+      li.appendChild(document.createTextNode(" " + o.note + " "));
+      li.appendChild(el("span", "eec-muted", "(" + o.evaluator + (o.status === "draft" ? ", " + m("drill_eval_draft") : "") + ")"));
+    });
+    list("drill-warnings", s.warnings, function (w, li) {
+      li.textContent = typeof w === "string" ? w : (EEC.lang === "en" ? (w.message_en || w.message_zh) : w.message_zh);
     });
     var sel = document.getElementById("inject-id");
     if (sel) {
       var pending = s.msel.filter(function (r) { return r.status === "pending"; });
       var keep = sel.value;
-      sel.innerHTML = pending.map(function (r) {
-        return "<option value='" + esc(r.id) + "'>" + esc(r.id) + " " + esc(r.message.slice(0, 40)) + "</option>";
-      }).join("");
+      sel.textContent = "";
+      pending.forEach(function (r) {
+        var o = el("option", "", r.id + " " + r.message.slice(0, 40));
+        o.value = r.id;
+        sel.appendChild(o);
+      });
       if (keep) { sel.value = keep; }
     }
     if (ended && !reportShown) { loadReport(); }
@@ -138,7 +173,7 @@
       var c = rep.counts || {};
       setText("drill-counts", (EEC.lang === "en" ? "on time / late / missed: " : "按时 / 迟到 / 未完成:") +
         c.on_time + " / " + c.late + " / " + c.missed);
-      var txt = function (x) { return esc(typeof x === "string" ? x : (x.text_zh || x.text || x.item || JSON.stringify(x))); };
+      var txt = function (x, li) { li.textContent = typeof x === "string" ? x : (x.text_zh || x.text || x.item || ""); };
       var cov = rep.coverage, box = document.getElementById("drill-incomplete");
       if (box && cov) {
         box.hidden = cov.complete;
@@ -182,17 +217,6 @@
     });
   });
 
-  var evalForm = document.getElementById("eval-form");
-  if (evalForm) {
-    evalForm.addEventListener("submit", function (ev) {
-      ev.preventDefault();
-      post(api + "/observations", {objective_id: evalForm.objective_id.value, rating: evalForm.rating.value,
-                                   note: evalForm.note.value})
-        .then(function () { evalForm.note.value = ""; showMsg(m("drill_saved")); return EEC.fetch(api); })
-        .then(function (r) { return r.json(); }).then(render)
-        .catch(function (err) { showMsg(err.message, true); });
-    });
-  }
   var scripted = document.getElementById("inject-scripted-form");
   if (scripted) {
     scripted.addEventListener("submit", function (ev) {
@@ -212,4 +236,8 @@
 
   render(state);
   setInterval(poll, 3000);
+  /* for the evaluator's form (drill_evaluation.js) */
+  EEC.drillRefresh = function () {
+    return EEC.fetch(api).then(function (r) { return r.json(); }).then(function (s) { render(s); return s; });
+  };
 })();

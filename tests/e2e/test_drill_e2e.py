@@ -57,3 +57,46 @@ def test_admin_runs_a_stepped_drill_to_its_score(page, log_in, shot):
     expect(page.locator("#drill-xlsx")).to_have_attribute("href", "/api/drills/runs/1/report.xlsx")
     expect(page.locator("#drill-report-evaluators")).to_contain_text("admin")
     shot(page, "drill_report")
+
+
+def test_a_player_sees_injects_on_the_incident_page_and_acknowledges_them(page, browser,
+                                                                        log_in, shot):
+    log_in(page, "admin")
+    page.goto(page.base_url + "/drills")
+    row = page.locator(f'#drill-library tr[data-scenario="{CHEM}"]')
+    row.locator("select[name=speed]").select_option("stepped")
+    row.locator("button.drill-start").click()
+    page.wait_for_url("**/drills/runs/*")
+    page.fill("#step-minutes", "20")
+    page.click("#btn-step")
+    expect(page.locator("#drill-clock")).to_have_text("T+00:35")
+    # the MSEL names the places: a boundary level and a scenario point, never an id
+    expect(page.locator('#msel-body tr[data-inject="I7"]')).to_contain_text("污染团前锋到达 市界")
+    expect(page.locator('#msel-body tr[data-inject="I6"]')).not_to_contain_text("trib-mouth")
+    href = page.locator("#drill-player-link").get_attribute("href")
+
+    context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN",
+                                  timezone_id="Asia/Shanghai")
+    player = context.new_page()
+    player.base_url = page.base_url
+    log_in(player, "duty_officer")
+    player.goto(page.base_url + href)
+    title = player.locator("#inc-title")
+    expect(title).to_contain_text("【演练】")
+    assert title.inner_text().count("【演练】") == 1
+    banner = player.locator("#drill-banner")
+    expect(banner).to_be_visible()
+    expect(banner).to_contain_text("I2")
+    expect(player.locator("#drill-banner-count")).to_have_text("2 条未签收")
+    shot(player, "drill_player_banner")
+    player.click("#drill-ack")
+    expect(player.locator("#drill-banner-count")).to_have_text("1 条未签收")
+    expect(banner).to_contain_text("I1")
+    player.click("#drill-ack")
+    expect(player.locator("#drill-banner-count")).to_have_text("")
+    expect(player.locator("#drill-ack")).to_be_hidden()
+    player.click(".drill-inject-list summary")
+    expect(player.locator('#drill-inject-list li[data-inject="I1"]')).to_contain_text(
+        "已签收 T+00:35 duty_officer")
+    shot(player, "drill_player_acknowledged")
+    context.close()

@@ -157,3 +157,21 @@ def test_an_ad_hoc_inject_is_checked_against_the_scenario():
         parse_adhoc_inject(scenario, {"mode": "sms", "from": "controller", "to": "mars",
                                       "objective": "O9"}, "X2")
     assert {"to", "objective", "message"} <= {p.path for p in caught.value.problems}
+
+
+def test_a_trigger_reads_names_never_ids_when_they_are_known():
+    from datetime import timedelta
+
+    from emergency.drills.scenario import Trigger
+
+    plume = Trigger("plume", target="prefecture:220100", offset=timedelta(hours=-1))
+    assert plume.describe() == ("污染团前锋到达 prefecture:220100 -01:00",
+                                "plume front reaches prefecture:220100 -01:00")
+    names = {"prefecture:220100": ("长春市界", "Changchun boundary"),
+             "drill:close": ("关闭取水口", "")}
+    assert plume.describe(names)[0] == "污染团前锋到达 长春市界 -01:00"
+    both = Trigger("any", children=(Trigger("plume", target="province"),
+                                    Trigger("checklist", target="drill:close")))
+    assert both.describe(names) == ("(污染团前锋到达 省界)或(任务完成:关闭取水口)",
+                                    "(plume front reaches provincial boundary) or "
+                                    "(checklist done: 关闭取水口)")

@@ -242,6 +242,8 @@ DRILL_ROUTE_PERMISSIONS = {
     ("drills.improve", "POST"): P_EVAL,
     ("drills.report", "GET"): P_READ,            # players: once the drill has ended
     ("drills.report_xlsx_file", "GET"): P_READ,
+    ("drills.player_injects", "GET"): P_READ,
+    ("drills.acknowledge", "POST"): "incident.write",   # a player working the incident
     ("drill_pages.index", "GET"): P_READ,
     ("drill_pages.run_page", "GET"): P_READ,
 }

@@ -107,3 +107,81 @@ def test_anonymous_visitors_are_sent_to_log_in(anon_client):
 def test_an_unknown_run_is_a_404_page(client):
     resp = client.get("/drills/runs/999")
     assert resp.status_code == 404 and "999" in resp.get_data(as_text=True)
+
+
+# ------------------------------------------------------------------ what the players see
+CADMIUM = "jilin-cadmium-upstream-intake"
+
+
+def test_the_players_incident_page_shows_the_mark_once_and_the_inject_banner(client, run_id):
+    html = client.get("/incidents/1").get_data(as_text=True)
+    assert "【演练】【演练】" not in html
+    assert html.count('<span class="inc-drill">【演练】</span>') == 1
+    for marker in ('id="drill-player"', 'id="drill-banner"', 'id="drill-inject-list"',
+                   "/api/drills/incidents/1/injects", "js/drill_player.js",
+                   "css/drill_player.css"):
+        assert marker in html, marker
+    assert "<script>" not in html          # no inline script (CSP): data only as JSON
+
+
+def test_a_real_incident_page_has_no_drill_banner(client, app):
+    app.config["FIXED_NOW"] = NOW
+    resp = client.post("/api/incidents", json={"lon": 126.55, "lat": 43.86, "substance": "苯",
+                                               "mass_kg": 100,
+                                               "occurred_at": "2026-11-25T09:00+08:00"})
+    html = client.get(f"/incidents/{resp.get_json()['id']}").get_data(as_text=True)
+    assert 'id="drill-player"' not in html and "drill_player.js" not in html
+
+
+def test_players_get_the_delivered_injects_without_the_script_and_acknowledge_them(
+        app, make_user, login, client, run_id):
+    client.post(f"/api/drills/runs/{run_id}/step", json={"minutes": 20})   # T+00:35: I1, I2
+    player = app.test_client()
+    login(player, make_user("duty_officer", username="player1"))
+    body = player.get("/api/drills/incidents/1/injects").get_json()
+    assert body["run_id"] == run_id and body["status"] == "running"
+    assert [i["inject_id"] for i in body["injects"]] == ["I1", "I2"]
+    first = body["injects"][0]
+    assert first["message"].startswith("【演练】") and not first["message"].startswith(
+        "【演练】【演练】")
+    assert set(first) == {"inject_id", "mode", "mode_zh", "mode_en", "from", "to", "message",
+                          "delivered_at", "delivered_t", "acknowledged_at", "acknowledged_t",
+                          "acknowledged_by"}            # no expected actions, notes, objective
+    assert first["delivered_t"] == "T+00:15" and first["acknowledged_at"] is None
+    ack = player.post(f"/api/drills/runs/{run_id}/injects/I1/ack")
+    assert ack.status_code == 200
+    assert (ack.get_json()["acknowledged_by"], ack.get_json()["acknowledged_t"]) == (
+        "player1", "T+00:35")
+    again = player.post(f"/api/drills/runs/{run_id}/injects/I1/ack").get_json()
+    assert again["acknowledged_at"] == ack.get_json()["acknowledged_at"]   # once
+    assert player.post(f"/api/drills/runs/{run_id}/injects/I9/ack").status_code == 404
+    events = client.get("/api/incidents/1/changes?since=0").get_json()["events"]
+    assert any(e["kind"] == "drill_ack" and "I1" in e["summary_zh"] for e in events)
+    viewer = app.test_client()
+    login(viewer, make_user("viewer"))
+    assert viewer.get("/api/drills/incidents/1/injects").status_code == 200
+    assert viewer.post(f"/api/drills/runs/{run_id}/injects/I2/ack").status_code == 403
+
+
+def test_a_real_incident_has_no_drill_injects(client, app):
+    app.config["FIXED_NOW"] = NOW
+    resp = client.post("/api/incidents", json={"lon": 126.55, "lat": 43.86, "substance": "苯",
+                                               "mass_kg": 100,
+                                               "occurred_at": "2026-11-25T09:00+08:00"})
+    assert client.get(f"/api/drills/incidents/{resp.get_json()['id']}/injects"
+                      ).status_code == 404
+
+
+def test_the_msel_names_sites_and_tasks_never_raw_ids(client, app):
+    app.config["FIXED_NOW"] = NOW
+    run = client.post("/api/drills/runs", json={"scenario_id": CADMIUM, "speed": "stepped"})
+    msel = {r["id"]: r for r in run.get_json()["msel"]}
+    assert msel["I3"]["trigger_zh"] == "污染团前锋到达 支流入江口(演练假定投药点)"
+    assert "wende-mouth" not in msel["I3"]["trigger_en"]
+    chem = client.post("/api/drills/runs", json={"scenario_id": CHEM, "speed": "stepped"})
+    rows = {r["id"]: r for r in chem.get_json()["msel"]}
+    assert rows["I7"]["trigger_zh"] == "污染团前锋到达 市界"
+    assert rows["I4"]["trigger_zh"].startswith("任务完成:") and \
+        "report:first_report" not in rows["I4"]["trigger_zh"]
+    html = client.get(f"/drills/runs/{run.get_json()['id']}").get_data(as_text=True)
+    assert "污染团前锋到达 wende-mouth" not in html
