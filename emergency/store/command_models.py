@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from emergency.store.models import Base, UTCDateTime, utcnow
@@ -32,3 +32,37 @@ class IncidentDecision(Base):
     actor: Mapped[str] = mapped_column(String(64), default="")
     role: Mapped[str] = mapped_column(String(32), default="")
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class IncidentDispatch(Base):
+    """A team or materials sent to a site (调度), with its status history (who, when)."""
+
+    __tablename__ = "incident_dispatches"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(10))             # team | depot
+    resource_id: Mapped[int] = mapped_column(Integer)         # teams.id / material_depots.id
+    resource_name_zh: Mapped[str] = mapped_column(String(200))
+    resource_lon: Mapped[float | None] = mapped_column(Float)
+    resource_lat: Mapped[float | None] = mapped_column(Float)
+    site_id: Mapped[str] = mapped_column(String(200))
+    site_name_zh: Mapped[str] = mapped_column(String(200))
+    site_lon: Mapped[float | None] = mapped_column(Float)
+    site_lat: Mapped[float | None] = mapped_column(Float)
+    items: Mapped[list] = mapped_column(JSON, default=list)   # [{item, unit, quantity}]
+    status: Mapped[str] = mapped_column(String(20), default="requested")
+    history: Mapped[list] = mapped_column(JSON, default=list)  # [{status, at, by}]
+    travel_hours: Mapped[float] = mapped_column(Float, default=0.0)
+    eta: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ready_by: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    phone: Mapped[str | None] = mapped_column(String(64))
+    contact_zh: Mapped[str | None] = mapped_column(String(64))
+    sample: Mapped[bool] = mapped_column(Boolean, default=True)
+    note: Mapped[str] = mapped_column(Text, default="")
+    requested_by: Mapped[str] = mapped_column(String(64), default="")
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}

@@ -1,27 +1,36 @@
-"""Command API (指挥调度): the commander's decisions on an incident.
+"""Command API (指挥调度): the commander's decisions and the dispatch of teams and materials.
 
 * ``GET  /api/incidents/<id>/decisions`` — the decision log, the response level in force, the
   computed tier with its reasons and the termination conditions checked against the data;
 * ``POST /api/incidents/<id>/decisions`` ``{"kind": "start"|"change_level"|"terminate",
   "level", "basis", "override_reason"}`` — commander only (``incident.command``); 422 naming the
-  unmet termination conditions when no override reason is given.
+  unmet termination conditions when no override reason is given;
+* ``GET/POST /api/incidents/<id>/dispatches`` — dispatches with the shortfall per site; request
+  a team or materials (``{"site_id", "kind": "team"|"depot", "resource_id", "items": [{"item",
+  "quantity"}], "note"}``);
+* ``PATCH /api/incidents/<id>/dispatches/<d>`` ``{"status", "version"}`` — requested →
+  dispatched → en_route → arrived → released (or cancelled); a stale version → 409;
+* ``GET /incidents/<id>/dispatches/<d>/print`` — the printable dispatch order (调度单).
 
 Parses, calls one service, serialises.
 """
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify
+from datetime import UTC, datetime
+
+from flask import Blueprint, current_app, jsonify, render_template
 
 from emergency import labels
 from emergency.auth_rules import Permission
-from emergency.incidents import command_service
+from emergency.incidents import command_service, dispatch_service, service
 from emergency.incidents.command import KIND_LABELS, DecisionRefused
+from emergency.incidents.dispatch import KINDS, STATUS_LABELS, TRANSITIONS, DispatchRefused
 from emergency.web.auth import actor, current_user, require
 from emergency.web.clock import iso, now
 from emergency.web.params import json_body
 
-bp = Blueprint("command", __name__, url_prefix="/api/incidents")
+bp = Blueprint("command", __name__, template_folder="templates")
 
 
 def _engine():
@@ -45,7 +54,7 @@ def condition_dict(c) -> dict:
     return {"id": c.id, "met": c.met, "text_zh": c.text_zh, "text_en": c.text_en}
 
 
-@bp.get("/<int:incident_id>/decisions")
+@bp.get("/api/incidents/<int:incident_id>/decisions")
 def decisions(incident_id: int):
     with _db().session() as session:
         view = command_service.decisions_view(session, _engine(), incident_id, now())
@@ -60,7 +69,7 @@ def decisions(incident_id: int):
     return jsonify(body)
 
 
-@bp.post("/<int:incident_id>/decisions")
+@bp.post("/api/incidents/<int:incident_id>/decisions")
 @require(Permission.INCIDENT_COMMAND)
 def decide(incident_id: int):
     data = json_body()
@@ -80,3 +89,100 @@ def _refused(err: DecisionRefused):
         "problems": [{"field": err.field, "message_zh": err.message_zh,
                       "message_en": err.message_en}],
         "unmet": [condition_dict(c) for c in err.unmet]}}), 422
+
+
+# ------------------------------------------------------------------ dispatch (调度)
+def dispatch_dict(d) -> dict:
+    zh, en = STATUS_LABELS.get(d.status, (d.status, d.status))
+    eta, ready = _utc(d.eta), _utc(d.ready_by)
+    return {"id": d.id, "kind": d.kind, "kind_zh": KINDS[d.kind][0], "kind_en": KINDS[d.kind][1],
+            "resource_id": d.resource_id, "resource_name_zh": d.resource_name_zh,
+            "resource_lon": d.resource_lon, "resource_lat": d.resource_lat,
+            "site_id": d.site_id, "site_name_zh": d.site_name_zh, "site_lon": d.site_lon,
+            "site_lat": d.site_lat, "items": list(d.items or []), "status": d.status,
+            "status_zh": zh, "status_en": en, "next": list(TRANSITIONS.get(d.status, ())),
+            "history": [h | {"at": iso(datetime.fromisoformat(h["at"])),
+                             "status_zh": STATUS_LABELS[h["status"]][0],
+                             "status_en": STATUS_LABELS[h["status"]][1]}
+                        for h in (d.history or [])],
+            "travel_hours": d.travel_hours, "eta": iso(d.eta), "ready_by": iso(d.ready_by),
+            "in_time": bool(eta and ready and eta <= ready) if ready else None,
+            "phone": d.phone, "contact_zh": d.contact_zh, "sample": d.sample, "note": d.note,
+            "requested_by": d.requested_by, "requested_at": iso(d.requested_at),
+            "version": d.version}
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    """Stored times read back naive from SQLite are UTC."""
+    return value if value is None or value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def shortfall_dict(s) -> dict:
+    return {"site_id": s.site_id, "site_name_zh": s.site_name_zh, "items": list(s.items),
+            "teams_sent": s.teams_sent, "teams_arrived": s.teams_arrived}
+
+
+@bp.get("/api/incidents/<int:incident_id>/dispatches")
+def dispatches(incident_id: int):
+    with _db().session() as session:
+        b = dispatch_service.board(session, _engine(), incident_id, now())
+        body = {"dispatches": [dispatch_dict(d) for d in b.dispatches],
+                "shortfalls": [shortfall_dict(s) for s in b.shortfalls],
+                "reserved": [{"depot_id": k[0], "item": k[1], "quantity": v}
+                             for k, v in sorted(b.reserved.items())]}
+    return jsonify(body)
+
+
+@bp.post("/api/incidents/<int:incident_id>/dispatches")
+@require(Permission.INCIDENT_WRITE)
+def request_dispatch(incident_id: int):
+    with _db().session() as session:
+        d = dispatch_service.request(session, _engine(), incident_id, json_body(),
+                                     actor=actor(), now=now())
+        body = dispatch_dict(d)
+    return jsonify(body), 201
+
+
+@bp.patch("/api/incidents/<int:incident_id>/dispatches/<int:dispatch_id>")
+@require(Permission.INCIDENT_WRITE)
+def move_dispatch(incident_id: int, dispatch_id: int):
+    with _db().session() as session:
+        d = dispatch_service.move(session, _engine(), incident_id, dispatch_id, json_body(),
+                                  actor=actor(), now=now())
+        body = dispatch_dict(d)
+    return jsonify(body)
+
+
+@bp.get("/incidents/<int:incident_id>/dispatches/<int:dispatch_id>/print")
+def dispatch_order(incident_id: int, dispatch_id: int):
+    """The printable dispatch order (调度单) of one team or depot."""
+    with _db().session() as session:
+        row = service.get_incident(session, incident_id, drills=None)
+        d = next((x for x in dispatch_service.of_incident(session, incident_id)
+                  if x.id == dispatch_id), None)
+        if d is None:
+            raise service.NotFound(f"调度 {dispatch_id}", f"dispatch {dispatch_id}")
+        return render_template("dispatch_order.html", inc={"id": row.id, "title": row.title,
+                                                           "is_drill": row.is_drill},
+                               d=dispatch_dict(d), printed=iso(now()))
+
+
+@bp.errorhandler(DispatchRefused)
+def _dispatch_refused(err: DispatchRefused):
+    return jsonify({"error": {
+        "code": "dispatch_refused", "message_zh": err.message_zh, "message_en": err.message_en,
+        "problems": [{"field": err.field, "message_zh": err.message_zh,
+                      "message_en": err.message_en}]}}), 422
+
+
+@bp.errorhandler(service.Conflict)
+def _conflict(err: service.Conflict):
+    return jsonify({"error": {"code": "version_conflict", "message_zh": err.message_zh,
+                              "message_en": err.message_en,
+                              "current_version": err.current_version}}), 409
+
+
+@bp.errorhandler(service.NotFound)
+def _not_found(err: service.NotFound):
+    return jsonify({"error": {"code": "not_found", "message_zh": err.message_zh,
+                              "message_en": err.message_en}}), 404

@@ -136,3 +136,223 @@
   load();
   window.EEC_COMMAND = {open: openForm, reload: load};
 })();
+
+/* Dispatch (调度): request a team or materials for a site from the package's ranked resources,
+ * move it along requested → dispatched → en route → arrived → released, the shortfall per site,
+ * the dispatch lines on the incident map. A stale move (409) reloads the list. */
+(function () {
+  "use strict";
+  var cfg = JSON.parse(document.getElementById("inc-config").textContent);
+  var T = cfg.t, EN = cfg.lang === "en";
+  var $ = function (id) { return document.getElementById(id); };
+  var board = null, layer = null;
+
+  function el(tag, cls, text) {
+    var e = document.createElement(tag);
+    if (cls) { e.className = cls; }
+    if (text !== undefined && text !== null) { e.textContent = text; }
+    return e;
+  }
+  function fill(text, values) {
+    return String(text).replace(/\{(\w+)\}/g, function (m, k) { return values[k] !== undefined ? values[k] : m; });
+  }
+  function pkg() { return window.EEC_INCIDENT ? window.EEC_INCIDENT.state().pkg : null; }
+  function num(v) { return Number(Number(v).toPrecision(4)).toString(); }
+  function send(url, method, body) {
+    return EEC.fetch(url, {method: method, headers: {"Content-Type": "application/json"}, body: JSON.stringify(body)})
+      .then(function (resp) {
+        return resp.json().catch(function () { return {}; }).then(function (b) { return {status: resp.status, ok: resp.ok, body: b}; });
+      });
+  }
+  function errText(b) { var e = (b && b.error) || {}; return EN ? e.message_en : e.message_zh; }
+
+  function load() {
+    return EEC.fetch(cfg.urls.dispatches).then(function (r) { return r.ok ? r.json() : null; }).then(function (b) {
+      if (!b) { return; }
+      board = b;
+      render();
+    });
+  }
+
+  function render() {
+    var root = $("dsp-shortfalls");
+    root.textContent = "";
+    board.shortfalls.forEach(function (s) {
+      var box = el("div", "opt");
+      box.appendChild(el("h4", "", s.site_name_zh));
+      box.appendChild(el("div", "facts", fill(T.dsp_teams, {sent: s.teams_sent, arrived: s.teams_arrived})));
+      if (s.items.length) {
+        var table = el("table", "eec-table dsp-short");
+        var head = el("tr");
+        ["", T.dsp_needed, T.dsp_sent, T.dsp_arrived, T.dsp_short].forEach(function (x) { head.appendChild(el("th", "", x)); });
+        table.appendChild(head);
+        s.items.forEach(function (i) {
+          var tr = el("tr");
+          tr.appendChild(el("td", "", i.item + " (" + i.unit + ")"));
+          tr.appendChild(el("td", "num", num(i.needed)));
+          tr.appendChild(el("td", "num", num(i.sent)));
+          tr.appendChild(el("td", "num", num(i.arrived)));
+          tr.appendChild(el("td", "num" + (i.short > 0 ? " overdue-text" : " ok-mark"), i.short > 0 ? num(i.short) : "✓"));
+          table.appendChild(tr);
+        });
+        box.appendChild(table);
+      }
+      root.appendChild(box);
+    });
+    var list = $("dsp-list");
+    list.textContent = "";
+    if (!board.dispatches.length) { list.appendChild(el("p", "eec-muted", T.dsp_none)); }
+    board.dispatches.slice().reverse().forEach(function (d) {
+      var box = el("div", "opt dsp-item dsp-" + d.status);
+      box.id = "dsp-" + d.id;
+      var h = el("h4", "", (EN ? d.kind_en : d.kind_zh) + " · " + d.resource_name_zh);
+      if (d.sample) { h.appendChild(document.createTextNode(" ")); h.appendChild(el("span", "eec-sample-badge", T.sample_mark)); }
+      h.appendChild(el("span", "verdict dsp-status", EN ? d.status_en : d.status_zh));
+      box.appendChild(h);
+      var facts = el("div", "facts");
+      facts.appendChild(el("span", "", "→ " + d.site_name_zh));
+      if (d.items.length) {
+        facts.appendChild(el("span", "", d.items.map(function (i) { return i.item + " " + num(i.quantity) + " " + i.unit; }).join("、")));
+      }
+      facts.appendChild(el("span", d.in_time === false ? "overdue-text" : "", T.dsp_eta + " " + EEC.time.short(d.eta) +
+                           (d.ready_by ? " / " + T.dsp_ready_by + " " + EEC.time.short(d.ready_by) : "") +
+                           (d.in_time === false ? " · " + T.dsp_late : "")));
+      box.appendChild(facts);
+      var hist = el("div", "eec-muted dsp-history", d.history.map(function (x) {
+        return EEC.time.short(x.at) + " " + (EN ? x.status_en : x.status_zh) + " " + x.by;
+      }).join(" → "));
+      box.appendChild(hist);
+      var actions = el("div", "ck-actions");
+      if (cfg.can_write) {
+        d.next.forEach(function (status) {
+          var b = el("button", "eec-btn small" + (status === "cancelled" ? "" : " primary"), T["dsp_to_" + status]);
+          b.type = "button";
+          b.dataset.status = status;
+          b.addEventListener("click", function () { move(d, status, box); });
+          actions.appendChild(b);
+        });
+      }
+      var a = el("a", "eec-btn small", T.dsp_print);
+      a.href = cfg.urls.dispatch_print + d.id + "/print";
+      a.target = "_blank";
+      actions.appendChild(a);
+      box.appendChild(actions);
+      list.appendChild(box);
+    });
+    drawMap();
+  }
+
+  function move(d, status, box) {
+    box.querySelectorAll("button").forEach(function (b) { b.disabled = true; });
+    send(cfg.urls.dispatches + "/" + d.id, "PATCH", {status: status, version: d.version}).then(function (r) {
+      if (!r.ok) { box.appendChild(el("div", "eec-msg error", errText(r.body))); setTimeout(load, r.status === 409 ? 1500 : 4000); return; }
+      load();
+      if (window.EEC_INCIDENT) { window.EEC_INCIDENT.poll(); }
+    });
+  }
+
+  function drawMap() {
+    var inc = window.EEC_INCIDENT;
+    if (!inc || !inc.map || !window.L) { return; }
+    if (!layer) { layer = L.layerGroup().addTo(inc.map); }
+    layer.clearLayers();
+    board.dispatches.forEach(function (d) {
+      if (d.resource_lat === null || d.site_lat === null || d.status === "cancelled" || d.status === "released") { return; }
+      var colour = d.status === "arrived" ? "#2e7d32" : "#1565c0";
+      L.polyline([[d.resource_lat, d.resource_lon], [d.site_lat, d.site_lon]],
+                 {color: colour, weight: 2.5, dashArray: d.status === "arrived" ? null : "6 5", interactive: false}).addTo(layer);
+      var tip = el("span", "", d.resource_name_zh + " · " + (EN ? d.status_en : d.status_zh));
+      L.circleMarker([d.resource_lat, d.resource_lon], {radius: 5, color: "#fff", weight: 1.5, fillColor: colour, fillOpacity: 1})
+        .bindTooltip(tip).addTo(layer);
+    });
+  }
+
+  /* the request form: site → its ranked teams and depots → items with quantities */
+  function fillSites() {
+    var p = pkg(), sel = $("dsp-site");
+    if (!sel || !p) { return; }
+    var keep = sel.value;
+    sel.textContent = "";
+    p.resources.forEach(function (r) { var o = el("option", "", r.site_name_zh); o.value = r.site_id; sel.appendChild(o); });
+    if (keep) { sel.value = keep; }
+    fillResources();
+  }
+  function site() {
+    var p = pkg(), id = $("dsp-site").value;
+    return p ? p.resources.filter(function (r) { return r.site_id === id; })[0] : null;
+  }
+  function fillResources() {
+    var s = site(), sel = $("dsp-resource");
+    sel.textContent = "";
+    if (!s) { return; }
+    s.teams.forEach(function (o) {
+      var opt = el("option", "", (EN ? "Team: " : "队伍:") + o.name_zh + " · " + o.travel_hours.toFixed(1) + " h" + (o.in_time ? "" : " ✗"));
+      opt.value = "team:" + o.id; sel.appendChild(opt);
+    });
+    s.depots.forEach(function (o) {
+      var opt = el("option", "", (EN ? "Depot: " : "物资库:") + o.name_zh + " · " + o.travel_hours.toFixed(1) + " h" + (o.in_time ? "" : " ✗"));
+      opt.value = "depot:" + o.id; sel.appendChild(opt);
+    });
+    fillItems();
+  }
+  function reservedOf(depotId, item) {
+    var hit = (board ? board.reserved : []).filter(function (r) { return r.depot_id === depotId && r.item === item; })[0];
+    return hit ? hit.quantity : 0;
+  }
+  function fillItems() {
+    var root = $("dsp-items");
+    root.textContent = "";
+    var s = site(), v = $("dsp-resource").value;
+    if (!s || v.indexOf("depot:") !== 0) { return; }
+    var id = Number(v.split(":")[1]);
+    var depot = s.depots.filter(function (o) { return o.id === id; })[0];
+    var shortBy = {};
+    (board ? board.shortfalls : []).forEach(function (sf) {
+      if (sf.site_id === s.site_id) { sf.items.forEach(function (i) { shortBy[i.item] = i.short; }); }
+    });
+    (depot ? depot.items : []).forEach(function (it) {
+      var left = Math.max(it.quantity - reservedOf(id, it.item), 0);
+      var row = el("div", "dsp-item-row");
+      var label = el("label", "", it.item + " (" + T.dsp_available + " " + num(left) + " " + it.unit + ")");
+      var input = el("input", "form-control");
+      input.type = "number"; input.min = "0"; input.step = "any";
+      input.dataset.item = it.item;
+      var want = shortBy[it.item] !== undefined ? shortBy[it.item] : (it.needed || 0);
+      input.value = String(num(Math.min(want, left)));
+      input.setAttribute("aria-label", it.item + " " + T.dsp_quantity);
+      row.appendChild(label); row.appendChild(input);
+      root.appendChild(row);
+    });
+  }
+  function submit(e) {
+    e.preventDefault();
+    var v = $("dsp-resource").value.split(":"), s = site();
+    if (!s || v.length !== 2) { return; }
+    var body = {site_id: s.site_id, kind: v[0], resource_id: Number(v[1]), note: $("dsp-note").value};
+    if (v[0] === "depot") {
+      body.items = [];
+      $("dsp-items").querySelectorAll("input").forEach(function (i) {
+        if (Number(i.value) > 0) { body.items.push({item: i.dataset.item, quantity: Number(i.value)}); }
+      });
+    }
+    $("dsp-msg").textContent = "";
+    $("dsp-submit").disabled = true;
+    send(cfg.urls.dispatches, "POST", body).then(function (r) {
+      $("dsp-submit").disabled = false;
+      if (!r.ok) { $("dsp-msg").appendChild(el("div", "eec-msg error", errText(r.body))); return; }
+      $("dsp-note").value = "";
+      load().then(fillItems);
+      if (window.EEC_INCIDENT) { window.EEC_INCIDENT.poll(); }
+    });
+  }
+  if ($("dsp-form")) {
+    $("dsp-site").addEventListener("change", fillResources);
+    $("dsp-resource").addEventListener("change", fillItems);
+    $("dsp-form").addEventListener("submit", submit);
+  }
+  document.addEventListener("eec:incident-events", function (e) {
+    if ((e.detail || []).some(function (ev) { return ev.kind === "dispatch"; })) { load(); }
+  });
+  load().then(fillSites);
+  window.EEC_DISPATCH = {reload: load};
+})();

@@ -47,6 +47,12 @@ def live_server(network, tmp_path_factory):
         for role in ROLES:
             accounts.create_user(s, role, E2E_PASSWORD, role,
                                  hash_method=app.config["PASSWORD_HASH_METHOD"])
+    from datetime import date
+
+    from emergency.inventory.service import load_sample
+
+    with app.extensions["database"].session() as s:  # depots and teams to dispatch (示例)
+        load_sample(s, network, as_of=date.today())
     server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_quiet_handler())
     thread = threading.Thread(target=server.serve_forever, name="e2e-server", daemon=True)
     thread.start()

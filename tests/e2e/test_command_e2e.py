@@ -80,3 +80,28 @@ def test_the_commander_starts_the_response_at_a_level(page, log_in, shot, spill)
     assert not page.locator("#btn-start").is_visible()
     shot(page, "command_started_1366x768")
 
+
+
+def test_a_team_is_dispatched_and_arrives_and_the_order_prints(page, log_in, shot, spill):
+    log_in(page, "duty_officer")
+    page.wait_for_url(page.base_url + "/")
+    page.goto(f"{page.base_url}/incidents/{spill['id']}")
+    page.wait_for_selector("#checklist .ck-item")
+    page.locator("#inc-tabs button[data-tab=command]").click()
+    page.wait_for_selector("#dsp-resource option", state="attached")
+    first_team = page.locator("#dsp-resource option[value^='team:']").first.get_attribute("value")
+    page.select_option("#dsp-resource", first_team)
+    page.click("#dsp-submit")
+    page.wait_for_selector(".dsp-item.dsp-requested")
+    for status in ("dispatched", "en_route", "arrived"):
+        page.locator(f".dsp-item button[data-status={status}]").first.click()
+        page.wait_for_selector(f".dsp-item.dsp-{status}")
+    assert "已到达" in page.locator(".dsp-item").first.inner_text()
+    assert "队伍:已调 1,已到 1" in page.locator("#dsp-shortfalls").inner_text()
+    shot(page, "command_dispatch_1366x768")
+    with page.expect_popup() as popup:
+        page.locator(".dsp-item a").first.click()
+    order = popup.value
+    order.wait_for_load_state()
+    assert "调度单" in order.locator("h1").inner_text()
+    shot(order, "command_dispatch_order")
