@@ -356,3 +356,136 @@ def unreachable_targets(scenario: Scenario, fronts: Mapping[str, Mapping[str, da
     for task in scenario.tasks:
         walk(task.due, task.key)
     return out
+
+
+# ------------------------------------------------------------------ the dry run (预演)
+@dataclass(frozen=True)
+class PreviewInject:
+    inject_id: str
+    fires_at: datetime | None          # None: never within the duration
+    warning_zh: str = ""
+    warning_en: str = ""
+    plume: bool = False                # its trigger waits for the plume
+
+
+@dataclass(frozen=True)
+class PreviewAction:
+    inject_id: str
+    action_id: str
+    due_at: datetime                   # delivery + the time allowed
+
+
+@dataclass(frozen=True)
+class Preview:
+    """The scenario played on paper (干推演): when each inject fires, when each expected action
+    falls due, which phases start, and when the drill ends — on the engine's predicted plume
+    (``fronts``) and assuming the players do every expected action on time (at its deadline,
+    the latest on-time moment), so no contingency inject fires."""
+
+    start: datetime
+    injects: tuple[PreviewInject, ...]
+    actions: tuple[PreviewAction, ...]
+    phases: tuple[tuple[str, datetime], ...]
+    ended_at: datetime
+    end_reason: str
+
+
+def _plume_targets(trig: Trigger | None) -> list[Trigger]:
+    if trig is None:
+        return []
+    own = [trig] if trig.kind == "plume" else []
+    return own + [t for c in trig.children for t in _plume_targets(c)]
+
+
+def preview(scenario: Scenario, fronts: Mapping[str, Mapping[str, datetime]],
+            names: Mapping[str, tuple[str, str]] | None = None, *,
+            max_steps: int = 5_000) -> Preview:
+    """The dry run of ``scenario`` on the predicted plume ``fronts`` (see :class:`Preview`).
+
+    Injects that never fire within the duration get a warning (zh / en) saying why: the plume
+    is not predicted to reach the target, or reaches it after the drill's end, or the inject
+    waits for something that never happens; an inject due before the drill's start (the
+    discovery) fires at the start, out of its order — also a warning.
+    """
+    from emergency.drills.scenario import format_t  # local: the module imports this one
+
+    names = names or {}
+    t0 = scenario.t0
+    start = t0 + scenario.start_offset
+    limit = t0 + scenario.duration
+    world = World(t0=t0, fronts=fronts)
+    items: list[ItemState] = []
+    planned: set[str] = set()
+
+    def plan_items(w: World) -> None:
+        """Assume each delivered action done at its deadline, each timed task at its due."""
+        for state in action_states(scenario, w, limit):
+            if state.key in planned:
+                continue
+            planned.add(state.key)
+            target = state.action.checklist
+            incident = state.action.incident or scenario.primary
+            key = target if ":" in target else f"{target}:preview:{state.key}"
+            kind = next((t.kind for t in scenario.tasks if t.key == target),
+                        target.split(":")[0] if ":" in target else target)
+            items.append(ItemState(incident, key, kind, "done", state.deadline))
+        for key, due in task_dues(scenario, w).items():
+            if due is not None and f"task:{key}" not in planned:
+                planned.add(f"task:{key}")
+                task = next(t for t in scenario.tasks if t.key == key)
+                items.append(ItemState(task.incident or scenario.primary, key, task.kind,
+                                       "done", max(due, start)))
+
+    now = start
+    ended_at, reason = limit, "time_limit"
+    for _ in range(max_steps):
+        world = replace(world, items=tuple(items))
+        tick = step(scenario, world, now)
+        world = apply(world, tick)
+        plan_items(world)
+        world = replace(world, items=tuple(items))
+        if tick.ended_at is not None:
+            ended_at, reason = tick.ended_at, tick.end_reason or "terminated"
+            break
+        later = [t for t in (next_time(scenario, world, now),
+                             *(i.done_at for i in items if i.done_at)) if t and t > now]
+        if not later:
+            break
+        now = min(min(later), limit)
+    fired = world.fired
+    times = _Times(scenario, world, fired, world.phases)
+    out = []
+    for inj in scenario.injects:
+        f = fired.get(inj.id)
+        plume = _plume_targets(inj.trigger)
+        zh = en = ""
+        if f is None:
+            due = times.of(inj.trigger)
+            missing = [p for p in plume if p.target not in fronts.get(
+                p.incident or scenario.primary, {})]
+            if missing:
+                label = names.get(missing[0].target or "", None)
+                target_zh = label[0] if label else missing[0].target
+                target_en = label[1] if label else missing[0].target
+                zh = f"污染团预测不到达 {target_zh}:{inj.id} 不会触发"
+                en = f"the plume is not predicted to reach {target_en}: {inj.id} never fires"
+            elif due is not None and due > ended_at:
+                zh = (f"{inj.id} 预计 {format_t(due - t0)} 触发,晚于演练结束 "
+                      f"{format_t(ended_at - t0)}:演练中不会触发")
+                en = (f"{inj.id} would fire at {format_t(due - t0)}, after the drill ends at "
+                      f"{format_t(ended_at - t0)}: it never fires in the drill")
+            else:
+                zh = f"{inj.id} 在演练时长内不会触发(所等待的事件不会发生)"
+                en = f"{inj.id} never fires within the duration (what it waits for never happens)"
+        elif f.due < start:
+            zh = (f"{inj.id} 应于 {format_t(f.due - t0)} 触发,早于演练开始(发现时间 "
+                  f"{format_t(start - t0)}):将在开始时立即下达,顺序可能不对")
+            en = (f"{inj.id} is due at {format_t(f.due - t0)}, before the drill starts "
+                  f"({format_t(start - t0)}): it fires at the start, possibly out of order")
+        out.append(PreviewInject(inj.id, f.delivered if f else None, zh, en, bool(plume)))
+    actions = tuple(PreviewAction(s.inject_id, s.action.id, s.deadline)
+                    for s in action_states(scenario, world, ended_at)
+                    if s.inject_id in {i.id for i in scenario.injects})
+    return Preview(start, tuple(out), actions, tuple(sorted(world.phases.items(),
+                                                             key=lambda x: x[1])),
+                   ended_at, reason)

@@ -216,6 +216,7 @@ def check_scenario(ctx: EngineContext, scenario: Scenario, session: Session | No
                  f"点位 {p.id} 位于 {name or '未命名河道'},不是 {p.river}",
                  f"point {p.id} is on {name or 'an unnamed channel'}, not {p.river}")
     fronts: dict[str, dict[str, datetime]] = {}
+    names: dict[str, tuple[str, str]] = {}
     for k, spec in enumerate(scenario.incidents):
         if spec.id not in snaps:
             continue
@@ -224,9 +225,12 @@ def check_scenario(ctx: EngineContext, scenario: Scenario, session: Session | No
             now=spec.discovered_at, tz=ctx.tz)
         pkg = incidents.package_for(ctx, session, inc, spec.discovered_at, extra_points=points)
         fronts[spec.id] = eng.fronts_from_downstream(pkg.downstream)
+        names |= {d.id: (d.name_zh, d.name_en or d.name_zh) for d in pkg.downstream
+                  if d.kind != "point"}
         keys = {t.id for t in pkg.checklist} | {t.key for t in scenario.tasks
                                                if (t.incident or scenario.primary) == spec.id}
         kinds = {t.kind for t in pkg.checklist} | {t.kind for t in scenario.tasks}
+        names |= {t.id: (t.text_zh, t.text_en or t.text_zh) for t in pkg.checklist}
         for inj in (*scenario.injects, *scenario.contingency):
             for action in inj.expected:
                 if (action.incident or scenario.primary) != spec.id:
@@ -241,14 +245,29 @@ def check_scenario(ctx: EngineContext, scenario: Scenario, session: Session | No
             tier = {1: "I", 2: "II", 3: "III", 4: "IV"}.get(pkg.tier.level or 0, "—")
             note("info", "incidents[0]", f"初判 {tier} 级,预警 {pkg.warning.label_zh}",
                  f"first assessment: tier {tier}, warning {pkg.warning.label_en}")
+    names |= scenario.names()
     for pid, *_rest in points:
         if not any(pid in f for f in fronts.values()):
             note("warning", f"points.{pid}", f"点位 {pid} 不在污染团下游路径上",
                  f"point {pid} is not on the plume's downstream path")
-    for where, target in eng.unreachable_targets(scenario, fronts):
-        note("error", where, f"污染团预测不到达 {target}:该触发条件不会发生",
-             f"the plume is not predicted to reach {target}: the trigger never occurs")
+    unreachable = eng.unreachable_targets(scenario, fronts)
+    for where, target in unreachable:
+        zh, en = names.get(target, (target, target))
+        note("error", where, f"污染团预测不到达 {zh}:该触发条件不会发生",
+             f"the plume is not predicted to reach {en}: the trigger never occurs")
     t0 = scenario.t0
+    dry = eng.preview(scenario, fronts, names)
+    flagged = {where for where, _target in unreachable}
+    for row in dry.injects:
+        inj = scenario.inject(row.inject_id)
+        trig_zh, trig_en = inj.trigger.describe(names) if inj and inj.trigger else ("", "")
+        if row.warning_zh and row.inject_id not in flagged:
+            note("warning", row.inject_id, row.warning_zh, row.warning_en)
+        elif row.plume and row.fires_at is not None:
+            note("info", row.inject_id,
+                 f"{row.inject_id} 预计 {format_t(row.fires_at - t0)} 触发({trig_zh})",
+                 f"{row.inject_id} is predicted to fire at {format_t(row.fires_at - t0)} "
+                 f"({trig_en})")
     labels = {"prefecture": "市界", "province": "省界", "nation": "国界"}
     for level, label in labels.items():
         at = fronts.get(scenario.primary, {}).get(level)

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from emergency.drills import engine as eng
-from emergency.drills.scenario import load_text
+from emergency.drills.scenario import Trigger, load_text
 from emergency.incidents.context import build_engine_context
 from emergency.incidents.inputs import parse_incident
 from emergency.incidents.package import compute_package
@@ -210,3 +210,40 @@ def test_the_provincial_boundary_trigger_fires_at_the_predicted_front_not_before
     assert [(f.inject_id, f.due) for f in on.fired if f.inject_id == "I3"] == [("I3", front)]
     assert eng.unreachable_targets(scenario, {"main": fronts}) == []
     assert eng.unreachable_targets(scenario, {"main": {}}) == [("I3", "province")]
+
+
+# ------------------------------------------------------------------ the dry run
+def test_the_dry_run_gives_each_inject_its_time_on_the_predicted_plume(scenario):
+    dry = eng.preview(scenario, {"main": {"province": at(30)}})
+    fires = {i.inject_id: i.fires_at for i in dry.injects}
+    # I1 at T+00:30; its action (初报, 1 h) done on time at T+01:30 starts 响应, and I2 15 min
+    # later; I3 on the plume's front at the provincial boundary; termination with I3
+    assert fires == {"I1": at(0, 30), "I2": at(1, 45), "I3": at(30)}
+    assert [(a.inject_id, a.action_id, a.due_at) for a in dry.actions] == [
+        ("I1", "A1", at(1, 30)), ("I2", "A1", at(2, 15))]
+    assert dict(dry.phases) == {"occurrence": T0, "response": at(1, 30), "termination": at(30)}
+    assert (dry.ended_at, dry.end_reason) == (at(30), "terminated")
+    assert not any(i.warning_zh for i in dry.injects)
+    assert [i.plume for i in dry.injects] == [False, False, True]
+
+
+def test_the_dry_run_warns_of_a_plume_inject_that_never_fires(scenario):
+    never = eng.preview(scenario, {"main": {}}, {"province": ("省界", "provincial boundary")})
+    i3 = next(i for i in never.injects if i.inject_id == "I3")
+    assert i3.fires_at is None and i3.warning_zh == "污染团预测不到达 省界:I3 不会触发"
+    assert i3.warning_en == "the plume is not predicted to reach provincial boundary: I3 " \
+        "never fires"
+    short = replace(scenario, duration=timedelta(hours=20))
+    late = next(i for i in eng.preview(short, {"main": {"province": at(30)}}).injects
+                if i.inject_id == "I3")
+    assert late.fires_at is None
+    assert late.warning_zh == "I3 预计 T+30:00 触发,晚于演练结束 T+20:00:演练中不会触发"
+    assert "after the drill ends at T+20:00" in late.warning_en
+
+
+def test_the_dry_run_warns_of_an_inject_due_before_the_drill_starts(scenario):
+    early = replace(scenario, injects=(replace(scenario.injects[0], trigger=Trigger(
+        "plume", target="province", offset=timedelta(hours=-40))), *scenario.injects[1:]))
+    row = eng.preview(early, {"main": {"province": at(30)}}).injects[0]
+    assert row.fires_at == at(0, 20)          # at the start (the discovery, T+00:20)
+    assert row.warning_zh.startswith("I1 应于 T-10:00 触发,早于演练开始")

@@ -419,3 +419,34 @@ def test_a_player_sees_the_script_only_as_far_as_it_has_happened(app, make_user,
     assert scenario["objectives"] and scenario["title"]
     full = client.get(f"/api/drills/scenarios/{CHEM}").get_json()
     assert full["injects"] and full["yaml"]
+
+
+def test_the_validator_says_when_each_plume_inject_fires_on_the_engine(client, fixed_now):
+    text = (LIBRARY_DIR / f"{CHEM}.yaml").read_text("utf-8")
+    findings = client.post("/api/drills/scenarios/validate", json={"yaml": text}
+                           ).get_json()["findings"]
+    i7 = next(f for f in findings if f["where"] == "I7")
+    run = client.post("/api/drills/runs", json={"scenario_id": CHEM, "speed": "stepped"})
+    predicted = next(r["predicted_t"] for r in run.get_json()["msel"] if r["id"] == "I7")
+    # the validator's time is the running engine's time, and the place is named
+    assert i7["level"] == "info"
+    assert i7["message_zh"] == f"I7 预计 {predicted} 触发(污染团前锋到达 市界)"
+    assert i7["message_en"] == (f"I7 is predicted to fire at {predicted} "
+                                "(plume front reaches prefecture boundary)")
+    i6 = next(f for f in findings if f["where"] == "I6")
+    assert "trib-mouth" not in i6["message_zh"] and "支流入第二松花江口" in i6["message_zh"]
+
+
+def test_the_validator_warns_of_a_plume_inject_that_never_fires_within_the_duration(client):
+    from pathlib import Path
+
+    text = (Path(__file__).parent.parent / "unit" / "test_drill_engine.py").read_text(
+        "utf-8").split('SCENARIO = """')[1].split('"""')[0].replace(
+        'duration: "120:00"', 'duration: "20:00"')
+    body = client.post("/api/drills/scenarios/validate", json={"yaml": text}).get_json()
+    i3 = next(f for f in body["findings"] if f["where"] == "I3")
+    # the nitrobenzene front reaches Heilongjiang more than a day after T+0 (see the engine test)
+    assert i3["level"] == "warning"
+    assert re.fullmatch(r"I3 预计 T\+\d\d:\d\d 触发,晚于演练结束 T\+20:00:演练中不会触发",
+                        i3["message_zh"]), i3
+    assert "after the drill ends at T+20:00: it never fires in the drill" in i3["message_en"]
