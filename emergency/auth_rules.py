@@ -28,6 +28,7 @@ class Permission(StrEnum):
     INSPECTION_RECORD = "inspection.record"    # fill inspections, verify/reopen hazards (排查)
     HAZARD_RECTIFY = "hazard.rectify"          # report a hazard's rectification (整改报告)
     INSPECTION_EVIDENCE = "inspection.evidence"  # upload inspection/rectification photos (取证)
+    MONITORING_INGEST = "monitoring.ingest"    # send monitoring results, station readings
 
 
 @dataclass(frozen=True)
@@ -39,7 +40,7 @@ class Role:
 
 
 _READ = frozenset({Permission.READ})
-_DUTY = _READ | {Permission.INCIDENT_WRITE}
+_DUTY = _READ | {Permission.INCIDENT_WRITE, Permission.MONITORING_INGEST}
 
 ROLES: dict[str, Role] = {r.name: r for r in (
     Role("viewer", "只读用户", "Viewer", _READ),
@@ -62,6 +63,10 @@ ROLES: dict[str, Role] = {r.name: r for r in (
     # none = the whole province), records hazards, verifies rectification.
     Role("inspector", "隐患排查员", "Inspector",
          _READ | {Permission.INSPECTION_RECORD, Permission.INSPECTION_EVIDENCE}),
+    # A laboratory's or automatic station network's system (实验室/水质自动站数据接口): an account
+    # whose bearer token (POST /api/auth/token) sends results and readings, and nothing else.
+    Role("monitoring_system", "监测数据接口", "Monitoring data system",
+         _READ | {Permission.MONITORING_INGEST}),
     Role("admin", "系统管理员", "Administrator", frozenset(Permission)),
 )}
 

@@ -360,8 +360,12 @@ def fit_samples(samples: Sequence[Sample], at_samples: Curves) -> Fit | None:
             gaps = np.diff(times)
             gap = float(np.median(gaps[gaps > 0])) if np.any(gaps > 0) else 0.0
             timing.append(0.5 * gap / max(float(s) * float(c.peak_s), 1.0))
-    timing_sigma = max(TIMING_SIGMA_FLOOR,
-                       float(np.sqrt(np.mean(np.square(timing)))) if timing else 0.0)
+    # never less certain than the unfitted forecast: hourly samples at a site the plume
+    # reaches in minutes say little about timing, not "anything goes" (and exp() must not
+    # overflow in the ensemble)
+    timing_sigma = min(max(TIMING_SIGMA_FLOOR,
+                           float(np.sqrt(np.mean(np.square(timing)))) if timing else 0.0),
+                       VELOCITY_SIGMA_LN)
     return Fit(n_used=len(samples), knots_m=np.array(knots), model_s=np.array(model_t),
                fitted_s=np.array(fitted_t), reach_factors=np.array(factors),
                mass_factor=float(math.exp(log_mass)), dispersion_factor=disp,

@@ -32,8 +32,20 @@ from emergency.reporting import (
 )
 from emergency.warning import ReceptorForecast, WarningAssessment, assess_warning
 from plans.vocabulary import BOUNDARY_LEVELS
+from rivers.assimilation import (
+    Bands,
+    Curves,
+    Fit,
+    Sample,
+    apply_fit,
+    ensemble_bands,
+    fit_samples,
+    unit_peak_exponent,
+)
 from rivers.network import UNNAMED_EN, UNNAMED_ZH, RiverNetwork, RiverPosition, SnapResult, Trace
-from rivers.transport import PlumeAtPoints, Reach, plume_along_path
+from rivers.transport import Reach, plume_along_path
+
+ENSEMBLE_MEMBERS = 1000  # ≥ 1,000 for stable 5 % tails (rivers.assimilation.ensemble_bands)
 
 RULES_PATH = Path(__file__).resolve().parent.parent / "rules" / "response.yaml"
 
@@ -96,6 +108,29 @@ class DownstreamItem:
     behind_reservoir: bool
     discharge_m3s: float
     attrs: Mapping[str, Any] = field(default_factory=dict)
+    # the ensemble's P5–P95 (rivers.assimilation.ensemble_bands) and P(peak > limit)
+    front_at_p05: datetime | None = None
+    front_at_p95: datetime | None = None
+    peak_at_p05: datetime | None = None
+    peak_at_p95: datetime | None = None
+    peak_mg_l_p05: float | None = None
+    peak_mg_l_p95: float | None = None
+    p_exceed: float | None = None
+
+
+@dataclass(frozen=True)
+class FitSummary:
+    """How the forecast was fitted to the monitoring results (None in the package: unfitted).
+
+    ``fit`` is :class:`rivers.assimilation.Fit` (reach factors, mass and dispersion factors,
+    residuals per observed site); ``model_at_samples`` the unfitted forecast at each sample
+    (for residuals); ``samples`` what was fitted, in order.
+    """
+
+    fit: Fit
+    samples: tuple[Sample, ...]
+    model_at_samples: Curves
+    fitted_at_samples: Curves
 
 
 @dataclass(frozen=True)
@@ -177,6 +212,8 @@ class ResponsePackage:
     notes_zh: tuple[str, ...]
     notes_en: tuple[str, ...]
     tz: tzinfo = DEFAULT_TZ  # the business time zone the package was computed in
+    fitted: FitSummary | None = None   # the assimilation of monitoring results, if any
+    members: int = 0                   # ensemble size behind the P5–P95 bands
 
 
 # ------------------------------------------------------------------ computation
@@ -193,12 +230,18 @@ def compute_package(
     rules: Mapping[str, Any] | None = None,
     extra_points: Sequence[tuple[str, float, float, RiverPosition]] = (),
     tz: tzinfo = DEFAULT_TZ,
+    samples: Sequence[Sample] = (),
+    members: int = ENSEMBLE_MEMBERS,
 ) -> ResponsePackage:
     """Everything a duty officer needs about ``incident``, as of ``as_of``.
 
     ``snap`` is where the release enters the river (from the point or the risk source's
     discharge route). ``extra_points`` are (id, lon, lat, position) of queried points. ``tz``
     is the business time zone: deadlines and the texts that name a time are local to it.
+    ``samples`` are the valid monitoring results on the path (offsets along this trace, s since
+    the release started): all of them are fitted together (:mod:`rivers.assimilation`) and every
+    time, concentration, deadline and grade below follows the fitted forecast. ``members``:
+    the size of the uncertainty ensemble (0: no bands).
     """
     rules = rules or load_response_rules()
     trace = network.trace_downstream(snap.position)
@@ -212,16 +255,20 @@ def compute_package(
             candidates.append(("point", pid, "查询点", "queried point", dist, lon, lat, {}, pos))
     candidates.sort(key=lambda c: c[4])
     offsets = np.clip(np.array([c[4] for c in candidates], dtype=float), 1.0, trace.length_m)
-    plume = None
-    if len(candidates):
-        plume = plume_along_path(
-            reaches, offsets, mass_kg=incident.mass_kg,
-            decay_per_day=float(substance.decay_per_day or 0.0),
-            release_hours=incident.release_hours,
-        )
     limit = substance.limit_mg_l
-    downstream = tuple(_items(candidates, plume, network, trace, incident, limit, as_of,
-                              reaches, offsets))
+    samples = tuple(s for s in samples if 0.0 <= s.offset_m <= trace.length_m + 1.0)
+    model, behind = _forecast(incident, substance, hyd, reaches, np.concatenate(
+        (offsets, np.clip([s.offset_m for s in samples], 1.0, trace.length_m))))
+    at_sites, at_samples = model.take(slice(0, len(offsets))), model.take(
+        slice(len(offsets), None))
+    fit = fit_samples(samples, at_samples) if samples else None
+    fitted = (FitSummary(fit, samples, at_samples, apply_fit(at_samples, fit))
+              if fit is not None else None)
+    bands = None
+    if len(candidates) and members:
+        bands = ensemble_bands(at_sites, fit, members=members, limit_mg_l=limit)
+    downstream = tuple(_items(candidates, apply_fit(at_sites, fit), behind, bands, network,
+                              trace, incident, limit, as_of, reaches, offsets))
 
     tier = grade(_grading_facts(incident, downstream, limit))
     warning = assess_warning(tier.level, _forecasts(downstream, limit))
@@ -251,7 +298,38 @@ def compute_package(
         report_deadlines=deadlines, notifications=notify, intercept_options=options,
         resources=site_resources, checklist=checklist,
         plan_id=getattr(plan, "id", None), notes_zh=notes_zh, notes_en=notes_en, tz=tz,
+        fitted=fitted, members=members if bands is not None else 0,
     )
+
+
+def forecast_curves(incident: IncidentInput, substance: Any, hyd: Hydraulics,
+                    reaches: Sequence[Reach], offsets_m) -> Curves:
+    """The unfitted forecast (Jobson 1996) at ``offsets_m`` along the path, as the arrays the
+    assimilation works on; times scaled by the incident's stored ``velocity_factor``."""
+    return _forecast(incident, substance, hyd, reaches, offsets_m)[0]
+
+
+def _forecast(incident: IncidentInput, substance: Any, hyd: Hydraulics,
+              reaches: Sequence[Reach], offsets_m) -> tuple[Curves, np.ndarray]:
+    """The forecast curves and, per offset, whether it lies in or below a reservoir."""
+    x = np.asarray(offsets_m, dtype=float)
+    decay = float(substance.decay_per_day or 0.0)
+    exponent = unit_peak_exponent(hyd.ratio)
+    if not len(x):
+        e = np.zeros(0)
+        return Curves(e, e, e, e, e, e, e, e, exponent=exponent,
+                      decay_per_s=decay / 86_400.0), np.zeros(0, dtype=bool)
+    plume = plume_along_path(reaches, x, mass_kg=incident.mass_kg, decay_per_day=decay,
+                             release_hours=incident.release_hours)
+    curves = Curves.from_plume(plume, exponent=exponent, decay_per_day=decay,
+                               time_scale=incident.velocity_factor)
+    return curves, np.asarray(plume.in_reservoir_or_below, dtype=bool)
+
+
+def path_reaches(network: RiverNetwork, trace: Trace, hyd: Hydraulics, *, ice: bool
+                 ) -> list[Reach]:
+    """The reaches of a downstream trace with their hydraulics (public name of _reaches)."""
+    return _reaches(network, trace, hyd, ice=ice)
 
 
 def _hydraulics(incident: IncidentInput, network: RiverNetwork, pos: RiverPosition,
@@ -316,35 +394,50 @@ def _crossing_points(trace: Trace) -> list[tuple]:
     return out
 
 
-def _items(candidates, plume: PlumeAtPoints | None, network: RiverNetwork, trace: Trace,
-           incident: IncidentInput, limit: float | None, as_of: datetime,
-           reaches: list[Reach], offsets: np.ndarray) -> Iterable[DownstreamItem]:
-    if plume is None:
-        return
+def _items(candidates, curves: Curves, behind: np.ndarray, bands: Bands | None,
+           network: RiverNetwork, trace: Trace, incident: IncidentInput, limit: float | None,
+           as_of: datetime, reaches: list[Reach], offsets: np.ndarray
+           ) -> Iterable[DownstreamItem]:
+    """One item per candidate, from the (fitted) forecast ``curves`` and the ensemble."""
     start = incident.occurred_at
-    f = incident.velocity_factor
     ends = np.cumsum([r.length_m for r in reaches])
-    for k, (kind, sid, name_zh, name_en, dist, lon, lat, attrs, _pos) in enumerate(candidates):
-        def at(seconds: float) -> datetime:
-            return start + timedelta(seconds=float(seconds) * f)
 
+    def at(seconds: float) -> datetime:
+        return start + timedelta(seconds=float(seconds))
+
+    for k, (kind, sid, name_zh, name_en, dist, lon, lat, attrs, _pos) in enumerate(candidates):
         reach = reaches[min(int(np.searchsorted(ends, offsets[k])), len(reaches) - 1)]
-        peak = float(plume.peak_mg_l[k])
-        worst = float(plume.peak_worst_mg_l[k])
-        front_earliest = at(plume.leading_edge_earliest_s[k])
+        peak = float(curves.peak_mg_l[k])
+        worst = float(curves.peak_worst_mg_l[k])
+        front_earliest = at(curves.front_earliest_s[k])
+        band = {}
+        if bands is not None and _finite_band(bands, k):
+            band = dict(
+                front_at_p05=at(bands.front_p05_s[k]), front_at_p95=at(bands.front_p95_s[k]),
+                peak_at_p05=at(bands.peak_p05_s[k]), peak_at_p95=at(bands.peak_p95_s[k]),
+                peak_mg_l_p05=float(bands.peak_mg_l_p05[k]),
+                peak_mg_l_p95=float(bands.peak_mg_l_p95[k]),
+                p_exceed=None if bands.p_exceed is None else round(float(bands.p_exceed[k]), 3))
         yield DownstreamItem(
             kind=kind, id=sid, name_zh=name_zh, name_en=name_en, km=round(dist / 1000, 2),
             river_name_zh=_river_at(network, trace, dist), lon=lon, lat=lat,
-            front_at=at(plume.leading_edge_s[k]), front_at_earliest=front_earliest,
-            peak_at=at(plume.peak_s[k]), peak_at_earliest=at(plume.peak_earliest_s[k]),
-            tail_at=at(plume.trailing_edge_s[k]),
+            front_at=at(curves.front_s[k]), front_at_earliest=front_earliest,
+            peak_at=at(curves.peak_s[k]), peak_at_earliest=at(curves.peak_earliest_s[k]),
+            tail_at=at(curves.tail_s[k]),
             peak_mg_l=peak, peak_worst_mg_l=worst, limit_mg_l=limit,
             exceeds=None if limit is None else peak > limit,
             worst_exceeds=None if limit is None else worst > limit,
             hours_left=round((front_earliest - as_of).total_seconds() / 3600, 2),
-            behind_reservoir=bool(plume.in_reservoir_or_below[k]),
-            discharge_m3s=round(reach.discharge_m3s, 2), attrs=attrs,
+            behind_reservoir=bool(behind[k]),
+            discharge_m3s=round(reach.discharge_m3s, 2), attrs=attrs, **band,
         )
+
+
+def _finite_band(bands: Bands, k: int) -> bool:
+    """A band is shown only when every bound is a finite number (times within ~300 years)."""
+    values = np.array([bands.front_p05_s[k], bands.front_p95_s[k], bands.peak_p05_s[k],
+                       bands.peak_p95_s[k], bands.peak_mg_l_p05[k], bands.peak_mg_l_p95[k]])
+    return bool(np.all(np.isfinite(values)) and np.all(np.abs(values[:4]) < 1e10))
 
 
 def _river_at(network: RiverNetwork, trace: Trace, dist_m: float) -> str:
@@ -636,4 +729,5 @@ def name_of_reach(name_zh: str | None) -> str:
 
 
 __all__ = ["compute_package", "ResponsePackage", "DownstreamItem", "InterceptOption",
-           "ChecklistTemplate", "load_response_rules", "UNNAMED_EN"]
+           "ChecklistTemplate", "load_response_rules", "UNNAMED_EN", "FitSummary",
+           "forecast_curves", "path_reaches", "ENSEMBLE_MEMBERS"]

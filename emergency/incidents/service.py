@@ -8,7 +8,6 @@ silently overwritten.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, tzinfo
@@ -27,6 +26,7 @@ from emergency.incidents.inputs import (
     parse_incident,
     parse_time,
 )
+from emergency.incidents.observations import samples_from
 from emergency.incidents.package import ResponsePackage, compute_package, load_response_rules
 from emergency.labels import roman
 from emergency.store.incident_models import (
@@ -34,7 +34,6 @@ from emergency.store.incident_models import (
     ChecklistItem,
     Incident,
     IncidentEvent,
-    Observation,
 )
 from rivers.exceptions import NotDownstream
 from rivers.network import (
@@ -45,7 +44,6 @@ from rivers.network import (
     SnapResult,
     Trace,
 )
-from rivers.transport import plume_along_path
 
 FLAG_FIELDS = ("residential_school_hospital", "mass_incident", "sensitive_area",
                "important_period", "public_attention")
@@ -150,13 +148,28 @@ def entry_point(ctx: EngineContext, session: Session, inc: IncidentInput) -> Sna
 
 
 def package_for(ctx: EngineContext, session: Session, inc: IncidentInput, now: datetime,
-                extra_points=()) -> ResponsePackage:
+                extra_points=(), row: Incident | None = None) -> ResponsePackage:
+    """The package of ``inc``; with a stored ``row``, fitted to its valid observations."""
     substance = ctx.catalogue.get(inc.substance)
     return compute_package(
         inc, snap=entry_point(ctx, session, inc), network=ctx.network, substance=substance,
         plans=ctx.plans(), resources=ctx.resources(session), as_of=now,
         flow_ratios=ctx.flow_ratios, rules=ctx.rules, extra_points=extra_points, tz=ctx.tz,
+        samples=row_samples(ctx, row, inc) if row is not None else (),
     )
+
+
+def row_samples(ctx: EngineContext, row: Incident, inc: IncidentInput) -> list:
+    """The stored observations that enter the fit (not voided, on the path, after the
+    release, of the incident's substance), as :class:`rivers.assimilation.Sample`."""
+    def same_substance(parameter: str | None) -> bool:
+        if not parameter:
+            return True
+        found = ctx.catalogue.get(parameter)
+        return found is not None and found.id == inc.substance
+
+    return samples_from(row.observations, occurred_at=inc.occurred_at,
+                        same_substance=same_substance)
 
 
 def _event(row: Incident, actor: str, kind: str, zh: str, en: str = "", now=None, **data) -> None:
@@ -291,7 +304,7 @@ def update_incident(session: Session, ctx: EngineContext, incident_id: int, data
                          season_by_month=ctx.season_by_month, now=now, base=before, tz=ctx.tz)
     if status is not None:
         _change_status(row, status, actor, now)
-    pkg = package_for(ctx, session, inc, now)
+    pkg = package_for(ctx, session, inc, now, row=row)
     diff = {k: (_plain(getattr(before, k)), _plain(getattr(inc, k)))
             for k in changes if hasattr(inc, k) and getattr(before, k) != getattr(inc, k)}
     _write_input(row, inc)
@@ -395,109 +408,6 @@ def update_checklist_item(session: Session, ctx: EngineContext, incident_id: int
     return item
 
 
-def record_observation(session: Session, ctx: EngineContext, incident_id: int, data: Any, *,
-                       actor: str, now: datetime, drills: bool | None = False
-                       ) -> tuple[Observation, ResponsePackage, float | None]:
-    """Record a measurement; a detected front re-fits the travel times downstream.
-
-    Returns the observation, the recomputed package and the new velocity factor (or None).
-    """
-    row = get_incident(session, incident_id, drills=drills)
-    now = now_for(ctx, row, now)
-    if not isinstance(data, dict):
-        raise InvalidIncident([FieldProblem("body", "请求体须为 JSON 对象", "not a JSON object")])
-    problems: list[FieldProblem] = []
-    try:
-        observed_at = parse_time(data.get("observed_at"), ctx.tz)
-    except ValueError:
-        problems.append(FieldProblem("observed_at", "缺少或无效的监测时间",
-                                     "missing or invalid observed_at"))
-        observed_at = now
-    try:
-        conc = float(data.get("concentration_mg_l"))
-        if not math.isfinite(conc) or conc < 0:
-            raise ValueError
-    except (TypeError, ValueError):
-        problems.append(FieldProblem("concentration_mg_l", "浓度须为 ≥ 0 的数字(mg/L)",
-                                     "concentration must be a number ≥ 0 (mg/L)"))
-        conc = 0.0
-    inc = input_from_row(row)
-    pkg = package_for(ctx, session, inc, now)
-    site_id = data.get("site_id")
-    name_zh, lon, lat, km = "", None, None, None
-    if site_id:
-        item = next((i for i in pkg.downstream if i.id == site_id), None)
-        if item is None:
-            problems.append(FieldProblem("site_id", "该点位不在污染团下游路径上",
-                                         "that site is not on the plume's downstream path"))
-        else:
-            name_zh, lon, lat, km = item.name_zh, item.lon, item.lat, item.km
-    else:
-        try:
-            lon, lat = float(data["lon"]), float(data["lat"])
-        except (KeyError, TypeError, ValueError):
-            problems.append(FieldProblem("location", "须给出点位(site_id)或经纬度",
-                                         "give a site_id or lon and lat"))
-    if problems:
-        raise InvalidIncident(problems)
-    if km is None:
-        snap = ctx.network.snap(lon, lat, max_distance_m=ctx.snap_max_m)
-        dist = pkg.trace.distance_to(snap.position)
-        if dist is None:
-            raise NotDownstream("该监测点不在污染团下游路径上",
-                                "the monitoring point is not downstream of the release")
-        km, name_zh = round(dist / 1000, 2), data.get("name_zh") or "监测点"
-    if observed_at < inc.occurred_at:
-        raise InvalidIncident([FieldProblem("observed_at", "监测时间早于事件发生时间",
-                                            "observed before the release")])
-    front = bool(data.get("front_detected"))
-    obs = Observation(site_id=site_id, name_zh=name_zh, lon=lon, lat=lat, km=km,
-                      observed_at=observed_at, concentration_mg_l=conc, front_detected=front,
-                      note=str(data.get("note") or "")[:2000], recorded_by=actor,
-                      recorded_at=now)
-    row.observations.append(obs)
-    limit = pkg.substance.limit_mg_l
-    _event(row, actor, "observation",
-           f"监测:{name_zh}(km {km:g}){_local(observed_at, ctx.tz)} 浓度 {conc:g} mg/L"
-           + (f"(限值 {limit:g})" if limit else "") + (",检出污染团前锋" if front else ""),
-           f"measured {conc:g} mg/L at km {km:g}", now, km=km, concentration=conc)
-    new_factor = None
-    if front and km > 0:
-        new_factor = refit_velocity_factor(ctx, pkg, km * 1000, observed_at)
-        if new_factor is not None:
-            old = row.velocity_factor
-            row.velocity_factor = new_factor
-            _event(row, "system", "refit",
-                   f"按实测前锋到达时间校正流速:传播时间系数 {old:.2f} → {new_factor:.2f},"
-                   "下游到达时间已重新计算",
-                   f"travel times re-fitted from the observed front: factor {old:.2f} → "
-                   f"{new_factor:.2f}", now, old=old, new=new_factor)
-            pkg = package_for(ctx, session, replace(inc, velocity_factor=new_factor), now)
-    _sync(row, pkg, actor, now)
-    row.updated_at = now
-    session.flush()
-    return obs, pkg, new_factor
-
-
-def refit_velocity_factor(ctx: EngineContext, pkg: ResponsePackage, offset_m: float,
-                          observed_at: datetime) -> float | None:
-    """The travel-time scale that makes the predicted leading edge at ``offset_m`` match the
-    observed front (the whole path is scaled alike: one velocity correction)."""
-    from emergency.incidents.package import _reaches
-
-    reaches = _reaches(ctx.network, pkg.trace, pkg.hydraulics,
-                       ice=pkg.incident.flow_condition == "ice")
-    offset = min(max(offset_m, 1.0), pkg.trace.length_m)
-    plume = plume_along_path(reaches, [offset], mass_kg=pkg.incident.mass_kg,
-                             release_hours=pkg.incident.release_hours)
-    predicted_s = float(plume.leading_edge_s[0])
-    elapsed_s = (observed_at - pkg.incident.occurred_at).total_seconds()
-    if predicted_s <= 0 or elapsed_s <= 0:
-        return None
-    low, high = VELOCITY_FACTOR_RANGE
-    return round(min(max(elapsed_s / predicted_s, low), high), 3)
-
-
 def arrival_at(session: Session, ctx: EngineContext, incident_id: int, lon: float, lat: float,
                *, now: datetime, drills: bool | None = False):
     """The plume at any point downstream (raises NotDownstream otherwise)."""
@@ -510,8 +420,8 @@ def arrival_at(session: Session, ctx: EngineContext, incident_id: int, lon: floa
             f"该点({snap.river_name_zh or '未命名河道'})不在事发点下游,污染团不会到达",
             f"the point ({snap.river_name_en or snap.river_name_zh or 'unnamed channel'}) is "
             "not downstream of the release: the plume does not reach it")
-    pkg = package_for(ctx, session, inc, now,
-                      extra_points=[("point", lon, lat, snap.position)])
+    pkg = package_for(ctx, session, inc, now_for(ctx, row, now),
+                      extra_points=[("point", lon, lat, snap.position)], row=row)
     item = next(i for i in pkg.downstream if i.kind == "point")
     return snap, item
 
@@ -520,7 +430,7 @@ def package_now(session: Session, ctx: EngineContext, row: Incident,
                 now: datetime) -> ResponsePackage:
     """The response package of a stored incident as of ``now`` (a drill incident: as of its
     scenario time)."""
-    return package_for(ctx, session, input_from_row(row), now_for(ctx, row, now))
+    return package_for(ctx, session, input_from_row(row), now_for(ctx, row, now), row=row)
 
 
 @dataclass(frozen=True)
@@ -594,6 +504,6 @@ def counts(session: Session) -> dict[str, int]:
 
 
 __all__ = ["EngineContext", "report_incident", "update_incident", "update_checklist_item",
-           "record_observation", "arrival_at", "list_incidents", "get_incident", "NotFound",
+           "arrival_at", "list_incidents", "get_incident", "NotFound",
            "Conflict", "RiverPosition", "package_now", "incident_path", "changes_since",
            "first_report", "input_from_row"]

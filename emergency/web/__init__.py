@@ -50,6 +50,9 @@ def init_web(app: Flask) -> None:
     init_refresh_pages(app)  # /refresh: the steward's campaign; admins: job runs
     app.register_blueprint(inspection_api_bp)  # /api/inspections, /api/hazards: 隐患排查
     init_inspection_pages(app)  # /inspections, /hazards; the map's open-major-hazard layer
+    from emergency.web import monitoring_api
+
+    app.register_blueprint(monitoring_api.bp)  # issue 16: void, import/ingest, fit of results
     init_scheduler(app)  # EEC_SCHEDULER=1: APScheduler embedded (emergency/jobs/scheduler.py)
     compress.init_compression(app)
     static_cache.init_static_cache(app)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, jsonify, request
 
 from emergency import labels
-from emergency.incidents import service
+from emergency.incidents import observation_service, service
 from emergency.incidents.inputs import InvalidIncident
 from emergency.incidents.package import ResponsePackage
 from emergency.store.incident_models import ChecklistItem, Incident
@@ -13,6 +13,7 @@ from emergency.web.auth import actor
 from emergency.web.clock import iso, now
 from emergency.web.errors import ApiError
 from emergency.web.inspection_api import incident_hazards
+from emergency.web.observation_shapes import band_fields, fit_dict, observation_dict
 from emergency.web.params import json_body, required_float
 from emergency.web.roster_api import on_duty_block
 from emergency.web.serialize import crossing_dict, snap_dict
@@ -97,11 +98,10 @@ def arrival(incident_id: int):
 @bp.post("/<int:incident_id>/observations")
 def observe(incident_id: int):
     with db().session() as session:
-        obs, pkg, factor = service.record_observation(session, engine(), incident_id,
-                                                      json_body(), actor=actor(), now=now(),
-                                                      drills=None)
+        obs, pkg = observation_service.record_observation(
+            session, engine(), incident_id, json_body(), actor=actor(), now=now(), drills=None)
         row = service.get_incident(session, incident_id, drills=None)
-        body = {"observation": observation_dict(obs), "velocity_factor": factor,
+        body = {"observation": observation_dict(obs), "fit": fit_dict(pkg),
                 "response": package_dict(pkg, row)}
     return jsonify(body), 201
 
@@ -140,6 +140,13 @@ def _invalid(err: InvalidIncident):
                 for p in err.problems]
     return jsonify({"error": {"code": err.code, "message_zh": err.message_zh,
                               "message_en": err.message_en, "problems": problems}}), 422
+
+
+@bp.errorhandler(observation_service.ImplausibleObservation)
+def _implausible(err):
+    return jsonify({"error": {"code": err.code, "message_zh": err.message_zh,
+                              "message_en": err.message_en, "confirm_required": True,
+                              "doubts": [d.as_dict() for d in err.doubts]}}), 422
 
 
 @bp.errorhandler(service.NotFound)
@@ -181,13 +188,6 @@ def event_dict(e) -> dict:
             "summary_zh": e.summary_zh, "summary_en": e.summary_en}
 
 
-def observation_dict(o) -> dict:
-    return {"id": o.id, "site_id": o.site_id, "name_zh": o.name_zh, "lon": o.lon, "lat": o.lat,
-            "km": o.km, "observed_at": iso(o.observed_at),
-            "concentration_mg_l": o.concentration_mg_l, "front_detected": o.front_detected,
-            "note": o.note, "recorded_by": o.recorded_by}
-
-
 def checklist_dict(item: ChecklistItem) -> dict:
     return {"id": item.id, "key": item.item_key, "group": item.group, "kind": item.kind,
             "text_zh": item.text_zh, "text_en": item.text_en,
@@ -209,7 +209,7 @@ def downstream_dict(i) -> dict:
         "peak_mg_l": _sig(i.peak_mg_l), "peak_worst_mg_l": _sig(i.peak_worst_mg_l),
         "limit_mg_l": i.limit_mg_l, "exceeds": i.exceeds, "worst_exceeds": i.worst_exceeds,
         "hours_left": i.hours_left, "behind_reservoir": i.behind_reservoir,
-        "discharge_m3s": i.discharge_m3s,
+        "discharge_m3s": i.discharge_m3s, **band_fields(i),
         "attrs": {k: v for k, v in i.attrs.items() if isinstance(v, str | int | float | bool | list)
                   or v is None},
     }
@@ -278,6 +278,7 @@ def package_dict(pkg: ResponsePackage, row: Incident | None = None) -> dict:
              "due_at": iso(n.due_at), "due_basis": n.due_basis, "legal_basis": n.legal_basis}
             for n in pkg.notifications],
         "plan_id": pkg.plan_id,
+        "fit": fit_dict(pkg),  # the assimilation of monitoring results (issue 16)
         "notes_zh": list(pkg.notes_zh), "notes_en": list(pkg.notes_en),
         "on_duty": on_duty_block(),  # who is on duty now: they make the notifications above
         # open hazards at the risk source or on the trace (隐患排查, inspection_api)

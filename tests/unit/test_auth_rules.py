@@ -24,9 +24,10 @@ from emergency.auth_rules import (
 P = Permission
 
 
-def test_the_eight_roles_exist_with_chinese_and_english_names():
+def test_the_nine_roles_exist_with_chinese_and_english_names():
     assert list(ROLES) == ["viewer", "duty_officer", "commander", "drill_organizer",
-                           "drill_evaluator", "data_steward", "inspector", "admin"]
+                           "drill_evaluator", "data_steward", "inspector", "monitoring_system",
+                           "admin"]
     assert (ROLES["drill_evaluator"].label_zh, ROLES["drill_evaluator"].label_en) == (
         "演练评估员", "Drill evaluator")
     assert all(r.label_zh and r.label_en for r in ROLES.values())
@@ -34,12 +35,14 @@ def test_the_eight_roles_exist_with_chinese_and_english_names():
 
 @pytest.mark.parametrize(("role", "expected"), [
     ("viewer", {P.READ}),
-    ("duty_officer", {P.READ, P.INCIDENT_WRITE}),
-    ("commander", {P.READ, P.INCIDENT_WRITE, P.INCIDENT_COMMAND, P.DUTY_MANAGE}),
+    ("duty_officer", {P.READ, P.INCIDENT_WRITE, P.MONITORING_INGEST}),
+    ("commander", {P.READ, P.INCIDENT_WRITE, P.MONITORING_INGEST, P.INCIDENT_COMMAND,
+                   P.DUTY_MANAGE}),
     ("drill_organizer", {P.READ, P.DRILL_RUN, P.DRILL_EVALUATE}),
     ("drill_evaluator", {P.READ, P.DRILL_EVALUATE}),
     ("data_steward", {P.READ, P.DATA_IMPORT, P.HAZARD_RECTIFY, P.INSPECTION_EVIDENCE}),
     ("inspector", {P.READ, P.INSPECTION_RECORD, P.INSPECTION_EVIDENCE}),
+    ("monitoring_system", {P.READ, P.MONITORING_INGEST}),
     ("admin", set(Permission)),
 ])
 def test_each_role_holds_exactly_its_permissions(role, expected):

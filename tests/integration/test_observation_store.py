@@ -1,0 +1,37 @@
+"""Migration 0161: the observations table carries what the model describes (issue 16)."""
+
+from __future__ import annotations
+
+import pytest
+
+from emergency.store import Database
+
+
+@pytest.fixture
+def db(database_url):
+    database = Database(database_url)
+    yield database
+    database.engine.dispose()
+
+
+def test_the_migration_gives_observations_the_columns_the_model_describes(db):
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    import emergency.store.incident_models  # noqa: F401 - the model under test
+    from emergency.store.models import Base
+
+    def touches_observations(diff) -> bool:
+        item = diff[0] if isinstance(diff, list) else diff
+        for part in item[1:]:
+            if part == "observations" or getattr(getattr(part, "table", None), "name",
+                                                 None) == "observations":
+                return True
+            if getattr(part, "name", None) == "observations":
+                return True
+        return False
+
+    with db.engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        diffs = compare_metadata(context, Base.metadata)
+    assert [d for d in diffs if touches_observations(d)] == []
