@@ -56,7 +56,8 @@ def response_level(decisions: list[IncidentDecision]) -> int | None:
 
 def _conditions(row: Incident, pkg: ResponsePackage, now: datetime, rules) -> list[Condition]:
     samples = [Sample(o.site_id or f"km{o.km:.1f}", o.name_zh, service._aware(o.observed_at),
-                      o.concentration_mg_l) for o in row.observations]
+                      o.concentration_mg_l) for o in row.observations
+               if o.voided_at is None and o.km is not None]  # voided / not downstream: out
     items = [OpenItem(i.kind, i.text_zh, service._aware(i.due_at), bool(i.immediate))
              for i in row.checklist if i.status == "open"]
     return termination_conditions(pkg, samples, items, now, rules)

@@ -488,7 +488,8 @@ def first_report(session: Session, ctx: EngineContext, incident_id: int, now: da
     pkg = package_now(session, ctx, row, now)
     observations = [{"name_zh": o.name_zh, "km": o.km, "concentration_mg_l": o.concentration_mg_l,
                      "observed_at": _aware(o.observed_at).astimezone(ctx.tz)
-                     .isoformat(timespec="minutes")} for o in row.observations]
+                     .isoformat(timespec="minutes")} for o in row.observations
+                    if o.voided_at is None and o.km is not None]  # void / not downstream: out
     text = first_report_text(
         pkg, title=row.title, description=row.description,
         casualties={"deaths": row.deaths, "injured": row.injured, "evacuated": row.evacuated},

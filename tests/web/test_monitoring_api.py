@@ -215,3 +215,18 @@ def test_results_of_another_parameter_do_not_enter_the_fit(client, spill):
                    concentration_mg_l=5.0, parameter="氨氮")
     assert resp.status_code == 201
     assert resp.get_json()["fit"]["n_observations"] == 0
+
+
+def test_voided_and_upstream_results_stay_out_of_the_first_report(client, spill):
+    site = far_site(spill)
+    kept = observe(client, spill, site_id=site["id"], observed_at="2026-07-24T02:00+08:00",
+                   concentration_mg_l=0.31)
+    wrong = observe(client, spill, site_id=site["id"], observed_at="2026-07-24T03:00+08:00",
+                    concentration_mg_l=7.77)
+    upstream = observe(client, spill, lon=125.32, lat=43.95, observed_at="2026-07-24T03:00+08:00",
+                       concentration_mg_l=0.01, confirm_implausible=True)
+    assert {kept.status_code, wrong.status_code, upstream.status_code} == {201}
+    oid = wrong.get_json()["observation"]["id"]
+    client.post(f"/api/incidents/{spill['id']}/observations/{oid}/void", json={"reason": "误录"})
+    text = client.get(f"/api/incidents/{spill['id']}/first-report").get_json()["text"]
+    assert "0.31 mg/L" in text and "7.77" not in text and "0.01 mg/L" not in text
