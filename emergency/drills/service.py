@@ -962,6 +962,41 @@ def build_report(session: Session, run_id: int, *, report_date: date | None = No
         observations=observations, manual_plan=manual, report_date=report_date), tz=tz)
 
 
+@dataclass(frozen=True)
+class ReportDocument:
+    """What the Word 演练总结报告 needs (:func:`emergency.drills.docx_report.report_docx`)."""
+
+    report: Report
+    scenario: Scenario
+    log: list                                 # LogLine, in scenario time
+    names: dict[str, tuple[str, str]]
+
+
+LOG_KINDS = ("started", "phase", "late", "ended", "acknowledged", "paused", "resumed",
+             "evaluation_submitted")
+
+
+def report_document(session: Session, run_id: int, *, insider: bool = True,
+                    tz: tzinfo = DEFAULT_TZ, report_date: date | None = None) -> ReportDocument:
+    """The report with the scenario, the run's log (injects delivered and the run's events)
+    and the names its triggers use — for the .docx (same visibility as :func:`build_report`)."""
+    from emergency.drills.docx_report import LogLine
+
+    report = build_report(session, run_id, insider=insider, tz=tz, report_date=report_date)
+    run = get_run(session, run_id)
+    scenario = scenario_of(run)
+    lines = [(_aware(e.at), 0, e.id, e.summary_zh) for e in run.events
+             if e.kind in LOG_KINDS and e.kind not in ("acknowledged", "ended")]
+    lines += [(_aware(i.delivered_at), 1, i.id,
+               f"下达情景注入 {i.inject_id}({MODES.get(i.mode, (i.mode,))[0]},"
+               f"{i.sender} → {i.recipient}):{i.message}") for i in run.injects]
+    lines += [(_aware(e.at), 2, e.id, e.summary_zh) for e in run.events
+              if e.kind in ("acknowledged", "ended")]
+    log = [LogLine(at, text) for at, _rank, _id, text in sorted(lines, key=lambda x: x[:3])]
+    return ReportDocument(report, scenario, log, run_names(run, scenario,
+                                                           _linked(session, run)))
+
+
 # ------------------------------------------------------------------ headless play
 @dataclass
 class AutoPlayers:

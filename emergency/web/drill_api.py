@@ -24,6 +24,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from emergency.auth_rules import Permission, sees_draft_evaluations
 from emergency.drills import DRILL_MARK, service
 from emergency.drills.engine import SPEEDS
+from emergency.drills.docx_report import report_docx
 from emergency.drills.evaluation import report_dict
 from emergency.drills.export import report_xlsx
 from emergency.drills.scenario import (
@@ -350,6 +351,19 @@ def report_xlsx_file(run_id: int):
     return Response(report_xlsx(rep), headers={
         "Content-Disposition": f'attachment; filename="{name}"'},
         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+@bp.get("/runs/<int:run_id>/report.docx")
+@drill_read
+def report_docx_file(run_id: int):
+    """The 演练总结报告 as a Word document."""
+    with db().session() as session:
+        doc = service.report_document(session, run_id, insider=insider(), tz=tz())
+        body = report_docx(doc.report, doc.scenario, log=doc.log, names=doc.names)
+    name = f"drill-{run_id}-summary-report.docx"
+    return Response(body, headers={"Content-Disposition": f'attachment; filename="{name}"'},
+                    mimetype="application/vnd.openxmlformats-officedocument."
+                             "wordprocessingml.document")
 
 
 # ------------------------------------------------------------------ errors of this blueprint

@@ -103,6 +103,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "drill_report": {"zh": "演练评估报告", "en": "After-action report"},
     "drill_score": {"zh": "总分", "en": "Score"},
     "drill_report_xlsx": {"zh": "导出 XLSX", "en": "Export XLSX"},
+    "drill_report_docx": {"zh": "演练总结报告(Word)", "en": "Summary report (Word)"},
     "drill_report_json": {"zh": "报告 JSON", "en": "Report JSON"},
     "drill_strengths": {"zh": "主要优点", "en": "Strengths"},
     "drill_improve": {"zh": "待改进", "en": "Areas for improvement"},

@@ -250,3 +250,37 @@ def test_the_report_names_each_evaluator_with_counts_and_submission():
                                ("评估员乙", "yi", 1, ("O1",), 1)]
     assert rows[0].submitted_at == wall and rows[1].submitted_at is None
     assert rows[0].last_recorded_at == wall + timedelta(minutes=5)
+
+
+def test_the_word_summary_report_has_the_organisers_structure_and_the_watermark(report):
+    from docx import Document
+
+    from emergency.drills.docx_report import LogLine, report_docx
+
+    scenario = load_text(SCENARIO, name="eval.yaml")
+    body = report_docx(report, scenario, log=[LogLine(at(0, 10), "下达情景注入 I1"),
+                                              LogLine(at(4), "【演练】演练结束")])
+    doc = Document(BytesIO(body))
+    headings = [p.text for p in doc.paragraphs if p.style.name.startswith("Heading")]
+    assert headings == ["一、演练概况", "二、目标与评估", "三、主要做法与成效", "四、存在问题",
+                        "五、改进计划", "附件1 主情景事件清单(MSEL)及下达时间", "附件2 演练时间线"]
+    text = "\n".join(p.text for p in doc.paragraphs)
+    assert text.startswith("【演练】评估测试\n演练总结报告")
+    assert "演练提前结束:结束于 T+04:00,脚本时长 12:00" in text
+    assert "评估组组长(签字)" in text and "演练组织单位(盖章)" in text
+    cells = [[c.text for c in row.cells] for t in doc.tables for row in t.rows]
+    overview = {r[0]: r[1] for r in cells if len(r) == 2}
+    assert overview["总体评定"] == "总分 29.5,评定 未完成;已进行部分得分 37.0(仅供参考)"
+    assert overview["完成情况"].startswith("未完成(情景注入下达 3/4,预期行动评估 3/5")
+    o2 = next(r for r in cells if r[0].startswith("O2 "))
+    assert o2[1:] == ["通报下游(01:00 内)", "通报下游:未完成", "M(完成但存在较大困难)", "16.0",
+                      "差"]
+    assert ["I4", "T+10:00", "未下达(未进行)", "文件", "导调组 → 某市生态环境局",
+            "报送处理结果"] in cells
+    contingency = next(r for r in cells if r[0] == "C1")
+    assert contingency[1] == "应急注入(因 I1/A2 超时)" and contingency[2] == "T+00:41"
+    assert ["开发区管委会", "2026-10-01"] == next(r for r in cells if "修订园区雨水管网图" in r[1])[2:4]
+    assert ["T+04:00", "2026-07-23 13:00", "【演练】演练结束"] in cells
+    header = doc.sections[0].header._element.xml
+    assert "PowerPlusWaterMarkObject" in header and 'string="【演练】"' in header
+    assert "【演练】" in doc.sections[0].footer.paragraphs[0].text

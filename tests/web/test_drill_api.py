@@ -243,6 +243,7 @@ DRILL_ROUTE_PERMISSIONS = {
     ("drills.report", "GET"): P_READ,            # players: once the drill has ended
     ("drills.report_xlsx_file", "GET"): P_READ,
     ("drills.player_injects", "GET"): P_READ,
+    ("drills.report_docx_file", "GET"): P_READ,
     ("drills.acknowledge", "POST"): "incident.write",   # a player working the incident
     ("drill_pages.index", "GET"): P_READ,
     ("drill_pages.run_page", "GET"): P_READ,
@@ -450,3 +451,21 @@ def test_the_validator_warns_of_a_plume_inject_that_never_fires_within_the_durat
     assert re.fullmatch(r"I3 预计 T\+\d\d:\d\d 触发,晚于演练结束 T\+20:00:演练中不会触发",
                         i3["message_zh"]), i3
     assert "after the drill ends at T+20:00: it never fires in the drill" in i3["message_en"]
+
+
+def test_the_summary_report_downloads_as_word_and_players_wait_for_the_end(app, make_user,
+                                                                           login, client, run):
+    from docx import Document
+
+    player = _as(app, make_user, login, "duty_officer")
+    url = f"/api/drills/runs/{run['id']}/report.docx"
+    assert player.get(url).status_code == 403                 # not before the drill has ended
+    step(client, run["id"], 30)
+    client.post(f"/api/drills/runs/{run['id']}/end")
+    resp = player.get(url)
+    assert resp.status_code == 200 and resp.mimetype.endswith("wordprocessingml.document")
+    assert "summary-report.docx" in resp.headers["Content-Disposition"]
+    doc = Document(BytesIO(resp.data))
+    assert doc.paragraphs[0].text.startswith("【演练】吉林经济技术开发区")
+    msel = {r.cells[0].text: r.cells[1].text for r in doc.tables[-2].rows[1:]}
+    assert msel["I7"] == "污染团前锋到达 市界" and "trib-mouth" not in msel["I6"]
