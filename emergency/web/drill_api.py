@@ -23,8 +23,8 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from emergency.auth_rules import Permission, sees_draft_evaluations
 from emergency.drills import DRILL_MARK, service
-from emergency.drills.engine import SPEEDS
 from emergency.drills.docx_report import report_docx
+from emergency.drills.engine import SPEEDS
 from emergency.drills.evaluation import report_dict
 from emergency.drills.export import report_xlsx
 from emergency.drills.scenario import (
