@@ -47,6 +47,9 @@ ROLES: dict[str, Role] = {r.name: r for r in (
     Role("duty_officer", "值班员", "Duty officer", _DUTY),
     Role("commander", "指挥长", "Commander",
          _DUTY | {Permission.INCIDENT_COMMAND, Permission.DUTY_MANAGE}),
+    # 值班主任 (duty manager): keeps the duty desk — staff, rosters, swaps and replacements,
+    # publishing and withdrawing, today's log at any time — without commanding incidents.
+    Role("duty_manager", "值班主任", "Duty manager", _DUTY | {Permission.DUTY_MANAGE}),
     # The organiser (exercise director) also evaluates: small exercises have no separate
     # evaluation team, and the organiser signs off the after-action report.
     Role("drill_organizer", "演练组织者", "Drill organiser",
@@ -108,6 +111,14 @@ EVALUATION_INSIDERS = frozenset({Permission.DRILL_RUN, Permission.DRILL_EVALUATE
 def sees_draft_evaluations(role: str) -> bool:
     """True when ``role`` may read evaluators' draft observations and interim scores."""
     return bool(permissions_of(role) & EVALUATION_INSIDERS)
+
+
+def may_write_duty_log(role: str, *, on_shift: bool) -> bool:
+    """Who writes today's duty log (值班日志): the people on the current shift (their account is
+    linked to a person on duty now) and duty managers. Everyone else reads it."""
+    if allows(role, Permission.DUTY_MANAGE):
+        return True
+    return on_shift and allows(role, Permission.INCIDENT_WRITE)
 
 
 def lockout_until(failures: int, now: datetime) -> datetime | None:

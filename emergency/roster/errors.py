@@ -1,7 +1,7 @@
 """Errors of the roster services, each with its message in Chinese and English.
 
-The web layer maps them to HTTP statuses: NotFound 404, Conflict / Stale 409, Refused 422
-(a rule would break: ``reasons`` are the roster's Violations).
+The web layer maps them to HTTP statuses: NotFound 404, NotAllowed 403, Conflict / Stale 409,
+Refused 422 (a rule would break: ``reasons`` are the roster's Violations).
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from collections.abc import Iterable
 
 from emergency.roster.model import Violation
 
-__all__ = ["Conflict", "DutyError", "NotFound", "Refused", "Stale"]
+__all__ = ["Conflict", "DutyError", "NotAllowed", "NotFound", "Refused", "Stale"]
 
 
 class DutyError(Exception):
@@ -24,6 +24,12 @@ class DutyError(Exception):
 
 class NotFound(DutyError):
     code = "not_found"
+
+
+class NotAllowed(DutyError):
+    """The person may not do this now (e.g. write today's log without being on the shift)."""
+
+    code = "forbidden"
 
 
 class Conflict(DutyError):

@@ -133,7 +133,8 @@ class Person:
 
     @property
     def label(self) -> str:
-        return f"{self.name}（{self.id}）"
+        """How messages name the person: by name, never by the internal id (issue 20)."""
+        return self.name or self.id
 
 
 @dataclass(frozen=True)

@@ -61,15 +61,16 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
+from emergency.auth_rules import Permission, allows, may_write_duty_log
 from emergency.roster import checks as roster_checks
-from emergency.roster import periods
+from emergency.roster import notifications, periods
 from emergency.roster.checks import (
     build_roster,
     check_roster,
     eligible_people,
     fairness_spread,
 )
-from emergency.roster.errors import Conflict, NotFound, Refused, Stale
+from emergency.roster.errors import Conflict, NotAllowed, NotFound, Refused, Stale
 from emergency.roster.export import DutyRow
 from emergency.roster.generator import generate_by_month
 from emergency.roster.ical import to_ical
@@ -90,9 +91,11 @@ from emergency.roster.staff import FieldProblem, InvalidInput
 from emergency.roster.staff_service import list_staff, person_of
 from emergency.store.incident_models import ChecklistItem, Incident
 from emergency.store.roster_models import (
+    LOG_CATEGORIES,
     LOG_KINDS,
     DutyAssignment,
     DutyHandover,
+    DutyHandoverAck,
     DutyLogEntry,
     DutyRoster,
     DutyRosterVersion,
@@ -117,6 +120,7 @@ __all__ = [
     "generate",
     "generate_for",
     "get_roster",
+    "acknowledge_handover",
     "handover",
     "ical_for",
     "list_rosters",
@@ -137,7 +141,9 @@ __all__ = [
     "withdraw",
 ]
 
-LOG_KIND_TEXT = {"call": ("来电", "call"), "incident": ("事件", "incident"),
+LOG_KIND_TEXT = {"call": ("来电", "call"), "document": ("来文", "document"),
+                 "report": ("报告", "report"), "instruction": ("指示", "instruction"),
+                 "other": ("其他", "other"), "incident": ("事件", "incident"),
                  "handover": ("交接班", "handover"), "note": ("记事", "note"),
                  "roster": ("排班", "roster")}
 STATUS_TEXT = {"draft": ("草稿", "draft"), "published": ("已发布", "published"),
@@ -488,14 +494,60 @@ class EditOutcome:
     warnings: tuple[Violation, ...]
 
 
+def _edit_reason(row: DutyRoster, reason: str | None) -> str:
+    """A change of a *published* roster needs a reason (it reaches the people and the log)."""
+    text = (reason or "").strip()
+    if row.status == "published" and not text:
+        raise InvalidInput([FieldProblem(
+            "reason", "已发布的值班表换班、替班须填写原因(将通知相关人员并记入值班日志)",
+            "a swap or replacement on a published roster needs a reason (it is sent to the "
+            "people concerned and goes into the duty log)")])
+    if len(text) > MAX_REASON:
+        raise InvalidInput([FieldProblem("reason", f"原因不超过 {MAX_REASON} 字",
+                                         f"reason: at most {MAX_REASON} characters")])
+    return text
+
+
+def _tell(session: Session, row: DutyRoster, change: RosterChange, people: Sequence[int], *,
+          kind: str, reason: str, actor: str, actor_name: str, now: datetime,
+          rules: RosterRules) -> None:
+    """A change of a published roster: notify the people concerned and write the duty log."""
+    if row.status != "published":
+        return
+    # change.text_* already ends with the reason (_with_reason)
+    zh = f"您的值班已调整({row.label} 第 {row.version} 版)。{change.text_zh}"
+    en = f"Your duty changed ({row.label}, version {row.version}). {change.text_en}"
+    notifications.notify(session, people, kind=kind, zh=zh, en=en, actor=actor, now=now,
+                         link=f"/duty?month={change_month(change, row)}",
+                         data={"roster_id": row.id, "version": row.version,
+                               "change_id": change.id,
+                               "assignments": list((change.data or {}).get("assignments")
+                                                   or [(change.data or {}).get("assignment")])})
+    current = shift_at(now, rules)
+    session.add(DutyLogEntry(duty_date=current.duty_date, shift=current.shift, kind="roster",
+                             text=f"{change.text_zh}(第 {row.version} 版)"[:MAX_LOG_TEXT],
+                             author=actor, author_name=actor_name, at=now))
+    session.flush()
+
+
+def change_month(change: RosterChange, row: DutyRoster) -> str:
+    """The month the duty page should open on for a change (its first duty's month)."""
+    ids = (change.data or {}).get("assignments") or [(change.data or {}).get("assignment")]
+    days = [a.duty_date for a in row.assignments if a.id in ids]
+    return (min(days) if days else row.period_start).strftime("%Y-%m")
+
+
 def swap(session: Session, roster_id: int, first: int, second: int, *, actor: str,
          now: datetime, expected_revision: int | None = None,
-         rules: RosterRules | None = None) -> EditOutcome:
-    """换班: exchange the people of two duties; refused (with reasons) if a hard rule breaks."""
+         rules: RosterRules | None = None, reason: str | None = None,
+         actor_name: str = "") -> EditOutcome:
+    """换班: exchange the people of two duties; refused (with reasons) if a hard rule breaks.
+    On a published roster it needs a ``reason``, makes a new version and notifies both people."""
     rules = _rules(rules)
     row = get_roster(session, roster_id)
     _editable(row)
     _check_revision(row, expected_revision)
+    reason = _edit_reason(row, reason)
     a, b = _assignment(row, first), _assignment(row, second)
     if a.staff_id == b.staff_id:
         raise Refused("两个班次是同一人,无需换班", "both duties are the same person's")
@@ -506,19 +558,31 @@ def swap(session: Session, roster_id: int, first: int, second: int, *, actor: st
                       f"the swap breaks the rules and was not made: {result.en}",
                       reasons=result.violations)
     a.staff_id, b.staff_id = b.staff_id, a.staff_id
-    change = _changed(session, row, kind="swap", zh=result.zh, en=result.en, actor=actor,
-                      now=now, data={"assignments": [a.id, b.id]}, staff=view.staff)
+    zh, en = _with_reason(result.zh, result.en, reason)
+    change = _changed(session, row, kind="swap", zh=zh, en=en, actor=actor,
+                      now=now, data={"assignments": [a.id, b.id], "reason": reason},
+                      staff=view.staff)
+    _tell(session, row, change, [a.staff_id, b.staff_id], kind="swap", reason=reason,
+          actor=actor, actor_name=actor_name, now=now, rules=rules)
     return EditOutcome(row, change, result.violations)
+
+
+def _with_reason(zh: str, en: str, reason: str) -> tuple[str, str]:
+    return (f"{zh};原因:{reason}", f"{en}; reason: {reason}") if reason else (zh, en)
 
 
 def replace(session: Session, roster_id: int, assignment_id: int, staff_id: int, *,
             actor: str, now: datetime, expected_revision: int | None = None,
-            rules: RosterRules | None = None) -> EditOutcome:
-    """替班: put another person on a duty; refused (with reasons) if a hard rule breaks."""
+            rules: RosterRules | None = None, reason: str | None = None,
+            actor_name: str = "") -> EditOutcome:
+    """替班: put another person on a duty; refused (with reasons) if a hard rule breaks.
+    On a published roster it needs a ``reason``, makes a new version and notifies the person
+    taken off and the person put on."""
     rules = _rules(rules)
     row = get_roster(session, roster_id)
     _editable(row)
     _check_revision(row, expected_revision)
+    reason = _edit_reason(row, reason)
     target = _assignment(row, assignment_id)
     person = session.get(DutyStaff, staff_id)
     if person is None:
@@ -538,9 +602,13 @@ def replace(session: Session, roster_id: int, assignment_id: int, staff_id: int,
     target.staff_id = staff_id
     staff = dict(view.staff)
     staff[person.id] = person
-    change = _changed(session, row, kind="replace", zh=result.zh, en=result.en, actor=actor,
-                      now=now, data={"assignment": target.id, "from": previous, "to": staff_id},
+    zh, en = _with_reason(result.zh, result.en, reason)
+    change = _changed(session, row, kind="replace", zh=zh, en=en, actor=actor,
+                      now=now, data={"assignment": target.id, "from": previous, "to": staff_id,
+                                     "reason": reason},
                       staff=staff)
+    _tell(session, row, change, [previous, staff_id], kind="replace", reason=reason,
+          actor=actor, actor_name=actor_name, now=now, rules=rules)
     return EditOutcome(row, change, result.violations)
 
 
@@ -854,25 +922,89 @@ def shift_at(when: datetime, rules: RosterRules | None = None) -> ShiftRef:
 
 
 # ============================================================================ duty log
+MAX_CALLER = 100
+MAX_PHONE = 40
+FUTURE_SLACK = timedelta(minutes=5)  # a clock a little ahead is not "the future"
+
+
+def on_shift(session: Session, username: str | None, now: datetime,
+             rules: RosterRules | None = None) -> DutyStaff | None:
+    """The person linked to ``username`` when they are on duty at ``now`` (any position of the
+    published roster), else None."""
+    me = notifications.staff_of(session, username)
+    if me is None:
+        return None
+    found = on_duty_now(session, now, rules)
+    ids = {p.staff_id for people in found.positions.values() for p in people}
+    return me if me.id in ids else None
+
+
+def may_write_log(session: Session, *, username: str | None, role: str, now: datetime,
+                  rules: RosterRules | None = None) -> bool:
+    """Whether this account writes today's log now (auth_rules.may_write_duty_log)."""
+    if allows(role, Permission.DUTY_MANAGE):
+        return True
+    return may_write_duty_log(role, on_shift=on_shift(session, username, now, rules) is not None)
+
+
+def _moment(value: object, tz) -> datetime | None:  # noqa: ANN001 - tzinfo
+    """An ISO time; a naive one is business-local (the time on the duty officer's wall)."""
+    try:
+        moment = datetime.fromisoformat(str(value))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=tz)
+
+
 def add_log_entry(session: Session, data: Mapping[str, object], *, actor: str,
-                  actor_name: str = "", now: datetime, rules: RosterRules | None = None
-                  ) -> DutyLogEntry:
-    """Append an entry to the duty log. ``data``: kind, text, and optionally ``duty_date`` +
-    ``shift`` (else the shift of now), ``position``, ``incident_id``. Raises InvalidInput
-    naming each bad field."""
+                  actor_name: str = "", now: datetime, rules: RosterRules | None = None,
+                  role: str | None = None) -> DutyLogEntry:
+    """Append an entry to the duty log (值班日志).
+
+    ``data``: ``kind`` (来电 call, 来文 document, 报告 report, 指示 instruction, 其他 other; and the
+    older incident / note), ``text``; optionally ``occurred_at`` (when the call came or the event
+    happened: ISO, local time when it has no zone; not in the future; default now), ``caller``,
+    ``caller_unit``, ``caller_phone``, ``incident_id``, ``corrects`` (the id of an entry this one
+    corrects: entries are never edited), ``duty_date`` + ``shift`` (else the shift of now),
+    ``position``.
+
+    With ``role`` (a web request) the writer is checked: only the people on the current shift
+    and duty managers write, and only a duty manager writes another day's log (NotAllowed).
+    Raises InvalidInput naming each bad field."""
     rules = _rules(rules)
     problems: list[FieldProblem] = []
     kind = str(data.get("kind") or "").strip()
     if kind not in LOG_KINDS:
-        problems.append(FieldProblem("kind", "类型须为 call(来电)/incident(事件)/handover(交接班)"
-                                     "/note(记事)", "kind must be call, incident, handover or "
-                                     "note", kind))
+        names = "、".join(f"{k}({LOG_KIND_TEXT[k][0]})" for k in LOG_CATEGORIES)
+        problems.append(FieldProblem("kind", f"类型须为 {names} 之一",
+                                     f"kind must be one of {', '.join(LOG_CATEGORIES)}", kind))
     text = str(data.get("text") or "").strip()
     if not text:
         problems.append(FieldProblem("text", "内容必填", "text is required"))
     elif len(text) > MAX_LOG_TEXT:
         problems.append(FieldProblem("text", f"内容不超过 {MAX_LOG_TEXT} 字",
                                      f"text: at most {MAX_LOG_TEXT} characters"))
+    fields = {}
+    for key, limit, zh in (("caller", MAX_CALLER, "来电人"), ("caller_unit", MAX_CALLER, "单位"),
+                           ("caller_phone", MAX_PHONE, "电话")):
+        value = str(data.get(key) or "").strip()
+        if len(value) > limit:
+            problems.append(FieldProblem(key, f"{zh}不超过 {limit} 字",
+                                         f"{key}: at most {limit} characters", value[:100]))
+        fields[key] = value
+    occurred_at = now
+    if data.get("occurred_at") not in (None, ""):
+        found = _moment(data["occurred_at"], rules.tz)
+        if found is None:
+            problems.append(FieldProblem("occurred_at", "时间须为 YYYY-MM-DDTHH:MM",
+                                         "occurred_at must be YYYY-MM-DDTHH:MM",
+                                         str(data["occurred_at"])))
+        elif found > now + FUTURE_SLACK:
+            problems.append(FieldProblem("occurred_at", "来电/事件时间不能晚于现在",
+                                         "the time of the call or event cannot be in the future",
+                                         str(data["occurred_at"])))
+        else:
+            occurred_at = found
     current = shift_at(now, rules)
     duty_date, shift = current.duty_date, current.shift
     if data.get("duty_date"):
@@ -894,23 +1026,40 @@ def add_log_entry(session: Session, data: Mapping[str, object], *, actor: str,
     position = data.get("position") or None
     if position is not None and position not in {p.id for p in rules.positions}:
         problems.append(FieldProblem("position", "岗位不存在", "unknown position", str(position)))
-    incident_id = data.get("incident_id")
-    if incident_id not in (None, ""):
-        try:
-            incident_id = int(incident_id)  # type: ignore[call-overload]
-        except (TypeError, ValueError):
-            problems.append(FieldProblem("incident_id", "事件编号须为整数",
-                                         "incident_id must be an integer", str(incident_id)))
-    else:
-        incident_id = None
+    incident_id = _optional_id(data.get("incident_id"), "incident_id", "事件编号", problems)
+    corrects = _optional_id(data.get("corrects"), "corrects", "更正的记录编号", problems)
+    if corrects is not None and session.get(DutyLogEntry, corrects) is None:
+        problems.append(FieldProblem("corrects", f"没有编号为 {corrects} 的日志记录",
+                                     f"no log entry {corrects}", str(corrects)))
     if problems:
         raise InvalidInput(problems)
+    if role is not None:
+        manager = allows(role, Permission.DUTY_MANAGE)
+        if not may_write_log(session, username=actor, role=role, now=now, rules=rules):
+            raise NotAllowed("只有本班次值班人员和值班主任可以填写今日值班日志",
+                             "only the people on the current shift and duty managers write "
+                             "today's duty log", rule="on_shift")
+        if not manager and duty_date != current.duty_date:
+            raise NotAllowed("只有值班主任可以填写其他日期的值班日志",
+                             "only a duty manager writes another day's log", rule="today")
     entry = DutyLogEntry(duty_date=duty_date, shift=shift, position=position, kind=kind,
                          text=text, incident_id=incident_id, author=actor,
-                         author_name=actor_name, at=now)
+                         author_name=actor_name, at=now, occurred_at=occurred_at,
+                         corrects_id=corrects, **fields)
     session.add(entry)
     session.flush()
     return entry
+
+
+def _optional_id(value: object, key: str, zh: str, problems: list[FieldProblem]) -> int | None:
+    if value in (None, ""):
+        return None
+    try:
+        return int(value)  # type: ignore[call-overload]
+    except (TypeError, ValueError):
+        problems.append(FieldProblem(key, f"{zh}须为整数", f"{key} must be an integer",
+                                     str(value)))
+        return None
 
 
 def log_entries(session: Session, *, start: date, end: date | None = None,
@@ -951,17 +1100,46 @@ class OpenIncident:
 
 
 @dataclass(frozen=True)
+class HandoverRecord:
+    """A handover with its acknowledgement (接班确认), if the receiver has given it."""
+
+    row: DutyHandover
+    ack: DutyHandoverAck | None
+
+    @property
+    def acknowledged(self) -> bool:
+        return self.ack is not None
+
+
+@dataclass(frozen=True)
 class HandoverView:
     shift: ShiftRef
     at: datetime
     on_duty: OnDuty
     incidents: tuple[OpenIncident, ...]
     log: tuple[DutyLogEntry, ...]
-    handovers: tuple[DutyHandover, ...]
+    handovers: tuple[HandoverRecord, ...]
+    incoming: OnDuty = None  # type: ignore[assignment]  # who takes the next shift over
+    unacknowledged: tuple[HandoverRecord, ...] = ()     # recent handovers nobody confirmed
 
     @property
     def open_items(self) -> int:
         return sum(len(i.open_items) for i in self.incidents)
+
+    @property
+    def overdue(self) -> tuple[tuple[OpenIncident, OpenItem], ...]:
+        return tuple((i, o) for i in self.incidents for o in i.open_items if o.overdue)
+
+    @property
+    def immediate(self) -> tuple[tuple[OpenIncident, OpenItem], ...]:
+        """Open items due within ``HANDOVER_SOON`` of the handover (not yet overdue)."""
+        soon = self.at + HANDOVER_SOON
+        return tuple((i, o) for i in self.incidents for o in i.open_items
+                     if not o.overdue and o.due_at is not None and o.due_at <= soon)
+
+
+HANDOVER_SOON = timedelta(hours=2)
+UNACKNOWLEDGED_DAYS = 7
 
 
 def _aware(value: datetime | None) -> datetime | None:
@@ -996,9 +1174,18 @@ def open_incidents(session: Session, at: datetime) -> list[OpenIncident]:
     return out
 
 
+def _with_acks(session: Session, rows: Sequence[DutyHandover]) -> tuple[HandoverRecord, ...]:
+    ids = [r.id for r in rows]
+    acks = {a.handover_id: a for a in session.scalars(
+        select(DutyHandoverAck).where(DutyHandoverAck.handover_id.in_(ids)))} if ids else {}
+    return tuple(HandoverRecord(r, acks.get(r.id)) for r in rows)
+
+
 def handover(session: Session, at: datetime, rules: RosterRules | None = None) -> HandoverView:
     """What the shift containing ``at`` hands over: open real incidents and their open items,
-    the shift's log entries and earlier handovers of the shift, and who is on duty."""
+    the shift's log entries and earlier handovers of the shift, who is on duty, who takes the
+    next shift over (the receiver is picked from them), and the handovers of the last days that
+    the receiver has not acknowledged."""
     rules = _rules(rules)
     shift = shift_at(at, rules)
     log = log_entries(session, start=shift.duty_date, shift=shift.shift)
@@ -1006,17 +1193,44 @@ def handover(session: Session, at: datetime, rules: RosterRules | None = None) -
         select(DutyHandover).where(DutyHandover.duty_date == shift.duty_date,
                                    DutyHandover.shift == shift.shift)
         .order_by(DutyHandover.id)))
+    recent = list(session.scalars(
+        select(DutyHandover).where(
+            DutyHandover.duty_date >= shift.duty_date - timedelta(days=UNACKNOWLEDGED_DAYS),
+            ~DutyHandover.id.in_(select(DutyHandoverAck.handover_id)))
+        .order_by(DutyHandover.id)))
     return HandoverView(shift, at, on_duty_now(session, at, rules),
-                        tuple(open_incidents(session, at)), tuple(log), tuple(done))
+                        tuple(open_incidents(session, at)), tuple(log), _with_acks(session, done),
+                        on_duty_now(session, shift.end, rules), _with_acks(session, recent))
+
+
+def _incoming_ids(view: HandoverView) -> set[int]:
+    return {p.staff_id for people in view.incoming.positions.values() for p in people}
 
 
 def record_handover(session: Session, *, at: datetime, actor: str, actor_name: str = "",
-                    received_by: str = "", note: str = "", now: datetime,
+                    received_staff_id: int | None = None, received_by: str = "",
+                    note: str = "", now: datetime,
                     rules: RosterRules | None = None) -> DutyHandover:
-    """Record the handover of the shift containing ``at`` with a snapshot of what was open,
-    and append a handover entry to the duty log."""
+    """Record the handover of the shift containing ``at`` to a person of the incoming shift
+    (``received_staff_id``; any active person when no published roster covers the next shift),
+    with a snapshot of what was open; append a handover entry to the duty log and notify the
+    receiver, who then acknowledges it (``acknowledge_handover``)."""
     rules = _rules(rules)
     view = handover(session, at, rules)
+    receiver: DutyStaff | None = None
+    if received_staff_id is None:
+        raise InvalidInput([FieldProblem("received_staff_id", "请从接班人员中选择接班人",
+                                         "pick the receiver from the incoming shift")])
+    receiver = session.get(DutyStaff, received_staff_id)
+    incoming = _incoming_ids(view)
+    outside = incoming and receiver is not None and receiver.id not in incoming
+    if receiver is None or outside or (not incoming and not receiver.active):
+        names = "、".join(p.name for people in view.incoming.positions.values() for p in people)
+        raise InvalidInput([FieldProblem(
+            "received_staff_id", f"接班人须是下一班的值班人员({names or '无'})",
+            f"the receiver must be on the next shift ({names or 'nobody'})",
+            str(received_staff_id))])
+    received_by = receiver.name
     snapshot = {
         "shift": {"duty_date": view.shift.duty_date.isoformat(), "shift": view.shift.shift,
                   "start": view.shift.start.isoformat(), "end": view.shift.end.isoformat()},
@@ -1027,20 +1241,60 @@ def record_handover(session: Session, *, at: datetime, actor: str, actor_name: s
                       for i in view.incidents],
         "on_duty": {p: [x.name for x in people] for p, people in view.on_duty.positions.items()},
         "log_entries": [e.id for e in view.log],
+        "overdue": len(view.overdue), "immediate": len(view.immediate),
     }
     note = (note or "").strip()[:MAX_LOG_TEXT]
-    received_by = (received_by or "").strip()[:100]
     row = DutyHandover(duty_date=view.shift.duty_date, shift=view.shift.shift,
                        handed_over_by=actor, handed_over_name=actor_name,
-                       received_by=received_by, note=note, snapshot=snapshot, at=now)
+                       received_by=received_by[:100], received_staff_id=receiver.id, note=note,
+                       snapshot=snapshot, at=now)
     session.add(row)
     text = (f"交接班:未结事件 {len(view.incidents)} 起,未完成任务 {view.open_items} 项"
-            + (f";接班人:{received_by}" if received_by else "") + (f"。{note}" if note else ""))
+            f"(超时 {len(view.overdue)} 项);接班人:{received_by}(待接班确认)"
+            + (f"。{note}" if note else ""))
     session.add(DutyLogEntry(duty_date=view.shift.duty_date, shift=view.shift.shift,
                              kind="handover", text=text, author=actor,
                              author_name=actor_name, at=now))
     session.flush()
+    giver = actor_name or actor
+    notifications.notify(
+        session, [receiver.id], kind="handover",
+        zh=f"{giver} 将 {view.shift.duty_date} 的值班交接给您:未结事件 {len(view.incidents)} 起,"
+           f"未完成任务 {view.open_items} 项。请在值班页面确认接班。",
+        en=f"{giver} handed the duty of {view.shift.duty_date} over to you: "
+           f"{len(view.incidents)} open incidents, {view.open_items} open items. Please "
+           "acknowledge it on the duty page.",
+        actor=actor, now=now, link="/duty#duty-handover-panel", data={"handover_id": row.id})
     return row
+
+
+def acknowledge_handover(session: Session, handover_id: int, *, username: str, now: datetime,
+                         rules: RosterRules | None = None) -> DutyHandoverAck:
+    """接班确认: the named receiver confirms; the time goes into the duty log. Anyone else is
+    refused (NotAllowed); a second confirmation is a Conflict."""
+    rules = _rules(rules)
+    row = session.get(DutyHandover, handover_id)
+    if row is None:
+        raise NotFound(f"没有编号为 {handover_id} 的交接班记录", f"no handover {handover_id}")
+    me = notifications.staff_of(session, username)
+    if me is None or me.id != row.received_staff_id:
+        raise NotAllowed(f"只有接班人 {row.received_by} 本人可以确认接班",
+                         f"only the receiver, {row.received_by}, acknowledges this handover")
+    if session.scalar(select(DutyHandoverAck).where(DutyHandoverAck.handover_id == row.id)):
+        raise Conflict("该交接班已确认", "this handover is already acknowledged")
+    ack = DutyHandoverAck(handover_id=row.id, staff_id=me.id, username=username, name=me.name,
+                          at=now)
+    session.add(ack)
+    current = shift_at(now, rules)
+    local = now.astimezone(rules.tz)
+    giver = row.handed_over_name or row.handed_over_by
+    session.add(DutyLogEntry(
+        duty_date=current.duty_date, shift=current.shift, kind="handover",
+        text=f"接班确认:{me.name} 于 {local:%m-%d %H:%M} 确认接收 {giver} 交接的 "
+             f"{row.duty_date} 值班", author=username,
+        author_name=me.name, at=now))
+    session.flush()
+    return ack
 
 
 # ============================================================================ iCal

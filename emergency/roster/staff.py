@@ -186,6 +186,7 @@ def format_unavailability(items: Iterable[Unavailability]) -> str:
 # ----------------------------------------------------------------------------- records
 _LABELS = {
     "name": ("姓名", "name"), "unit": ("单位", "unit"), "phone": ("联系电话", "phone"),
+    "username": ("登录账号", "account"),
     "roles": ("值班岗位", "duty roles"), "qualifications": ("资质", "qualifications"),
     "active": ("在岗", "active"), "is_sample": ("示例数据", "sample"), "note": ("备注", "note"),
     "unavailable": ("不可值班", "unavailability"),
@@ -232,6 +233,12 @@ def clean_staff(data: Mapping[str, object], *, partial: bool = False
             problems.append(_problem("phone", "不是有效的电话号码",
                                      "not a valid telephone number", phone))
         values["phone"] = phone
+    if "username" in data:  # the person's login (optional; never required by an import)
+        username = _text(data.get("username"))
+        if len(username) > 64:
+            problems.append(_problem("username", "不超过 64 个字符", "at most 64 characters",
+                                     username))
+        values["username"] = username or None
     if given("roles"):
         roles, unknown = parse_roles(data.get("roles"))
         if unknown:

@@ -108,7 +108,7 @@ def get_staff(session: Session, staff_id: int) -> DutyStaff:
 
 # ----------------------------------------------------------------------------- writing
 def _apply(row: DutyStaff, values: Mapping[str, object], now: datetime) -> None:
-    for key in ("name", "unit", "phone", "note", "active", "is_sample"):
+    for key in ("name", "unit", "phone", "note", "active", "is_sample", "username"):
         if key in values:
             setattr(row, key, values[key])
     if "roles" in values:
@@ -122,8 +122,22 @@ def _apply(row: DutyStaff, values: Mapping[str, object], now: datetime) -> None:
     row.updated_at = now
 
 
+def _username_taken(session: Session, values: Mapping[str, object], staff_id: int | None
+                    ) -> list[FieldProblem]:
+    name = values.get("username")
+    if not name:
+        return []
+    other = session.scalar(select(DutyStaff).where(DutyStaff.username == name,
+                                                   DutyStaff.id != (staff_id or -1)))
+    if other is None:
+        return []
+    return [FieldProblem("username", f"登录账号:「{name}」已关联{other.name}",
+                         f"account: {name!r} is already linked to {other.name}", str(name))]
+
+
 def create_staff(session: Session, data: Mapping[str, object], *, now: datetime) -> DutyStaff:
     values, problems = clean_staff(data)
+    problems += _username_taken(session, values, None)
     if problems:
         raise InvalidInput(problems)
     row = DutyStaff(created_at=now)
@@ -141,6 +155,7 @@ def update_staff(session: Session, staff_id: int, data: Mapping[str, object], *,
                     f"this person was changed by someone else (now version {row.version}); "
                     "reload and try again", current_version=row.version)
     values, problems = clean_staff(data, partial=True)
+    problems += _username_taken(session, values, staff_id)
     if problems:
         raise InvalidInput(problems)
     _apply(row, values, now)

@@ -35,7 +35,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from emergency.store.models import Base, UTCDateTime, utcnow
 
 ROSTER_STATUSES = ("draft", "published", "discarded")
-LOG_KINDS = ("call", "incident", "handover", "note")  # what a person may log
+# What a person may log. The desk's categories (来电, 来文, 报告, 指示, 其他) first; incident,
+# handover and note are kept for entries made before them (0200_duty_desk).
+LOG_CATEGORIES = ("call", "document", "report", "instruction", "other")
+LOG_KINDS = (*LOG_CATEGORIES, "incident", "handover", "note")
 SYSTEM_LOG_KINDS = ("roster",)  # what the system logs itself (a roster withdrawn: 撤回)
 
 
@@ -60,6 +63,9 @@ class DutyStaff(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # The person's login (0200_duty_desk): "me" on the duty page — today's log when on shift,
+    # acknowledging a handover, my notifications. Optional: not everyone on duty logs in.
+    username: Mapped[str | None] = mapped_column(String(64), unique=True)
 
     unavailable: Mapped[list[StaffUnavailability]] = relationship(
         back_populates="staff", order_by="StaffUnavailability.start_date",
@@ -208,7 +214,14 @@ class DutyLogEntry(Base):
     incident_id: Mapped[int | None] = mapped_column(Integer)  # no FK: the log outlives anything
     author: Mapped[str] = mapped_column(String(64))
     author_name: Mapped[str] = mapped_column(String(100), default="")
-    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)  # when it was typed
+    # 0200_duty_desk: when the call came or the event happened (may be before ``at``), who
+    # called, from which unit, their phone; and the entry this one corrects (never an edit).
+    occurred_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    caller: Mapped[str] = mapped_column(String(100), default="")
+    caller_unit: Mapped[str] = mapped_column(String(100), default="")
+    caller_phone: Mapped[str] = mapped_column(String(40), default="")
+    corrects_id: Mapped[int | None] = mapped_column(Integer)
 
 
 class DutyHandover(Base):
@@ -225,6 +238,42 @@ class DutyHandover(Base):
     note: Mapped[str] = mapped_column(Text, default="")
     snapshot: Mapped[dict] = mapped_column(JSON, default=dict)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    received_staff_id: Mapped[int | None] = mapped_column(ForeignKey("duty_staff.id"))
+
+
+class DutyHandoverAck(Base):
+    """接班确认: the named receiver confirms they took the shift over (one per handover)."""
+
+    __tablename__ = "duty_handover_acks"
+    __table_args__ = (UniqueConstraint("handover_id", name="uq_duty_handover_acks_handover"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    handover_id: Mapped[int] = mapped_column(ForeignKey("duty_handovers.id",
+                                                        ondelete="CASCADE"))
+    staff_id: Mapped[int] = mapped_column(ForeignKey("duty_staff.id"))
+    username: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(100), default="")
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class DutyNotification(Base):
+    """通知: something a person must know (a swap or replacement of their duty on a published
+    roster), unread until they mark it read. Addressed to the person (``duty_staff``): they see
+    it when they log in with the account linked to them (``DutyStaff.username``)."""
+
+    __tablename__ = "duty_notifications"
+    __table_args__ = (Index("ix_duty_notifications_staff_read", "staff_id", "read_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("duty_staff.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(20))
+    text_zh: Mapped[str] = mapped_column(Text)
+    text_en: Mapped[str] = mapped_column(Text)
+    link: Mapped[str] = mapped_column(String(200), default="")
+    data: Mapped[dict | None] = mapped_column(JSON)
+    created_by: Mapped[str] = mapped_column(String(64), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class DutyFeedToken(Base):
@@ -252,7 +301,7 @@ class DutyFeedToken(Base):
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
-APPEND_ONLY = (DutyLogEntry, DutyHandover, DutyRosterVersion, RosterChange)
+APPEND_ONLY = (DutyLogEntry, DutyHandover, DutyHandoverAck, DutyRosterVersion, RosterChange)
 
 
 def _refuse(mapper, connection, target) -> None:  # noqa: ANN001 - SQLAlchemy event signature

@@ -8,6 +8,7 @@ Chinese. Times are shown in the app's TIMEZONE (Asia/Shanghai).
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from flask import Flask, Response, current_app, g, request
@@ -110,8 +111,14 @@ def local_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
                             ).strftime(fmt)
 
 
+def switch_url(other: str) -> str:
+    """This page in the ``other`` language, keeping its query (``/duty?month=2027-01``)."""
+    args = [(k, v) for k, v in request.args.items(multi=True) if k != "lang"]
+    return f"{request.path}?{urlencode([*args, ('lang', other)])}"
+
+
 def init_i18n(app: Flask) -> None:
-    app.jinja_env.globals.update(t=t, lang=lang, LANGS=LANGS)
+    app.jinja_env.globals.update(t=t, lang=lang, LANGS=LANGS, lang_switch_url=switch_url)
     app.jinja_env.filters["local_time"] = local_time
 
     @app.after_request

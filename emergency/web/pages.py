@@ -15,6 +15,8 @@ Hooks for other parts of the app:
 * ``register_map_layer(app, fn)`` adds a layer function ``fn(m, lang)`` to the province map;
 * ``app.extensions["on_duty"]``: a callable returning who is on duty now
   (``{"officers": [...], "leader": ...}`` or None) for the header slot ``_on_duty.html``;
+* ``app.extensions["notifications"]``: a callable returning ``{"unread": n}`` or None for the
+  header's bell ``_bell.html``;
 * ``NAV_ITEMS``: header links, shown only for endpoints that exist.
 """
 
@@ -136,17 +138,18 @@ def init_pages(app: Flask) -> None:
     @app.context_processor
     def _layout() -> dict:
         return {"nav_items": [(ep, key) for ep, key in NAV_ITEMS if ep in app.view_functions],
-                "on_duty": _on_duty(), "now_utc": datetime.now(UTC)}
+                "on_duty": _provided("on_duty"), "bell": _provided("notifications"),
+                "now_utc": datetime.now(UTC)}
 
 
-def _on_duty() -> dict | None:
-    provider = current_app.extensions.get("on_duty")
+def _provided(name: str) -> dict | None:
+    provider = current_app.extensions.get(name)
     if provider is None:
         return None
     try:
         return provider()
     except Exception:  # noqa: BLE001 - a roster fault must not take the map page down
-        log.exception("on-duty provider failed")
+        log.exception("%s provider failed", name)
         return None
 
 

@@ -12,8 +12,10 @@ Rosters
     ``GET  /api/rosters/<YYYY-MM>.xlsx|.csv``        the month as a table
     ``GET  /api/rosters/<YYYY-MM>/print``            printable month (A4 landscape)
     ``GET  /api/rosters/<id>``                       one roster, all its days
-    ``POST /api/rosters/<id>/swap``  {a, b, revision?}                 换班
-    ``POST /api/rosters/<id>/replace``  {assignment, staff_id, revision?}  替班
+    ``POST /api/rosters/<id>/swap``  {a, b, reason?, revision?}        换班
+    ``POST /api/rosters/<id>/replace``  {assignment, staff_id, reason?, revision?}  替班
+        on a published roster ``reason`` is required (422 without): a new version, both people
+        notified (``emergency.roster.notifications``), an entry in the duty log
     ``POST /api/rosters/<id>/publish``  {note?, revision?}             发布
     ``POST /api/rosters/<id>/discard``  {revision?}                    作废草稿
     ``POST /api/rosters/<id>/withdraw``  {reason, force?, revision?}   撤回已发布的值班表
@@ -21,7 +23,10 @@ Rosters
         told); 409 (bilingual) for a roster that has started, unless ``force``
     ``GET  /api/rosters/<id>/versions[/<n>]``, ``GET /api/rosters/<id>/changes``
 On duty, log, handover
-    ``GET /api/duty/now?at=``, ``GET|POST /api/duty/log``, ``GET|POST /api/duty/handover?at=``
+    ``GET /api/duty/now?at=``, ``GET|POST /api/duty/log`` (the people on the current shift and
+    duty managers write; 403 otherwise), ``GET|POST /api/duty/handover?at=`` (POST:
+    ``received_staff_id`` from the incoming shift, ``note``),
+    ``POST /api/duty/handover/<id>/ack`` (接班确认, the named receiver only)
 Staff
     ``GET|POST /api/staff``, ``GET|PATCH|DELETE /api/staff/<id>``,
     ``POST /api/staff/<id>/unavailability|preferences``, ``DELETE …/<entry id>``,
@@ -53,8 +58,8 @@ from flask import (
 from sqlalchemy.orm.exc import StaleDataError
 
 from emergency.auth_rules import Permission
-from emergency.roster import feeds, on_duty, service, staff_service
-from emergency.roster.errors import Conflict, DutyError, NotFound, Refused, Stale
+from emergency.roster import feeds, notifications, on_duty, service, staff_service
+from emergency.roster.errors import Conflict, DutyError, NotAllowed, NotFound, Refused, Stale
 from emergency.roster.export import SHIFT_TEXT, day_label, month_table, table_csv, table_xlsx
 from emergency.roster.model import Period, Violation
 from emergency.roster.on_duty import HeaderOnDuty
@@ -62,7 +67,7 @@ from emergency.roster.periods import PeriodRequest
 from emergency.roster.rules import RosterRules, default_roster_rules
 from emergency.roster.staff import DUTY_ROLES, InvalidInput
 from emergency.roster.staff_table import write_staff_csv, write_staff_xlsx
-from emergency.store.roster_models import LOG_KINDS, DutyRoster, DutyStaff
+from emergency.store.roster_models import LOG_CATEGORIES, LOG_KINDS, DutyRoster, DutyStaff
 from emergency.web.auth import actor, require
 from emergency.web.clock import iso, now
 from emergency.web.errors import ApiError, error_body
@@ -84,10 +89,11 @@ MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 
 def init_roster(app: Flask) -> None:
     """Register the duty API and pages, and the header's "on duty now" provider."""
-    from emergency.web import roster_pages
+    from emergency.web import notification_pages, roster_pages
 
     app.register_blueprint(bp)
     roster_pages.init_pages(app)
+    notification_pages.init_notifications(app)  # the header bell and /notifications
     app.extensions["on_duty"] = header_on_duty
 
 
@@ -114,7 +120,7 @@ def _month(text: str) -> Period:
 
 
 # ----------------------------------------------------------------------------- errors
-_STATUS = {NotFound: 404, Conflict: 409, Stale: 409, Refused: 422}
+_STATUS = {NotFound: 404, NotAllowed: 403, Conflict: 409, Stale: 409, Refused: 422}
 
 
 @bp.errorhandler(DutyError)
@@ -176,9 +182,21 @@ def roster_checks(view: service.RosterView) -> dict:
     return {"hard_violations": [violation_dict(v) for v in view.hard],
             "soft_violations": [violation_dict(v) for v in view.soft],
             "fairness": {"target_spread": target, "spread": view.spread,
+                         "groups": fairness_groups(view.roster.rules),
                          "within_target": all(x <= target for cats in view.spread.values()
                                               for x in cats.values())},
             "stats": stats}
+
+
+def fairness_groups(r: RosterRules) -> dict[str, dict[str, str]]:
+    """Each fairness group named by its positions (staff → 值班员、联络员, leaders → 带班领导),
+    so that no internal group key reaches the page."""
+    out: dict[str, dict[str, str]] = {}
+    for group in r.fairness_groups:
+        members = [p for p in r.positions if p.fairness_group == group]
+        en = ", ".join(p.en for p in members)
+        out[group] = {"zh": "、".join(p.zh for p in members), "en": en[:1].upper() + en[1:]}
+    return out
 
 
 def _sort_id(pid: str) -> int:
@@ -230,7 +248,7 @@ def staff_dict(row: DutyStaff, *, full: bool = False) -> dict:
             "roles": list(row.roles or ()),
             "roles_zh": [DUTY_ROLES[x][0] for x in row.roles or () if x in DUTY_ROLES],
             "qualifications": list(row.qualifications or ()), "active": row.active,
-            "is_sample": row.is_sample, "version": row.version}
+            "is_sample": row.is_sample, "version": row.version, "username": row.username}
     if full:
         body |= {
             "note": row.note, "created_at": iso(row.created_at), "updated_at": iso(row.updated_at),
@@ -269,7 +287,10 @@ def log_dict(e) -> dict:  # noqa: ANN001 - DutyLogEntry
     return {"id": e.id, "duty_date": e.duty_date.isoformat(), "shift": e.shift,
             "position": e.position, "kind": e.kind, "kind_zh": zh, "kind_en": en,
             "text": e.text, "incident_id": e.incident_id, "author": e.author,
-            "author_name": e.author_name, "at": iso(e.at)}
+            "author_name": e.author_name, "at": iso(e.at),
+            "occurred_at": iso(e.occurred_at or e.at), "caller": e.caller or "",
+            "caller_unit": e.caller_unit or "", "caller_phone": e.caller_phone or "",
+            "corrects": e.corrects_id}
 
 
 # ----------------------------------------------------------------------------- on duty
@@ -395,6 +416,13 @@ def roster_show(roster_id: int):
     return jsonify(body)
 
 
+def _text(data: dict, key: str) -> str:
+    value = data.get(key)
+    if value is not None and not isinstance(value, str):
+        raise _bad(key, "须为文字", "must be text", value)
+    return value or ""
+
+
 def _revision(data: dict) -> int | None:
     return _optional_int(data.get("revision"), "revision")
 
@@ -414,7 +442,8 @@ def roster_swap(roster_id: int):
     a, b = _int(data.get("a"), "a"), _int(data.get("b"), "b")
     with db().session() as session:
         outcome = service.swap(session, roster_id, a, b, actor=actor(), now=now(),
-                               expected_revision=_revision(data), rules=rules())
+                               expected_revision=_revision(data), rules=rules(),
+                               reason=_text(data, "reason"), actor_name=actor_name())
         body = _edited(outcome)
     return jsonify(body)
 
@@ -427,7 +456,8 @@ def roster_replace(roster_id: int):
     staff_id = _int(data.get("staff_id"), "staff_id")
     with db().session() as session:
         outcome = service.replace(session, roster_id, assignment, staff_id, actor=actor(),
-                                  now=now(), expected_revision=_revision(data), rules=rules())
+                                  now=now(), expected_revision=_revision(data), rules=rules(),
+                                  reason=_text(data, "reason"), actor_name=actor_name())
         body = _edited(outcome)
     return jsonify(body)
 
@@ -563,6 +593,7 @@ def duty_log():
         entries = service.log_entries(session, start=start, end=end, shift=shift)
         body = {"from": start.isoformat(), "to": end.isoformat(), "shift": shift,
                 "kinds": {k: service.LOG_KIND_TEXT[k] for k in LOG_KINDS},
+                "categories": list(LOG_CATEGORIES),
                 "entries": [log_dict(e) for e in entries]}
     return jsonify(body)
 
@@ -572,13 +603,29 @@ def duty_log():
 def duty_log_add():
     with db().session() as session:
         entry = service.add_log_entry(session, _body(), actor=actor(), actor_name=actor_name(),
-                                      now=now(), rules=rules())
+                                      now=now(), rules=rules(), role=g.user.role)
         body = log_dict(entry)
     return jsonify(body), 201
 
 
 # ----------------------------------------------------------------------------- handover
-def handover_dict(view: service.HandoverView, r: RosterRules) -> dict:
+def _handover_record(h: service.HandoverRecord) -> dict:
+    r = h.row
+    return {"id": r.id, "duty_date": r.duty_date.isoformat(), "shift": r.shift, "at": iso(r.at),
+            "handed_over_by": r.handed_over_by, "handed_over_name": r.handed_over_name,
+            "received_by": r.received_by, "received_staff_id": r.received_staff_id,
+            "note": r.note, "acknowledged": h.acknowledged,
+            "acknowledged_at": iso(h.ack.at) if h.ack else None,
+            "acknowledged_name": h.ack.name if h.ack else None}
+
+
+def _item_ref(pair) -> dict:  # noqa: ANN001 - (OpenIncident, OpenItem)
+    i, o = pair
+    return {"incident_id": i.id, "incident_title": i.title, "id": o.id, "text_zh": o.text_zh,
+            "text_en": o.text_en, "due_at": iso(o.due_at), "overdue": o.overdue}
+
+
+def handover_dict(view: service.HandoverView, r: RosterRules, me: int | None = None) -> dict:
     s = view.shift
     return {
         "at": iso(view.at),
@@ -587,6 +634,11 @@ def handover_dict(view: service.HandoverView, r: RosterRules) -> dict:
                   "en": SHIFT_TEXT.get(s.shift, (s.shift, s.shift))[1], "start": iso(s.start),
                   "end": iso(s.end)},
         "on_duty": on_duty_dict(view.on_duty, r),
+        "incoming": on_duty_dict(view.incoming, r),
+        "summary": {"open_incidents": len(view.incidents), "open_items": view.open_items,
+                    "overdue": [_item_ref(x) for x in view.overdue],
+                    "immediate": [_item_ref(x) for x in view.immediate],
+                    "unacknowledged": len(view.unacknowledged)},
         "open_incidents": [
             {"id": i.id, "title": i.title, "status": i.status, "tier_level": i.tier_level,
              "warning_level": i.warning_level, "river_name_zh": i.river_name_zh,
@@ -598,17 +650,24 @@ def handover_dict(view: service.HandoverView, r: RosterRules) -> dict:
             for i in view.incidents],
         "open_items": view.open_items,
         "log": [log_dict(e) for e in view.log],
-        "handovers": [{"id": h.id, "at": iso(h.at), "handed_over_by": h.handed_over_by,
-                       "handed_over_name": h.handed_over_name, "received_by": h.received_by,
-                       "note": h.note} for h in view.handovers],
+        "handovers": [_handover_record(h) for h in view.handovers],
+        "unacknowledged": [_handover_record(h) for h in view.unacknowledged],
+        "me": me,
     }
+
+
+def _me() -> int | None:
+    """The duty-staff id linked to the logged-in account (for "acknowledge" buttons)."""
+    with db().session() as session:
+        found = notifications.staff_of(session, actor())
+        return found.id if found else None
 
 
 @bp.get("/duty/handover")
 def duty_handover():
     at = _moment(request.args.get("at"))
     with db().session() as session:
-        body = handover_dict(service.handover(session, at, rules()), rules())
+        body = handover_dict(service.handover(session, at, rules()), rules(), _me())
     return jsonify(body)
 
 
@@ -617,14 +676,28 @@ def duty_handover():
 def duty_handover_record():
     data = _body()
     at = _moment(str(data["at"]) if data.get("at") else None)
+    receiver = data.get("received_staff_id")
+    receiver = None if receiver in (None, "") else _int(receiver, "received_staff_id")
     with db().session() as session:
         row = service.record_handover(
-            session, at=at, actor=actor(), actor_name=actor_name(),
-            received_by=str(data.get("received_by") or ""), note=str(data.get("note") or ""),
-            now=now(), rules=rules())
+            session, at=at, actor=actor(), actor_name=actor_name(), received_staff_id=receiver,
+            note=str(data.get("note") or ""), now=now(), rules=rules())
         body = {"id": row.id, "duty_date": row.duty_date.isoformat(), "shift": row.shift,
-                "at": iso(row.at), "snapshot": row.snapshot}
+                "at": iso(row.at), "received_by": row.received_by,
+                "received_staff_id": row.received_staff_id, "snapshot": row.snapshot}
     return jsonify(body), 201
+
+
+@bp.post("/duty/handover/<int:handover_id>/ack")
+@require(Permission.INCIDENT_WRITE)
+def duty_handover_ack(handover_id: int):
+    """接班确认 by the named receiver (403 for anyone else, 409 when already confirmed)."""
+    with db().session() as session:
+        ack = service.acknowledge_handover(session, handover_id, username=actor(), now=now(),
+                                           rules=rules())
+        body = {"handover_id": handover_id, "acknowledged": True, "acknowledged_at": iso(ack.at),
+                "acknowledged_name": ack.name}
+    return jsonify(body)
 
 
 # ----------------------------------------------------------------------------- staff

@@ -24,6 +24,7 @@ from emergency.auth_rules import Permission, allows
 from emergency.roster import feeds, service
 from emergency.roster.model import Period
 from emergency.roster.readiness import describe
+from emergency.store.roster_models import LOG_CATEGORIES
 from emergency.web import i18n
 from emergency.web.auth import current_user
 from emergency.web.clock import now
@@ -131,6 +132,37 @@ MESSAGES: dict[str, dict[str, str]] = {
     "duty_feed_confirm_rotate": {"zh": "重新生成后,旧地址立即失效(已订阅的日历将停止更新)。确认?",
                                  "en": "The old address stops at once (calendars subscribed to "
                                        "it stop updating). Continue?"},
+    "duty_change_reason": {"zh": "换班/替班原因(已发布的值班表必填,将通知相关人员)",
+                           "en": "Reason (required on a published roster; sent to the people)"},
+    "duty_reason_needed": {"zh": "已发布的值班表换班、替班须填写原因",
+                           "en": "A swap or replacement on a published roster needs a reason"},
+    "duty_confirm_unconfirmed": {"zh": "您选中的班次尚未换班或替班(未确认),发布不会包含它。仍要发布?",
+                                 "en": "The duties you selected have not been swapped or "
+                                       "replaced (not confirmed); publishing leaves them as "
+                                       "they are. Publish anyway?"},
+    "duty_log_occurred": {"zh": "来电/事件时间", "en": "Time of the call or event"},
+    "duty_log_typed": {"zh": "录入", "en": "typed"},
+    "duty_log_caller": {"zh": "来电人", "en": "Caller"},
+    "duty_log_unit": {"zh": "单位", "en": "Unit"},
+    "duty_log_phone": {"zh": "电话", "en": "Phone"},
+    "duty_log_incident": {"zh": "关联事件编号(可选)", "en": "Incident no. (optional)"},
+    "duty_log_correct": {"zh": "更正", "en": "Correct"},
+    "duty_log_correcting": {"zh": "更正记录", "en": "Correcting entry"},
+    "duty_log_corrects": {"zh": "更正", "en": "corrects"},
+    "duty_log_not_on_shift": {"zh": "只有本班次值班人员和值班主任可以填写今日值班日志",
+                              "en": "Only the people on the current shift and duty managers "
+                                    "write today's log"},
+    "duty_receiver_choose": {"zh": "请选择接班人", "en": "Choose the receiver"},
+    "duty_incoming": {"zh": "下一班", "en": "Next shift"},
+    "duty_no_incoming": {"zh": "下一班没有已发布的值班安排", "en": "No published roster for the "
+                                                              "next shift"},
+    "duty_ack": {"zh": "接班确认", "en": "Acknowledge"},
+    "duty_acked": {"zh": "已确认接班", "en": "acknowledged"},
+    "duty_pending_ack": {"zh": "待接班确认", "en": "awaiting acknowledgement"},
+    "duty_unacknowledged": {"zh": "未确认的交接班", "en": "Unacknowledged handovers"},
+    "duty_immediate": {"zh": "即将到期", "en": "due soon"},
+    "duty_all_items": {"zh": "全部未完成任务", "en": "All open items"},
+    "duty_handed_to": {"zh": "交给", "en": "to"},
     "duty_feed_confirm_revoke": {"zh": "停用后,该地址立即失效。确认停用?",
                                  "en": "The address stops working at once. Revoke?"},
 }
@@ -189,11 +221,15 @@ def index():
         days=int(current_app.config.get("DUTY_GAP_LOOKAHEAD_DAYS", 14)) - 1))
     with db().session() as session:
         gaps = service.gaps_ahead(session, ahead, r)
+        can_log = user is not None and service.may_write_log(
+            session, username=user.username, role=role, now=now(), rules=r)
     gaps_zh, gaps_en = describe(gaps, r)
     return render_template(
         "duty.html", month=month, positions=[{"id": p.id, "zh": p.zh, "en": p.en}
                                              for p in r.positions],
         gaps=len(gaps), gaps_days=len(ahead), gaps_text=gaps_en if lang() == "en" else gaps_zh,
         can_manage=allows(role, Permission.DUTY_MANAGE),
-        can_log=allows(role, Permission.INCIDENT_WRITE),
+        can_log=can_log, can_handover=allows(role, Permission.INCIDENT_WRITE),
+        log_categories=[{"id": k, "zh": service.LOG_KIND_TEXT[k][0],
+                         "en": service.LOG_KIND_TEXT[k][1]} for k in LOG_CATEGORIES],
         season_year=int(month[:4]))

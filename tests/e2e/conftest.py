@@ -15,7 +15,10 @@ import pytest
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
 E2E_PASSWORD = "e2e-password-1"
-ROLES = ("admin", "viewer", "duty_officer", "commander")
+ROLES = ("admin", "viewer", "duty_officer", "commander", "duty_manager")
+# More people with accounts (username → role), to be linked to duty staff by the tests.
+EXTRA_ACCOUNTS = {"officer_a": "duty_officer", "officer_b": "duty_officer",
+                  "officer_c": "duty_officer"}
 
 
 def _quiet_handler():
@@ -44,8 +47,8 @@ def live_server(network, tmp_path_factory):
                       "SECRET_KEY": "e2e-secret", "RIVER_NETWORK": network,
                       "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
     with app.extensions["database"].session() as s:
-        for role in ROLES:
-            accounts.create_user(s, role, E2E_PASSWORD, role,
+        for username, role in [*((r, r) for r in ROLES), *EXTRA_ACCOUNTS.items()]:
+            accounts.create_user(s, username, E2E_PASSWORD, role,
                                  hash_method=app.config["PASSWORD_HASH_METHOD"])
     from datetime import date
 

@@ -3,6 +3,7 @@ header shows who is on duty; a duty officer logs a call and records the shift's 
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -80,21 +81,134 @@ def test_a_manager_generates_and_publishes_the_month_and_the_header_shows_who_is
     shot(page, "duty_print", full_page=True)
 
 
-def test_a_duty_officer_logs_a_call_and_records_the_handover(page, log_in, shot):
+def _link(page, staff_id: int, username: str) -> None:
+    """As a duty manager would on the staff list: this person logs in as ``username``."""
+    token = page.locator('meta[name="csrf-token"]').get_attribute("content")
+    staff = page.request.get(page.base_url + "/api/staff").json()["staff"]
+    for other in staff:  # an account belongs to one person: unlink it elsewhere first
+        if other.get("username") == username and other["id"] != staff_id:
+            page.request.patch(page.base_url + f"/api/staff/{other['id']}",
+                               headers={"X-CSRFToken": token}, data={"username": ""})
+    resp = page.request.patch(page.base_url + f"/api/staff/{staff_id}",
+                              headers={"X-CSRFToken": token}, data={"username": username})
+    assert resp.ok, resp.text()
+
+
+def test_a_duty_manager_swaps_two_duties_on_the_published_roster_with_a_reason_and_both_are_told(
+        page, log_in, shot):
+    log_in(page, "duty_manager")
+    page.wait_for_url(page.base_url + "/")
+    page.goto(page.base_url + "/duty")
+    page.wait_for_selector(".duty-chip")
+    if not page.locator("#duty-status .published").count():
+        pytest.skip("no published roster this month in this server")
+    page.on("dialog", lambda dialog: dialog.accept())
+    today = datetime.now(ZoneInfo("Asia/Shanghai")).date().isoformat()
+    chips = page.locator('#duty-grid tr[data-date] td[data-position="duty_officer"] .duty-chip.can')
+    future = [i for i in range(chips.count())
+              if chips.nth(i).locator("xpath=ancestor::tr").get_attribute("data-date") > today]
+    if len(future) < 8:
+        pytest.skip("too few duties left this month to swap")
+    done = None
+    for first, second in [(future[0], future[-1]), (future[1], future[-2]), (future[2], future[-3]),
+                          (future[0], future[-3]), (future[3], future[-1])]:
+        a, b = chips.nth(first), chips.nth(second)
+        names = (a.inner_text(), b.inner_text())
+        ids = (a.get_attribute("data-staff"), b.get_attribute("data-staff"))
+        if ids[0] == ids[1]:
+            continue
+        a.click()
+        b.click()
+        assert page.locator("#duty-change-reason").is_visible()  # a published roster
+        page.click("#duty-swap")  # without a reason: refused on the page, nothing sent
+        assert "原因" in page.locator("#duty-message").inner_text()
+        page.fill("#duty-change-reason", "家中有事,与同事调换")
+        page.click("#duty-swap")
+        page.wait_for_selector("#duty:not(.busy)")
+        if "duty-message ok" in (page.locator("#duty-message").get_attribute("class") or "") or \
+                page.locator("#duty-message.ok").count():
+            done = (names, ids)
+            break
+        if page.locator("#duty-clear").is_visible():
+            page.click("#duty-clear")
+    if done is None:
+        pytest.skip("no rule-keeping swap among the pairs tried")
+    (name_a, name_b), (id_a, id_b) = done
+    message = page.locator("#duty-message").inner_text()
+    assert "原因:家中有事" in message and name_a in message and name_b in message
+    assert not re.search(r"[（(]\d+[）)]", message)  # names, never internal ids
+    shot(page, "duty_swap_reason_zh")
+    _link(page, int(id_a), "officer_a")
+    _link(page, int(id_b), "officer_b")
+
+    for username in ("officer_a", "officer_b"):
+        page.context.clear_cookies()
+        log_in(page, username)
+        page.wait_for_url(page.base_url + "/")
+        assert page.locator("#eec-bell-count").inner_text() == "1"
+        page.click("#eec-bell")
+        page.wait_for_selector("#nt-list")
+        item = page.locator(".eec-notification.unread").first
+        assert name_a in item.inner_text() and name_b in item.inner_text()
+        assert "家中有事" in item.inner_text()
+        shot(page, f"duty_notification_{username}")
+        item.locator(".nt-mark-read").click()
+        page.wait_for_selector(".eec-notification.read")
+        assert page.locator("#eec-bell-count").count() == 0
+
+
+def test_a_duty_officer_logs_a_call_and_hands_over_and_the_named_receiver_acknowledges(
+        page, log_in, shot):
+    log_in(page, "admin")
+    page.wait_for_url(page.base_url + "/")
+    now = page.request.get(page.base_url + "/api/duty/now").json()
+    if not now["duty_officers"]:
+        pytest.skip("nobody is on duty now in this server")
+    _link(page, now["duty_officers"][0]["staff_id"], "duty_officer")
+    incoming = page.request.get(page.base_url + "/api/duty/handover").json()["incoming"]
+    receiver = next((p for p in incoming["duty_officers"]
+                     if p["staff_id"] != now["duty_officers"][0]["staff_id"]), None)
+    if receiver is None:
+        pytest.skip("no other duty officer on the next shift")
+    _link(page, receiver["staff_id"], "officer_c")
+
+    page.context.clear_cookies()
     log_in(page, "duty_officer")
     page.wait_for_url(page.base_url + "/")
     page.goto(page.base_url + "/duty")
     assert page.locator("#duty-generate-month").count() == 0  # officers do not make rosters
-    page.fill("#duty-log-text", "09:10 接长春市局电话:饮马河下游未见异常")
     page.select_option("#duty-log-kind", "call")
+    page.fill("#duty-log-caller", "王某")
+    page.fill("#duty-log-unit", "长春市生态环境局")
+    page.fill("#duty-log-phone", "0431-0000000")
+    page.fill("#duty-log-text", "饮马河下游未见异常")
     page.click("#duty-log-submit")
     page.wait_for_selector(".duty-log-entry.k-call")
-    page.fill("#duty-received-by", "接班值班员")
+    assert "王某" in page.locator(".duty-log-entry.k-call").first.inner_text()
+    # The handover form sits above the task list; the receiver is picked from the next shift.
+    form_y = page.locator("#duty-handover-form").bounding_box()["y"]
+    assert form_y < page.locator("#duty-handover-details").bounding_box()["y"]
+    page.wait_for_selector(f'#duty-receiver option[value="{receiver["staff_id"]}"]',
+                           state="attached")
+    page.select_option("#duty-receiver", str(receiver["staff_id"]))
     page.fill("#duty-handover-note", "无未结事项")
     page.click("#duty-handover-submit")
     page.wait_for_selector(".duty-log-entry.k-handover")
-    assert "交接班:未结事件 0 起" in page.locator(".duty-log-entry.k-handover").inner_text()
+    assert "待接班确认" in page.locator("#duty-handovers").inner_text()
+    assert page.locator("#duty-handovers .duty-ack").count() == 0  # the giver cannot confirm
     shot(page, "duty_log_handover_zh")
+
+    page.context.clear_cookies()
+    log_in(page, "officer_c")
+    page.wait_for_url(page.base_url + "/")
+    assert int(page.locator("#eec-bell-count").inner_text()) >= 1
+    page.goto(page.base_url + "/duty")
+    page.wait_for_selector("#duty-handovers .duty-ack")
+    page.click("#duty-handovers .duty-ack")
+    page.wait_for_selector("#duty-handovers .duty-handover-item:not(.pending)")
+    assert "已确认接班" in page.locator("#duty-handovers").inner_text()
+    assert "接班确认:" + receiver["name"] in page.locator("#duty-log").inner_text()
+    shot(page, "duty_handover_acknowledged_zh")
 
 
 def test_a_manager_withdraws_the_rest_of_the_month_and_makes_a_calendar_address(

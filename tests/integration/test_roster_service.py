@@ -64,7 +64,8 @@ def a_safe_swap(db, roster_id: int) -> tuple[int, int]:
                 continue
             with db.sessions() as s:  # a throwaway session: try, then roll back
                 try:
-                    service.swap(s, roster_id, a.id, b.id, actor="probe", now=NOW)
+                    service.swap(s, roster_id, a.id, b.id, actor="probe", now=NOW,
+                                 reason="probe")
                     return a.id, b.id
                 except Refused:
                     continue
@@ -90,7 +91,8 @@ def test_generating_publishing_and_editing_a_published_roster_creates_a_new_vers
     before = {a.id: a.staff_id for a in duties(db, roster_id)}
     with db.session() as s:
         outcome = service.swap(s, roster_id, first, second, actor="manager", now=NOW,
-                               expected_revision=service.get_roster(s, roster_id).revision)
+                               expected_revision=service.get_roster(s, roster_id).revision,
+                               reason="家中有事")
         assert outcome.row.status == "published" and outcome.row.version == 2
         assert outcome.change.text_zh.startswith("换班")
     with db.session() as s:
@@ -124,7 +126,7 @@ def test_a_swap_that_breaks_the_minimum_rest_is_refused_with_the_reason(db):
     c = next(r for r in rows if r.staff_id != a.staff_id
              and r.duty_date == a_next.duty_date - timedelta(days=1))
     with db.session() as s, pytest.raises(Refused) as refused:
-        service.swap(s, roster_id, a.id, c.id, actor="manager", now=NOW)
+        service.swap(s, roster_id, a.id, c.id, actor="manager", now=NOW, reason="调休")
     rules = {v.rule for v in refused.value.reasons}
     assert "min_rest" in rules
     text = " ".join(v.zh for v in refused.value.reasons)
@@ -255,13 +257,19 @@ def test_the_handover_lists_open_real_incidents_and_their_open_items_but_not_dri
         assert [e.text for e in view.log] == ["接市局来电"]
         assert view.shift.duty_date == date(2026, 6, 20) and view.shift.shift == "24h"
     with db.session() as s:
-        recorded = service.record_handover(s, at=NOW, actor="officer", received_by="接班人甲",
+        receiver = staff_service.list_staff(s, active=True)[0]
+        with pytest.raises(InvalidInput):  # the receiver is a person, not free text
+            service.record_handover(s, at=NOW, actor="officer", note="x", now=NOW)
+        recorded = service.record_handover(s, at=NOW, actor="officer",
+                                           received_staff_id=receiver.id,
                                            note="硝基苯事件继续跟踪", now=NOW)
         assert recorded.snapshot["incidents"][0]["id"] == real
+        assert recorded.received_by == receiver.name
     with db.session() as s:
         view = service.handover(s, NOW)
         assert [e.kind for e in view.log] == ["call", "handover"]
         assert "未结事件 1 起" in view.log[-1].text and len(view.handovers) == 1
+        assert not view.handovers[0].acknowledged and len(view.unacknowledged) == 1
 
 
 def test_the_duty_log_is_append_only(db):

@@ -17,6 +17,7 @@ from emergency.auth_rules import (
     lockout_until,
     password_problems,
     permissions_of,
+    may_write_duty_log,
     roles_with,
     sees_draft_evaluations,
 )
@@ -24,10 +25,10 @@ from emergency.auth_rules import (
 P = Permission
 
 
-def test_the_nine_roles_exist_with_chinese_and_english_names():
-    assert list(ROLES) == ["viewer", "duty_officer", "commander", "drill_organizer",
-                           "drill_evaluator", "data_steward", "inspector", "monitoring_system",
-                           "admin"]
+def test_the_ten_roles_exist_with_chinese_and_english_names():
+    assert list(ROLES) == ["viewer", "duty_officer", "commander", "duty_manager",
+                           "drill_organizer", "drill_evaluator", "data_steward", "inspector",
+                           "monitoring_system", "admin"]
     assert (ROLES["drill_evaluator"].label_zh, ROLES["drill_evaluator"].label_en) == (
         "演练评估员", "Drill evaluator")
     assert all(r.label_zh and r.label_en for r in ROLES.values())
@@ -38,6 +39,7 @@ def test_the_nine_roles_exist_with_chinese_and_english_names():
     ("duty_officer", {P.READ, P.INCIDENT_WRITE, P.MONITORING_INGEST}),
     ("commander", {P.READ, P.INCIDENT_WRITE, P.MONITORING_INGEST, P.INCIDENT_COMMAND,
                    P.DUTY_MANAGE}),
+    ("duty_manager", {P.READ, P.INCIDENT_WRITE, P.MONITORING_INGEST, P.DUTY_MANAGE}),
     ("drill_organizer", {P.READ, P.DRILL_RUN, P.DRILL_EVALUATE}),
     ("drill_evaluator", {P.READ, P.DRILL_EVALUATE}),
     ("data_steward", {P.READ, P.DATA_IMPORT, P.HAZARD_RECTIFY, P.INSPECTION_EVIDENCE}),
@@ -114,3 +116,24 @@ def test_short_passwords_and_the_username_as_password_are_refused():
     assert len(password_problems("short")) == 1
     zh, en = password_problems("duty_officer1", "Duty_Officer1")[0]
     assert "用户名" in zh and "username" in en
+
+
+def test_a_duty_manager_keeps_the_duty_desk_without_commanding_incidents():
+    assert allows("duty_manager", P.DUTY_MANAGE)
+    assert not allows("duty_manager", P.INCIDENT_COMMAND)
+    assert (ROLES["duty_manager"].label_zh, ROLES["duty_manager"].label_en) == (
+        "值班主任", "Duty manager")
+    assert "duty_manager" in roles_with(P.DUTY_MANAGE)
+
+
+@pytest.mark.parametrize(("role", "on_shift", "expected"), [
+    ("duty_officer", True, True),
+    ("duty_officer", False, False),
+    ("commander", False, True),      # holds duty.manage
+    ("duty_manager", False, True),
+    ("viewer", True, False),         # on a roster but a read-only account
+    ("data_steward", True, False),
+    ("admin", False, True),
+])
+def test_only_the_people_on_shift_and_duty_managers_write_todays_log(role, on_shift, expected):
+    assert may_write_duty_log(role, on_shift=on_shift) is expected

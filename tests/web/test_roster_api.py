@@ -155,7 +155,7 @@ def test_a_swap_that_breaks_a_rule_is_refused_with_reasons(client, july):
     other = next(a for a in before["assignments"] if a["position"] == "duty_officer"
                  and a["staff_id"] != first["staff_id"])
     resp = client.post(f"/api/rosters/{first['roster_id']}/swap",
-                       json={"a": first["id"], "b": other["id"]})
+                       json={"a": first["id"], "b": other["id"], "reason": "调休"})
     assert resp.status_code == 422
     error = resp.get_json()["error"]
     assert error["code"] == "refused" and error["message_zh"].startswith("换班不符合规则")
@@ -197,23 +197,137 @@ def test_a_viewer_reads_but_cannot_generate_or_publish(app, staffed, make_user, 
     assert 'id="duty-publish"' not in html and 'id="duty-log-form"' not in html
 
 
-def test_a_duty_officer_logs_and_hands_over_but_does_not_publish(app, staffed, make_user,
-                                                                 login, client):
+def _linked(app, make_user, login, client, staff_id: int, role: str = "duty_officer"):
+    """A logged-in client whose account is linked to the duty-staff member ``staff_id``."""
+    user = make_user(role)
+    linked = client.patch(f"/api/staff/{staff_id}", json={"username": user.username})
+    assert linked.status_code == 200, linked.get_json()
+    other = app.test_client()
+    login(other, user)
+    return other
+
+
+def test_a_duty_officer_on_shift_logs_a_call_and_hands_over_to_a_named_receiver(
+        app, make_user, login, client, july):
+    now = client.get("/api/duty/now").get_json()
+    officer = _linked(app, make_user, login, client, now["duty_officers"][0]["staff_id"])
     made = client.post("/api/rosters", json={"month": "2026-08"}).get_json()
-    officer = app.test_client()
-    login(officer, make_user("duty_officer"))
     assert officer.post(f"/api/rosters/{made['id']}/publish", json={}).status_code == 403
-    entry = officer.post("/api/duty/log", json={"kind": "call", "text": "接到群众来电"})
-    assert entry.status_code == 201
-    assert entry.get_json()["duty_date"] == "2026-07-16" and entry.get_json()["shift"] == "24h"
-    handed = officer.post("/api/duty/handover", json={"received_by": "接班人", "note": "无"})
-    assert handed.status_code == 201
-    log = officer.get("/api/duty/log").get_json()["entries"]
-    assert [e["kind"] for e in log] == ["call", "handover"]
-    assert officer.put(f"/api/duty/log/{log[0]['id']}", json={}).status_code in (404, 405)
+    entry = officer.post("/api/duty/log", json={
+        "kind": "call", "text": "饮马河下游群众反映河水发黑", "occurred_at": "2026-07-16T08:52",
+        "caller": "王某", "caller_unit": "九台区某村", "caller_phone": "0431-0000000"})
+    assert entry.status_code == 201, entry.get_json()
+    body = entry.get_json()
+    assert body["duty_date"] == "2026-07-16" and body["shift"] == "24h"
+    assert body["occurred_at"] == "2026-07-16T08:52+08:00"
+    assert body["at"] == "2026-07-16T09:00+08:00"  # typed later than the call came
+    assert (body["caller"], body["caller_unit"], body["caller_phone"], body["kind_zh"]) == (
+        "王某", "九台区某村", "0431-0000000", "来电")
+    fixed = officer.post("/api/duty/log", json={"kind": "call", "text": "更正:来电单位为九台区某镇",
+                                                "corrects": body["id"]})
+    assert fixed.status_code == 201 and fixed.get_json()["corrects"] == body["id"]
+    assert officer.put(f"/api/duty/log/{body['id']}", json={}).status_code in (404, 405)
+
     view = officer.get("/api/duty/handover").get_json()
     assert view["shift"]["start"] == "2026-07-16T08:30+08:00"
-    assert len(view["handovers"]) == 1 and view["open_incidents"] == []
+    incoming = [p for p in view["incoming"]["duty_officers"]]
+    assert incoming and view["summary"]["open_incidents"] == 0
+    nobody = officer.post("/api/duty/handover", json={"note": "无"})
+    assert nobody.status_code == 422  # the receiver is picked, not typed
+    stranger = next(s for s in july["staff"] if s["id"] not in
+                    {p["staff_id"] for p in incoming} | {now["duty_officers"][0]["staff_id"]}
+                    and "duty_officer" in s["roles"])
+    wrong = officer.post("/api/duty/handover", json={"received_staff_id": stranger["id"]})
+    assert wrong.status_code == 422
+    handed = officer.post("/api/duty/handover", json={"received_staff_id": incoming[0]["staff_id"],
+                                                      "note": "继续关注饮马河"})
+    assert handed.status_code == 201, handed.get_json()
+    assert handed.get_json()["received_by"] == incoming[0]["name"]
+    handover_id = handed.get_json()["id"]
+    view = officer.get("/api/duty/handover").get_json()
+    assert view["handovers"][0]["acknowledged"] is False
+    assert view["summary"]["unacknowledged"] == 1
+
+    # Only the named receiver acknowledges (the giver cannot, nor a second time).
+    assert officer.post(f"/api/duty/handover/{handover_id}/ack").status_code == 403
+    receiver = _linked(app, make_user, login, client, incoming[0]["staff_id"])
+    bell = receiver.get("/api/notifications").get_json()
+    assert bell["unread"] == 1 and incoming[0]["name"] == bell["staff"]["name"]
+    assert "交接给您" in bell["items"][0]["text_zh"]
+    ack = receiver.post(f"/api/duty/handover/{handover_id}/ack")
+    assert ack.status_code == 200 and ack.get_json()["acknowledged_name"] == incoming[0]["name"]
+    assert receiver.post(f"/api/duty/handover/{handover_id}/ack").status_code == 409
+    view = officer.get("/api/duty/handover").get_json()
+    assert view["handovers"][0]["acknowledged"] is True
+    assert view["summary"]["unacknowledged"] == 0
+    log = [e["text"] for e in officer.get("/api/duty/log").get_json()["entries"]]
+    assert any(t.startswith("接班确认:" + incoming[0]["name"]) for t in log)
+
+
+def test_only_the_people_on_the_shift_and_duty_managers_write_todays_log(
+        app, make_user, login, client, july):
+    now = client.get("/api/duty/now").get_json()
+    on_duty = {p["staff_id"] for p in now["leader"] + now["duty_officers"] + now["liaisons"]}
+    off = next(s for s in july["staff"] if s["id"] not in on_duty)
+    off_duty = _linked(app, make_user, login, client, off["id"])
+    refused = off_duty.post("/api/duty/log", json={"kind": "call", "text": "试写"})
+    assert refused.status_code == 403
+    assert "本班次值班人员" in refused.get_json()["error"]["message_zh"]
+    unlinked = app.test_client()
+    login(unlinked, make_user("duty_officer"))
+    assert unlinked.post("/api/duty/log", json={"kind": "note", "text": "x"}).status_code == 403
+    manager = app.test_client()
+    login(manager, make_user("duty_manager"))
+    assert manager.post("/api/duty/log", json={"kind": "instruction",
+                                               "text": "省厅指示:加密监测"}).status_code == 201
+    future = manager.post("/api/duty/log", json={"kind": "call", "text": "x",
+                                                 "occurred_at": "2026-07-16T12:00"})
+    assert future.status_code == 422
+    assert {p["field"] for p in future.get_json()["error"]["details"]["problems"]} == {
+        "occurred_at"}
+    kinds = client.get("/api/duty/log").get_json()["categories"]
+    assert kinds == ["call", "document", "report", "instruction", "other"]
+
+
+def test_a_duty_manager_swaps_on_a_published_roster_with_a_reason_and_both_are_told(
+        app, make_user, login, client, july):
+    manager = app.test_client()
+    login(manager, make_user("duty_manager"))
+    roster_id = july["rosters"][0]["id"]
+    officers = [a for d in july["days"][18:] for a in d["assignments"]
+                if a["position"] == "duty_officer"]
+    no_reason = manager.post(f"/api/rosters/{roster_id}/swap",
+                             json={"a": officers[0]["id"], "b": officers[-1]["id"]})
+    assert no_reason.status_code == 422
+    assert no_reason.get_json()["error"]["details"]["problems"][0]["field"] == "reason"
+    for a in officers:
+        for b in reversed(officers):
+            if a["staff_id"] == b["staff_id"] or abs(int(a["date"][8:]) - int(b["date"][8:])) < 4:
+                continue
+            resp = manager.post(f"/api/rosters/{roster_id}/swap",
+                                json={"a": a["id"], "b": b["id"], "reason": "家中有事,调换"})
+            if resp.status_code == 200:
+                break
+        else:
+            continue
+        break
+    else:
+        pytest.fail("no rule-keeping swap")
+    change = resp.get_json()["change"]
+    assert change["version"] == 2 and "原因:家中有事,调换" in change["text_zh"]
+    assert a["name"] in change["text_zh"] and b["name"] in change["text_zh"]
+    assert not re.search(r"[（(]\d+[）)]", change["text_zh"])  # names, never internal ids
+    for person in (a, b):
+        client_ = _linked(app, make_user, login, client, person["staff_id"])
+        bell = client_.get("/api/notifications").get_json()
+        assert bell["unread"] == 1
+        text = bell["items"][0]["text_zh"]
+        assert a["name"] in text and b["name"] in text and "家中有事" in text
+        page = client_.get("/duty").get_data(as_text=True)
+        assert 'id="eec-bell-count">1<' in page
+        assert client_.post("/api/notifications/read", json={}).get_json()["unread"] == 0
+    log = client.get("/api/duty/log").get_json()["entries"]
+    assert any(e["kind"] == "roster" and "家中有事" in e["text"] for e in log)
 
 
 def test_a_bad_log_entry_is_422_with_each_field_named(client, staffed):
@@ -275,7 +389,8 @@ def test_versions_and_changes_are_readable_after_an_edit(client, july):
                and s["id"] != target["staff_id"]]
     for candidate in leaders:
         resp = client.post(f"/api/rosters/{roster_id}/replace",
-                           json={"assignment": target["id"], "staff_id": candidate["id"]})
+                           json={"assignment": target["id"], "staff_id": candidate["id"],
+                                 "reason": "出差"})
         if resp.status_code == 200:
             break
         assert resp.status_code == 422
@@ -337,3 +452,21 @@ def test_the_duty_page_warns_of_coming_seats_no_published_roster_covers(client, 
     assert "未来 14 天有" in banner and "8月1日" in banner and "7月" not in banner
     english = client.get("/duty?lang=en").get_data(as_text=True)
     assert "duty seats in the next 14 days are on no published roster" in english
+
+
+def test_the_month_asked_for_is_honoured_and_the_current_month_starts_today(app, client,
+                                                                              staffed):
+    app.config["FIXED_NOW"] = datetime(2026, 12, 7, 10, 0, tzinfo=SH)
+    page = client.get("/duty?month=2027-01").get_data(as_text=True)
+    assert 'data-month="2027-01"' in page and 'value="2027-01"' in page
+    assert "month=2027-01&amp;lang=en" in page  # switching language keeps the month
+    assert 'data-month="2027-01"' in client.get("/duty?month=2027-01&lang=en").get_data(
+        as_text=True)
+    made = client.post("/api/rosters", json={"month": "2026-12"})
+    assert made.status_code == 201, made.get_json()
+    assert made.get_json()["period"] == {"start": "2026-12-07", "end": "2026-12-31"}
+    month = client.get("/api/rosters/2026-12").get_json()
+    assert all(not d["assignments"] for d in month["days"] if d["date"] < "2026-12-07")
+    groups = month["rosters"][0]["fairness"]["groups"]
+    assert groups == {"staff": {"zh": "值班员、联络员", "en": "Duty officer, liaison"},
+                      "leaders": {"zh": "带班领导", "en": "Leader on duty"}}
