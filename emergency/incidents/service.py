@@ -17,7 +17,6 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from emergency.config import DEFAULT_TZ
-from emergency.incidents.first_report import TBD, DoneItem, first_report_text
 from emergency.incidents.geometry import path_geometry
 from emergency.incidents.inputs import (
     FieldProblem,
@@ -481,24 +480,6 @@ def changes_since(session: Session, ctx: EngineContext, incident_id: int, since:
     return Changes(row, since, events, items, now_for(ctx, row, now))
 
 
-def first_report(session: Session, ctx: EngineContext, incident_id: int, now: datetime, *,
-                 reporting_unit: str | None = None) -> tuple[str, bool]:
-    """The 初报 draft of an incident (gaps marked 【待填】) and whether it is a drill."""
-    row = get_incident(session, incident_id, drills=None)
-    pkg = package_now(session, ctx, row, now)
-    observations = [{"name_zh": o.name_zh, "km": o.km, "concentration_mg_l": o.concentration_mg_l,
-                     "observed_at": _aware(o.observed_at).astimezone(ctx.tz)
-                     .isoformat(timespec="minutes")} for o in row.observations
-                    if o.voided_at is None and o.km is not None]  # void / not downstream: out
-    text = first_report_text(
-        pkg, title=row.title, description=row.description,
-        casualties={"deaths": row.deaths, "injured": row.injured, "evacuated": row.evacuated},
-        done=[DoneItem(i.text_zh, _aware(i.done_at)) for i in row.checklist
-              if i.status == "done"],
-        observations=observations, reporting_unit=reporting_unit or TBD)
-    return text, row.is_drill
-
-
 def counts(session: Session) -> dict[str, int]:
     rows = session.execute(select(Incident.is_drill, func.count()).group_by(Incident.is_drill))
     return {("drill" if d else "real"): n for d, n in rows}
@@ -507,4 +488,4 @@ def counts(session: Session) -> dict[str, int]:
 __all__ = ["EngineContext", "report_incident", "update_incident", "update_checklist_item",
            "arrival_at", "list_incidents", "get_incident", "NotFound",
            "Conflict", "RiverPosition", "package_now", "incident_path", "changes_since",
-           "first_report", "input_from_row"]
+           "input_from_row"]

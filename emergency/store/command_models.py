@@ -66,3 +66,32 @@ class IncidentDispatch(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     __mapper_args__ = {"version_id_col": version}
+
+
+class IncidentReport(Base):
+    """A written report (初报 / 续报 n / 处理结果报告): drafted from the incident, editable while
+    not sent (optimistic version), and its sending recorded (to whom, when, by whom)."""
+
+    __tablename__ = "incident_reports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))           # first | follow_up | final
+    number: Mapped[int] = mapped_column(Integer, default=1)  # 续报 第 n 次
+    title: Mapped[str] = mapped_column(String(300))
+    paragraphs: Mapped[list] = mapped_column(JSON, default=list)
+    table_header: Mapped[list] = mapped_column(JSON, default=list)
+    table_rows: Mapped[list] = mapped_column(JSON, default=list)
+    reporting_unit: Mapped[str] = mapped_column(String(200), default="")
+    signer: Mapped[str] = mapped_column(String(64), default="")
+    contact: Mapped[str] = mapped_column(String(64), default="")
+    phone: Mapped[str] = mapped_column(String(64), default="")
+    created_by: Mapped[str] = mapped_column(String(64), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_to: Mapped[str | None] = mapped_column(Text)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sent_by: Mapped[str | None] = mapped_column(String(64))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}

@@ -10,22 +10,30 @@
   "quantity"}], "note"}``);
 * ``PATCH /api/incidents/<id>/dispatches/<d>`` ``{"status", "version"}`` — requested →
   dispatched → en_route → arrived → released (or cancelled); a stale version → 409;
-* ``GET /incidents/<id>/dispatches/<d>/print`` — the printable dispatch order (调度单).
+* ``GET /incidents/<id>/dispatches/<d>/print`` — the printable dispatch order (调度单);
+* ``GET/POST /api/incidents/<id>/reports`` — 初报 / 续报 / 处理结果报告 drafted from the incident
+  (``{"kind": "first"|"follow_up"|"final", "signer", "reporting_unit", "contact", "phone",
+  "info_source"}``); ``PATCH …/reports/<r>`` edits (``text``, signature, ``version``);
+  ``POST …/reports/<r>/sent`` records the sending (``sent_to``, ``sent_at``) against the legal
+  clock; ``GET …/reports/<r>.docx`` the Word file.
 
 Parses, calls one service, serialises.
 """
 
 from __future__ import annotations
 
+import io
 from datetime import UTC, datetime
 
-from flask import Blueprint, current_app, jsonify, render_template
+from flask import Blueprint, current_app, jsonify, render_template, send_file
 
 from emergency import labels
 from emergency.auth_rules import Permission
-from emergency.incidents import command_service, dispatch_service, service
+from emergency.incidents import command_service, dispatch_service, report_service, service
 from emergency.incidents.command import KIND_LABELS, DecisionRefused
 from emergency.incidents.dispatch import KINDS, STATUS_LABELS, TRANSITIONS, DispatchRefused
+from emergency.incidents.inputs import InvalidIncident
+from emergency.incidents.reports import KINDS as REPORT_KINDS
 from emergency.web.auth import actor, current_user, require
 from emergency.web.clock import iso, now
 from emergency.web.params import json_body
@@ -165,6 +173,83 @@ def dispatch_order(incident_id: int, dispatch_id: int):
         return render_template("dispatch_order.html", inc={"id": row.id, "title": row.title,
                                                            "is_drill": row.is_drill},
                                d=dispatch_dict(d), printed=iso(now()))
+
+
+# ------------------------------------------------------------------ reports (信息报告)
+def report_dict(r, clock=None) -> dict:
+    zh, en = REPORT_KINDS[r.kind]
+    return {"id": r.id, "kind": r.kind, "kind_zh": zh, "kind_en": en, "number": r.number,
+            "title": r.title, "text": "\n".join(r.paragraphs or []),
+            "table_header": list(r.table_header or []), "table_rows": list(r.table_rows or []),
+            "reporting_unit": r.reporting_unit, "signer": r.signer, "contact": r.contact,
+            "phone": r.phone, "created_by": r.created_by, "created_at": iso(r.created_at),
+            "updated_at": iso(r.updated_at), "sent_to": r.sent_to, "sent_at": iso(r.sent_at),
+            "sent_by": r.sent_by, "version": r.version,
+            "due_at": iso(clock.due_at) if clock else None,
+            "on_time": clock.on_time if clock else None,
+            "docx": f"/api/incidents/{r.incident_id}/reports/{r.id}.docx"}
+
+
+@bp.get("/api/incidents/<int:incident_id>/reports")
+def reports(incident_id: int):
+    with _db().session() as session:
+        row = service.get_incident(session, incident_id, drills=None)
+        body = {"reports": [report_dict(r, report_service.legal_clock(session, _engine(), row,
+                                                                      r, now()))
+                            for r in report_service.of_incident(session, incident_id)]}
+    return jsonify(body)
+
+
+@bp.post("/api/incidents/<int:incident_id>/reports")
+@require(Permission.INCIDENT_WRITE)
+def create_report(incident_id: int):
+    with _db().session() as session:
+        r = report_service.create(session, _engine(), incident_id, json_body(), actor=actor(),
+                                  now=now(),
+                                  default_unit=current_app.config.get("REPORTING_UNIT") or "")
+        body = report_dict(r)
+    return jsonify(body), 201
+
+
+@bp.patch("/api/incidents/<int:incident_id>/reports/<int:report_id>")
+@require(Permission.INCIDENT_WRITE)
+def edit_report(incident_id: int, report_id: int):
+    with _db().session() as session:
+        r = report_service.edit(session, _engine(), incident_id, report_id, json_body(),
+                                actor=actor(), now=now())
+        body = report_dict(r)
+    return jsonify(body)
+
+
+@bp.post("/api/incidents/<int:incident_id>/reports/<int:report_id>/sent")
+@require(Permission.INCIDENT_WRITE)
+def report_sent(incident_id: int, report_id: int):
+    with _db().session() as session:
+        r = report_service.mark_sent(session, _engine(), incident_id, report_id, json_body(),
+                                     actor=actor(), now=now())
+        row = service.get_incident(session, incident_id, drills=None)
+        body = report_dict(r, report_service.legal_clock(session, _engine(), row, r, now()))
+    return jsonify(body)
+
+
+@bp.get("/api/incidents/<int:incident_id>/reports/<int:report_id>.docx")
+def report_docx(incident_id: int, report_id: int):
+    with _db().session() as session:
+        row = service.get_incident(session, incident_id, drills=None)
+        r = report_service.get(session, incident_id, report_id)
+        data = report_service.docx_bytes(r, row.is_drill)
+        name = f"incident-{incident_id}-{r.kind}-{r.number}.docx"
+    return send_file(io.BytesIO(data), as_attachment=True, download_name=name,
+                     mimetype="application/vnd.openxmlformats-officedocument."
+                              "wordprocessingml.document")
+
+
+@bp.errorhandler(InvalidIncident)
+def _invalid(err: InvalidIncident):
+    problems = [{"field": p.field, "message_zh": p.message_zh, "message_en": p.message_en}
+                for p in err.problems]
+    return jsonify({"error": {"code": err.code, "message_zh": err.message_zh,
+                              "message_en": err.message_en, "problems": problems}}), 422
 
 
 @bp.errorhandler(DispatchRefused)

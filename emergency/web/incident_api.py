@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, jsonify, request
 
 from emergency import labels
-from emergency.incidents import observation_service, service
+from emergency.incidents import observation_service, report_service, service
 from emergency.incidents.inputs import InvalidIncident
 from emergency.incidents.package import ResponsePackage
 from emergency.store.incident_models import ChecklistItem, Incident
@@ -122,7 +122,7 @@ def check(incident_id: int, item_id: int):
 def first_report(incident_id: int):
     """The 初报 draft, filled from the incident; gaps are marked 【待填】."""
     with db().session() as session:
-        text, is_drill = service.first_report(
+        text, is_drill = report_service.first_report_text(
             session, engine(), incident_id, now(),
             reporting_unit=current_app.config.get("REPORTING_UNIT"))
     return jsonify({"text": text, "is_drill": is_drill})

@@ -44,7 +44,7 @@ from shapely.geometry import shape
 from emergency import labels, maps
 from emergency.auth_rules import Permission, allows
 from emergency.drills import unmarked
-from emergency.incidents import service
+from emergency.incidents import report_service, service
 from emergency.incidents.geometry import CoordinateError, parse_coordinates
 from emergency.incidents.inputs import FLOW_CONDITIONS, FLOW_LABELS
 from emergency.web import i18n
@@ -193,7 +193,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "inc_tab_reports": {"zh": "报告与通报", "en": "Reports"},
     "inc_tab_monitoring": {"zh": "应急监测", "en": "Monitoring"},
     "inc_tab_timeline": {"zh": "时间线", "en": "Timeline"},
-    "inc_tab_first_report": {"zh": "初报", "en": "First report"},
+    "inc_tab_first_report": {"zh": "信息报告", "en": "Reports"},
     # commander decisions (指挥决策, static/js/incident_command.js)
     "cmd_tab": {"zh": "指挥调度", "en": "Command"},
     "cmd_change_level": {"zh": "调整级别", "en": "Change level"},
@@ -241,6 +241,26 @@ MESSAGES: dict[str, dict[str, str]] = {
     "dsp_to_cancelled": {"zh": "取消", "en": "Cancel"},
     "dsp_quantity": {"zh": "数量", "en": "Quantity"},
     "dsp_available": {"zh": "库存", "en": "in stock"},
+    # reports (信息报告, static/js/incident_command.js)
+    "rpt_title": {"zh": "信息报告(Word 文书)", "en": "Reports (Word documents)"},
+    "rpt_unit": {"zh": "报告单位", "en": "Reporting unit"},
+    "rpt_signer": {"zh": "签发人", "en": "Signer"},
+    "rpt_contact": {"zh": "联系人", "en": "Contact"},
+    "rpt_phone": {"zh": "联系电话", "en": "Phone"},
+    "rpt_source": {"zh": "信息来源", "en": "Information source"},
+    "rpt_new_first": {"zh": "生成初报", "en": "Draft first report"},
+    "rpt_new_follow_up": {"zh": "生成续报", "en": "Draft follow-up"},
+    "rpt_new_final": {"zh": "生成处理结果报告", "en": "Draft final report"},
+    "rpt_none": {"zh": "尚未生成报告", "en": "No report yet"},
+    "rpt_download": {"zh": "下载 Word", "en": "Download .docx"},
+    "rpt_save": {"zh": "保存修改", "en": "Save"},
+    "rpt_sent_to": {"zh": "报送对象", "en": "Sent to"},
+    "rpt_mark_sent": {"zh": "记录报送", "en": "Record sending"},
+    "rpt_draft": {"zh": "草稿", "en": "Draft"},
+    "rpt_sent": {"zh": "已报送 {at}({to})", "en": "Sent {at} ({to})"},
+    "rpt_due": {"zh": "法定时限 {at}", "en": "Legal deadline {at}"},
+    "rpt_on_time": {"zh": "按时", "en": "on time"},
+    "rpt_late": {"zh": "超时", "en": "late"},
     "inc_sort_urgency": {"zh": "按紧迫程度", "en": "By urgency"},
     "inc_sort_group": {"zh": "按措施分组", "en": "By measure"},
     "inc_immediate": {"zh": "立即 — 污染团可能已到达/即将到达",
@@ -536,7 +556,7 @@ def show(incident_id: int):
 def print_view(incident_id: int):
     state = _page_state(incident_id)
     with _db().session() as session:
-        report, _ = service.first_report(session, _engine(), incident_id, now(),
+        report, _ = report_service.first_report_text(session, _engine(), incident_id, now(),
                                          reporting_unit=current_app.config.get("REPORTING_UNIT"))
     pkg = state["package"]
     return render_template(

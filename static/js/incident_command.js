@@ -356,3 +356,111 @@
   load().then(fillSites);
   window.EEC_DISPATCH = {reload: load};
 })();
+
+/* Reports (信息报告): draft 初报 / 续报 / 处理结果报告 from the incident, edit while unsent (with
+ * version; 409 reloads), download .docx, record the sending (to whom, when) against the clock. */
+(function () {
+  "use strict";
+  var cfg = JSON.parse(document.getElementById("inc-config").textContent);
+  var T = cfg.t, EN = cfg.lang === "en";
+  var $ = function (id) { return document.getElementById(id); };
+  if (!$("rpt-list")) { return; }
+
+  function el(tag, cls, text) {
+    var e = document.createElement(tag);
+    if (cls) { e.className = cls; }
+    if (text !== undefined && text !== null) { e.textContent = text; }
+    return e;
+  }
+  function fill(text, values) {
+    return String(text).replace(/\{(\w+)\}/g, function (m, k) { return values[k] !== undefined ? values[k] : m; });
+  }
+  function send(url, method, body) {
+    return EEC.fetch(url, {method: method, headers: {"Content-Type": "application/json"}, body: JSON.stringify(body)})
+      .then(function (resp) {
+        return resp.json().catch(function () { return {}; }).then(function (b) { return {status: resp.status, ok: resp.ok, body: b}; });
+      });
+  }
+  function errText(b) {
+    var e = (b && b.error) || {};
+    var p = (e.problems || []).map(function (x) { return EN ? x.message_en : x.message_zh; });
+    return p.length ? p.join(";") : (EN ? e.message_en : e.message_zh);
+  }
+
+  function load() {
+    return EEC.fetch(cfg.urls.reports).then(function (r) { return r.ok ? r.json() : null; }).then(function (b) {
+      if (b) { render(b.reports); }
+    });
+  }
+
+  function render(reports) {
+    var root = $("rpt-list");
+    root.textContent = "";
+    if (!reports.length) { root.appendChild(el("p", "eec-muted", T.rpt_none)); }
+    reports.slice().reverse().forEach(function (r) {
+      var box = el("div", "opt rpt-item" + (r.sent_at ? " ok" : ""));
+      box.id = "rpt-" + r.id;
+      var h = el("h4", "", r.title);
+      box.appendChild(h);
+      var facts = el("div", "facts");
+      facts.appendChild(el("span", "rpt-state", r.sent_at ? fill(T.rpt_sent, {at: EEC.time.short(r.sent_at), to: r.sent_to}) : T.rpt_draft));
+      if (r.due_at) {
+        facts.appendChild(el("span", r.on_time === false ? "overdue-text" : "", fill(T.rpt_due, {at: EEC.time.short(r.due_at)}) +
+                             (r.on_time === null ? "" : " · " + (r.on_time ? T.rpt_on_time : T.rpt_late))));
+      }
+      var a = el("a", "eec-btn small primary rpt-docx", T.rpt_download);
+      a.href = r.docx;
+      facts.appendChild(a);
+      box.appendChild(facts);
+      var area = el("textarea", "fr-text rpt-text");
+      area.value = r.text;
+      area.readOnly = !cfg.can_write || !!r.sent_at;
+      area.setAttribute("aria-label", r.title);
+      box.appendChild(area);
+      var msg = el("div");
+      if (cfg.can_write && !r.sent_at) {
+        var row = el("div", "inc-row");
+        var save = el("button", "eec-btn small", T.rpt_save);
+        save.type = "button";
+        save.addEventListener("click", function () {
+          send(cfg.urls.reports + "/" + r.id, "PATCH", {text: area.value, version: r.version}).then(function (res) {
+            if (res.ok) { load(); } else { msg.appendChild(el("div", "eec-msg error", errText(res.body))); if (res.status === 409) { setTimeout(load, 1500); } }
+          });
+        });
+        row.appendChild(save);
+        var to = el("input", "form-control rpt-to");
+        to.placeholder = T.rpt_sent_to;
+        to.setAttribute("aria-label", T.rpt_sent_to);
+        row.appendChild(to);
+        var mark = el("button", "eec-btn small primary rpt-mark", T.rpt_mark_sent);
+        mark.type = "button";
+        mark.addEventListener("click", function () {
+          send(cfg.urls.reports + "/" + r.id + "/sent", "POST", {sent_to: to.value, version: r.version}).then(function (res) {
+            if (res.ok) { load(); if (window.EEC_INCIDENT) { window.EEC_INCIDENT.poll(); } }
+            else { msg.appendChild(el("div", "eec-msg error", errText(res.body))); }
+          });
+        });
+        row.appendChild(mark);
+        box.appendChild(row);
+      }
+      box.appendChild(msg);
+      root.appendChild(box);
+    });
+  }
+
+  if ($("rpt-form")) {
+    ["first", "follow_up", "final"].forEach(function (kind) {
+      $("rpt-new-" + kind).addEventListener("click", function () {
+        $("rpt-msg").textContent = "";
+        send(cfg.urls.reports, "POST", {kind: kind, reporting_unit: $("rpt-unit").value, signer: $("rpt-signer").value,
+                                        contact: $("rpt-contact").value, phone: $("rpt-phone").value,
+                                        info_source: $("rpt-source").value}).then(function (res) {
+          if (res.ok) { load(); if (window.EEC_INCIDENT) { window.EEC_INCIDENT.poll(); } }
+          else { $("rpt-msg").appendChild(el("div", "eec-msg error", errText(res.body))); }
+        });
+      });
+    });
+  }
+  load();
+  window.EEC_REPORTS = {reload: load};
+})();

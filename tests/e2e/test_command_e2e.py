@@ -105,3 +105,30 @@ def test_a_team_is_dispatched_and_arrives_and_the_order_prints(page, log_in, sho
     order.wait_for_load_state()
     assert "调度单" in order.locator("h1").inner_text()
     shot(order, "command_dispatch_order")
+
+
+def test_the_first_report_is_drafted_and_downloads_as_word(page, log_in, shot, spill):
+    import io
+
+    from docx import Document
+
+    log_in(page, "duty_officer")
+    page.wait_for_url(page.base_url + "/")
+    page.goto(f"{page.base_url}/incidents/{spill['id']}")
+    page.wait_for_selector("#checklist .ck-item")
+    page.locator("#inc-tabs button[data-tab=first-report]").click()
+    page.fill("#rpt-signer", "浏览器测试签发人")
+    page.click("#rpt-new-first")
+    page.wait_for_selector(".rpt-item .rpt-docx")
+    text = page.locator(".rpt-item .rpt-text").first.input_value()
+    assert "吉林省吉林市" in text and "浏览器测试签发人" in text
+    with page.expect_download() as dl:
+        page.locator(".rpt-item .rpt-docx").first.click()
+    with open(dl.value.path(), "rb") as fh:
+        doc = Document(io.BytesIO(fh.read()))
+    assert any("初报" in p.text for p in doc.paragraphs)
+    page.locator(".rpt-item .rpt-to").first.fill("吉林市人民政府")
+    page.locator(".rpt-item .rpt-mark").first.click()
+    page.wait_for_function(
+        "document.querySelector('.rpt-item .rpt-state').textContent.includes('已报送')")
+    shot(page, "command_report_1366x768")
