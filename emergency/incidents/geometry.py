@@ -52,6 +52,7 @@ def parse_coordinates(text: str) -> tuple[float, float]:
         s = s.replace(word, f" {letter}")
     for mark, ascii_mark in _PRIMES.items():
         s = s.replace(mark, ascii_mark)
+    s = _spaced_dms(s)
     s = re.sub(r"[,;/、]", " ", s).strip()
     pattern = _PREFIXED if s[:1] in ("N", "S", "E", "W") else _SUFFIXED
     tokens, pos = [], 0
@@ -93,6 +94,69 @@ def parse_coordinates(text: str) -> tuple[float, float]:
         raise CoordinateError("经度须在 ±180°、纬度须在 ±90° 以内",
                               "longitude must be within ±180° and latitude within ±90°")
     return round(lon, 7), round(lat, 7)
+
+
+_TOKEN = re.compile(r"[NSEW]|[-+]?\d+(?:\.\d+)?")
+
+
+def _spaced_dms(s: str) -> str:
+    """度分秒 without symbols (``129 27 27, 42 52 08``, ``E129 27 27 N42 52 08``): rewritten
+    with marks (``129°27'27" 42°52'08"``) when unambiguous — two groups of degrees, minutes and
+    optionally seconds, split by a comma, or 4 or 6 bare numbers halved. Anything else is
+    returned as it is (decimal degrees, marked DMS)."""
+    if any(mark in s for mark in "°'\""):
+        return s
+    parts = [part for part in re.split(r"[,;/、]", s) if part.strip()]
+    if len(parts) == 2:
+        if any("".join(re.sub(_TOKEN, "", part).split()) for part in parts):
+            return s
+        groups = [_TOKEN.findall(part) for part in parts]
+    else:
+        if "".join(re.sub(_TOKEN, "", s).split()):
+            return s
+        tokens = _TOKEN.findall(s)
+        numbers = [t for t in tokens if t not in "NSEW"]
+        if len(numbers) not in (4, 6):
+            return s
+        # hemisphere letters all before their numbers (prefixes) or all after (suffixes)
+        prefixed = tokens[0] in "NSEW"
+        half, groups, current, count = len(numbers) // 2, [], [], 0
+        for t in tokens:
+            if t in "NSEW":
+                if prefixed and current and count == half:
+                    groups.append(current)
+                    current, count = [], 0
+                current.append(t)
+                if not prefixed and count == half:
+                    groups.append(current)
+                    current, count = [], 0
+                continue
+            if count == half:  # no letter closed the group: the next number starts group 2
+                groups.append(current)
+                current, count = [], 0
+            current.append(t)
+            count += 1
+        if current:
+            groups.append(current)
+        if len(groups) != 2:
+            return s
+    out = []
+    for g in groups:
+        numbers = [t for t in g if t not in "NSEW"]
+        letters = [t for t in g if t in "NSEW"]
+        if not 1 <= len(numbers) <= 3 or len(letters) > 1:
+            return s
+        if len(numbers) == 1:
+            out.append(" ".join(g))
+            continue
+        marked = numbers[0] + "°" + numbers[1] + "'" + (numbers[2] + '"' if len(numbers) > 2
+                                                          else "")
+        prefix = letters[0] if letters and g[0] in "NSEW" else ""
+        suffix = letters[0] if letters and not prefix else ""
+        out.append(f"{prefix}{marked}{suffix}")
+    if all("°" not in o for o in out):
+        return s
+    return " ".join(out)
 
 
 def _unreadable(text: str) -> CoordinateError:

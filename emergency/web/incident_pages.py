@@ -93,10 +93,11 @@ MESSAGES: dict[str, dict[str, str]] = {
     # intake
     "intake_title": {"zh": "接报突发环境事件", "en": "Report an environmental incident"},
     "intake_where": {"zh": "事发位置", "en": "Location"},
-    "intake_where_hint": {"zh": "在地图上点选,或输入坐标(十进制度或度分秒,如 126.55, 43.86 或 "
-                                "126°33′00″E 43°51′36″N),或选择风险源",
+    "intake_where_hint": {"zh": "在地图上点选,或输入坐标(十进制度或度分秒,如 126.55, 43.86、"
+                                "126°33′00″E 43°51′36″N 或 129 27 27, 42 52 08),或选择风险源",
                           "en": "Click the map, type coordinates (decimal or DMS, e.g. 126.55, "
-                                "43.86 or 126°33′00″E 43°51′36″N) or pick a risk source"},
+                                "43.86, 126°33′00″E 43°51′36″N or 129 27 27, 42 52 08) or pick "
+                                "a risk source"},
     "intake_coords": {"zh": "坐标", "en": "Coordinates"},
     "intake_locate": {"zh": "定位", "en": "Locate"},
     "intake_risk_source": {"zh": "风险源", "en": "Risk source"},
