@@ -171,12 +171,19 @@ def river_of(network, lon: float, lat: float, *, max_distance_m: float = 20_000.
     return (own.joins_zh if own else None), snap
 
 
-def check_scenario(ctx: EngineContext, scenario: Scenario, session: Session | None = None
-                   ) -> list[dict]:
+def check_scenario(ctx: EngineContext, scenario: Scenario, session: Session | None = None,
+                   extras: dict | None = None) -> list[dict]:
     """Check a valid scenario against the river network and the incident engine: each release
     and point reaches its river, points lie on the plume's path, plume triggers can occur and
-    every expected action has a checklist item to tick. ``level``: error | warning | info."""
+    every expected action has a checklist item to tick. ``level``: error | warning | info.
+
+    ``extras`` (a dict, filled in): ``preview`` (the dry run, :func:`engine.preview`),
+    ``names``, and of the main incident ``downstream`` (the predicted places, front first)
+    and ``checklist`` (the items the engine predicts) — what the scenario editor offers."""
     findings: list[dict] = []
+    extras = {} if extras is None else extras
+    extras.setdefault("downstream", [])
+    extras.setdefault("checklist", [])
 
     def note(level: str, where: str, zh: str, en: str) -> None:
         findings.append({"level": level, "where": where, "message_zh": zh, "message_en": en})
@@ -227,6 +234,9 @@ def check_scenario(ctx: EngineContext, scenario: Scenario, session: Session | No
         fronts[spec.id] = eng.fronts_from_downstream(pkg.downstream)
         names |= {d.id: (d.name_zh, d.name_en or d.name_zh) for d in pkg.downstream
                   if d.kind != "point"}
+        if k == 0:
+            extras["downstream"] = sorted(pkg.downstream, key=lambda d: d.front_at)
+            extras["checklist"] = list(pkg.checklist)
         keys = {t.id for t in pkg.checklist} | {t.key for t in scenario.tasks
                                                if (t.incident or scenario.primary) == spec.id}
         kinds = {t.kind for t in pkg.checklist} | {t.kind for t in scenario.tasks}
@@ -257,6 +267,7 @@ def check_scenario(ctx: EngineContext, scenario: Scenario, session: Session | No
              f"the plume is not predicted to reach {en}: the trigger never occurs")
     t0 = scenario.t0
     dry = eng.preview(scenario, fronts, names)
+    extras["preview"], extras["names"], extras["fronts"] = dry, names, fronts
     flagged = {where for where, _target in unreachable}
     for row in dry.injects:
         inj = scenario.inject(row.inject_id)
@@ -280,7 +291,7 @@ def check_scenario(ctx: EngineContext, scenario: Scenario, session: Session | No
 # ------------------------------------------------------------------ start
 def start_drill(session: Session, ctx: EngineContext, scenario: Scenario, yaml_text: str, *,
                 actor: str, wall: datetime, speed: float = 1.0,
-                anchor: str | None = None) -> DrillRun:
+                anchor: str | None = None, scenario_version: int | None = None) -> DrillRun:
     """Start a run: the clock at the main incident's discovery, the incident(s) reported.
 
     ``anchor``: ``"now"`` puts the discovery at the wall-clock time (a live drill at real
@@ -302,7 +313,7 @@ def start_drill(session: Session, ctx: EngineContext, scenario: Scenario, yaml_t
         scenario_yaml=yaml_text, status="running", t0=t0, clock_elapsed_s=start.total_seconds(),
         clock_anchor=wall, speed=float(speed), processed_s=start.total_seconds(),
         start_s=start.total_seconds(), fronts={}, fronts_key="", warnings=[], late_seen=[],
-        started_by=actor, started_at=wall)
+        started_by=actor, started_at=wall, scenario_version=scenario_version)
     session.add(run)
     session.flush()
     _run_event(run, t0 + start, wall, actor, "started",

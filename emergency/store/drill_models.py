@@ -57,6 +57,7 @@ class DrillRun(Base):
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     version: Mapped[int] = mapped_column(Integer, default=1)
+    scenario_version: Mapped[int | None] = mapped_column(Integer)  # a stored scenario's version
 
     incidents: Mapped[list[DrillRunIncident]] = relationship(
         back_populates="run", order_by="DrillRunIncident.id", cascade="all, delete-orphan")
@@ -174,3 +175,45 @@ class DrillImprovement(Base):
     done: Mapped[bool] = mapped_column(Boolean, default=False)
 
     run: Mapped[DrillRun] = relationship(back_populates="improvements")
+
+
+class DrillScenario(Base):
+    """A scenario kept in the database (written in the editor or imported; migration
+    0188_drill_scenarios). The library files stay on disk as the seed."""
+
+    __tablename__ = "drill_scenarios"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    prefecture: Mapped[str | None] = mapped_column(String(50))   # None: the province, shared
+    copied_from: Mapped[str] = mapped_column(String(100), default="")
+    current_version: Mapped[int] = mapped_column(Integer, default=1)
+    created_by: Mapped[str] = mapped_column(String(64), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    revision: Mapped[int] = mapped_column(Integer, default=1)
+
+    versions: Mapped[list[DrillScenarioVersion]] = relationship(
+        back_populates="scenario", order_by="DrillScenarioVersion.number",
+        cascade="all, delete-orphan")
+
+    __mapper_args__ = {"version_id_col": revision}
+
+
+class DrillScenarioVersion(Base):
+    """One saved version of a stored scenario: the YAML text, who, when, why."""
+
+    __tablename__ = "drill_scenario_versions"
+    __table_args__ = (UniqueConstraint("scenario_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scenario_id: Mapped[int] = mapped_column(ForeignKey("drill_scenarios.id"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    yaml: Mapped[str] = mapped_column(Text)
+    title: Mapped[str] = mapped_column(String(200))
+    note: Mapped[str] = mapped_column(Text, default="")
+    draft: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_by: Mapped[str] = mapped_column(String(64), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    scenario: Mapped[DrillScenario] = relationship(back_populates="versions")

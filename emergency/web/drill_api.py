@@ -22,7 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from emergency.auth_rules import Permission, sees_draft_evaluations
-from emergency.drills import DRILL_MARK, service
+from emergency.drills import DRILL_MARK, managed, service
 from emergency.drills.docx_report import report_docx
 from emergency.drills.engine import SPEEDS
 from emergency.drills.evaluation import report_dict
@@ -123,7 +123,158 @@ def _controller(run_id: int, action) -> Response:
 @bp.get("/scenarios")
 @drill_read
 def scenarios():
-    return jsonify({"scenarios": [summary(s) for s, _text in service.library().values()]})
+    with db().session() as session:
+        stored = [stored_summary(x) for x in managed.list_stored(session)]
+    return jsonify({"scenarios": stored + [summary(s) | {"stored": False}
+                                           for s, _text in service.library().values()]})
+
+
+def stored_summary(x: managed.Stored) -> dict:
+    return summary(x.scenario) | {
+        "id": x.row.id, "key": managed.stored_key(x.row.id), "stored": True,
+        "version": x.row.current_version, "revision": x.row.revision,
+        "draft": x.version.draft, "prefecture": x.row.prefecture,
+        "copied_from": x.row.copied_from, "updated_at": iso(x.row.updated_at),
+        "updated_by": x.version.created_by}
+
+
+def _scenario_body(data: dict) -> dict:
+    """The scenario of a POST/PUT body: ``scenario`` (a JSON object) or ``yaml`` (text)."""
+    if isinstance(data.get("yaml"), str):
+        if len(data["yaml"].encode("utf-8")) > MAX_YAML_BYTES:
+            raise ApiError(413, "too_large", "演练脚本过大(上限 512 KB)",
+                           "the scenario exceeds 512 KB")
+        return {"text": data["yaml"]}
+    if isinstance(data.get("scenario"), dict):
+        return {"document": data["scenario"]}
+    raise ApiError(400, "missing_scenario", "须给出 scenario(对象)或 yaml(文本)",
+                   "give scenario (an object) or yaml (text)")
+
+
+def _prefecture() -> str | None:
+    user = getattr(g, "user", None)
+    return getattr(user, "prefecture_zh", None) if user is not None else None
+
+
+@bp.post("/scenarios")
+@drill_write
+def create_scenario():
+    """Store a new scenario (the body: ``{"scenario": {...}}``, ``{"yaml": "..."}`` or the YAML
+    text itself) → 201 ``{"id", "version"}``; invalid → 422 with every problem, nothing stored."""
+    if request.is_json:
+        data = json_body(optional=True)
+        body = _scenario_body(data)
+    else:
+        text, _name = _yaml_from_request()
+        data, body = {}, {"text": text}
+    with db().session() as session:
+        row = managed.create(session, **body, actor=actor(), wall=now(),
+                             prefecture=_prefecture(), note=data.get("note"),
+                             draft=bool(data.get("draft")), copied_from=data.get("copied_from")
+                             or "")
+        out = {"id": row.id, "version": row.current_version, "revision": row.revision}
+    return jsonify(out), 201
+
+
+@bp.get("/scenarios/<int:scenario_id>")
+@drill_read
+def stored_scenario(scenario_id: int):
+    with db().session() as session:
+        found = managed.load(session, scenario_id)
+        body = stored_summary(found)
+        if insider():
+            body |= {"yaml": found.version.yaml,
+                     "scenario": managed.document_of(found.version.yaml)}
+        else:
+            body |= {"script_hidden": True}
+    return jsonify(body)
+
+
+@bp.put("/scenarios/<int:scenario_id>")
+@drill_write
+def update_scenario(scenario_id: int):
+    """A new version: ``{"revision", "scenario" | "yaml", "note"?, "draft"?}``; a stale
+    revision → 409."""
+    data = json_body(optional=True)
+    body = _scenario_body(data)
+    with db().session() as session:
+        row = managed.update(session, scenario_id, revision=data.get("revision"), **body,
+                             actor=actor(), wall=now(), prefecture=_prefecture(),
+                             note=data.get("note"), draft=bool(data.get("draft")))
+        out = {"id": row.id, "version": row.current_version, "revision": row.revision}
+    return jsonify(out)
+
+
+@bp.get("/scenarios/<int:scenario_id>/versions")
+@drill_read
+def scenario_versions(scenario_id: int):
+    with db().session() as session:
+        row = managed.get(session, scenario_id)
+        body = {"id": row.id, "current": row.current_version, "versions": [
+            {"number": v.number, "title": v.title, "note": v.note, "draft": v.draft,
+             "created_by": v.created_by, "created_at": iso(v.created_at)}
+            for v in reversed(row.versions)]}
+    return jsonify(body)
+
+
+@bp.get("/scenarios/<int:scenario_id>/export.yaml")
+@drill_evaluate
+def export_scenario(scenario_id: int):
+    with db().session() as session:
+        found = managed.load(session, scenario_id)
+        text, number = found.version.yaml, found.version.number
+    return Response(text, mimetype="application/x-yaml", headers={
+        "Content-Disposition": f'attachment; filename="scenario-{scenario_id}-v{number}.yaml"'})
+
+
+@bp.post("/scenarios/preview")
+@drill_write
+def preview_unsaved():
+    """The dry run of the editor's scenario (not stored): every problem (422), or when each
+    inject fires on the engine, when each expected action falls due, and the warnings."""
+    body = _scenario_body(json_body(optional=True))
+    scen, _text = managed.parse_body(body.get("document"), body.get("text"))
+    return jsonify(_preview(scen))
+
+
+@bp.post("/scenarios/<int:scenario_id>/preview")
+@drill_write
+def preview_stored(scenario_id: int):
+    with db().session() as session:
+        scen = managed.load(session, scenario_id).scenario
+    return jsonify(_preview(scen))
+
+
+def _preview(scen) -> dict:
+    extras: dict = {}
+    with db().session() as session:
+        findings = service.check_scenario(engine(), scen, session, extras)
+    dry, t0 = extras.get("preview"), scen.t0
+
+    def hours(at) -> float:
+        return round((at - t0).total_seconds() / 3600, 2)
+
+    body = {"valid": not any(f["level"] == "error" for f in findings), "findings": findings,
+            "scenario": summary(scen), "injects": [], "expected": [], "phases": [],
+            "ended_t": None, "end_reason": None,
+            "targets": [{"id": d.id, "kind": d.kind, "name_zh": d.name_zh,
+                         "name_en": d.name_en or d.name_zh, "level": d.attrs.get("level"),
+                         "front_t": format_t(d.front_at - t0), "km": round(d.km, 1)}
+                        for d in extras["downstream"]],
+            "checklist": [{"key": c.id, "kind": c.kind, "text_zh": c.text_zh,
+                           "text_en": c.text_en or c.text_zh} for c in extras["checklist"]]}
+    if dry is not None:
+        body["injects"] = [{"id": i.inject_id, "fires_at_offset_h": hours(i.fires_at)
+                            if i.fires_at else None,
+                            "fires_t": format_t(i.fires_at - t0) if i.fires_at else None,
+                            "plume": i.plume, "warning_zh": i.warning_zh,
+                            "warning_en": i.warning_en} for i in dry.injects]
+        body["expected"] = [{"inject_id": a.inject_id, "action_id": a.action_id,
+                             "due_offset_h": hours(a.due_at), "due_t": format_t(a.due_at - t0)}
+                            for a in dry.actions]
+        body["phases"] = [{"id": pid, "t": format_t(at - t0)} for pid, at in dry.phases]
+        body["ended_t"], body["end_reason"] = format_t(dry.ended_at - t0), dry.end_reason
+    return body
 
 
 @bp.get("/scenarios/<scenario_id>")
@@ -179,8 +330,20 @@ def runs():
 @drill_write
 def start():
     data = json_body(optional=True)
-    if data.get("scenario_id"):
-        scen, text = service.library_scenario(str(data["scenario_id"]))
+    version = None
+    if data.get("scenario_id") not in (None, ""):
+        key = data["scenario_id"]
+        stored = managed.stored_id(key)
+        if stored is not None:
+            number = data.get("version")
+            if number is not None and (isinstance(number, bool) or not isinstance(number, int)):
+                raise ApiError(422, "invalid_version", "version 须为版本号(整数)",
+                               "version must be a version number")
+            with db().session() as session:
+                found = managed.load(session, stored, number, published=number is None)
+                scen, text, version = found.scenario, found.version.yaml, found.version.number
+        else:
+            scen, text = service.library_scenario(str(key))
     elif isinstance(data.get("yaml"), str):
         text = data["yaml"]
         if len(text.encode("utf-8")) > MAX_YAML_BYTES:
@@ -196,7 +359,8 @@ def start():
                        "anchor must be now or scenario")
     with db().session() as session:
         run = service.start_drill(session, engine(), scen, text, actor=actor(), wall=now(),
-                                  speed=_speed(data, 1.0), anchor=anchor)
+                                  speed=_speed(data, 1.0), anchor=anchor,
+                                  scenario_version=version)
         run_id = run.id
     return jsonify(_state(run_id)), 201
 
@@ -388,6 +552,11 @@ def _invalid(err: InvalidIncident):
 @bp.errorhandler(NotFound)
 def _not_found(err: NotFound):
     return _error(404, "not_found", err.message_zh, err.message_en)
+
+
+@bp.errorhandler(managed.ScenarioConflict)
+def _scenario_conflict(err: managed.ScenarioConflict):
+    return _error(err.status, err.code, err.message_zh, err.message_en)
 
 
 @bp.errorhandler(service.DrillError)

@@ -244,6 +244,14 @@ DRILL_ROUTE_PERMISSIONS = {
     ("drills.report_xlsx_file", "GET"): P_READ,
     ("drills.player_injects", "GET"): P_READ,
     ("drills.report_docx_file", "GET"): P_READ,
+    ("drills.create_scenario", "POST"): P_RUN,            # organisers write scenarios
+    ("drills.update_scenario", "PUT"): P_RUN,
+    ("drills.preview_unsaved", "POST"): P_RUN,
+    ("drills.preview_stored", "POST"): P_RUN,
+    ("drills.stored_scenario", "GET"): P_READ,            # the script only for insiders
+    ("drills.scenario_versions", "GET"): P_READ,
+    ("drills.export_scenario", "GET"): P_EVAL,
+
     ("drills.acknowledge", "POST"): "incident.write",   # a player working the incident
     ("drill_pages.index", "GET"): P_READ,
     ("drill_pages.run_page", "GET"): P_READ,
@@ -469,3 +477,82 @@ def test_the_summary_report_downloads_as_word_and_players_wait_for_the_end(app, 
     assert doc.paragraphs[0].text.startswith("【演练】吉林经济技术开发区")
     msel = {r.cells[0].text: r.cells[1].text for r in doc.tables[-2].rows[1:]}
     assert msel["I7"] == "污染团前锋到达 市界" and "trib-mouth" not in msel["I6"]
+
+
+# ------------------------------------------------------------------ scenarios as managed content
+def _library_document(key: str = CHEM) -> dict:
+    from emergency.drills.managed import document_of
+
+    return document_of((LIBRARY_DIR / f"{key}.yaml").read_text("utf-8"))
+
+
+def test_a_scenario_is_stored_with_versions_and_a_stale_save_is_refused(client, fixed_now):
+    doc = _library_document()
+    doc["title"] = "开发区演练(副本)"
+    created = client.post("/api/drills/scenarios", json={"scenario": doc, "note": "复制示例",
+                                                         "copied_from": CHEM})
+    assert created.status_code == 201, created.get_json()
+    sid = created.get_json()["id"]
+    assert created.get_json()["version"] == 1
+    got = client.get(f"/api/drills/scenarios/{sid}").get_json()
+    assert got["title"] == "开发区演练(副本)" and got["scenario"]["title"] == got["title"]
+    assert got["stored"] is True and got["copied_from"] == CHEM
+    doc["duration"] = "30:00"
+    saved = client.put(f"/api/drills/scenarios/{sid}", json={
+        "scenario": doc, "revision": got["revision"], "note": "缩短时长"})
+    assert saved.status_code == 200 and saved.get_json()["version"] == 2
+    stale = client.put(f"/api/drills/scenarios/{sid}", json={
+        "scenario": doc, "revision": got["revision"]})
+    assert stale.status_code == 409 and stale.get_json()["error"]["code"] == "stale"
+    versions = client.get(f"/api/drills/scenarios/{sid}/versions").get_json()["versions"]
+    assert [(v["number"], v["note"]) for v in versions] == [(2, "缩短时长"), (1, "复制示例")]
+    listed = client.get("/api/drills/scenarios").get_json()["scenarios"]
+    assert listed[0]["id"] == sid and listed[0]["duration"] == "30:00"
+    assert any(s["id"] == CHEM for s in listed)           # the library stays
+    exported = client.get(f"/api/drills/scenarios/{sid}/export.yaml")
+    assert exported.status_code == 200 and "duration: '30:00'" in exported.get_data(as_text=True)
+    # a run plays the stored scenario and records its version
+    run = client.post("/api/drills/runs", json={"scenario_id": sid, "speed": "stepped"})
+    assert run.status_code == 201, run.get_json()
+    assert run.get_json()["scenario_id"] == f"db-{sid}" and run.get_json()["clock"]["limit_t"] \
+        == "T+30:00"
+
+
+def test_an_invalid_scenario_is_refused_with_every_problem_and_nothing_stored(client):
+    doc = _library_document()
+    doc["duration"] = "soon"
+    doc["injects"][0]["from"] = "nobody"
+    resp = client.post("/api/drills/scenarios", json={"scenario": doc})
+    assert resp.status_code == 422
+    paths = {p["path"] for p in resp.get_json()["error"]["problems"]}
+    assert {"duration", "injects[0].from"} <= paths
+    assert all(p["message_zh"] and p["message_en"] for p in resp.get_json()["error"]["problems"])
+    assert not [s for s in client.get("/api/drills/scenarios").get_json()["scenarios"]
+                if s["stored"]]
+
+
+def test_a_yaml_import_is_stored_and_a_draft_cannot_be_played(client, fixed_now):
+    text = (LIBRARY_DIR / "jilin-cadmium-upstream-intake.yaml").read_text("utf-8")
+    resp = client.post("/api/drills/scenarios", data=text.encode(), content_type="text/yaml")
+    assert resp.status_code == 201
+    draft = client.post("/api/drills/scenarios", json={"yaml": text, "draft": True})
+    played = client.post("/api/drills/runs", json={"scenario_id": draft.get_json()["id"]})
+    assert played.status_code == 409 and played.get_json()["error"]["code"] == "not_published"
+
+
+def test_the_preview_times_each_inject_on_the_engine_and_lists_the_places(client, fixed_now):
+    body = client.post("/api/drills/scenarios/preview",
+                       json={"scenario": _library_document()}).get_json()
+    run = client.post("/api/drills/runs", json={"scenario_id": CHEM, "speed": "stepped"})
+    predicted = {r["id"]: r["predicted_t"] for r in run.get_json()["msel"]}
+    injects = {i["id"]: i for i in body["injects"]}
+    assert injects["I7"]["fires_t"] == predicted["I7"] and injects["I7"]["plume"]
+    assert injects["I1"]["fires_t"] == "T+00:15" and injects["I1"]["fires_at_offset_h"] == 0.25
+    assert body["expected"][0] == {"inject_id": "I1", "action_id": "A1", "due_offset_h": 0.75,
+                                   "due_t": "T+00:45"}
+    kinds = {t["kind"] for t in body["targets"]}
+    assert "boundary" in kinds and all(t["name_zh"] for t in body["targets"])
+    fronts = [t["front_t"] for t in body["targets"]]       # in the order the front gets there
+    assert fronts == sorted(fronts, key=lambda t: tuple(map(int, t[2:].split(":"))))
+    assert any(c["key"] == "report:first_report" for c in body["checklist"])
+    assert body["valid"] and body["ended_t"]
