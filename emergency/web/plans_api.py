@@ -10,7 +10,7 @@ from flask import Blueprint, current_app, jsonify, request
 
 from emergency.river_risks import PlanRiskSource
 from emergency.web.errors import ApiError
-from emergency.web.river_pages import plan_risk_sources
+from emergency.web.river_pages import open_major_hazards, plan_risk_sources
 from plans.loader import Plan, Site
 
 bp = Blueprint("plans_api", __name__, url_prefix="/api/plans")
@@ -74,10 +74,13 @@ def show(plan_id: str):
     cards = {cls: [{"order": m.order, "text_zh": m.text_zh, "responsible_zh": m.responsible_zh,
                     "group": m.group, "deadline_h": m.deadline_h} for m in measures]
              for cls, measures in plan.response_cards.items()}
+    risks = plan_risk_sources().get(plan.id, ())
+    majors = open_major_hazards([r.id for r in risks])
     return jsonify(plan_summary(plan) | {
         "sample_note_zh": plan.sample_note_zh,
         "sites": [site_dict(s) for s in sorted(sites, key=lambda s: s.river_km or 0)],
-        "risk_sources": [risk_source_dict(r) for r in plan_risk_sources().get(plan.id, ())],
+        "risk_sources": [risk_source_dict(r) | {"open_major_hazards": majors.get(r.id, 0)}
+                         for r in risks],
         "response_cards": cards,
         "contacts": [{"unit_zh": c.unit_zh, "role_zh": c.role_zh, "phone": c.phone}
                      for c in plan.contacts],

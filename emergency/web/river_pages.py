@@ -102,6 +102,9 @@ MESSAGES: dict[str, dict[str, str]] = {
     "river_cross_boundary": {"zh": "跨界断面", "en": "cross-boundary"},
     "river_plans_error": {"zh": "预案数据有误,无法加载", "en": "The plans cannot be loaded"},
     "river_risk_sources": {"zh": "风险源", "en": "Risk sources"},
+    "river_open_major": {"zh": "未销号重大隐患 {n} 项", "en": "{n} open major hazard(s)"},
+    "river_open_major_title": {"zh": "隐患排查发现的重大隐患尚未整改销号,点击查看",
+                               "en": "Major hazards found by inspection and not yet closed"},
     "river_risk_intro": {"zh": "按入河位置自上游向下游排列;支流上的风险源列于其汇入本河处"
                                "(支流另有预案的除外)。",
                          "en": "Ordered from upstream by where their water joins the river; "
@@ -229,6 +232,16 @@ def plan_risk_sources() -> dict[str, tuple[PlanRiskSource, ...]]:
             catalogue=engine.catalogue)
 
 
+def open_major_hazards(risk_source_ids: list[int]) -> dict[int, int]:
+    """How many open 重大隐患 each of these risk sources has (隐患排查): the plan's list marks
+    them, as the province map does."""
+    from emergency.inspection.service import open_hazards_by_source
+
+    with current_app.extensions["database"].session() as session:
+        found = open_hazards_by_source(session, risk_source_ids, grade="major")
+    return {source_id: len(rows) for source_id, rows in found.items()}
+
+
 def _tonnes(t: float) -> str:
     return f"{t:,.0f} t" if t >= 100 else f"{t:g} t"
 
@@ -289,7 +302,9 @@ def show(plan_id: str):
         abort(404)
     network = current_app.extensions["rivers"].get()
     sites = [_site_dict(s) for s in plan.sites]
-    risks = [_risk_dict(r) for r in plan_risk_sources().get(plan.id, ())]
+    plan_risks = plan_risk_sources().get(plan.id, ())
+    majors = open_major_hazards([r.id for r in plan_risks])
+    risks = [_risk_dict(r) | {"open_major": majors.get(r.id, 0)} for r in plan_risks]
     cards = [{"id": cls, "label": _label(POLLUTANT_CLASSES.get(cls), cls),
               "measures": [{"order": m.order, "text": m.text_zh, "group": m.group,
                             "group_label": MEASURE_GROUPS.get(m.group, m.group)

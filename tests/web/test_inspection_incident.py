@@ -59,3 +59,24 @@ def test_an_incident_whose_water_passes_the_source_names_it_with_its_distance(wo
     world.app.config["INSPECTION_INCIDENT_REACH_KM"] = -1  # out of reach: not listed
     again = world["viewer"].get(f"/api/incidents/{resp.get_json()['id']}/response").get_json()
     assert again["open_hazards"] == []
+
+
+def test_the_river_plan_lists_the_source_with_its_open_major_hazard_until_closed(world):
+    """隐患排查 → 一河一策: the plan's risk-source list (page and API) marks the source."""
+    hazards = submit(world, world.task()).get_json()["hazards"]
+    plans = world["viewer"].get("/api/plans").get_json()["plans"]
+    plan_id, listed = next(
+        (p["id"], r) for p in plans
+        for r in world["viewer"].get(f"/api/plans/{p['id']}").get_json()["risk_sources"]
+        if r["id"] == world.source_id)
+    assert listed["open_major_hazards"] == 1
+    page = world["viewer"].get(f"/rivers/{plan_id}").get_data(as_text=True)
+    assert "未销号重大隐患 1 项" in page
+    assert f"/hazards?risk_source={world.source_id}" in page
+    for h in hazards:
+        r = world["steward"].post(f"/api/hazards/{h['id']}/rectify",
+                                  json={"version": h["version"], "note": "已整改"}).get_json()
+        world["insp2"].post(f"/api/hazards/{h['id']}/verify", json={"version": r["version"]})
+    again = world["viewer"].get(f"/api/plans/{plan_id}").get_json()["risk_sources"]
+    assert next(r for r in again if r["id"] == world.source_id)["open_major_hazards"] == 0
+    assert "未销号重大隐患" not in world["viewer"].get(f"/rivers/{plan_id}").get_data(as_text=True)
