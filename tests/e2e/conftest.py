@@ -19,6 +19,9 @@ ROLES = ("admin", "viewer", "duty_officer", "commander", "duty_manager")
 # More people with accounts (username → role), to be linked to duty staff by the tests.
 EXTRA_ACCOUNTS = {"officer_a": "duty_officer", "officer_b": "duty_officer",
                   "officer_c": "duty_officer"}
+#: Accounts bound to a prefecture: (username, role, prefecture).
+PREFECTURE_USERS = (("insp", "inspector", "长春市"), ("insp2", "inspector", "长春市"),
+                    ("steward", "data_steward", "长春市"))
 
 
 def _quiet_handler():
@@ -50,6 +53,9 @@ def live_server(network, tmp_path_factory):
         for username, role in [*((r, r) for r in ROLES), *EXTRA_ACCOUNTS.items()]:
             accounts.create_user(s, username, E2E_PASSWORD, role,
                                  hash_method=app.config["PASSWORD_HASH_METHOD"])
+        for name, role, prefecture in PREFECTURE_USERS:
+            accounts.create_user(s, name, E2E_PASSWORD, role, prefecture=prefecture,
+                                 hash_method=app.config["PASSWORD_HASH_METHOD"])
     from datetime import date
 
     from emergency.inventory.service import load_sample
@@ -78,6 +84,18 @@ def browser():
             args=["--no-sandbox", "--disable-background-networking", "--disable-gpu"])
         yield chromium
         chromium.close()
+
+
+@pytest.fixture
+def phone(browser, live_server):
+    """A fresh browser context the size of a phone (390×844), as an inspector in the field."""
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN",
+                                  timezone_id="Asia/Shanghai", is_mobile=True, has_touch=True)
+    context.set_default_timeout(15_000)
+    pg = context.new_page()
+    pg.base_url = live_server  # type: ignore[attr-defined]
+    yield pg
+    context.close()
 
 
 @pytest.fixture
