@@ -107,7 +107,8 @@ def test_an_inspection_on_a_phone_to_a_closed_hazard(page, phone, browser, live_
     # on the province map: the layer of open major hazards draws the source
     page.goto(page.base_url + "/")
     page.wait_for_function("window.EEC_MAP && EEC_MAP.settled === true")
-    assert page.locator(".leaflet-control-layers-overlays").inner_text().count("未销号重大隐患") == 1
+    overlays = page.locator(".leaflet-control-layers-overlays").inner_text()
+    assert overlays.count("未销号重大隐患") == 1
 
     # the steward reports the rectification; another inspector verifies and closes it
     steward_context, steward = desk(browser, live_server)
