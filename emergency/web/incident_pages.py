@@ -25,7 +25,7 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
-from datetime import datetime
+from datetime import date, datetime
 
 import shapely
 from branca.element import MacroElement
@@ -44,9 +44,12 @@ from shapely.geometry import shape
 from emergency import labels, maps
 from emergency.auth_rules import Permission, allows
 from emergency.drills import unmarked
-from emergency.incidents import report_service, service
+from emergency.incidents import finder, report_service, service
+from emergency.incidents.finder import SORTS, IncidentQuery
 from emergency.incidents.geometry import CoordinateError, parse_coordinates
 from emergency.incidents.inputs import FLOW_CONDITIONS, FLOW_LABELS
+from emergency.refresh.prefectures import PREFECTURES
+from emergency.store.incident_models import STATUSES
 from emergency.web import i18n
 from emergency.web.auth import current_user, require
 from emergency.web.clock import now, tz
@@ -344,6 +347,27 @@ MESSAGES: dict[str, dict[str, str]] = {
     "legend_later": {"zh": "24小时后", "en": "later"},
     "legend_crossing": {"zh": "行政边界断面", "en": "Boundary crossing"},
     "report_here": {"zh": "在此报告突发事件", "en": "Report an incident here"},
+    "layer_open_incidents": {"zh": "处置中的突发事件", "en": "Open incidents"},
+    "layer_open_drill_incidents": {"zh": "进行中的演练事件", "en": "Open drill incidents"},
+    "inc_col_place": {"zh": "市/县", "en": "City / county"},
+    "inc_filter_q": {"zh": "搜索名称、河流、污染物", "en": "Search title, river, substance"},
+    "inc_filter_status": {"zh": "全部状态", "en": "Any status"},
+    "inc_filter_open": {"zh": "未终止", "en": "Open"},
+    "inc_filter_tier": {"zh": "全部级别", "en": "Any tier"},
+    "inc_filter_river": {"zh": "全部河流", "en": "Any river"},
+    "inc_filter_prefecture": {"zh": "全部市州", "en": "Any prefecture"},
+    "inc_filter_from": {"zh": "发现自", "en": "From"},
+    "inc_filter_to": {"zh": "至", "en": "to"},
+    "inc_filter_apply": {"zh": "筛选", "en": "Filter"},
+    "inc_filter_clear": {"zh": "清除", "en": "Clear"},
+    "inc_sort_by": {"zh": "排序", "en": "Sort"},
+    "inc_sort_newest": {"zh": "最新发现", "en": "Newest"},
+    "inc_sort_oldest": {"zh": "最早发现", "en": "Oldest"},
+    "inc_sort_tier": {"zh": "级别(高→低)", "en": "Tier (high first)"},
+    "inc_sort_status": {"zh": "状态", "en": "Status"},
+    "inc_sort_title": {"zh": "名称", "en": "Title"},
+    "inc_sort_county": {"zh": "市/县", "en": "City / county"},
+    "inc_none_match": {"zh": "没有符合条件的事件", "en": "No incident matches"},
     "sample_mark": {"zh": "示例", "en": "sample"},
 }
 
@@ -445,6 +469,19 @@ def _report_here_layer(m, language: str) -> None:
                 "lang": language}).add_to(m)
 
 
+def _open_incidents_layer(m, language: str) -> None:  # noqa: ANN001 - a folium.Map
+    """Province map: open incidents (red) and open drill incidents (grey, marked 【演练】)."""
+    from emergency.maps import ApiMarkerLayer
+
+    def msg(key: str) -> str:
+        return MESSAGES[key].get(language) or MESSAGES[key]["zh"]
+
+    ApiMarkerLayer("open_incidents", "/api/incidents/open", msg("layer_open_incidents"),
+                   "#c2185b", True).add_to(m)
+    ApiMarkerLayer("open_drill_incidents", "/api/incidents/open?drills=1",
+                   msg("layer_open_drill_incidents"), "#78909c", True).add_to(m)
+
+
 # ----------------------------------------------------------------------------- helpers
 def _db():
     return current_app.extensions["database"]
@@ -509,14 +546,59 @@ def _page_state(incident_id: int) -> dict:
 
 
 # ----------------------------------------------------------------------------- pages
+def _query_from_args() -> IncidentQuery:
+    """The list's filters from the query string; a value that cannot be read is ignored (a
+    page, not an API: the form shows what was applied)."""
+    def day(name: str):
+        try:
+            return date.fromisoformat(request.args.get(name, ""))
+        except ValueError:
+            return None
+
+    tier = request.args.get("tier", "")
+    status = request.args.get("status", "")
+    sort = request.args.get("sort", "-discovered")
+    return IncidentQuery(
+        text=(request.args.get("q") or "").strip()[:100] or None,
+        status=status if status in (*STATUSES, "open") else None,
+        tier=int(tier) if tier in ("1", "2", "3", "4") else None,
+        river=(request.args.get("river") or "").strip() or None,
+        prefecture=(request.args.get("prefecture") or "").strip() or None,
+        since=day("from"), until=day("to"),
+        sort=sort if sort.lstrip("-") in {s.lstrip("-") for s in SORTS} else "-discovered")
+
+
 @bp.get("/incidents")
 def index():
+    q = _query_from_args()
     with _db().session() as session:
-        rows = service.list_incidents(session, drills=False)
-        incidents = [incident_dict(r) | {"substance_name": _substance_name(r.substance)}
-                     for r in rows]
-    return render_template("incidents.html", incidents=incidents,
-                           can_write=_can(Permission.INCIDENT_WRITE))
+        found = finder.find_incidents(session, _engine(), q)
+        incidents = [incident_dict(f.incident) | {
+            "substance_name": _substance_name(f.incident.substance),
+            "prefecture_zh": f.prefecture_zh, "county_zh": f.county_zh} for f in found]
+        river_names = finder.rivers(session)
+    return render_template("incidents.html", incidents=incidents, q=q, args=request.args,
+                           rivers=river_names, prefectures=[p.name_zh for p in PREFECTURES],
+                           statuses=STATUSES, can_write=_can(Permission.INCIDENT_WRITE))
+
+
+@bp.get("/api/incidents/open")
+def open_incidents():
+    """Open (not terminated) incidents for the province map: real ones, or ``?drills=1``."""
+    drills = request.args.get("drills") == "1"
+    with _db().session() as session:
+        found = finder.find_incidents(session, _engine(),
+                                      IncidentQuery(status="open", drills=drills))
+        body = [{"id": f.incident.id, "lon": f.lon, "lat": f.lat,
+                 "name_zh": ("【演练】" + unmarked(f.incident.title)) if drills
+                 else f.incident.title,
+                 "kind_zh": f"{t('status_' + f.incident.status)} · "
+                            f"{t('tier_short_' + str(f.incident.tier_level or 0))}",
+                 "substances": [_substance_name(f.incident.substance)],
+                 "prefecture_zh": f.prefecture_zh, "county_zh": f.county_zh,
+                 "detail_url": url_for("incident_pages.show", incident_id=f.incident.id)}
+                for f in found if f.lon is not None]
+    return jsonify(body)
 
 
 @bp.get("/incidents/new")
@@ -689,7 +771,14 @@ def init_incident_pages(app: Flask) -> None:
     from emergency.web.pages import register_map_layer
 
     register_map_layer(app, _report_here_layer)
+    register_map_layer(app, _open_incidents_layer)
     app.jinja_env.filters.setdefault("iso_local", _iso_local)
+    app.jinja_env.filters.setdefault("combine_sort", _combine_sort)
+
+
+def _combine_sort(args: dict, sort: str) -> dict:
+    """The list's query string with another sort (a header link keeps the filters)."""
+    return {**args, "sort": sort}
 
 
 def _iso_local(value: str | None, fmt: str = "%m-%d %H:%M") -> str:

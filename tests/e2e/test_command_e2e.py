@@ -132,3 +132,20 @@ def test_the_first_report_is_drafted_and_downloads_as_word(page, log_in, shot, s
     page.wait_for_function(
         "document.querySelector('.rpt-item .rpt-state').textContent.includes('已报送')")
     shot(page, "command_report_1366x768")
+
+
+def test_open_incidents_on_the_province_map_and_the_list_filters(page, log_in, shot, spill):
+    log_in(page, "duty_officer")
+    page.wait_for_url(page.base_url + "/")
+    page.wait_for_function("window.EEC_MAP && EEC_MAP.settled === true", timeout=30_000)
+    control = page.locator(".leaflet-control-layers").inner_text()
+    assert "处置中的突发事件" in control and "进行中的演练事件" in control
+    shot(page, "command_province_map_1366x768")
+    page.goto(page.base_url + "/incidents?sort=tier")
+    page.wait_for_selector("#inc-list")
+    assert "吉林市" in page.locator("#inc-list td.place").first.inner_text()
+    page.fill("#f-q", "指挥浏览器测试")
+    page.click("#f-apply")
+    page.wait_for_url("**/incidents?*q=*")
+    assert page.locator("#inc-list tbody tr").count() == 1
+    shot(page, "command_incident_list_1366x768")
