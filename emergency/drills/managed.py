@@ -210,3 +210,37 @@ def update(session: Session, scenario_id: int, *, revision: Any, document: Any =
     row.title, row.current_version, row.updated_at = scenario.title[:200], number, wall
     session.flush()
     return row
+
+
+def blank(day: str = "2026-07-23") -> dict:
+    """A new scenario's starting document: the skeleton of every required section, to be filled
+    in the editor (the release point and the texts are still missing: the live validation says
+    so)."""
+    return {
+        "format": 1, "title": "", "type": "桌面", "sample": False, "duration": "24:00",
+        "description": "",
+        "objectives": [{"id": "O1", "text": "", "weight": 1}],
+        "participants": [{"id": "city-eeb", "name": "", "level": "city", "roles": []}],
+        "incidents": [{"id": "main", "report": {
+            "title": "", "lon": None, "lat": None, "substance": "", "mass_kg": 1000,
+            "release_hours": 1, "occurred_at": f"{day}T09:00+08:00",
+            "discovered_at": f"{day}T09:30+08:00", "flow_condition": "normal"}}],
+        "phases": [{"id": "occurrence", "name": "发生", "trigger": "T+00:00"},
+                   {"id": "termination", "name": "终止", "trigger": "T+24:00"}],
+        "injects": [{"id": "I1", "trigger": "T+00:30", "mode": "phone", "from": "simcell",
+                     "to": "city-eeb", "message": "", "objective": "O1",
+                     "expected_actions": []}],
+        "contingency": [],
+    }
+
+
+def copy_source(session: Session, source: str, library: dict) -> tuple[dict, str]:
+    """The document to start a copy from: a stored scenario (``db-12`` / ``12``) or a library
+    key; (document, what it was copied from). ``library``: key → (scenario, text)."""
+    sid = stored_id(source)
+    if sid is not None:
+        found = load(session, sid)
+        return document_of(found.version.yaml), stored_key(sid)
+    if source not in library:
+        raise NotFound(f"演练脚本 {source}", f"scenario {source}")
+    return document_of(library[source][1]), source

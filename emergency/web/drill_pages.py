@@ -12,17 +12,25 @@ drill incident on the normal incident page; the console links to it.
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, render_template, request, url_for
 
 from emergency.auth_rules import Permission, allows, sees_draft_evaluations
-from emergency.drills import service
-from emergency.drills.scenario import MODES, RESERVED_PARTIES, summary
+from emergency.drills import managed, service
+from emergency.drills.scenario import (
+    CHECKLIST_KINDS,
+    LEVELS,
+    MODES,
+    RESERVED_PARTIES,
+    summary,
+)
+from emergency.incidents.inputs import FLOW_CONDITIONS, FLOW_LABELS
 from emergency.web import i18n
 from emergency.web.auth import current_user, require
-from emergency.web.clock import now
+from emergency.web.clock import now, today
 from emergency.web.drill_api import run_state_dict
 from emergency.web.i18n import lang, t
-from emergency.web.incident_api import db
+from emergency.web.incident_api import db, engine
+from plans.vocabulary import BOUNDARY_LEVELS
 
 bp = Blueprint("drill_pages", __name__, template_folder="templates")
 
@@ -107,6 +115,92 @@ MESSAGES: dict[str, dict[str, str]] = {
     "drill_report_json": {"zh": "报告 JSON", "en": "Report JSON"},
     "drill_strengths": {"zh": "主要优点", "en": "Strengths"},
     "drill_improve": {"zh": "待改进", "en": "Areas for improvement"},
+    "ed_title_new": {"zh": "新建演练脚本", "en": "New drill scenario"},
+    "ed_title_edit": {"zh": "编辑演练脚本", "en": "Edit drill scenario"},
+    "ed_copied_from": {"zh": "复制自", "en": "Copied from"},
+    "ed_version": {"zh": "版本", "en": "version"},
+    "ed_basics": {"zh": "基本信息", "en": "Basics"},
+    "ed_name": {"zh": "演练名称", "en": "Title"},
+    "ed_type": {"zh": "演练类型", "en": "Type"},
+    "ed_type_tabletop": {"zh": "桌面演练", "en": "Tabletop"},
+    "ed_type_live": {"zh": "实战演练", "en": "Live"},
+    "ed_duration": {"zh": "演练时长(hh:mm)", "en": "Duration (hh:mm)"},
+    "ed_description": {"zh": "想定情景", "en": "Scenario description"},
+    "ed_incident": {"zh": "事件", "en": "Incident"},
+    "ed_incident_title": {"zh": "事件标题", "en": "Incident title"},
+    "ed_pick_map": {"zh": "在地图上点击选择事发点,或选择风险源(企业、化工园区、尾矿库)",
+                    "en": "Click the map for the release point, or pick a risk source "
+                          "(enterprise, chemical park, tailings pond)"},
+    "ed_risk_source": {"zh": "风险源", "en": "Risk source"},
+    "ed_none": {"zh": "(无)", "en": "(none)"},
+    "ed_lon": {"zh": "经度", "en": "Longitude"},
+    "ed_lat": {"zh": "纬度", "en": "Latitude"},
+    "ed_substance": {"zh": "物质", "en": "Substance"},
+    "ed_mass": {"zh": "泄漏量(kg)", "en": "Amount (kg)"},
+    "ed_release_hours": {"zh": "持续排放(小时)", "en": "Release duration (h)"},
+    "ed_occurred": {"zh": "发生时间(T+0)", "en": "Occurred (T+0)"},
+    "ed_discovered": {"zh": "发现时间", "en": "Discovered"},
+    "ed_flow": {"zh": "水情", "en": "Flow condition"},
+    "ed_objectives": {"zh": "演练目标", "en": "Objectives"},
+    "ed_text": {"zh": "内容", "en": "Text"},
+    "ed_weight": {"zh": "权重", "en": "Weight"},
+    "ed_owner": {"zh": "牵头单位", "en": "Owner"},
+    "ed_participants": {"zh": "参演单位", "en": "Participants"},
+    "ed_level": {"zh": "层级", "en": "Level"},
+    "ed_roles": {"zh": "职责(逗号分隔)", "en": "Roles (comma separated)"},
+    "ed_phases": {"zh": "阶段(最后一个为终止)", "en": "Phases (the last is termination)"},
+    "ed_msel": {"zh": "主情景事件清单(MSEL)", "en": "Master scenario events list (MSEL)"},
+    "ed_contingency": {"zh": "应急注入(预期行动超时时下达)",
+                       "en": "Contingency injects (fired when an expected action is late)"},
+    "ed_trigger": {"zh": "触发", "en": "Trigger"},
+    "ed_mode": {"zh": "方式", "en": "Mode"},
+    "ed_from": {"zh": "发出", "en": "From"},
+    "ed_to": {"zh": "接收", "en": "To"},
+    "ed_objective": {"zh": "目标", "en": "Objective"},
+    "ed_message": {"zh": "内容", "en": "Message"},
+    "ed_dry_run": {"zh": "预演时间", "en": "Dry run"},
+    "ed_expected": {"zh": "预期行动", "en": "Expected actions"},
+    "ed_checklist": {"zh": "对应任务清单项(引擎预测)",
+                     "en": "Checklist item (predicted by the engine)"},
+    "ed_within": {"zh": "时限(hh:mm)", "en": "Time allowed (hh:mm)"},
+    "ed_by": {"zh": "责任单位", "en": "By"},
+    "ed_if_late": {"zh": "超时则下达", "en": "If late, fire"},
+    "ed_add": {"zh": "添加", "en": "Add"},
+    "ed_add_action": {"zh": "添加预期行动", "en": "Add expected action"},
+    "ed_add_condition": {"zh": "添加条件", "en": "Add condition"},
+    "ed_remove": {"zh": "删除", "en": "Remove"},
+    "ed_k_at": {"zh": "想定时间", "en": "At scenario time"},
+    "ed_k_plume": {"zh": "污染团前锋到达", "en": "Plume front reaches"},
+    "ed_k_checklist": {"zh": "任务完成", "en": "Checklist item done"},
+    "ed_k_phase": {"zh": "阶段开始", "en": "Phase starts"},
+    "ed_k_inject": {"zh": "注入下达后", "en": "After inject"},
+    "ed_k_all": {"zh": "全部满足", "en": "All of"},
+    "ed_k_any": {"zh": "任一满足", "en": "Any of"},
+    "ed_offset": {"zh": "偏移(±hh:mm)", "en": "Offset (±hh:mm)"},
+    "ed_first": {"zh": "首个", "en": "first "},
+    "ed_predicted": {"zh": "预计", "en": "predicted"},
+    "ed_point": {"zh": "脚本点位", "en": "scenario point"},
+    "ed_validation": {"zh": "校验与预演(实时,引擎预测)",
+                      "en": "Validation and dry run (live, on the engine)"},
+    "ed_checking": {"zh": "校验中…", "en": "Checking…"},
+    "ed_valid": {"zh": "脚本有效", "en": "The scenario is valid"},
+    "ed_problems": {"zh": "处问题", "en": "problem(s)"},
+    "ed_timeline": {"zh": "预演时间线(假定参演单位按时完成预期行动)",
+                    "en": "Dry-run timeline (players assumed on time)"},
+    "ed_never": {"zh": "不会触发", "en": "never fires"},
+    "ed_ends": {"zh": "演练结束", "en": "drill ends"},
+    "ed_due": {"zh": "到期", "en": "due"},
+    "ed_note": {"zh": "修改说明", "en": "Change note"},
+    "ed_save_draft": {"zh": "保存草稿", "en": "Save draft"},
+    "ed_save_publish": {"zh": "保存并发布", "en": "Save and publish"},
+    "ed_saved": {"zh": "已保存:第 {v} 版", "en": "Saved: version {v}"},
+    "ed_start": {"zh": "开始演练", "en": "Start drill"},
+    "ed_new": {"zh": "新建演练脚本", "en": "New scenario"},
+    "ed_copy": {"zh": "复制编辑", "en": "Copy and edit"},
+    "ed_edit": {"zh": "编辑", "en": "Edit"},
+    "ed_stored": {"zh": "演练脚本(本系统编写)", "en": "Scenarios written here"},
+    "ed_draft": {"zh": "草稿", "en": "draft"},
+    "ed_province": {"zh": "全省共享", "en": "province-wide"},
     "drill_player_inject": {"zh": "情景注入", "en": "inject"},
     "drill_player_list": {"zh": "演练情景注入", "en": "Drill injects"},
     "drill_player_none": {"zh": "尚无情景注入", "en": "No inject yet"},
@@ -169,10 +263,15 @@ def _insider() -> bool:
 def index():
     scenarios = [summary(s) for s, _text in service.library().values()]
     with db().session() as session:
+        stored = [summary(x.scenario) | {"id": x.row.id, "version": x.row.current_version,
+                                         "draft": x.version.draft, "prefecture": x.row.prefecture,
+                                         "updated_by": x.version.created_by,
+                                         "key": managed.stored_key(x.row.id)}
+                  for x in managed.list_stored(session)]
         runs = [{"id": r.id, "title": r.title, "status": r.status, "speed": r.speed,
                  "speed_zh": service.speed_label(r.speed), "started_by": r.started_by,
                  "scenario_id": r.scenario_id} for r in service.list_runs(session)]
-    return render_template("drills.html", scenarios=scenarios, runs=runs,
+    return render_template("drills.html", scenarios=scenarios, runs=runs, stored=stored,
                            speeds=SPEED_CHOICES, can_run=_can_run(),
                            can_evaluate=_can(Permission.DRILL_EVALUATE), en=lang() == "en")
 
@@ -196,6 +295,62 @@ def run_page(run_id: int):
                            ratings=RATINGS, can_run=_can_run(),
                            can_evaluate=_can(Permission.DRILL_EVALUATE), insider=insider,
                            js_messages=js)
+
+
+@bp.get("/drills/scenarios/new")
+@require(Permission.DRILL_RUN)
+def new_scenario():
+    """The scenario editor on a blank scenario, or on a copy (``?from=<library key | id>``)."""
+    source = request.args.get("from", "").strip()
+    copied = ""
+    if source:
+        with db().session() as session:
+            document, copied = managed.copy_source(session, source, service.library())
+        document["title"] = f"{document.get('title') or ''}(副本)"
+        document.pop("id", None)
+    else:
+        document = managed.blank(today().isoformat())
+    return _editor(document, None, None, copied)
+
+
+@bp.get("/drills/scenarios/<int:scenario_id>/edit")
+@require(Permission.DRILL_RUN)
+def edit_scenario(scenario_id: int):
+    with db().session() as session:
+        found = managed.load(session, scenario_id)
+        document = managed.document_of(found.version.yaml)
+        revision, version = found.row.revision, found.version.number
+    return _editor(document, scenario_id, revision, "", version)
+
+
+def _editor(document: dict, scenario_id: int | None, revision: int | None, copied: str,
+            version: int | None = None):
+    cat = engine().catalogue
+    en = lang() == "en"
+    config = {
+        "document": document, "id": scenario_id, "revision": revision, "version": version,
+        "copied_from": copied, "lang": lang(),
+        "substances": [{"id": s.id, "label": s.name_en if en else s.name_zh}
+                       for s in cat],
+        "flows": [{"id": c, "label": FLOW_LABELS[c][1 if en else 0]} for c in FLOW_CONDITIONS],
+        "levels": [{"id": k, "label": v[1 if en else 0]} for k, v in LEVELS.items()],
+        "modes": [{"id": k, "label": v[1 if en else 0]} for k, v in MODES.items()],
+        "reserved": [{"id": k, "label": v[1 if en else 0]} for k, v in RESERVED_PARTIES.items()],
+        "boundary_levels": [{"id": k, "label": v[1 if en else 0]}
+                            for k, v in BOUNDARY_LEVELS.items()],
+        "kinds": list(CHECKLIST_KINDS),
+        "t": {k: t(k) for k in MESSAGES if k.startswith("ed_")},
+        "urls": {"create": url_for("drills.create_scenario"),
+                 "update": url_for("drills.update_scenario", scenario_id=0),
+                 "preview": url_for("drills.preview_unsaved"),
+                 "edit": url_for("drill_pages.edit_scenario", scenario_id=0),
+                 "runs": url_for("drills.start"),
+                 "console": url_for("drill_pages.run_page", run_id=0),
+                 "risk_sources": "/api/risk-sources",
+                 "context": url_for("incident_pages.map_context")},
+    }
+    return render_template("drill_editor.html", config=config, scenario_id=scenario_id,
+                           version=version, copied=copied)
 
 
 @bp.errorhandler(service.NotFound)

@@ -3,6 +3,8 @@ inject and a time), submits the evaluation, ends; the summary names the evaluato
 
 from __future__ import annotations
 
+import re
+
 from playwright.sync_api import expect
 
 CHEM = "jetdz-chemical-park-fire"
@@ -100,3 +102,57 @@ def test_a_player_sees_injects_on_the_incident_page_and_acknowledges_them(page, 
         "已签收 T+00:35 duty_officer")
     shot(player, "drill_player_acknowledged")
     context.close()
+
+
+def test_an_organiser_writes_a_scenario_from_a_copy_with_a_plume_inject_and_runs_it(page,
+                                                                                  log_in,
+                                                                                  shot):
+    log_in(page, "admin")
+    page.goto(page.base_url + "/drills")
+    page.locator(f'#drill-library tr[data-scenario="{CHEM}"] a.drill-copy').click()
+    page.wait_for_url("**/drills/scenarios/new?from=*")
+    expect(page.locator("#ed-name")).to_have_value(
+        "吉林经济技术开发区化工企业火灾爆炸次生突发水污染事件应急演练(副本)")
+    expect(page.locator("#ed-status")).to_have_text("脚本有效", timeout=30_000)
+    # the copy's plume inject shows its dry-run time, named place, never an id
+    i7 = page.locator('#ed-injects .ed-inject[data-inject="I7"]')
+    expect(i7.locator(".ed-dry")).to_have_text(re.compile(r"^T\+\d\d:\d\d$"))
+
+    page.fill("#ed-name", "开发区演练:县界加密监测(组织者编写)")
+    page.click("#ed-injects button.add-inject")
+    card = page.locator('#ed-injects .ed-inject[data-inject="I9"]')
+    expect(card).to_be_visible()
+    card.locator("select.ed-kind").first.select_option("plume")
+    targets = page.evaluate("window.EEC_EDITOR.preview().targets")
+    county = next(t for t in targets if t["kind"] == "boundary" and t["level"] == "county")
+    target = card.locator("select.ed-target-plume")
+    target.select_option(county["id"])                       # from the predicted list
+    assert "预计 " + county["front_t"] in target.locator("option:checked").inner_text()
+    card.locator("input.ed-offset").fill("-00:30")
+    card.locator("textarea").fill("下游县生态环境局来电:请通报污染团预计到达县界时间。")
+    card.locator("button.add-action").click()
+    action = card.locator(".ed-act").first
+    action.locator("select.ed-check").select_option("report:follow_up")
+    action.locator("input.ed-within").fill("01:00")
+    expect(page.locator("#ed-status")).to_have_text("脚本有效", timeout=30_000)
+    dry = card.locator(".ed-dry")
+    expect(dry).to_have_text(re.compile(r"^T\+\d\d:\d\d$"), timeout=30_000)
+    preview = page.evaluate("window.EEC_EDITOR.preview()")
+    fires = next(i for i in preview["injects"] if i["id"] == "I9")["fires_t"]
+    expect(dry).to_have_text(fires)
+    expect(page.locator("#ed-timeline")).to_contain_text(fires + "I9")
+    page.evaluate("window.scrollTo(0, 0)")
+    shot(page, "drill_editor")
+
+    page.fill("#ed-note", "复制示例,增加县界触发的注入")
+    page.click("#ed-save")
+    expect(page.locator("#ed-msg")).to_have_text("已保存:第 1 版")
+    page.select_option("#ed-speed", "x60")
+    page.click("#ed-start")
+    page.wait_for_url("**/drills/runs/*")
+    expect(page.locator("#drill-speed")).to_contain_text("60")
+    row = page.locator('#msel-body tr[data-inject="I9"]')
+    expect(row).to_contain_text("污染团前锋到达")
+    expect(row).to_contain_text("-00:30")
+    expect(row).to_contain_text("≈" + fires)
+    shot(page, "drill_editor_run")

@@ -251,6 +251,8 @@ DRILL_ROUTE_PERMISSIONS = {
     ("drills.stored_scenario", "GET"): P_READ,            # the script only for insiders
     ("drills.scenario_versions", "GET"): P_READ,
     ("drills.export_scenario", "GET"): P_EVAL,
+    ("drill_pages.new_scenario", "GET"): P_RUN,
+    ("drill_pages.edit_scenario", "GET"): P_RUN,
 
     ("drills.acknowledge", "POST"): "incident.write",   # a player working the incident
     ("drill_pages.index", "GET"): P_READ,

@@ -185,3 +185,39 @@ def test_the_msel_names_sites_and_tasks_never_raw_ids(client, app):
         "report:first_report" not in rows["I4"]["trigger_zh"]
     html = client.get(f"/drills/runs/{run.get_json()['id']}").get_data(as_text=True)
     assert "污染团前锋到达 wende-mouth" not in html
+
+
+# ------------------------------------------------------------------ the scenario editor
+def _config(html: str) -> dict:
+    import json
+    import re
+
+    return json.loads(re.search(r'<script type="application/json" id="ed-config">(.*?)</script>',
+                                html, re.S).group(1))
+
+
+def test_the_editor_opens_blank_or_on_a_copy_of_any_scenario(client, app, make_user, login):
+    blank = client.get("/drills/scenarios/new")
+    assert blank.status_code == 200
+    html = blank.get_data(as_text=True)
+    assert "<script>" not in html and "js/drill_editor.js" in html
+    cfg = _config(html)
+    assert cfg["id"] is None and cfg["document"]["incidents"][0]["report"]["lon"] is None
+    assert {"county", "prefecture", "province", "nation"} == {
+        b["id"] for b in cfg["boundary_levels"]}
+    assert any(s["id"] for s in cfg["substances"]) and cfg["urls"]["preview"]
+    copy = _config(client.get(f"/drills/scenarios/new?from={CHEM}").get_data(as_text=True))
+    assert copy["copied_from"] == CHEM and copy["document"]["title"].endswith("(副本)")
+    assert len(copy["document"]["injects"]) == 8
+    saved = client.post("/api/drills/scenarios", json={"scenario": copy["document"]}).get_json()
+    edit = _config(client.get(f"/drills/scenarios/{saved['id']}/edit").get_data(as_text=True))
+    assert (edit["id"], edit["revision"], edit["version"]) == (saved["id"], 1, 1)
+    again = _config(client.get(f"/drills/scenarios/new?from=db-{saved['id']}"
+                               ).get_data(as_text=True))
+    assert again["copied_from"] == f"db-{saved['id']}"
+    listed = client.get("/drills").get_data(as_text=True)
+    assert 'id="drill-stored"' in listed and f"/drills/scenarios/{saved['id']}/edit" in listed
+    assert client.get("/drills/scenarios/new?from=nope").status_code == 404
+    viewer = app.test_client()
+    login(viewer, make_user("viewer"))
+    assert viewer.get("/drills/scenarios/new").status_code == 403
