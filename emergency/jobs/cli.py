@@ -105,9 +105,12 @@ def register_cli(app: Any) -> None:
     @click.option("--kind", type=click.Choice(list(KINDS)), default=None,
                   help="inventory (default: from the file name, <adcode>_<kind>_….csv)")
     @click.option("--apply", "apply_", is_flag=True, help="apply at once when it validates")
+    @click.option("--delete-missing", type=int, default=None,
+                  help="confirm deleting the N live records missing from the file")
+    @click.option("--keep-missing", is_flag=True, help="keep the records missing from the file")
     @click.option("--user", default="cli", show_default=True)
     def inventory_submit(file: Path, prefecture: str, kind: str | None, apply_: bool,
-                         user: str) -> None:
+                         delete_missing: int | None, keep_missing: bool, user: str) -> None:
         """Validate FILE and stage it as PREFECTURE's submission; print errors or the diff."""
         if kind is None:
             try:
@@ -135,14 +138,20 @@ def register_cli(app: Any) -> None:
             raise click.ClickException("not staged: correct the file and submit it again")
         click.echo("diff: +{} added, -{} removed, ~{} changed, ={} unchanged".format(*counts))
         if apply_:
-            _apply(ctx, sub_id, user)
+            _apply(ctx, sub_id, user, delete_missing, keep_missing)
 
     @inventory.command("apply")
     @click.argument("submission_id", type=int)
+    @click.option("--delete-missing", type=int, default=None,
+                  help="confirm deleting the N live records missing from the file")
+    @click.option("--keep-missing", is_flag=True, help="keep the records missing from the file")
     @click.option("--user", default="cli", show_default=True)
-    def inventory_apply(submission_id: int, user: str) -> None:
-        """Apply a staged submission as a new version."""
-        _apply(JobContext.from_app(app, "cli"), submission_id, user)
+    def inventory_apply(submission_id: int, delete_missing: int | None, keep_missing: bool,
+                        user: str) -> None:
+        """Apply a staged submission as a new version (records missing from the file: confirm
+        their deletion with --delete-missing N, or --keep-missing)."""
+        _apply(JobContext.from_app(app, "cli"), submission_id, user, delete_missing,
+               keep_missing)
 
     @inventory.command("rollback")
     @click.argument("version_id", type=int)
@@ -176,10 +185,12 @@ def register_cli(app: Any) -> None:
                            f"(+{v.added} -{v.removed} ~{v.changed})")
 
 
-def _apply(ctx: JobContext, submission_id: int, user: str) -> None:
+def _apply(ctx: JobContext, submission_id: int, user: str, delete_missing: int | None = None,
+           keep_missing: bool = False) -> None:
     try:
         with ctx.database.session() as s:
-            v = service.apply(s, submission_id, user=user, now=ctx.now())
+            v = service.apply(s, submission_id, user=user, now=ctx.now(),
+                              delete_all=delete_missing, keep_missing=keep_missing)
             line = f"applied: version {v.id} ({v.prefecture_zh} {v.kind}, seq {v.seq})"
     except service.RefreshError as exc:
         raise click.ClickException(f"{exc.message_zh} / {exc.message_en}") from None

@@ -76,7 +76,9 @@ class JobContext:
                                flood_end=c.get("FLOOD_SEASON_END", "09-30"),
                                remind_every_days=int(c.get("REFRESH_REMIND_EVERY_DAYS", 7)),
                                remind_daily_last_days=int(c.get("REFRESH_REMIND_DAILY_LAST_DAYS",
-                                                                7)))
+                                                                7)),
+                               next_campaign_after=c.get("REFRESH_NEXT_CAMPAIGN_AFTER",
+                                                         c.get("REFRESH_CLOSES", "05-31")))
 
     def required_kinds(self) -> tuple[str, ...]:
         return tuple(self.config.get("REFRESH_REQUIRED_KINDS", ("risk_sources", "materials")))
@@ -91,7 +93,8 @@ class JobContext:
                                 county_tolerance_m=c.get("INVENTORY_COUNTY_TOLERANCE_M", 1_000.0),
                                 snap_max_distance_m=c["SNAP_MAX_DISTANCE_M"],
                                 expiry_warning_days=self.expiry_warning_days)
-        return StageInputs(self.network(), settings, plan_finder=self.plan_finder())
+        return StageInputs(self.network(), settings, plan_finder=self.plan_finder(),
+                           campaign_year=self.calendar().campaign_year(settings.today))
 
     def plan_finder(self) -> PlanFinder:
         """Which key-river plan a river entry belongs to (for the refresh's plan warnings)."""

@@ -5,6 +5,10 @@ and closes on ``closes`` (default 05-31), before the flood season starts on ``fl
 (default 06-01; Jilin, DOMAIN.md §4) and ends on ``flood_end`` (default 09-30). A record counts as
 *confirmed this season* when its 核实日期 is on or after the opening of the latest campaign that
 has opened.
+
+The *coming* campaign follows the date: after ``next_campaign_after`` (default 05-31, the close)
+it is next year's, so on 7 December 2026 the page speaks of the 2027 campaign and the flood season
+of 2027-06-01 (``campaign_year``, ``next_flood_start``).
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ class RefreshCalendar:
     flood_end: str = "09-30"
     remind_every_days: int = 7       # reminders on the opening day and every N days after …
     remind_daily_last_days: int = 7  # … and every day in the last N days
+    next_campaign_after: str = "05-31"  # after this day the coming campaign is next year's
 
     def __post_init__(self) -> None:
         for year in (2024, 2026):  # a leap year and a common one
@@ -74,6 +79,26 @@ class RefreshCalendar:
         since = (today - self.opens_on(today.year)).days
         left = (self.closes_on(today.year) - today).days
         return since % self.remind_every_days == 0 or left < self.remind_daily_last_days
+
+    def campaign_year(self, today: date) -> int:
+        """The campaign the page and new submissions are about: this year's until
+        ``next_campaign_after``, next year's after it."""
+        return today.year + 1 if today > month_day(self.next_campaign_after, today.year) \
+            else today.year
+
+    def next_flood_start(self, today: date) -> date:
+        """The start of the flood season now running, else of the next one."""
+        start = self.flood_start_on(today.year)
+        if today > self.flood_end_on(today.year):
+            start = self.flood_start_on(today.year + 1)
+        return start
+
+    def state(self, today: date) -> str:
+        """The coming campaign's window: ``before`` (not open yet), ``open`` or ``closed``."""
+        year = self.campaign_year(today)
+        if today < self.opens_on(year):
+            return "before"
+        return "open" if today <= self.closes_on(year) else "closed"
 
     def days_to_flood_season(self, today: date) -> int:
         """Days until the next flood season starts (0 during the flood season)."""

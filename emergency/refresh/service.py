@@ -23,10 +23,11 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import math
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from itertools import groupby
 from operator import itemgetter
 
@@ -48,7 +49,7 @@ from emergency.inventory.tables import FileProblem, RawTable, paused_gc, read_ta
 from emergency.inventory.vocab import KINDS
 from emergency.refresh import codec
 from emergency.refresh.board import BoardRow, Confirmation, SubmissionInfo, build_board
-from emergency.refresh.diff import Diff, as_json, diff_records
+from emergency.refresh.diff import Diff, as_json, diff_records, record_label
 from emergency.refresh.plan_links import PLAN_CODES, plan_problems
 from emergency.refresh.prefectures import PREFECTURES, PROVINCE_ZH, find, in_scope, scopes_for
 from emergency.refresh.season import RefreshCalendar
@@ -92,6 +93,13 @@ class NotStaged(RefreshError):
     status = 409
 
 
+class DeletionsUnconfirmed(RefreshError):
+    """The file lacks records of the live slice and the steward did not confirm deleting them
+    (nor chose to keep them): nothing is applied."""
+
+    status = 422
+
+
 class StaleSubmission(RefreshError):
     """The live slice changed after the diff was made: look at the new diff first."""
 
@@ -107,10 +115,15 @@ class StageInputs:
     settings: RuleSettings
     catalogue: SubstanceCatalogue | None = None
     plan_finder: PlanFinder | None = None
+    campaign_year: int | None = None  # the coming campaign (RefreshCalendar.campaign_year)
 
     @property
     def today(self) -> date:
         return self.settings.today
+
+    @property
+    def year(self) -> int:
+        return self.campaign_year or self.today.year
 
 
 # ----------------------------------------------------------------------------- slices
@@ -271,7 +284,7 @@ def stage(session: Session, *, kind: str, scope: str, data: bytes, filename: str
     scope = check_scope(kind, scope)
     catalogue = inputs.catalogue or load_catalogue()
     sub = RefreshSubmission(
-        created_at=now, created_by=user, source=source, campaign_year=inputs.today.year,
+        created_at=now, created_by=user, source=source, campaign_year=inputs.year,
         kind=kind, prefecture_zh=scope, filename=filename[:255],
         file_sha256=hashlib.sha256(data).hexdigest(), file_size=len(data),
         file_blob=zlib.compress(data, 3), status="invalid", rows_read=0, record_count=0,
@@ -287,10 +300,14 @@ def stage(session: Session, *, kind: str, scope: str, data: bytes, filename: str
                                 catalogue=catalogue)
         extra = scope_problems(kind, scope, table, places_for(inputs.network))
     errors = sorted([*parsed.errors, *extra], key=lambda p: (p.row or 0))
+    names = row_names(kind, table) if parsed.rows_read else {}
+    warnings = [*parsed.warnings]
+    if not errors:
+        warnings += near_other_sites(session, kind, scope, parsed.records)
     sub.rows_read = parsed.rows_read
-    sub.error_count, sub.warning_count = len(errors), len(parsed.warnings)
-    sub.problems_blob = codec.pack({"errors": [_problem(p) for p in errors],
-                                    "warnings": [_problem(p) for p in parsed.warnings]})
+    sub.error_count, sub.warning_count = len(errors), len(warnings)
+    sub.problems_blob = codec.pack({"errors": [_problem(p, names) for p in errors],
+                                    "warnings": [_problem(p, names) for p in warnings]})
     session.add(sub)
     if not errors:
         sub.record_count = len(parsed.records)
@@ -308,9 +325,98 @@ def stage(session: Session, *, kind: str, scope: str, data: bytes, filename: str
     return sub
 
 
-def _problem(p: RowProblem) -> dict:
+def _problem(p: RowProblem, names: dict[int, str] | None = None) -> dict:
     return {"row": p.row, "column": p.column, "code": p.code, "message_zh": p.message_zh,
-            "message_en": p.message_en, "value": p.value}
+            "message_en": p.message_en, "value": p.value,
+            "record": (names or {}).get(p.row) if p.row is not None else None}
+
+
+def row_names(kind: str, table: RawTable) -> dict[int, str]:
+    """File row → the record it holds, as a steward names it (name, and county when given), so
+    that a problem names the record and not only a row number."""
+    index = heading_index(kind)
+    name_at = county_at = None
+    for i, heading in enumerate(table.headings):
+        col = index.get(normalise_heading(heading))
+        if col is None:
+            continue
+        if col.field in ("name", "depot") and name_at is None:
+            name_at = i
+        elif col.field == "county" and county_at is None:
+            county_at = i
+        elif col.field == "unit" and kind == "experts" and county_at is None:
+            county_at = i  # an expert is known by name and unit
+    if name_at is None:
+        return {}
+    out = {}
+    for number, cells in table.rows:
+        name = str(cells[name_at]).strip() if name_at < len(cells) and cells[name_at] not in (
+            None, "") else ""
+        if not name:
+            continue
+        county = (str(cells[county_at]).strip() if county_at is not None
+                  and county_at < len(cells) and cells[county_at] not in (None, "") else "")
+        out[number] = f"{name}({county})" if county else name
+    return out
+
+
+NEAR_OTHER_SITE_M = 50.0  # a new record this close to another one is probably a duplicate
+
+
+def near_other_sites(session: Session, kind: str, scope: str, records: Sequence[Record],
+                     limit_m: float = NEAR_OTHER_SITE_M) -> list[RowProblem]:
+    """Warnings for records new to the slice whose coordinates lie within ``limit_m`` of
+    another record (of the live inventory of that kind anywhere, or of the same file): the
+    same site entered twice under another name, or coordinates copied from a neighbour."""
+    if not records or not hasattr(records[0], "lon"):
+        return []
+    table = inventory.MODELS[kind].__table__
+    if "lon" not in table.c:
+        return []
+    live_keys = {s.record.key for s in live_slice(session, kind, scope)}
+    fresh = [r for r in records if r.key not in live_keys and r.lon is not None
+             and r.lat is not None]
+    if not fresh:
+        return []
+    others = [(f"{name}({county})" if county else name, key_of, lon, lat)
+              for name, county, key_of, lon, lat in _located(session, kind)]
+    others += [(record_label(r), r.key, r.lon, r.lat) for r in records
+               if r.lon is not None and r.lat is not None]
+    out = []
+    for r in fresh:
+        for label, key, lon, lat in others:
+            if key == r.key:
+                continue
+            metres = _metres(r.lon, r.lat, lon, lat)
+            if metres <= limit_m:
+                out.append(RowProblem(
+                    None, None, "near_other_site",
+                    f"新记录「{record_label(r)}」的坐标距「{label}」仅 {metres:.0f} 米"
+                    f"(不足 {limit_m:.0f} 米):是否重复录入或坐标抄错?",
+                    f"the new record {record_label(r)!r} lies {metres:.0f} m from "
+                    f"{label!r} (under {limit_m:.0f} m): entered twice, or copied "
+                    "coordinates?", f"{r.lon},{r.lat}"))
+                break
+    return out
+
+
+def _located(session: Session, kind: str) -> list[tuple]:
+    """(name, county, key, lon, lat) of every stored record of ``kind`` with coordinates (the
+    key as the record types make it: name + county adcode)."""
+    table = inventory.MODELS[kind].__table__
+    rows = session.execute(select(table.c.name, table.c.county_zh, table.c.county_adcode,
+                                  table.c.lon, table.c.lat)
+                           .where(table.c.lon.is_not(None), table.c.lat.is_not(None))).all()
+    return [(name, county or "", (name, adcode), lon, lat)
+            for name, county, adcode, lon, lat in rows]
+
+
+def _metres(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
+    """Great-circle distance (haversine, mean Earth radius 6,371,008.8 m)."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * 6_371_008.8 * math.asin(min(1.0, math.sqrt(a)))
 
 
 @paused_gc()
@@ -443,10 +549,50 @@ def head(session: Session, kind: str, scope: str) -> InventoryVersion | None:
 
 
 # ----------------------------------------------------------------------------- writing
+def key_token(key: Sequence[object]) -> str:
+    """A record's key as one string (the diff page's ``data-key``, the apply form's value)."""
+    return "|".join(str(part) for part in key)
+
+
+def _deletions(session: Session, sub: RefreshSubmission, records: Sequence[Record], *,
+               delete: Sequence[str] | None, delete_all: int | None, keep_missing: bool
+               ) -> Sequence[Record]:
+    """A record of the live slice missing from the file is deleted only when the steward
+    confirmed it — ticked its key (``delete``), or confirmed all ``delete_all`` of them (the
+    number they saw, so a slice that changed since cannot lose more) — or kept with
+    ``keep_missing``. Returns the records to apply; raises DeletionsUnconfirmed."""
+    live = [s.record for s in live_slice(session, sub.kind, sub.prefecture_zh)]
+    missing = diff_records(sub.kind, live, records).removed
+    if not missing:
+        return records
+    if keep_missing:
+        return [*records, *missing]
+    if delete_all is not None and delete_all == len(missing):
+        return records
+    ticked = set(delete or ())
+    unconfirmed = [r for r in missing if key_token(r.key) not in ticked]
+    if not unconfirmed:
+        return records
+    names = "、".join(record_label(r) for r in unconfirmed[:10])
+    more = f" 等 {len(unconfirmed)} 条" if len(unconfirmed) > 10 else ""
+    raise DeletionsUnconfirmed(
+        "deletions_unconfirmed",
+        f"文件中缺少现有的 {len(missing)} 条记录,应用会删除它们:{names}{more}。请逐条勾选确认删除,"
+        "或选择“保留文件中缺少的记录”;未应用任何数据",
+        f"the file lacks {len(missing)} record(s) of the live data and applying would delete "
+        f"them: {', '.join(record_label(r) for r in unconfirmed[:10])}. Tick each deletion or "
+        "choose to keep the missing records; nothing was applied",
+        unconfirmed=[{"key": key_token(r.key), "label": record_label(r)} for r in unconfirmed],
+        removed=len(missing))
+
+
 @paused_gc()
 def apply(session: Session, submission_id: int, *, user: str, now: datetime,
-          checkpoint: Checkpoint | None = None) -> InventoryVersion:
-    """Apply a staged submission as a new version of its slice, in the caller's transaction."""
+          checkpoint: Checkpoint | None = None, delete: Sequence[str] | None = None,
+          delete_all: int | None = None, keep_missing: bool = False) -> InventoryVersion:
+    """Apply a staged submission as a new version of its slice, in the caller's transaction.
+    Records of the slice missing from the file must be confirmed for deletion (``delete``:
+    their keys, or ``delete_all``: how many) or kept (``keep_missing``): see ``_deletions``."""
     sub = submission(session, submission_id, lock=True)
     if sub.status != "staged":
         zh = {"applied": "该报送已应用", "invalid": "该报送有错误,不能应用",
@@ -461,9 +607,13 @@ def apply(session: Session, submission_id: int, *, user: str, now: datetime,
             "comparison before applying", submission=sub.id)
     blob = sub.records_blob or b""
     records, digest = codec.decode_with_digest(blob, sub.kind)
-    v = _replace_slice(session, sub.kind, sub.prefecture_zh, records, user=user, now=now,
+    kept = _deletions(session, sub, records, delete=delete, delete_all=delete_all,
+                      keep_missing=keep_missing)
+    note = sub.filename if kept is records else \
+        f"{sub.filename}(保留文件中缺少的 {len(kept) - len(records)} 条 / kept missing records)"
+    v = _replace_slice(session, sub.kind, sub.prefecture_zh, kept, user=user, now=now,
                        source="submission", submission_id=sub.id, checkpoint=checkpoint,
-                       note=f"{sub.filename}", encoded=(digest, blob))
+                       note=note, encoded=(digest, blob) if kept is records else None)
     sub.status, sub.applied_at, sub.applied_by = "applied", now, user
     return v
 
@@ -489,6 +639,18 @@ def restore(session: Session, version_id: int, *, user: str, now: datetime,
     return v
 
 
+BASELINE_BY = "system"  # the baseline is the data as loaded before the first refresh: no person's
+
+
+def _baseline_time(live: Sequence[inventory.Stored], now: datetime) -> datetime:
+    """When the baseline data was last written (its newest record), not when it was saved."""
+    times = [s.updated_at for s in live if s.updated_at is not None]
+    if not times:
+        return now
+    newest = max(t if t.tzinfo else t.replace(tzinfo=UTC) for t in times)  # stored UTC
+    return min(newest, now)
+
+
 @paused_gc()
 def _replace_slice(session: Session, kind: str, scope: str, records: Sequence[Record], *,
                    user: str, now: datetime, source: str, submission_id: int | None = None,
@@ -506,8 +668,8 @@ def _replace_slice(session: Session, kind: str, scope: str, records: Sequence[Re
     if last is None:  # the first change of this slice: keep the slice as it was (baseline)
         digest, blob = codec.digest_and_blob(kind, [s.record for s in live])
         session.add(InventoryVersion(
-            kind=kind, prefecture_zh=scope, seq=0, created_at=now, created_by=user,
-            source="baseline", record_count=len(live), snapshot_blob=blob,
+            kind=kind, prefecture_zh=scope, seq=0, created_at=_baseline_time(live, now),
+            created_by=BASELINE_BY, source="baseline", record_count=len(live), snapshot_blob=blob,
             snapshot_digest=digest, added=0, removed=0, changed=0, unchanged=len(live),
             note="首次更新前的数据 / the data before the first refresh"))
         session.flush()
@@ -630,9 +792,34 @@ def confirmations(session: Session, *, season_start: date, today: date,
                             r.get("expiring", 0)) for p, r in acc.items()}
 
 
+def live_submissions(session: Session) -> dict[tuple[str, str], int | None]:
+    """(prefecture, kind) → the submission whose data each changed slice holds now: its head
+    version's submission, or, for a restore, the submission of the version restored (None: the
+    baseline or another restore without one)."""
+    heads = (select(InventoryVersion.kind, InventoryVersion.prefecture_zh,
+                    func.max(InventoryVersion.seq).label("seq"))
+             .group_by(InventoryVersion.kind, InventoryVersion.prefecture_zh).subquery())
+    rows = session.execute(
+        select(InventoryVersion.kind, InventoryVersion.prefecture_zh,
+               InventoryVersion.submission_id, InventoryVersion.restored_from)
+        .join(heads, and_(InventoryVersion.kind == heads.c.kind,
+                          InventoryVersion.prefecture_zh == heads.c.prefecture_zh,
+                          InventoryVersion.seq == heads.c.seq))).all()
+    out: dict[tuple[str, str], int | None] = {}
+    for kind, scope, submission_id, restored_from in rows:
+        seen = set()
+        while submission_id is None and restored_from is not None and restored_from not in seen:
+            seen.add(restored_from)
+            submission_id, restored_from = session.execute(
+                select(InventoryVersion.submission_id, InventoryVersion.restored_from)
+                .where(InventoryVersion.id == restored_from)).one()
+        out[(scope, kind)] = submission_id
+    return out
+
+
 def board(session: Session, *, today: date, calendar: RefreshCalendar,
           required: Sequence[str], expiry_warning_days: int) -> list[BoardRow]:
-    year = today.year
+    year = calendar.campaign_year(today)
     infos = [SubmissionInfo(s.id, s.kind, s.prefecture_zh, s.status, s.created_at, s.applied_at)
              for s in session.execute(
                  select(RefreshSubmission.id, RefreshSubmission.kind,
@@ -646,4 +833,4 @@ def board(session: Session, *, today: date, calendar: RefreshCalendar,
     return build_board(PREFECTURES, list(KINDS), required, infos,
                        confirmations(session, season_start=calendar.season_start(today),
                                      today=today, expiry_warning_days=expiry_warning_days),
-                       reminders)
+                       reminders, live_submissions(session))

@@ -28,10 +28,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from flask import Blueprint, current_app, jsonify, request, send_file
+from openpyxl import Workbook
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from emergency.auth_rules import Permission
-from emergency.exports import csv_bytes, inert_copy
+from emergency.exports import append_row, csv_bytes, inert_copy, workbook_bytes
 from emergency.inventory import export
 from emergency.inventory.columns import SHEETS
 from emergency.inventory.service import StaleInventory
@@ -48,7 +49,7 @@ from emergency.store.refresh_models import InventoryVersion, RefreshSubmission
 from emergency.substances import load_catalogue
 from emergency.web.auth import actor, current_user, require
 from emergency.web.errors import ApiError
-from emergency.web.params import uploaded_file
+from emergency.web.params import bad_parameter, json_body, uploaded_file
 
 bp = Blueprint("refresh_api", __name__, url_prefix="/api/refresh")
 
@@ -183,11 +184,12 @@ def board_data() -> dict:
     with db().session() as s:
         rows = service.board(s, today=today, calendar=cal, required=c.required_kinds(),
                              expiry_warning_days=c.expiry_warning_days)
-        campaign = service.campaign(s, today.year)
-    return {"year": today.year, "today": today, "opens": cal.opens_on(today.year),
-            "closes": cal.closes_on(today.year), "flood_start": cal.flood_start_on(today.year),
+        year = cal.campaign_year(today)
+        campaign = service.campaign(s, year)
+    return {"year": year, "today": today, "opens": cal.opens_on(year),
+            "closes": cal.closes_on(year), "flood_start": cal.next_flood_start(today),
             "days_to_flood_season": cal.days_to_flood_season(today),
-            "window_open": cal.is_open(today),
+            "window_open": cal.is_open(today), "window_state": cal.state(today),
             "campaign_status": campaign.status if campaign else None,
             "required": c.required_kinds(), "rows": rows, "totals": totals(rows)}
 
@@ -209,7 +211,7 @@ def board():
                     "closes": data["closes"].isoformat(),
                     "flood_start": data["flood_start"].isoformat(),
                     "days_to_flood_season": data["days_to_flood_season"],
-                    "window_open": data["window_open"],
+                    "window_open": data["window_open"], "window_state": data["window_state"],
                     "campaign_status": data["campaign_status"],
                     "required": list(data["required"]), "totals": data["totals"],
                     "prefectures": board_rows_dict(data["rows"])})
@@ -291,32 +293,73 @@ def submission_file(submission_id: int):
                      download_name=name)
 
 
+PROBLEM_HEADINGS = ["类型", "行", "记录", "列", "代码", "说明", "description", "值"]
+
+
+def _problem_rows(submission_id: int) -> list[list]:
+    """The submission's errors then warnings, each naming its row and record."""
+    with unit_of_work() as s:
+        problems = service.problems_of(service.submission(s, submission_id))
+    return [[label, p["row"], p.get("record") or "", p["column"], p["code"], p["message_zh"],
+             p["message_en"], p["value"]]
+            for label, key in (("错误 error", "errors"), ("提示 warning", "warnings"))
+            for p in problems[key]]
+
+
 @bp.get("/submissions/<int:submission_id>/problems.csv")
 def submission_problems(submission_id: int):
-    with unit_of_work() as s:
-        sub = service.submission(s, submission_id)
-        problems = service.problems_of(sub)
-    rows = [["错误 error", p["row"], p["column"], p["code"], p["message_zh"], p["message_en"],
-             p["value"]] for p in problems["errors"]]
-    rows += [["提示 warning", p["row"], p["column"], p["code"], p["message_zh"],
-              p["message_en"], p["value"]] for p in problems["warnings"]]
-    data = csv_bytes(["类型", "行", "列", "代码", "说明", "description", "值"], rows)
+    data = csv_bytes(PROBLEM_HEADINGS, _problem_rows(submission_id))
     return send_file(io.BytesIO(data), mimetype=MIME["csv"], as_attachment=True,
                      download_name=f"报送{submission_id}问题清单.csv")
 
 
-def apply_submission(submission_id: int) -> InventoryVersion:
+@bp.get("/submissions/<int:submission_id>/problems.xlsx")
+def submission_problems_xlsx(submission_id: int):
+    """The same list as an Excel workbook (written cell by cell through emergency.exports)."""
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "问题清单"
+    append_row(sheet, PROBLEM_HEADINGS)
+    for row in _problem_rows(submission_id):
+        append_row(sheet, row)
+    for column, width in zip("ABCDEFGH", (12, 6, 28, 14, 22, 60, 60, 20), strict=True):
+        sheet.column_dimensions[column].width = width
+    sheet.freeze_panes = "A2"
+    return send_file(io.BytesIO(workbook_bytes(book)), mimetype=MIME["xlsx"],
+                     as_attachment=True, download_name=f"报送{submission_id}问题清单.xlsx")
+
+
+def apply_submission(submission_id: int, *, delete: list[str] | None = None,
+                     delete_all: int | None = None, keep_missing: bool = False
+                     ) -> InventoryVersion:
     c = ctx()
     with unit_of_work() as s:
         check_rights(service.submission(s, submission_id).prefecture_zh)
-        v = service.apply(s, submission_id, user=actor(), now=c.now())
+        v = service.apply(s, submission_id, user=actor(), now=c.now(), delete=delete,
+                          delete_all=delete_all, keep_missing=keep_missing)
     return v
 
 
 @bp.post("/submissions/<int:submission_id>/apply")
 @require(Permission.DATA_IMPORT)
 def apply(submission_id: int):
-    return jsonify(version_dict(apply_submission(submission_id)))
+    """``{delete: [key, …] | delete_all: N | keep_missing: true}``: how to treat the live
+    records missing from the file (422 ``deletions_unconfirmed`` when there are some and
+    none of these says what to do)."""
+    data = json_body(optional=True)
+    delete = data.get("delete")
+    if delete is not None and not (isinstance(delete, list)
+                                   and all(isinstance(x, str) for x in delete)):
+        raise bad_parameter("delete", "须为记录键的列表", "must be a list of record keys", delete)
+    delete_all = data.get("delete_all")
+    if delete_all is not None and (not isinstance(delete_all, int) or isinstance(delete_all,
+                                                                                 bool)):
+        raise bad_parameter("delete_all", "须为整数", "must be an integer", delete_all)
+    keep = data.get("keep_missing", False)
+    if not isinstance(keep, bool):
+        raise bad_parameter("keep_missing", "须为 true 或 false", "must be true or false", keep)
+    return jsonify(version_dict(apply_submission(submission_id, delete=delete,
+                                                 delete_all=delete_all, keep_missing=keep)))
 
 
 def recompare_submission(submission_id: int) -> RefreshSubmission:

@@ -76,12 +76,18 @@ MESSAGES: dict[str, dict[str, str]] = {
     "stage_submitted": {"zh": "有错误", "en": "submitted, errors"},
     "stage_validated": {"zh": "待应用", "en": "validated"},
     "stage_applied": {"zh": "已应用", "en": "applied"},
+    "stage_restored": {"zh": "已恢复旧数据", "en": "restored to older data"},
+    "rf_slices_applied": {"zh": "必报清单已应用 {n}/{m}", "en": "required lists applied {n}/{m}"},
+    "rf_required_applied": {"zh": "必报 {n}/{m} 已应用", "en": "{n}/{m} required applied"},
     "rf_upload": {"zh": "上传报送文件", "en": "Upload a file"},
-    "rf_upload_hint": {"zh": "每个文件为一个市州的一类清单(全量):文件中没有的该市州记录将被删除。"
-                             "先下载模板或本市州现有数据,修改后上传。",
-                       "en": "Each file is one prefecture's complete list of one inventory: "
-                             "records of that prefecture missing from the file are removed. "
-                             "Start from the template or the prefecture's current data."},
+    "rf_upload_hint": {"zh": "每个文件为一个市州的一类清单(全量)。"
+                             "文件中没有的该市州记录不会被悄悄删除:应用前须逐条确认删除,"
+                             "或选择保留。先下载模板或本市州现有数据,修改后上传。",
+                       "en": "Each file is one prefecture's complete list of one inventory. "
+                             "Records of that prefecture missing from the file are never "
+                             "removed silently: applying asks to confirm each deletion or to "
+                             "keep them. Start from the template or the prefecture's current "
+                             "data."},
     "rf_kind": {"zh": "清单", "en": "Inventory"},
     "rf_file": {"zh": "文件(CSV 或 XLSX)", "en": "File (CSV or XLSX)"},
     "rf_submit": {"zh": "上传并校验", "en": "Upload and validate"},
@@ -109,6 +115,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "rf_value": {"zh": "值", "en": "Value"},
     "rf_whole_file": {"zh": "整个文件", "en": "whole file"},
     "rf_download_problems": {"zh": "下载问题清单(CSV)", "en": "Download the list (CSV)"},
+    "src_baseline_by": {"zh": "系统(首次更新前的数据)", "en": "system (data before the first "
+                                                          "refresh)"},
     "rf_download_file": {"zh": "下载原文件", "en": "Download the file"},
     "rf_shown_of": {"zh": "显示前 {shown} 条,共 {n} 条", "en": "first {shown} of {n}"},
     "rf_show_all": {"zh": "全部显示", "en": "show all"},
@@ -132,6 +140,20 @@ MESSAGES: dict[str, dict[str, str]] = {
                          "en": "This replaces {scope}'s {kind} list (+{a} −{r} ~{c}) and makes "
                                "a new version. Apply?"},
     "rf_applied": {"zh": "已应用,生成版本 {id}", "en": "Applied: version {id}"},
+    "rf_deletions": {"zh": "⚠ 文件中缺少现有的 {n} 条记录:应用将删除它们",
+                     "en": "⚠ The file lacks {n} record(s) of the live data: applying deletes "
+                           "them"},
+    "rf_deletions_hint": {"zh": "文件中没有的记录不会被悄悄删除:请逐条勾选确认删除,"
+                                "或勾选“全部删除”,或选择保留它们。",
+                          "en": "Records missing from the file are never deleted silently: tick "
+                                "each one to delete, or all of them, or keep them."},
+    "rf_delete_all": {"zh": "确认删除以上全部 {n} 条", "en": "Delete all {n} listed above"},
+    "rf_keep_missing": {"zh": "保留文件中缺少的记录(只应用新增和修改)",
+                        "en": "Keep the records missing from the file (apply additions and "
+                              "changes only)"},
+    "rf_delete_one": {"zh": "删除", "en": "delete"},
+    "rf_download_problems_xlsx": {"zh": "下载问题清单(XLSX)", "en": "Download the list (XLSX)"},
+    "rf_record": {"zh": "记录", "en": "Record"},
     "rf_recompare": {"zh": "重新比对", "en": "Compare again"},
     "rf_stale_hint": {"zh": "现有数据在比对后已变化:请重新比对并确认差异后再应用",
                       "en": "The live data changed after the comparison: compare again and "
@@ -371,7 +393,10 @@ def submission(submission_id: int):
 @require(Permission.DATA_IMPORT)
 def apply(submission_id: int):
     try:
-        v = apply_submission(submission_id)
+        count = request.form.get("delete_all")
+        v = apply_submission(submission_id, delete=request.form.getlist("delete"),
+                             delete_all=int(count) if count and count.isdigit() else None,
+                             keep_missing=request.form.get("keep_missing") == "1")
     except ApiError as err:
         _flash_error(err)
         return redirect(url_for("refresh.submission", submission_id=submission_id))

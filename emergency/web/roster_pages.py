@@ -136,7 +136,8 @@ MESSAGES: dict[str, dict[str, str]] = {
                            "en": "Reason (required on a published roster; sent to the people)"},
     "duty_reason_needed": {"zh": "已发布的值班表换班、替班须填写原因",
                            "en": "A swap or replacement on a published roster needs a reason"},
-    "duty_confirm_unconfirmed": {"zh": "您选中的班次尚未换班或替班(未确认),发布不会包含它。仍要发布?",
+    "duty_confirm_unconfirmed": {"zh": "您选中的班次尚未换班或替班(未确认),"
+                                       "发布不会包含它。仍要发布?",
                                  "en": "The duties you selected have not been swapped or "
                                        "replaced (not confirmed); publishing leaves them as "
                                        "they are. Publish anyway?"},

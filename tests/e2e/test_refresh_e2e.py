@@ -145,7 +145,20 @@ def test_a_steward_uploads_corrects_applies_and_rolls_back_in_the_browser(
     assert live[1].name in page.locator("#rf-diff-removed").inner_text()
     shot(page, "refresh_diff_zh", full_page=True)
 
-    # 3. apply: one transaction, a new version
+    # 3. a record missing from the file is not deleted without an explicit confirmation
+    banner = page.locator("#rf-deletions-banner")
+    assert banner.is_visible() and live[1].name in banner.inner_text()
+    page.click("#rf-apply")  # nothing ticked: refused, nothing applied
+    page.wait_for_selector(".rf-flash.error")
+    assert "请逐条勾选确认删除" in page.locator(".rf-flash.error").first.inner_text()
+    from emergency.refresh import service
+
+    with app.extensions["database"].session() as s:
+        assert len(service.live_slice(s, "materials", "长春市")) == len(live)
+    page.check("#rf-deletions .rf-delete-one")  # the one missing record: delete it
+    shot(page, "refresh_deletion_ticked_zh")
+
+    # 4. apply: one transaction, a new version
     page.click("#rf-apply")
     page.wait_for_selector(".rf-flash.ok")
     assert "已应用,生成版本" in page.locator(".rf-flash.ok").inner_text()
@@ -157,16 +170,26 @@ def test_a_steward_uploads_corrects_applies_and_rolls_back_in_the_browser(
     assert page.locator("#rf-versions tbody tr").count() == 2
     shot(page, "refresh_history_zh")
 
-    # 4. roll back to the data before the refresh (the baseline), as a new version
+    # 5. roll back to the data before the refresh (the baseline), as a new version
     page.locator("#rf-versions tbody tr").last.locator("button[data-restore]").click()
     page.wait_for_selector(".rf-flash.ok")
     assert "已恢复到版本" in page.locator(".rf-flash.ok").inner_text()
-    from emergency.refresh import service
-
     with app.extensions["database"].session() as s:
         now = [x.record for x in service.live_slice(s, "materials", "长春市")]
     assert sorted(now, key=lambda r: r.key) == sorted(live, key=lambda r: r.key)
     shot(page, "refresh_restored_zh", full_page=True)
+
+    # one status after apply → restore: the cell, the row and the summary agree
+    page.goto(page.base_url + "/refresh")
+    row = page.locator('#rf-board tr[data-prefecture="长春市"]')
+    assert row.locator('td[data-kind="materials"]').get_attribute("data-stage") == "restored"
+    assert "已恢复旧数据" in row.locator('td[data-kind="materials"]').inner_text()
+    assert row.get_attribute("data-stage") == "missing"  # risk sources were never sent
+    assert row.locator("[data-required-applied]").get_attribute("data-required-applied") == "0"
+    assert page.locator("#rf-slices-applied").inner_text().startswith("必报清单已应用 0/")
+    missing = page.locator('#rf-board tbody tr[data-stage="missing"]').count()
+    assert page.locator('[data-total="missing"]').inner_text().endswith(str(missing))
+    shot(page, "refresh_board_after_restore_zh")
 
     page.goto(page.base_url + "/refresh?lang=en")
     assert page.locator("h1").inner_text() == "Pre-flood-season inventory refresh"
@@ -184,3 +207,19 @@ def test_an_administrator_sees_the_scheduled_jobs_and_their_runs(refresh_page, s
     page.wait_for_selector('#rf-runs tr[data-job="nightly_checks"][data-status="ok"]')
     assert page.locator(".rf-flash.ok").count() == 1
     shot(page, "refresh_jobs_zh", full_page=True)
+
+
+def test_in_december_the_page_is_about_next_years_campaign(refresh_page, refresh_server, shot):
+    app, _ = refresh_server
+    app.config["FIXED_NOW"] = datetime(2026, 12, 7, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+    try:
+        page = refresh_page
+        log_in(page, "steward")
+        page.goto(page.base_url + "/refresh")
+        campaign = page.locator("#rf-campaign").inner_text()
+        assert "2027 年度更新" in campaign and "未开始" in campaign
+        assert "距汛期(2027-06-01)还有 176 天" in campaign
+        assert "2026-06-01" not in campaign and "已截止" not in campaign
+        shot(page, "refresh_december_zh")
+    finally:
+        app.config["FIXED_NOW"] = NOW

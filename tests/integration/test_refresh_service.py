@@ -134,7 +134,7 @@ def test_applying_makes_a_version_and_the_slice_equals_the_file(db, inputs):
     wanted = sorted(edited(live), key=lambda r: r.key)
     sub = stage(db, inputs, csv_of("materials", wanted))
     with db.session() as s:
-        v = service.apply(s, sub.id, user="steward", now=NOW)
+        v = service.apply(s, sub.id, user="steward", now=NOW, delete_all=sub.removed)
         assert (v.seq, v.source, v.added, v.removed, v.changed) == (1, "submission", 1, 1, 1)
 
     assert slice_records(db, "materials", "长春市") == wanted
@@ -145,7 +145,7 @@ def test_applying_makes_a_version_and_the_slice_equals_the_file(db, inputs):
         assert sorted(service.records_of_version(rows[1]), key=lambda r: r.key) == live
         assert service.submission(s, sub.id).status == "applied"
         with pytest.raises(service.NotStaged):
-            service.apply(s, sub.id, user="steward", now=NOW)
+            service.apply(s, sub.id, user="steward", now=NOW, delete_all=sub.removed)
 
 
 def test_rollback_restores_exactly(db, inputs):
@@ -156,7 +156,7 @@ def test_rollback_restores_exactly(db, inputs):
     for records in (first, second):
         sub = stage(db, inputs, csv_of("materials", records))
         with db.session() as s:
-            service.apply(s, sub.id, user="steward", now=NOW)
+            service.apply(s, sub.id, user="steward", now=NOW, delete_all=sub.removed)
     assert slice_records(db, "materials", "长春市") == sorted(second, key=lambda r: r.key)
 
     with db.session() as s:
@@ -186,11 +186,12 @@ def test_an_apply_that_fails_half_way_leaves_the_previous_version_intact(db, inp
             raise RuntimeError("power cut")
 
     with pytest.raises(RuntimeError, match="power cut"), db.session() as s:
-        service.apply(s, sub.id, user="steward", now=NOW, checkpoint=fail)
+        service.apply(s, sub.id, user="steward", now=NOW, delete_all=sub.removed, checkpoint=fail)
     assert everything(db) == before and versions(db) == 0
     with db.session() as s:
         assert service.submission(s, sub.id).status == "staged"
-        v = service.apply(s, sub.id, user="steward", now=NOW)  # and it can still be applied
+        v = service.apply(s, sub.id, user="steward", now=NOW,
+                          delete_all=sub.removed)  # and it can still be applied
     assert v.seq == 1
 
 
@@ -208,7 +209,7 @@ CHILD = textwrap.dedent("""
     db = Database(sys.argv[1])
     with db.session() as s:
         service.apply(s, int(sys.argv[2]), user="child", now=datetime.now(UTC),
-                      checkpoint=checkpoint)
+                      checkpoint=checkpoint, keep_missing=False, delete_all=int(sys.argv[3]))
     print("COMMITTED", flush=True)
 """)
 
@@ -218,7 +219,8 @@ def test_an_apply_killed_mid_way_leaves_the_previous_version_intact(db, inputs, 
     sub = stage(db, inputs, csv_of("materials", edited(live)))
     before = everything(db)
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    child = subprocess.Popen([sys.executable, "-c", CHILD, database_url, str(sub.id)], cwd=ROOT,
+    child = subprocess.Popen([sys.executable, "-c", CHILD, database_url, str(sub.id),
+                              str(sub.removed)], cwd=ROOT,
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     try:
         line = child.stdout.readline()  # the child holds the transaction, half written
@@ -233,7 +235,7 @@ def test_an_apply_killed_mid_way_leaves_the_previous_version_intact(db, inputs, 
     assert everything(db) == before and versions(db) == 0
     with db.session() as s:
         assert service.submission(s, sub.id).status == "staged"
-        service.apply(s, sub.id, user="steward", now=NOW)
+        service.apply(s, sub.id, user="steward", now=NOW, delete_all=sub.removed)
     assert slice_records(db, "materials", "长春市") == sorted(edited(live), key=lambda r: r.key)
 
 
@@ -243,17 +245,17 @@ def test_a_file_compared_before_the_live_data_changed_must_be_compared_again(db,
     other = stage(db, inputs, csv_of("materials", live[:2]))  # supersedes the first
     with db.session() as s:
         assert service.submission(s, older.id).status == "superseded"
-        service.apply(s, other.id, user="steward", now=NOW)
+        service.apply(s, other.id, user="steward", now=NOW, delete_all=other.removed)
     again = stage(db, inputs, csv_of("materials", edited(live)))
     with db.session() as s:  # someone changes the slice after the steward saw the diff
         inventory.apply_rows(s, "materials", [dataclasses.replace(live[0], contact="他人")])
     with pytest.raises(service.StaleSubmission), db.session() as s:
-        service.apply(s, again.id, user="steward", now=NOW)
+        service.apply(s, again.id, user="steward", now=NOW, delete_all=again.removed)
     with db.session() as s:
         sub = service.restage(s, again.id, now=NOW)
         assert sub.changed >= 1
     with db.session() as s:
-        service.apply(s, again.id, user="steward", now=NOW)
+        service.apply(s, again.id, user="steward", now=NOW, delete_all=again.removed)
 
 
 def test_experts_of_provincial_units_are_their_own_slice(db, inputs):

@@ -15,9 +15,9 @@ from emergency.auth_rules import (
     allows,
     is_role,
     lockout_until,
+    may_write_duty_log,
     password_problems,
     permissions_of,
-    may_write_duty_log,
     roles_with,
     sees_draft_evaluations,
 )

@@ -8,7 +8,14 @@ import pytest
 
 from emergency.inventory.places import places_for
 from emergency.inventory.records import DepotRecord, MaterialItemRecord
-from emergency.refresh.board import Confirmation, SubmissionInfo, build_board, stage_of, totals
+from emergency.refresh.board import (
+    Confirmation,
+    SubmissionInfo,
+    build_board,
+    slice_state,
+    stage_of,
+    totals,
+)
 from emergency.refresh.checks import (
     CheckSettings,
     SiteOnRiver,
@@ -138,3 +145,26 @@ def test_an_intercept_site_off_its_river_is_flagged():
     sites = [SiteOnRiver("a/1", "拦河闸", "鳌龙河", "吉林市", 0.4),
              SiteOnRiver("a/2", "橡胶坝", "鳌龙河", "吉林市", 1800.0)]
     assert [f.label for f in site_drift(sites, s)] == ["橡胶坝(鳌龙河)"]
+
+
+def test_the_coming_campaign_and_flood_season_follow_the_date():
+    cal = RefreshCalendar()
+    assert cal.campaign_year(date(2026, 5, 31)) == 2026
+    assert cal.campaign_year(date(2026, 6, 1)) == 2027
+    assert cal.campaign_year(date(2026, 12, 7)) == 2027
+    assert cal.next_flood_start(date(2026, 12, 7)) == date(2027, 6, 1)
+    assert cal.next_flood_start(date(2026, 7, 1)) == date(2026, 6, 1)  # running now
+    assert cal.days_to_flood_season(date(2026, 12, 7)) == 176
+    assert [cal.state(date(2026, m, d)) for m, d in ((3, 1), (5, 1), (12, 7))] == [
+        "before", "open", "before"]
+    assert RefreshCalendar(next_campaign_after="12-31").campaign_year(date(2026, 12, 7)) == 2026
+
+
+def test_an_applied_slice_restored_to_older_data_is_not_applied_any_more():
+    at = datetime(2026, 5, 20, 9, 0)
+    subs = [SubmissionInfo(7, "materials", "长春市", "applied", at, at)]
+    assert slice_state("materials", subs).stage == "applied"
+    assert slice_state("materials", subs, 7).stage == "applied"
+    assert slice_state("materials", subs, None).stage == "restored"
+    staged = [*subs, SubmissionInfo(8, "materials", "长春市", "staged", at, None)]
+    assert slice_state("materials", staged, None).stage == "validated"

@@ -146,7 +146,13 @@ def test_the_api_stages_refuses_bad_files_with_422_and_applies(loaded, steward):
     assert good.status_code == 201
     body = good.get_json()
     assert body["prefecture"] == "长春市" and body["diff"]["removed"] == 1
-    applied = steward.post(f"/api/refresh/submissions/{body['id']}/apply")
+    refused = steward.post(f"/api/refresh/submissions/{body['id']}/apply")
+    assert refused.status_code == 422  # a missing record is never deleted silently
+    error = refused.get_json()["error"]
+    assert error["code"] == "deletions_unconfirmed" and records[0].name in error["message_zh"]
+    assert len(changchun(loaded)) == len(records)  # nothing applied
+    key = error["details"]["unconfirmed"][0]["key"]
+    applied = steward.post(f"/api/refresh/submissions/{body['id']}/apply", json={"delete": [key]})
     assert applied.status_code == 200 and applied.get_json()["seq"] == 1
     again = steward.post(f"/api/refresh/submissions/{body['id']}/apply")
     assert again.status_code == 409 and again.get_json()["error"]["code"] == "not_staged"
@@ -215,7 +221,8 @@ def test_a_prefecture_steward_acts_on_its_own_prefecture_only(loaded, steward, m
     assert 'id="rf-apply"' not in page and 'id="rf-other-prefecture"' in page
     assert local.post(f"/api/refresh/submissions/{sub_id}/apply").status_code == 403
     assert local.post(f"/api/refresh/submissions/{sub_id}/recompare").status_code == 403
-    applied = steward.post(f"/api/refresh/submissions/{sub_id}/apply").get_json()
+    applied = steward.post(f"/api/refresh/submissions/{sub_id}/apply",
+                           json={"delete_all": 1}).get_json()
     assert local.post(f"/api/refresh/versions/{applied['id'] - 1}/restore").status_code == 403
     assert 'data-restore="' not in local.get("/refresh/versions").get_data(as_text=True)
     # a whole-province import would touch every prefecture: provincial accounts only
@@ -235,7 +242,8 @@ def test_a_prefecture_steward_acts_on_its_own_prefecture_only(loaded, steward, m
         "file": (io.BytesIO(csv_of(jilin[1:])), "吉林市应急物资.csv")},
         content_type="multipart/form-data")
     assert own.status_code == 201
-    assert local.post(f"/api/refresh/submissions/{own.get_json()['id']}/apply").status_code == 200
+    assert local.post(f"/api/refresh/submissions/{own.get_json()['id']}/apply",
+                      json={"keep_missing": True}).status_code == 200
     assert local.get("/api/auth/me").get_json()["prefecture"] == "吉林市"
 
 
