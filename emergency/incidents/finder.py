@@ -105,3 +105,20 @@ def rivers(session: Session, drills: bool = False) -> list[str]:
     """The rivers incidents were reported on (for the list's filter)."""
     return sorted(r for r in session.scalars(
         select(Incident.river_name_zh).where(Incident.is_drill.is_(drills)).distinct()) if r)
+
+
+def stat_rows(session: Session, ctx: service.EngineContext, year: int | None):
+    """One :class:`emergency.incidents.statistics.StatRow` per real incident (never a drill)
+    discovered in ``year`` (business time zone), all years when None."""
+    from emergency.incidents.statistics import StatRow
+
+    q = IncidentQuery(since=date(year, 1, 1) if year else None,
+                      until=date(year, 12, 31) if year else None, limit=100_000)
+    out = []
+    for f in find_incidents(session, ctx, q):
+        sub = ctx.catalogue.get(f.incident.substance)
+        out.append(StatRow(
+            discovered=service._aware(f.incident.discovered_at).astimezone(ctx.tz).date(),
+            tier=f.incident.tier_level, substance_zh=sub.name_zh if sub else f.incident.substance,
+            river_zh=f.incident.river_name_zh, prefecture_zh=f.prefecture_zh))
+    return out

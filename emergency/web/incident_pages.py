@@ -23,6 +23,7 @@ The province map gains "report an incident here" on click (``static/js/intake_ma
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import threading
 from datetime import date, datetime
@@ -36,6 +37,7 @@ from flask import (
     jsonify,
     render_template,
     request,
+    send_file,
     url_for,
 )
 from folium.template import Template
@@ -48,6 +50,7 @@ from emergency.incidents import finder, report_service, service
 from emergency.incidents.finder import SORTS, IncidentQuery
 from emergency.incidents.geometry import CoordinateError, parse_coordinates
 from emergency.incidents.inputs import FLOW_CONDITIONS, FLOW_LABELS
+from emergency.incidents.statistics import DIMENSIONS, count_by, statistics_xlsx
 from emergency.refresh.prefectures import PREFECTURES
 from emergency.store.incident_models import STATUSES
 from emergency.web import i18n
@@ -367,6 +370,16 @@ MESSAGES: dict[str, dict[str, str]] = {
     "inc_sort_status": {"zh": "状态", "en": "Status"},
     "inc_sort_title": {"zh": "名称", "en": "Title"},
     "inc_sort_county": {"zh": "市/县", "en": "City / county"},
+    "inc_stats": {"zh": "统计", "en": "Statistics"},
+    "inc_stats_title": {"zh": "突发环境事件统计", "en": "Incident statistics"},
+    "inc_stats_note": {"zh": "仅统计真实事件,演练不计入;市(州)按事发点所在行政区。",
+                       "en": "Real incidents only (drills never count); prefecture of the "
+                             "release point."},
+    "inc_stats_year": {"zh": "年度", "en": "Year"},
+    "inc_stats_all": {"zh": "全部年份", "en": "All years"},
+    "inc_stats_total": {"zh": "合计 {n} 起", "en": "{n} incidents"},
+    "inc_stats_xlsx": {"zh": "导出 Excel", "en": "Export XLSX"},
+    "inc_stats_count": {"zh": "事件数", "en": "Incidents"},
     "inc_none_match": {"zh": "没有符合条件的事件", "en": "No incident matches"},
     "sample_mark": {"zh": "示例", "en": "sample"},
 }
@@ -580,6 +593,45 @@ def index():
     return render_template("incidents.html", incidents=incidents, q=q, args=request.args,
                            rivers=river_names, prefectures=[p.name_zh for p in PREFECTURES],
                            statuses=STATUSES, can_write=_can(Permission.INCIDENT_WRITE))
+
+
+def _stats_args() -> tuple[int | None, str]:
+    raw = request.args.get("year", "")
+    if raw and not (raw.isdigit() and 1900 < int(raw) < 3000):
+        raise ApiError(400, "invalid_parameter", f"参数 year 须为年份,收到 {raw!r}",
+                       f"parameter year must be a year, got {raw!r}")
+    by = request.args.get("by", "month")
+    if by not in DIMENSIONS:
+        raise ApiError(400, "invalid_parameter", "参数 by 须为 " + " / ".join(DIMENSIONS),
+                       "parameter by must be one of " + ", ".join(DIMENSIONS))
+    return (int(raw) if raw else None), by
+
+
+@bp.get("/api/incidents/stats")
+def stats_api():
+    """Counts of real incidents (drills never) by ``by`` in ``year``; ``format=xlsx``: every
+    dimension as a workbook."""
+    year, by = _stats_args()
+    with _db().session() as session:
+        rows = finder.stat_rows(session, _engine(), year)
+    if request.args.get("format") == "xlsx":
+        return send_file(io.BytesIO(statistics_xlsx(rows, year)), as_attachment=True,
+                         download_name=f"incident-statistics-{year or 'all'}.xlsx",
+                         mimetype="application/vnd.openxmlformats-officedocument."
+                                  "spreadsheetml.sheet")
+    return jsonify({"year": year, "by": by, "total": len(rows),
+                    "counts": [{"key": k, "count": n} for k, n in count_by(rows, by)]})
+
+
+@bp.get("/incidents/stats")
+def stats_page():
+    year, _ = _stats_args()
+    with _db().session() as session:
+        rows = finder.stat_rows(session, _engine(), year)
+    tables = [{"by": by, "label": label[0 if lang() == "zh" else 1],
+               "counts": count_by(rows, by)} for by, label in DIMENSIONS.items()]
+    return render_template("incident_stats.html", year=year, total=len(rows), tables=tables,
+                           this_year=now().astimezone(tz()).year)
 
 
 @bp.get("/api/incidents/open")

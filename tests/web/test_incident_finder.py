@@ -68,3 +68,27 @@ def test_open_incidents_for_the_map_leave_drills_apart(client, three):
     assert client.get("/api/incidents/open?drills=1").get_json() == []
     page = client.get("/").get_data(as_text=True)
     assert "/api/incidents/open" in page and "/api/incidents/open?drills=1" in page
+
+
+def test_statistics_count_real_incidents_never_drills(app, client, three):
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    drill = client.post("/api/incidents", json=BASE | {"title": "演练", "lon": 126.55,
+                                                       "lat": 43.86, "is_drill": True})
+    assert drill.status_code == 201
+    body = client.get("/api/incidents/stats?year=2026&by=prefecture").get_json()
+    assert body["total"] == 3
+    assert {c["key"] for c in body["counts"]} >= {"吉林市", "长春市"}
+    months = client.get("/api/incidents/stats?year=2026&by=month").get_json()["counts"]
+    assert months == [{"key": "2026-07", "count": 3}]
+    assert client.get("/api/incidents/stats?year=2025").get_json()["total"] == 0
+    assert client.get("/api/incidents/stats?by=nope").status_code == 400
+    xlsx = client.get("/api/incidents/stats?year=2026&format=xlsx")
+    assert xlsx.status_code == 200
+    wb = load_workbook(BytesIO(xlsx.data))
+    assert "市(州)" in wb.sheetnames
+    assert [r for r in wb["年度"].iter_rows(values_only=True)][-1] == ("合计", 3)
+    page = client.get("/incidents/stats?year=2026").get_data(as_text=True)
+    assert 'id="stats-prefecture"' in page and "合计 3 起" in page
