@@ -17,6 +17,7 @@ from emergency.inventory.snapshot import ResourceCache
 from emergency.rivers_service import Lazy
 from emergency.store import Database
 from plans.loader import load_plans
+from plans.parks import load_park_plans
 from rivers.loader import load_network
 
 
@@ -35,8 +36,11 @@ def create_app(config: dict | None = None) -> Flask:
     app.extensions["rivers"] = rivers
     plans = Lazy(lambda: load_plans(rivers.get()), app.config.get("PLAN_SET"))
     app.extensions["plans"] = plans
+    # the chemical-park plans (一园一策一图), checked against the network and the river plans
+    parks = Lazy(lambda: load_park_plans(rivers.get(), plans.get()), app.config.get("PARK_SET"))
+    app.extensions["parks"] = parks
     app.extensions["engine"] = Lazy(lambda: build_engine_context(
-        rivers.get(), plans=plans.get, resources=ResourceCache(),
+        rivers.get(), plans=plans.get, parks=parks.get, resources=ResourceCache(),
         snap_max_m=app.config["SNAP_MAX_DISTANCE_M"],
         snap_warn_m=app.config["SNAP_WARN_DISTANCE_M"],
         tz=ZoneInfo(app.config["TIMEZONE"]),

@@ -76,6 +76,24 @@ def run() -> dict:
             ranked.append(len(pkg.resources))
             if len(packages) < 100 and len(pkg.downstream) >= 3:
                 packages.append(pkg)
+        # inside the 22 sample chemical parks: the three containment levels, then (for what
+        # overflows) the river from the park's outfall — a leak and a fire at every enterprise
+        park_times, held = [], {}
+        for park in ctx.parks():
+            for enterprise in park.doc.enterprises:
+                for extra in ({}, {"firewater_m3_per_h": 600, "firewater_hours": 4}):
+                    body = {"park_id": park.id, "park_enterprise_id": enterprise.id,
+                            "substance": "苯", "mass_kg": 20000, "released_volume_m3": 300,
+                            "occurred_at": "2026-07-23T09:00+08:00",
+                            "discovered_at": "2026-07-23T09:10+08:00"} | extra
+                    t0 = time.perf_counter()
+                    with db.session() as session:
+                        row, pkg = service.report_incident(session, ctx, body, actor="bench",
+                                                           now=now)
+                        json.dumps(incident_dict(row) | {"response": package_dict(pkg, row)},
+                                   ensure_ascii=False, default=str)
+                    park_times.append(time.perf_counter() - t0)
+                    held[pkg.containment.held_at] = held.get(pkg.containment.held_at, 0) + 1
         ensemble_ms, fitted_ms = _ensemble_and_fit(ctx, db, packages, now)
         db.engine.dispose()
     tmp.cleanup()
@@ -95,7 +113,11 @@ def run() -> dict:
         "incidents_ensemble_alone_p95_ms": round(float(np.percentile(ensemble_ms, 95)), 2),
         "incidents_fitted_12_results_p50_ms": round(float(np.percentile(fitted_ms, 50)), 2),
         "incidents_fitted_12_results_p95_ms": round(float(np.percentile(fitted_ms, 95)), 2),
-        "incidents_meets_targets": p95 <= TARGET_P95_MS,
+        "parks_incidents_n": len(park_times),
+        "parks_p95_ms": round(float(np.percentile(np.array(park_times) * 1000, 95)), 2),
+        "parks_held_at": ", ".join(f"{k} {v}" for k, v in sorted(held.items())),
+        "incidents_meets_targets": p95 <= TARGET_P95_MS
+        and float(np.percentile(park_times, 95)) * 1000 <= TARGET_P95_MS,
         "incidents_fitted_meets_targets": float(np.percentile(fitted_ms, 95)) <= TARGET_P95_MS,
     }
 

@@ -31,6 +31,14 @@ def plan_set(network):
 
 
 @pytest.fixture(scope="session")
+def park_set(network, plan_set):
+    """The bundled chemical-park plans, loaded once."""
+    from plans.parks import load_park_plans
+
+    return load_park_plans(network, plan_set)
+
+
+@pytest.fixture(scope="session")
 def _sqlite_template(tmp_path_factory) -> Path:
     """One migrated SQLite file per session; each test gets a copy (migrations run once)."""
     from emergency.store import upgrade
@@ -93,7 +101,7 @@ def database_url(request, tmp_path):
 
 
 @pytest.fixture
-def app(database_url, network, plan_set, tmp_path):
+def app(database_url, network, plan_set, park_set, tmp_path):
     from app import create_app
 
     application = create_app({
@@ -103,6 +111,7 @@ def app(database_url, network, plan_set, tmp_path):
         "SECRET_KEY": "test-secret",
         "RIVER_NETWORK": network,
         "PLAN_SET": plan_set,
+        "PARK_SET": park_set,
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",  # fast in tests; scrypt in the app
     })
     yield application

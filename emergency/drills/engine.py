@@ -24,6 +24,7 @@ from emergency.drills.scenario import (
     Scenario,
     Trigger,
 )
+from emergency.parks.engine import overflow_events
 from plans.vocabulary import BOUNDARY_LEVELS
 
 SPEEDS = {"stepped": 0.0, "real": 1.0, "x10": 10.0, "x60": 60.0}
@@ -141,6 +142,21 @@ def fronts_from_downstream(downstream: Iterable) -> dict[str, datetime]:
     return out
 
 
+#: Keys of containment events among an incident's event times (beside site ids and levels).
+CONTAINMENT_KEY = "containment:"
+
+
+def event_times(pkg) -> dict[str, datetime]:  # noqa: ANN001 - a ResponsePackage
+    """The times a drill trigger can wait for in one incident's package: the plume's front at
+    every target (:func:`fronts_from_downstream`) and, inside a chemical park, each level's
+    overflow and the river release (``containment:<event>``)."""
+    out = fronts_from_downstream(pkg.downstream)
+    if pkg.containment is not None:
+        for event, at in overflow_events(pkg.containment):
+            out[CONTAINMENT_KEY + event] = at
+    return out
+
+
 # ------------------------------------------------------------------ evaluation of triggers
 class _Times:
     def __init__(self, scenario: Scenario, world: World, fired: Mapping[str, FiredInject],
@@ -162,6 +178,9 @@ class _Times:
         base: datetime | None = None
         if trig.kind == "plume":
             base = w.fronts.get(trig.incident or self.scenario.primary, {}).get(trig.target or "")
+        elif trig.kind == "containment":
+            base = w.fronts.get(trig.incident or self.scenario.primary, {}).get(
+                CONTAINMENT_KEY + (trig.target or ""))
         elif trig.kind == "checklist":
             done = [i.done_at for i in matching(w.items, trig.target or "",
                                                 trig.incident or self.scenario.primary)
@@ -343,8 +362,9 @@ def unreachable_targets(scenario: Scenario, fronts: Mapping[str, Mapping[str, da
     def walk(trig: Trigger | None, where: str) -> None:
         if trig is None:
             return
-        if trig.kind == "plume" and trig.target not in fronts.get(
-                trig.incident or scenario.primary, {}):
+        key = {"plume": trig.target, "containment": CONTAINMENT_KEY + (trig.target or "")
+               }.get(trig.kind)
+        if key is not None and key not in fronts.get(trig.incident or scenario.primary, {}):
             out.append((where, trig.target or ""))
         for child in trig.children:
             walk(child, where)

@@ -82,7 +82,14 @@ CHECKLIST_KINDS = ("report", "notify", "international", "close_intake", "activat
 CHECKLIST_GROUPS = ("reporting", "on_site", "relocation", "medical", "monitoring", "market",
                     "information", "stability", "international")
 TASK_PREFIX = "drill:"
-EVENT_KEYS = ("plume_front_reaches", "checklist_done", "phase_starts", "inject_fired")
+EVENT_KEYS = ("plume_front_reaches", "checklist_done", "phase_starts", "inject_fired",
+              "containment_event")
+#: Events of a release inside a chemical park (三级防控; emergency.parks.engine.overflow_events).
+CONTAINMENT_EVENTS = {
+    "enterprise_overflow": ("企业事故应急池满溢", "the enterprise accident pool overflows"),
+    "park_overflow": ("园区应急池满溢", "the park's pools overflow"),
+    "river_release": ("污染物经园区排口入河", "pollutant reaches the river by the park outfall"),
+}
 
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$")
 _T_PLUS = re.compile(r"^T\s*\+\s*(\d{1,4}):([0-5]\d)$")
@@ -154,6 +161,9 @@ class Trigger:
             return f"污染团前锋到达 {zh}{off_zh}", f"plume front reaches {en}{off_en}"
         if self.kind == "checklist":
             return f"任务完成:{zh}{off_zh}", f"checklist done: {en}{off_en}"
+        if self.kind == "containment":
+            zh, en = CONTAINMENT_EVENTS.get(self.target or "", (zh, en))
+            return f"三级防控:{zh}{off_zh}", f"containment: {en}{off_en}"
         if self.kind == "phase":
             return f"阶段开始:{zh}{off_zh}", f"phase starts: {en}{off_en}"
         if self.kind == "inject":
@@ -812,13 +822,13 @@ class _Checker:
         kinds = [k for k in ("at", *EVENT_KEYS, "all", "any") if k in raw]
         if len(kinds) != 1:
             self.bad(path, "须且只能有一种触发:at / plume_front_reaches / checklist_done / "
-                     "phase_starts / inject_fired / all / any",
+                     "phase_starts / inject_fired / containment_event / all / any",
                      "exactly one of at, plume_front_reaches, checklist_done, phase_starts, "
-                     "inject_fired, all, any is required")
+                     "inject_fired, containment_event, all, any is required")
             return None
         kind = kinds[0]
-        allowed = {kind, "offset"} | ({"incident"} if kind in ("plume_front_reaches",
-                                                               "checklist_done") else set())
+        allowed = {kind, "offset"} | ({"incident"} if kind in (
+            "plume_front_reaches", "checklist_done", "containment_event") else set())
         if kind in ("all", "any"):
             allowed = {kind}
         self.mapping(raw, path, allowed)
@@ -836,7 +846,8 @@ class _Checker:
         offset = timedelta(0)
         if "offset" in raw:
             offset = self.duration(raw, "offset", path, positive=False,
-                                   signed=kind == "plume_front_reaches") or timedelta(0)
+                                   signed=kind in ("plume_front_reaches",
+                                                        "containment_event")) or timedelta(0)
         incident = self.incident_ref(raw, path, refs)
         if kind == "at":
             try:
@@ -858,6 +869,12 @@ class _Checker:
                          "nation), a point under points, nor a site or boundary id (with a "
                          "colon, e.g. province:230000)")
             return Trigger("plume", target=target, offset=offset, incident=incident)
+        if kind == "containment_event":
+            if target not in CONTAINMENT_EVENTS:
+                self.bad(where, f"三级防控事件须为 {' / '.join(CONTAINMENT_EVENTS)} 之一",
+                         f"a containment event is one of {', '.join(CONTAINMENT_EVENTS)}")
+                return None
+            return Trigger("containment", target=target, offset=offset, incident=incident)
         if kind == "checklist_done":
             self.checklist_target(target, where, refs)
             return Trigger("checklist", target=target, offset=offset, incident=incident)

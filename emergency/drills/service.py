@@ -38,6 +38,7 @@ from emergency.drills.evaluation import (
     sign_offs,
 )
 from emergency.drills.scenario import (
+    CONTAINMENT_EVENTS,
     LIBRARY_DIR,
     MODES,
     Inject,
@@ -171,6 +172,18 @@ def river_of(network, lon: float, lat: float, *, max_distance_m: float = 20_000.
     return (own.joins_zh if own else None), snap
 
 
+def never_occurs(target: str, names: dict | None = None) -> tuple[str, str]:
+    """(zh, en) for a trigger whose event the engine does not predict (places named)."""
+    if target in CONTAINMENT_EVENTS:
+        zh, en = CONTAINMENT_EVENTS[target]
+        return (f"三级防控研判不会出现“{zh}”:该触发条件不会发生",
+                f"the containment assessment does not predict that {en}: the trigger never "
+                "occurs")
+    zh, en = (names or {}).get(target, (target, target))
+    return (f"污染团预测不到达 {zh}:该触发条件不会发生",
+            f"the plume is not predicted to reach {en}: the trigger never occurs")
+
+
 def check_scenario(ctx: EngineContext, scenario: Scenario, session: Session | None = None,
                    extras: dict | None = None) -> list[dict]:
     """Check a valid scenario against the river network and the incident engine: each release
@@ -225,13 +238,13 @@ def check_scenario(ctx: EngineContext, scenario: Scenario, session: Session | No
     fronts: dict[str, dict[str, datetime]] = {}
     names: dict[str, tuple[str, str]] = {}
     for k, spec in enumerate(scenario.incidents):
-        if spec.id not in snaps:
+        if spec.id not in snaps and not spec.report.get("park_id"):
             continue
         inc = parse_incident(
             spec.report, substances=ctx.catalogue, season_by_month=ctx.season_by_month,
             now=spec.discovered_at, tz=ctx.tz)
         pkg = incidents.package_for(ctx, session, inc, spec.discovered_at, extra_points=points)
-        fronts[spec.id] = eng.fronts_from_downstream(pkg.downstream)
+        fronts[spec.id] = eng.event_times(pkg)
         names |= {d.id: (d.name_zh, d.name_en or d.name_zh) for d in pkg.downstream
                   if d.kind != "point"}
         if k == 0:
@@ -262,9 +275,7 @@ def check_scenario(ctx: EngineContext, scenario: Scenario, session: Session | No
                  f"point {pid} is not on the plume's downstream path")
     unreachable = eng.unreachable_targets(scenario, fronts)
     for where, target in unreachable:
-        zh, en = names.get(target, (target, target))
-        note("error", where, f"污染团预测不到达 {zh}:该触发条件不会发生",
-             f"the plume is not predicted to reach {en}: the trigger never occurs")
+        note("error", where, *never_occurs(target, names))
     t0 = scenario.t0
     dry = eng.preview(scenario, fronts, names)
     extras["preview"], extras["names"], extras["fronts"] = dry, names, fronts
@@ -370,10 +381,8 @@ def _check_against_engine(session: Session, run: DrillRun, scenario: Scenario) -
     warnings = list(run.warnings or [])
     fronts = _fronts(run)
     for where, target in eng.unreachable_targets(scenario, fronts):
-        warnings.append({"where": where,
-                         "message_zh": f"污染团预测不到达 {target}:该触发条件不会发生",
-                         "message_en": f"the plume is not predicted to reach {target}: "
-                                       "this trigger will not occur"})
+        zh, en = never_occurs(target)
+        warnings.append({"where": where, "message_zh": zh, "message_en": en})
     world = _world(session, run, scenario)
     for inj in (*scenario.injects, *scenario.contingency):
         for action in inj.expected:
@@ -417,8 +426,7 @@ def _refresh_fronts(session: Session, ctx: EngineContext, run: DrillRun, scenari
     for sid, row in linked:
         pkg = incidents.package_for(ctx, session, incidents.input_from_row(row), now,
                                     extra_points=points)
-        fronts[sid] = {k: v.isoformat() for k, v in eng.fronts_from_downstream(
-            pkg.downstream).items()}
+        fronts[sid] = {k: v.isoformat() for k, v in eng.event_times(pkg).items()}
         names |= {d.id: [d.name_zh, d.name_en or d.name_zh] for d in pkg.downstream
                   if d.kind != "point"}
     changed = fronts != (run.fronts or {})

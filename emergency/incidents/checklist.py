@@ -18,11 +18,16 @@ from plans.vocabulary import SAMPLED_KINDS
 GROUP_BY_NAME: dict[str, str] = {}
 
 #: Actions on the plume's clock (physical deadlines), as opposed to the legal clocks of reports.
+#: Inside a chemical park the three-level containment actions (emergency.parks.engine) are on
+#: the water's clock too: close the valve and open the pool before the water reaches them.
 PHYSICAL_KINDS = frozenset({"close_intake", "activate_intercept", "notify", "international",
-                            "sample"})
-#: Urgency of the physical actions when deadlines tie: what protects people first.
-URGENCY_RANK = {"close_intake": 0, "activate_intercept": 1, "notify": 2, "international": 3,
-                "sample": 4}
+                            "sample", "close_valve", "open_pool", "close_gate", "transfer",
+                            "alert_river"})
+#: Urgency of the physical actions when deadlines tie: what protects people first; keeping the
+#: release out of the river ranks with closing an intake.
+URGENCY_RANK = {"close_intake": 0, "close_valve": 0, "open_pool": 0, "close_gate": 0,
+                "transfer": 1, "alert_river": 1, "activate_intercept": 1, "notify": 2,
+                "international": 3, "sample": 4}
 
 
 def _group_ids(rules: Mapping[str, Any]) -> dict[str, str]:

@@ -8,6 +8,7 @@ flow condition is chosen from the month of the occurrence (rivers/data/hydraulic
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, tzinfo
 from typing import Any
@@ -15,6 +16,7 @@ from typing import Any
 from emergency.config import DEFAULT_TZ
 
 FLOW_CONDITIONS = ("flood", "normal", "dry", "ice")
+_PLAN_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,79}")
 # Clocks on different machines disagree a little; a report "from the future" by less is fine.
 _GRACE = timedelta(minutes=10)
 FLOW_LABELS = {"flood": ("汛期高水", "flood"), "normal": ("平水", "normal flow"),
@@ -70,6 +72,16 @@ class IncidentInput:
     public_attention: bool = False
     is_drill: bool = False
     velocity_factor: float = 1.0            # travel-time scale re-fitted from observations
+    # Inside a chemical park (三级防控): the liquid released (m³; None: from mass and density)
+    # and the fire-fighting water (m³/h for h; None: the plan's rate, DEFAULT_FIREWATER_HOURS).
+    released_volume_m3: float | None = None
+    firewater_m3_per_h: float | None = None
+    firewater_hours: float | None = None
+    # The chemical park (一园一策一图 plan id) and the enterprise in its plan where the release
+    # happened, when not given by a risk source of the inventory (e.g. a drill, or a plant the
+    # inventory does not list).
+    park_id: str | None = None
+    park_enterprise_id: str | None = None
     extra: dict = field(default_factory=dict)
 
 
@@ -78,7 +90,13 @@ EDITABLE_FIELDS = (
     "discharge_m3s", "deaths", "injured", "evacuated", "economic_loss_cny", "title",
     "description", "residential_school_hospital", "mass_incident", "sensitive_area",
     "important_period", "public_attention", "lon", "lat", "segment_id", "risk_source_id",
+    "released_volume_m3", "firewater_m3_per_h", "firewater_hours", "park_id",
+    "park_enterprise_id",
 )
+#: Upper bounds of the containment inputs: the largest tank farm volume, the largest fire-water
+#: pump station, three days of fire-fighting — beyond these a figure is a typing error.
+CONTAINMENT_LIMITS = {"released_volume_m3": 1e6, "firewater_m3_per_h": 2e4,
+                      "firewater_hours": 72.0}
 
 
 def parse_time(value: Any, tz: tzinfo = DEFAULT_TZ) -> datetime:
@@ -114,7 +132,7 @@ def parse_incident(data: Any, *, substances, season_by_month: dict[int, str],
     values: dict[str, Any] = {}
 
     def number(name: str, *, minimum: float = 0.0, strict: bool = False, integer: bool = False,
-               label_zh: str = "") -> None:
+               label_zh: str = "", maximum: float = math.inf) -> None:
         if name not in data or data[name] is None or data[name] == "":
             return
         raw = data[name]
@@ -132,6 +150,9 @@ def parse_incident(data: Any, *, substances, season_by_month: dict[int, str],
             op = ">" if strict else "≥"
             bad(name, f"{label_zh}须 {op} {minimum:g}", f"must be {op} {minimum:g}")
             return
+        if value > maximum:
+            bad(name, f"{label_zh}须 ≤ {maximum:g}", f"must be ≤ {maximum:g}")
+            return
         values[name] = value
 
     number("mass_kg", strict=True, label_zh="泄漏量(kg)")
@@ -141,6 +162,10 @@ def parse_incident(data: Any, *, substances, season_by_month: dict[int, str],
                         ("evacuated", "疏散转移人数")):
         number(name, integer=True, label_zh=label)
     number("economic_loss_cny", label_zh="直接经济损失(元)")
+    for name, label in (("released_volume_m3", "泄漏液体体积(m³)"),
+                        ("firewater_m3_per_h", "消防水量(m³/h)"),
+                        ("firewater_hours", "消防持续时间(h)")):
+        number(name, label_zh=label, maximum=CONTAINMENT_LIMITS[name])
     for name in ("lon", "lat"):
         if name in data and data[name] is not None:
             try:
@@ -178,6 +203,17 @@ def parse_incident(data: Any, *, substances, season_by_month: dict[int, str],
                 f"must be one of {', '.join(FLOW_CONDITIONS)}")
         else:
             values["flow_condition"] = data["flow_condition"]
+    for name in ("park_id", "park_enterprise_id"):
+        if data.get(name) not in (None, ""):
+            raw = data[name]
+            if not isinstance(raw, str) or not _PLAN_ID.fullmatch(raw):
+                bad(name, "须为园区预案中的编号(小写字母、数字和连字符)",
+                    "must be an id from the park plan (lower-case letters, digits, hyphens)")
+            else:
+                values[name] = raw
+    if "park_enterprise_id" in values and "park_id" not in values and \
+            (base is None or base.park_id is None):
+        bad("park_enterprise_id", "须同时给出园区(park_id)", "give the park (park_id) too")
     for name in ("title", "description"):
         if name in data and data[name] is not None:
             if not isinstance(data[name], str) or len(data[name]) > 4000:
@@ -198,10 +234,11 @@ def parse_incident(data: Any, *, substances, season_by_month: dict[int, str],
             if name not in values and not any(p.field == name for p in problems):
                 bad(name, f"缺少{label}", "required")
         has_point = "lon" in values and "lat" in values
-        if not has_point and "risk_source_id" not in values and not any(
-                p.field in ("lon", "lat", "risk_source_id") for p in problems):
-            bad("location", "须给出事发位置(经纬度)或选择风险源",
-                "give the location (lon and lat) or a risk source")
+        if not has_point and "risk_source_id" not in values and "park_id" not in values \
+                and not any(p.field in ("lon", "lat", "risk_source_id", "park_id")
+                            for p in problems):
+            bad("location", "须给出事发位置(经纬度)、风险源或化工园区",
+                "give the location (lon and lat), a risk source or a chemical park")
         values.setdefault("discovered_at", values.get("occurred_at", now))
     if problems:
         raise InvalidIncident(problems)

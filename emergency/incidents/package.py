@@ -214,6 +214,9 @@ class ResponsePackage:
     tz: tzinfo = DEFAULT_TZ  # the business time zone the package was computed in
     fitted: FitSummary | None = None   # the assimilation of monitoring results, if any
     members: int = 0                   # ensemble size behind the P5–P95 bands
+    #: For a release inside a chemical park: the three-level assessment
+    #: (:class:`emergency.parks.engine.ContainedRelease`); None elsewhere.
+    containment: Any = None
 
 
 # ------------------------------------------------------------------ computation
@@ -232,6 +235,7 @@ def compute_package(
     tz: tzinfo = DEFAULT_TZ,
     samples: Sequence[Sample] = (),
     members: int = ENSEMBLE_MEMBERS,
+    reaches_river: bool = True,
 ) -> ResponsePackage:
     """Everything a duty officer needs about ``incident``, as of ``as_of``.
 
@@ -242,14 +246,16 @@ def compute_package(
     the release started): all of them are fitted together (:mod:`rivers.assimilation`) and every
     time, concentration, deadline and grade below follows the fitted forecast. ``members``:
     the size of the uncertainty ensemble (0: no bands).
+    ``reaches_river`` False: the release is held on land (a park's containment), so nothing
+    downstream is affected — the trace is kept for the map, the plume is not computed.
     """
     rules = rules or load_response_rules()
     trace = network.trace_downstream(snap.position)
     hyd = _hydraulics(incident, network, snap.position, flow_ratios)
     reaches = _reaches(network, trace, hyd, ice=incident.flow_condition == "ice")
-    candidates = list(_sites_on_trace(network, trace, plans))
-    candidates += _crossing_points(trace)
-    for pid, lon, lat, pos in extra_points:
+    candidates = list(_sites_on_trace(network, trace, plans)) if reaches_river else []
+    candidates += _crossing_points(trace) if reaches_river else []
+    for pid, lon, lat, pos in extra_points if reaches_river else ():
         dist = trace.distance_to(pos)
         if dist is not None:
             candidates.append(("point", pid, "查询点", "queried point", dist, lon, lat, {}, pos))

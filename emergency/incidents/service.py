@@ -28,6 +28,7 @@ from emergency.incidents.inputs import (
 from emergency.incidents.observations import samples_from
 from emergency.incidents.package import ResponsePackage, compute_package, load_response_rules
 from emergency.labels import roman
+from emergency.parks.engine import ContainedRelease, contain, river_input, with_containment
 from emergency.store.incident_models import (
     ITEM_STATUSES,
     ChecklistItem,
@@ -44,6 +45,9 @@ from rivers.network import (
     Trace,
 )
 
+#: The three-level containment inputs (三级防控), stored as they were reported (None: estimated).
+CONTAINMENT_FIELDS = ("released_volume_m3", "firewater_m3_per_h", "firewater_hours",
+                      "park_id", "park_enterprise_id")
 FLAG_FIELDS = ("residential_school_hospital", "mass_incident", "sensitive_area",
                "important_period", "public_attention")
 VELOCITY_FACTOR_RANGE = (0.2, 5.0)
@@ -84,6 +88,8 @@ class EngineContext:
     #: scenario now. The app passes :func:`emergency.drills.service.scenario_now`; None: every
     #: incident runs on the wall clock.
     scenario_clock: Callable[[Incident, datetime], datetime] | None = None
+    #: The chemical-park plans (:class:`plans.parks.ParkPlanSet`); None: no park containment.
+    parks: Callable[[], Any] = lambda: None
 
 
 DRILL_ITEM_PREFIX = "drill:"  # checklist items a drill adds: kept when the package is recomputed
@@ -109,6 +115,7 @@ def input_from_row(row: Incident) -> IncidentInput:
         deaths=row.deaths, injured=row.injured, evacuated=row.evacuated,
         economic_loss_cny=row.economic_loss_cny, title=row.title, description=row.description,
         is_drill=row.is_drill, velocity_factor=row.velocity_factor,
+        **{name: getattr(row, name) for name in CONTAINMENT_FIELDS},
         **{name: bool(flags.get(name)) for name in FLAG_FIELDS},
     )
 
@@ -117,7 +124,8 @@ def _write_input(row: Incident, inc: IncidentInput) -> None:
     for name in ("substance", "mass_kg", "occurred_at", "discovered_at", "lon", "lat",
                  "risk_source_id", "segment_id", "release_hours", "flow_condition",
                  "discharge_m3s", "flow_chosen_from_date", "deaths", "injured", "evacuated",
-                 "economic_loss_cny", "title", "description", "is_drill", "velocity_factor"):
+                 "economic_loss_cny", "title", "description", "is_drill", "velocity_factor",
+                 *CONTAINMENT_FIELDS):
         setattr(row, name, getattr(inc, name))
     row.flags = {name: getattr(inc, name) for name in FLAG_FIELDS}
 
@@ -146,16 +154,64 @@ def entry_point(ctx: EngineContext, session: Session, inc: IncidentInput) -> Sna
                             warn_distance_m=ctx.snap_warn_m, segment_id=inc.segment_id)
 
 
+def contained_release(ctx: EngineContext, session: Session, inc: IncidentInput,
+                      substance: Any) -> ContainedRelease | None:
+    """The three-level assessment when the release is inside a chemical park: the park (and
+    enterprise) named in the report, or the park plan covering the incident's risk source
+    (a chemical park, or an enterprise in one). None for any other incident."""
+    parks = ctx.parks()
+    if parks is None:
+        if inc.park_id is not None:
+            raise InvalidIncident([FieldProblem("park_id", "未加载化工园区预案",
+                                                "no chemical-park plans are loaded")])
+        return None
+    if inc.park_id is not None:
+        park = parks.get(inc.park_id)
+        if park is None:
+            raise InvalidIncident([FieldProblem("park_id", f"没有编号为 {inc.park_id} 的园区预案",
+                                                f"no park plan {inc.park_id}")])
+        enterprise = None
+        if inc.park_enterprise_id is not None:
+            enterprise = park.enterprise(inc.park_enterprise_id)
+            if enterprise is None:
+                raise InvalidIncident([FieldProblem(
+                    "park_enterprise_id",
+                    f"{park.doc.name_zh}预案中没有企业 {inc.park_enterprise_id}",
+                    f"park plan {park.id} has no enterprise {inc.park_enterprise_id}")])
+        return contain(inc, substance, park, enterprise, tz=ctx.tz)
+    if inc.risk_source_id is None:
+        return None
+    resources = ctx.resources(session)
+    source = resources.risk_source(inc.risk_source_id) if resources is not None else None
+    found = parks.for_risk_source(source.name_zh) if source is not None else None
+    if found is None:
+        return None
+    return contain(inc, substance, *found, tz=ctx.tz)
+
+
 def package_for(ctx: EngineContext, session: Session, inc: IncidentInput, now: datetime,
                 extra_points=(), row: Incident | None = None) -> ResponsePackage:
     """The package of ``inc``; with a stored ``row``, fitted to its valid observations."""
     substance = ctx.catalogue.get(inc.substance)
-    return compute_package(
-        inc, snap=entry_point(ctx, session, inc), network=ctx.network, substance=substance,
-        plans=ctx.plans(), resources=ctx.resources(session), as_of=now,
+    contained = contained_release(ctx, session, inc, substance)
+    engine_input, snap = inc, None
+    if contained is not None:
+        # inside a park, water reaches the river only by the park's outfall: the trace starts
+        # there; what overflows the park enters the river there, when it overflows
+        outfall = contained.outfall
+        snap = ctx.network.snap(outfall.lon, outfall.lat, max_distance_m=ctx.snap_max_m,
+                                warn_distance_m=ctx.snap_warn_m, segment_id=outfall.segment_id)
+        if contained.result.river_release is not None:
+            engine_input = river_input(inc, contained)
+    pkg = compute_package(
+        engine_input, snap=snap or entry_point(ctx, session, inc), network=ctx.network,
+        substance=substance, plans=ctx.plans(), resources=ctx.resources(session), as_of=now,
         flow_ratios=ctx.flow_ratios, rules=ctx.rules, extra_points=extra_points, tz=ctx.tz,
-        samples=row_samples(ctx, row, inc) if row is not None else (),
+        # a park's overflow reaches the river at its start: the fit's clock starts there too
+        samples=row_samples(ctx, row, engine_input) if row is not None else (),
+        reaches_river=contained is None or contained.result.river_release is not None,
     )
+    return pkg if contained is None else with_containment(pkg, inc, contained)
 
 
 def row_samples(ctx: EngineContext, row: Incident, inc: IncidentInput) -> list:
@@ -246,6 +302,10 @@ def report_incident(session: Session, ctx: EngineContext, data: Any, *, actor: s
                          now=now, tz=ctx.tz)
     inc = replace(inc, is_drill=is_drill or inc.is_drill)
     pkg = package_for(ctx, session, inc, now)  # raises on an unusable location: nothing saved
+    if inc.lon is None and inc.risk_source_id is None and pkg.containment is not None:
+        # reported by park (and enterprise) only: the incident is marked where it happened
+        place = pkg.containment.enterprise or pkg.containment.park.doc
+        inc = replace(inc, lon=place.lon, lat=place.lat)
     row = Incident(created_by=actor, created_at=now, updated_at=now, status="reported")
     _write_input(row, inc)
     if not row.title:

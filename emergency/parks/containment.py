@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 
 import numpy as np
 
@@ -174,8 +174,9 @@ def _stage(water: np.ndarray, mass: np.ndarray, close_minute: float | None, free
     """Water and mass leaving one level, minute by minute, and the minute its pool filled.
 
     Before the barrier holds, water passes as it comes. Behind it, the pool fills (at most
-    ``pump_per_min`` a minute); the pool is well mixed, so water that cannot get in once it is
-    full (or faster than the pumps) leaves at the mixed concentration of pool and inflow.
+    ``pump_per_min`` a minute): water the pumps cannot take, or that no longer fits, bypasses
+    at its own concentration; once the pool is full it is well mixed, and what flows through
+    leaves at the mixed concentration of pool and inflow.
     """
     out_w = np.zeros_like(water)
     out_m = np.zeros_like(mass)
@@ -188,6 +189,7 @@ def _stage(water: np.ndarray, mass: np.ndarray, close_minute: float | None, free
         if t < closed_from:
             out_w[t], out_m[t] = w, m
             continue
+        was_full = room <= _EPS_M3
         take = min(w, room, pump_per_min if pump_per_min is not None else math.inf)
         room -= take
         left = w - take
@@ -195,23 +197,30 @@ def _stage(water: np.ndarray, mass: np.ndarray, close_minute: float | None, free
             pool_w += w
             pool_m += m
             continue
-        if room <= _EPS_M3 and full_at is None:
-            full_at = int(t)
-        # mix what gets in with the pool; the rest leaves at the mixed concentration
-        conc = (pool_m + m) / (pool_w + w)
-        pool_w += take
-        pool_m = pool_w * conc
+        if was_full or room <= _EPS_M3:
+            full_at = int(t) if full_at is None else full_at
+        if was_full:
+            # a full pool is well mixed: what flows through leaves at the mixed concentration
+            conc = (pool_m + m) / (pool_w + w)
+            pool_m = pool_w * conc
+        else:
+            # water the pumps cannot take (or that no longer fits) bypasses the pool as it came
+            conc = m / w
+            pool_w += take
+            pool_m += take * conc
         out_w[t] = left
         out_m[t] = left * conc
     return out_w, out_m, full_at
 
 
 def assess(release: Release, park: ParkLevel, enterprise: EnterpriseLevel | None = None, *,
-           spill_runoff_minutes: float = SPILL_RUNOFF_MINUTES) -> Containment:
+           spill_runoff_minutes: float = SPILL_RUNOFF_MINUTES,
+           tz: tzinfo | None = None) -> Containment:
     """Which level holds the release, when each level overflows, what reaches the river.
 
     ``enterprise`` is None for a release on park ground outside any enterprise (level 1 does
-    not apply: water goes straight into the park's rain network).
+    not apply: water goes straight into the park's rain network). ``tz``: the business time
+    zone the results (and the clock times in the reasons) are given in; None: the release's.
     """
     t0 = release.occurred_at
     release_min = max(release.release_hours * 60, spill_runoff_minutes, 1.0)
@@ -237,7 +246,10 @@ def assess(release: Release, park: ParkLevel, enterprise: EnterpriseLevel | None
     total_fire = float(fire.sum())
 
     def at(minute: float | None) -> datetime | None:
-        return None if minute is None else t0 + timedelta(minutes=float(minute))
+        if minute is None:
+            return None
+        moment = t0 + timedelta(minutes=float(minute))
+        return moment.astimezone(tz) if tz is not None else moment
 
     levels: list[LevelResult] = []
     reasons_zh: list[str] = []
@@ -296,7 +308,9 @@ def assess(release: Release, park: ParkLevel, enterprise: EnterpriseLevel | None
 
     river = None
     if passed2 > _EPS_M3:
-        idx = np.flatnonzero(out2_w > _EPS_M3)
+        # the river release is the polluted water: clean fire water passing first is not
+        polluted = out2_m > _EPS_M3 * max(1.0, float(out2_m.sum()))
+        idx = np.flatnonzero(polluted if polluted.any() else out2_w > _EPS_M3)
         river = RiverRelease(
             mass_kg=float(out2_m.sum()), volume_m3=passed2, starts_at=at(float(idx[0])),
             ends_at=at(float(idx[-1] + 1)), outfall_id=park.outfall_id,

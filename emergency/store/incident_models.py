@@ -39,6 +39,12 @@ class Incident(Base):
     economic_loss_cny: Mapped[float] = mapped_column(Float, default=0.0)
     flags: Mapped[dict] = mapped_column(JSON, default=dict)
     velocity_factor: Mapped[float] = mapped_column(Float, default=1.0)
+    # 三级防控 inputs for a release inside a chemical park (None: estimated by the engine)
+    released_volume_m3: Mapped[float | None] = mapped_column(Float)
+    firewater_m3_per_h: Mapped[float | None] = mapped_column(Float)
+    firewater_hours: Mapped[float | None] = mapped_column(Float)
+    park_id: Mapped[str | None] = mapped_column(String(80))        # 一园一策一图 plan id
+    park_enterprise_id: Mapped[str | None] = mapped_column(String(80))
     # Cached results for lists and the map (recomputed on every change).
     tier_level: Mapped[int | None] = mapped_column(Integer)
     warning_level: Mapped[str | None] = mapped_column(String(10))

@@ -27,6 +27,7 @@ def init_web(app: Flask) -> None:
     from emergency.web.incident_pages import init_incident_pages
     from emergency.web.inspection_api import bp as inspection_api_bp
     from emergency.web.inspection_pages import init_inspection_pages
+    from emergency.web.parks_api import init_park_pages
     from emergency.web.refresh_api import bp as refresh_api_bp
     from emergency.web.refresh_pages import init_pages as init_refresh_pages
     from emergency.web.river_pages import init_river_pages
@@ -45,6 +46,7 @@ def init_web(app: Flask) -> None:
     app.register_blueprint(drill_pages.bp)  # /drills: library, controller console
     init_incident_pages(app)  # /incidents: intake, the incident page, print; map "report here"
     init_river_pages(app)  # /rivers: the key-river plans; the map's key rivers
+    init_park_pages(app)  # /parks, /api/parks: 一园一策一图, the three-level prevention system
     init_roster(app)  # duty roster: API, the /duty page, "on duty now" in the header
     app.register_blueprint(refresh_api_bp)  # /api/refresh: submissions, versions, board, jobs
     init_refresh_pages(app)  # /refresh: the steward's campaign; admins: job runs

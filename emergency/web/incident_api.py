@@ -15,6 +15,7 @@ from emergency.web.errors import ApiError
 from emergency.web.inspection_api import incident_hazards
 from emergency.web.observation_shapes import band_fields, fit_dict, observation_dict
 from emergency.web.params import json_body, required_float
+from emergency.web.parks_api import containment_dict
 from emergency.web.roster_api import on_duty_block
 from emergency.web.serialize import crossing_dict, snap_dict
 from plans.vocabulary import KIND_LABELS
@@ -283,6 +284,8 @@ def package_dict(pkg: ResponsePackage, row: Incident | None = None) -> dict:
         "on_duty": on_duty_block(),  # who is on duty now: they make the notifications above
         # open hazards at the risk source or on the trace (隐患排查, inspection_api)
         "open_hazards": incident_hazards(pkg),
+        # a release inside a chemical park: which level holds it (三级防控, parks_api)
+        "containment": containment_dict(pkg.containment, pkg.checklist),
     }
     if row is not None:
         body["checklist"] = [checklist_dict(i) for i in row.checklist

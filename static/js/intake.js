@@ -282,6 +282,10 @@
     var amount = num("amount");
     if (amount !== null) { body.mass_kg = $("amount-unit").value === "t" ? amount * 1000 : amount; }
     body.release_hours = num("release_hours") || 0;
+    // 三级防控: only what the officer knows; the engine estimates the rest
+    ["released_volume_m3", "firewater_m3_per_h", "firewater_hours"].forEach(function (k) {
+      if (num(k) !== null) { body[k] = num(k); }
+    });
     body.occurred_at = EEC.time.fromInput($("occurred_at").value);
     body.discovered_at = EEC.time.fromInput($("discovered_at").value);
     if ($("flow_condition").value) { body.flow_condition = $("flow_condition").value; }

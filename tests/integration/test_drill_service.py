@@ -303,3 +303,29 @@ def test_the_migrations_create_the_drill_columns_the_models_describe(db):
         diffs = compare_metadata(context, Base.metadata)
     mine = [d for d in diffs if "drill_" in repr(d)]
     assert mine == []
+
+
+def test_the_park_fire_drill_fires_its_injects_on_the_containment_events(db, ctx, park_set):
+    """The library's chemical-park drill, played: the incident is reported by park and
+    enterprise, and I2 / I3 fire 15 min before the accident pool overflows (09:50) and when the
+    river release starts (10:30) — the hand-checked fire of tests/web/test_parks_api.py."""
+    from emergency.drills.scenario import LIBRARY_DIR
+
+    park_ctx = build_engine_context(ctx.network, parks=lambda: park_set,
+                                    scenario_clock=service.scenario_now)
+    text = (LIBRARY_DIR / "park01-fire-three-level.yaml").read_text("utf-8")
+    run_id = start(db, park_ctx, text)
+    with db.session() as s:
+        run = service.get_run(s, run_id)
+        events = run.fronts["main"]
+        assert datetime.fromisoformat(events["containment:enterprise_overflow"]) == at(0, 50)
+        assert datetime.fromisoformat(events["containment:river_release"]) == at(1, 30)
+        row = incidents.get_incident(s, run.incidents[0].incident_id)
+        assert row.park_id == "park-01" and row.park_enterprise_id == "e2"
+        assert any(i.item_key == "park:park-01:enterprise:e2:valve" for i in row.checklist)
+    step_to(db, park_ctx, run_id, at(0, 34))
+    assert "I2" not in fired(db, run_id)
+    step_to(db, park_ctx, run_id, at(1, 31))
+    injects = fired(db, run_id)
+    assert injects["I2"][0] == at(0, 35)
+    assert injects["I3"][0] == at(1, 30)

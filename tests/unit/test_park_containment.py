@@ -112,6 +112,31 @@ def test_pumps_slower_than_the_inflow_let_the_surplus_pass():
     assert result.held_at == "river"
 
 
+def test_water_the_pumps_cannot_take_bypasses_at_its_own_concentration():
+    # 60 m³ carrying 600 kg run off over 10 min (6 m³/min); pumps take 3 m³/min into a pool
+    # with room to spare: half of every minute's water passes, with half of the pollutant
+    release = Release(T0, T0, liquid_m3=60, pollutant_kg=600)
+    result = assess(release, park(pool=10_000, closed=True, pump=180, runoff=0))
+    level2 = result.levels[0]
+    assert level2.overflow_at is None                      # the pool never fills
+    assert level2.passed_m3 == pytest.approx(30)
+    assert level2.passed_kg == pytest.approx(300)
+    assert result.river_release.starts_at == T0
+    assert result.river_release.ends_at == minutes(10)
+
+
+def test_clean_fire_water_passing_first_does_not_start_the_river_release():
+    # the bund holds the first 5 m³ of the spill (minutes 0-4); clean fire water reaches the
+    # park from minute 30 and bypasses the slow pumps; the pollutant follows from minute 35
+    release = Release(T0, T0, liquid_m3=10, pollutant_kg=1000, firewater_m3_per_h=360,
+                      firewater_hours=1)
+    result = assess(release, park(pool=10_000, close=20, pump=180, runoff=0),
+                    enterprise(pool=0, closed=False, close=100, runoff=30, bund=5))
+    assert result.levels[1].first_arrival_at == minutes(30)
+    assert result.river_release.starts_at == minutes(35)
+    assert result.levels[1].passed_m3 > result.river_release.volume_m3 - 1e-9
+
+
 def test_a_park_without_a_gate_lets_everything_through():
     release = Release(T0, minutes(10), liquid_m3=30, pollutant_kg=3000)
     result = assess(release, park(gate=False), enterprise(closed=False, close=60))
