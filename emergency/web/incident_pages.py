@@ -156,6 +156,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "intake_submitting": {"zh": "正在研判…", "en": "Assessing…"},
     "intake_fix": {"zh": "请修正以下问题后再提交", "en": "Please fix these problems"},
     "intake_need_location": {"zh": "请先确定事发位置", "en": "Set the location first"},
+    "intake_map_search": {"zh": "搜索河流、湖库、城镇…", "en": "Search rivers, lakes, towns…"},
     "intake_map_hint": {"zh": "点击地图设定事发点", "en": "Click the map to set the point"},
     "intake_pathway": {"zh": "入河途径提示", "en": "Pathway warning"},
     # incident page

@@ -33,9 +33,21 @@
       if (!body) { return null; }
       var group = L.layerGroup();
       var cities = [];
+      var names = opts && opts.riverNames;
+      var named = map.eecNamed = [];
       L.geoJSON(body, {
-        pane: "eec-ctx", interactive: false,
+        pane: "eec-ctx", interactive: !!names,
         filter: function (f) { return f.properties.k !== "city"; },
+        onEachFeature: function (f, layer) {
+          var n = lang === "en" ? (f.properties.ne || f.properties.n) : f.properties.n;
+          if (!n || (f.properties.k !== "river" && f.properties.k !== "lake")) { return; }
+          named.push({name: n, alt: f.properties.n, layer: layer});
+          if (names) {  /* hover names (a text node, never HTML); clicks still reach the map */
+            var tip = document.createElement("span");
+            tip.textContent = n;
+            layer.bindTooltip(tip, {sticky: true, className: "eec-river-label"});
+          }
+        },
         style: function (f) {
           var p = f.properties;
           if (p.k === "river") {
@@ -55,6 +67,7 @@
         m.bindTooltip(label, {permanent: true, direction: "right", offset: [5, 0],
                               className: "eec-place-label", pane: "eec-ctx-labels"});
         cities.push(m);
+        named.push({name: label.textContent, alt: f.properties.n, layer: m});
       });
       cities.forEach(function (m) { m.addTo(group); });
       group.addTo(map);
@@ -118,5 +131,51 @@
     }
   };
 
-  EEC.maps = {create: create, context: context};
+  /* A search box over the background's named rivers, lakes and cities (as on the province map):
+   * typing lists matches, choosing one zooms to it. Text nodes only. */
+  function search(map, input, list) {
+    function matches(q) {
+      q = q.trim().toLowerCase();
+      if (!q) { return []; }
+      var seen = {}, out = [];
+      (map.eecNamed || []).forEach(function (e) {
+        if ((e.name.toLowerCase().indexOf(q) >= 0 || (e.alt || "").indexOf(q) >= 0) && !seen[e.name]) {
+          seen[e.name] = true;
+          out.push(e);
+        }
+      });
+      return out.slice(0, 12);
+    }
+    function go(entry) {
+      var bounds = L.latLngBounds([]);
+      (map.eecNamed || []).forEach(function (e) {
+        if (e.name !== entry.name) { return; }
+        if (e.layer.getBounds) { bounds.extend(e.layer.getBounds()); } else { bounds.extend(e.layer.getLatLng()); }
+      });
+      if (bounds.isValid()) { map.fitBounds(bounds, {maxZoom: 11, padding: [20, 20]}); }
+      list.textContent = "";
+      list.hidden = true;
+    }
+    input.addEventListener("input", function () {
+      list.textContent = "";
+      var found = matches(input.value);
+      list.hidden = !found.length;
+      found.forEach(function (e) {
+        var li = document.createElement("li");
+        li.textContent = e.name;
+        li.tabIndex = 0;
+        li.addEventListener("click", function () { input.value = e.name; go(e); });
+        li.addEventListener("keydown", function (ev) { if (ev.key === "Enter") { ev.preventDefault(); input.value = e.name; go(e); } });
+        list.appendChild(li);
+      });
+    });
+    input.addEventListener("keydown", function (ev) {
+      if (ev.key !== "Enter") { return; }
+      ev.preventDefault();
+      var found = matches(input.value);
+      if (found.length) { input.value = found[0].name; go(found[0]); }
+    });
+  }
+
+  EEC.maps = {create: create, context: context, search: search};
 })();

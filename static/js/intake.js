@@ -18,7 +18,10 @@
 
   /* ------------------------------------------------------------------ the map */
   var map = EEC.maps.create("intake-map");
-  EEC.maps.context(map, cfg.urls.context, cfg.lang);
+  EEC.maps.context(map, cfg.urls.context, cfg.lang, {riverNames: true});
+  if (document.getElementById("intake-search")) {
+    EEC.maps.search(map, document.getElementById("intake-search"), document.getElementById("intake-search-list"));
+  }
   var marks = L.layerGroup().addTo(map);
 
   map.on("click", function (e) {

@@ -149,3 +149,26 @@ def test_open_incidents_on_the_province_map_and_the_list_filters(page, log_in, s
     page.wait_for_url("**/incidents?*q=*")
     assert page.locator("#inc-list tbody tr").count() == 1
     shot(page, "command_incident_list_1366x768")
+
+
+def test_the_intake_map_names_rivers_and_searches(page, log_in, shot):
+    log_in(page, "duty_officer")
+    page.wait_for_url(page.base_url + "/")
+    page.goto(page.base_url + "/incidents/new")
+    page.wait_for_function("document.querySelectorAll('.leaflet-eec-ctx-pane path').length > 20")
+    page.fill("#intake-search", "伊通")
+    page.wait_for_selector("#intake-search-list li")
+    assert "伊通河" in page.locator("#intake-search-list").inner_text()
+    page.keyboard.press("Enter")
+    page.wait_for_function("document.getElementById('intake-search-list').hidden")
+    # rivers answer the pointer (their names as hover tooltips) and a click still sets the point
+    assert page.locator(".leaflet-eec-ctx-pane path.leaflet-interactive").count() > 20
+    shot(page, "command_intake_search_1366x768")
+    page.evaluate("""() => {
+        const p = document.querySelector('.leaflet-eec-ctx-pane path.leaflet-interactive');
+        const r = p.getBoundingClientRect();
+        p.dispatchEvent(new MouseEvent('mouseover', {bubbles: true, clientX: r.x + r.width / 2,
+                                                     clientY: r.y + r.height / 2}));
+    }""")
+    page.wait_for_selector(".eec-river-label")
+    assert page.locator(".eec-river-label").inner_text().strip()
