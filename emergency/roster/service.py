@@ -89,6 +89,7 @@ from emergency.roster.rules import RosterRules, default_roster_rules
 from emergency.roster.slots import duty_counts, shift_windows
 from emergency.roster.staff import FieldProblem, InvalidInput
 from emergency.roster.staff_service import list_staff, person_of
+from emergency.store.drill_models import DrillInject, DrillRun
 from emergency.store.incident_models import ChecklistItem, Incident
 from emergency.store.roster_models import (
     LOG_CATEGORIES,
@@ -1100,6 +1101,30 @@ class OpenIncident:
 
 
 @dataclass(frozen=True)
+class PendingInject:
+    """A drill inject delivered to the players and not yet acknowledged (未签收)."""
+
+    run_id: int
+    run_title: str
+    inject_id: str
+    recipient: str
+    message: str
+    delivered_at: datetime
+
+
+def unacknowledged_injects(session: Session, limit: int = 50) -> list[PendingInject]:
+    """Injects of running drills that no player has acknowledged yet (oldest first)."""
+    rows = session.execute(
+        select(DrillInject.run_id, DrillRun.title, DrillInject.inject_id, DrillInject.recipient,
+               DrillInject.message, DrillInject.wall_at)
+        .join(DrillRun, DrillRun.id == DrillInject.run_id)
+        .where(DrillRun.status == "running", DrillInject.acknowledged_at.is_(None))
+        .order_by(DrillInject.wall_at, DrillInject.id).limit(limit)).all()
+    return [PendingInject(r[0], r[1], r[2], r[3] or "", r[4] or "", _aware(r[5]))
+            for r in rows]
+
+
+@dataclass(frozen=True)
 class HandoverRecord:
     """A handover with its acknowledgement (接班确认), if the receiver has given it."""
 
@@ -1121,6 +1146,7 @@ class HandoverView:
     handovers: tuple[HandoverRecord, ...]
     incoming: OnDuty = None  # type: ignore[assignment]  # who takes the next shift over
     unacknowledged: tuple[HandoverRecord, ...] = ()     # recent handovers nobody confirmed
+    injects: tuple[PendingInject, ...] = ()             # drill injects not yet acknowledged
 
     @property
     def open_items(self) -> int:
@@ -1200,7 +1226,8 @@ def handover(session: Session, at: datetime, rules: RosterRules | None = None) -
         .order_by(DutyHandover.id)))
     return HandoverView(shift, at, on_duty_now(session, at, rules),
                         tuple(open_incidents(session, at)), tuple(log), _with_acks(session, done),
-                        on_duty_now(session, shift.end, rules), _with_acks(session, recent))
+                        on_duty_now(session, shift.end, rules), _with_acks(session, recent),
+                        tuple(unacknowledged_injects(session)))
 
 
 def _incoming_ids(view: HandoverView) -> set[int]:
@@ -1242,6 +1269,7 @@ def record_handover(session: Session, *, at: datetime, actor: str, actor_name: s
         "on_duty": {p: [x.name for x in people] for p, people in view.on_duty.positions.items()},
         "log_entries": [e.id for e in view.log],
         "overdue": len(view.overdue), "immediate": len(view.immediate),
+        "unacknowledged_injects": len(view.injects),
     }
     note = (note or "").strip()[:MAX_LOG_TEXT]
     row = DutyHandover(duty_date=view.shift.duty_date, shift=view.shift.shift,

@@ -638,7 +638,11 @@ def handover_dict(view: service.HandoverView, r: RosterRules, me: int | None = N
         "summary": {"open_incidents": len(view.incidents), "open_items": view.open_items,
                     "overdue": [_item_ref(x) for x in view.overdue],
                     "immediate": [_item_ref(x) for x in view.immediate],
-                    "unacknowledged": len(view.unacknowledged)},
+                    "unacknowledged": len(view.unacknowledged),
+                    "injects": [{"run_id": i.run_id, "run_title": i.run_title,
+                                 "inject_id": i.inject_id, "recipient": i.recipient,
+                                 "message": i.message, "delivered_at": iso(i.delivered_at)}
+                                for i in view.injects]},
         "open_incidents": [
             {"id": i.id, "title": i.title, "status": i.status, "tier_level": i.tier_level,
              "warning_level": i.warning_level, "river_name_zh": i.river_name_zh,

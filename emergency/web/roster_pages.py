@@ -162,6 +162,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "duty_pending_ack": {"zh": "待接班确认", "en": "awaiting acknowledgement"},
     "duty_unacknowledged": {"zh": "未确认的交接班", "en": "Unacknowledged handovers"},
     "duty_immediate": {"zh": "即将到期", "en": "due soon"},
+    "duty_injects_pending": {"zh": "演练注入未签收", "en": "Drill injects not acknowledged"},
+    "duty_drill": {"zh": "演练", "en": "drill"},
     "duty_all_items": {"zh": "全部未完成任务", "en": "All open items"},
     "duty_handed_to": {"zh": "交给", "en": "to"},
     "duty_feed_confirm_revoke": {"zh": "停用后,该地址立即失效。确认停用?",

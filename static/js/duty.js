@@ -492,11 +492,16 @@
         el("span", {cls: "pill" + (sum.open_incidents ? " warn" : ""), text: T.open_incidents + " " + sum.open_incidents}),
         el("span", {cls: "pill" + (sum.overdue.length ? " bad" : ""), text: T.overdue + " " + sum.overdue.length}),
         el("span", {cls: "pill" + (sum.immediate.length ? " warn" : ""), text: T.immediate + " " + sum.immediate.length}),
-        el("span", {cls: "pill" + (sum.unacknowledged ? " warn" : ""), text: T.unacknowledged + " " + sum.unacknowledged}));
+        el("span", {cls: "pill" + (sum.unacknowledged ? " warn" : ""), text: T.unacknowledged + " " + sum.unacknowledged}),
+        el("span", {cls: "pill" + (sum.injects.length ? " warn" : ""), id: "duty-injects-pending",
+                    text: T.injects + " " + sum.injects.length}));
       var urgent = sum.overdue.concat(sum.immediate).slice(0, 5);
-      if (urgent.length) box.appendChild(el("ul", {}, urgent.map(function (o) {
-        return el("li", {cls: o.overdue ? "duty-overdue" : "", text: itemLine(o)});
-      })));
+      var lines = urgent.map(function (o) { return el("li", {cls: o.overdue ? "duty-overdue" : "", text: itemLine(o)}); });
+      sum.injects.slice(0, 3).forEach(function (i) {
+        lines.push(el("li", {text: "【" + T.drill + "】" + i.run_title + " · " + i.inject_id + " " +
+                                   (i.recipient ? "→ " + i.recipient + " " : "") + i.message.slice(0, 60)}));
+      });
+      if (lines.length) box.appendChild(el("ul", {}, lines));
       var incoming = h.incoming, select = $("duty-receiver");
       if (select) {
         var chosen = select.value;

@@ -319,3 +319,23 @@ def test_a_staff_file_with_one_bad_row_imports_nothing(db):
         assert (result.created, result.updated) == (1, 2)
     with db.session() as s:
         assert len(staff_service.list_staff(s)) == 41
+
+
+def test_the_handover_names_drill_injects_no_player_has_acknowledged(db):
+    from emergency.store.drill_models import DrillInject, DrillRun
+
+    with db.session() as s:
+        run = DrillRun(scenario_id="s1", title="示例演练", scenario_type="tabletop",
+                       scenario_yaml="", status="running", t0=NOW, clock_anchor=NOW)
+        s.add(run)
+        s.flush()
+        s.add_all([DrillInject(run_id=run.id, inject_id="I-1", kind="scheduled", due_at=NOW,
+                               delivered_at=NOW, wall_at=NOW, recipient="值班室",
+                               message="市局报告:饮马河发现死鱼"),
+                   DrillInject(run_id=run.id, inject_id="I-2", kind="scheduled", due_at=NOW,
+                               delivered_at=NOW, wall_at=NOW, message="已签收的注入",
+                               acknowledged_at=NOW, acknowledged_by="officer")])
+    with db.session() as s:
+        view = service.handover(s, NOW)
+        assert [(i.run_title, i.inject_id) for i in view.injects] == [("示例演练", "I-1")]
+        assert view.injects[0].message.startswith("市局报告")
