@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC, datetime, timedelta
+from collections.abc import Mapping, Sequence
+from datetime import UTC, date, datetime, timedelta
 
 from emergency.roster.model import Person, Roster
 
@@ -80,12 +81,15 @@ def _vtimezone(roster: Roster) -> list[str]:
     ]
 
 
-def to_ical(roster: Roster, person: Person | str, *, stamp: datetime | None = None) -> str:
+def to_ical(roster: Roster, person: Person | str, *, stamp: datetime | None = None,
+            notes: Mapping[date, Sequence[str]] | None = None) -> str:
     """The person's duties in ``roster`` as an RFC 5545 VCALENDAR (CRLF, folded lines).
 
     Each duty is a VEVENT with a UID stable across re-publication (person, position, start),
     DTSTART/DTEND in the rules' timezone with its VTIMEZONE, and DTSTAMP ``stamp`` (UTC; now
-    by default).
+    by default). ``notes``: per duty day, the notices the person was sent about it (a swap or
+    replacement with its reason), added to that day's DESCRIPTION (the feed's next refresh
+    carries them).
     """
     if isinstance(person, str):
         person = roster.person(person) or Person(person, person)
@@ -117,6 +121,8 @@ def to_ical(roster: Roster, person: Person | str, *, stamp: datetime | None = No
             f"{person.name}：{zh}，{start:%Y-%m-%d %H:%M} 至 {end:%Y-%m-%d %H:%M}\n"
             f"{person.name}: {en}, {start:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M} ({tzid})"
         )
+        for note in (notes or {}).get(a.date, ()):
+            description += f"\n{note}"
         lines += [
             "BEGIN:VEVENT",
             f"UID:{uid}@{UID_DOMAIN}",

@@ -1344,4 +1344,19 @@ def ical_for(session: Session, staff_id: int, *, now: datetime,
     period = Period(min((a.date for a in mine), default=since),
                     max((a.date for a in mine), default=since))
     roster = build_roster(period, mine, [person], rules)
-    return to_ical(roster, person, stamp=now)
+    return to_ical(roster, person, stamp=now, notes=_feed_notes(session, staff_id, rows, since))
+
+
+def _feed_notes(session: Session, staff_id: int, rows: Sequence[DutyAssignment], since: date
+                ) -> dict[date, list[str]]:
+    """The person's roster-change notifications, on the duty days they concern."""
+    day_of = {a.id: a.duty_date for a in rows}
+    notes: dict[date, list[str]] = defaultdict(list)
+    for n in notifications.listed(session, staff_id, limit=200):
+        if n.kind not in ("swap", "replace"):
+            continue
+        for assignment_id in (n.data or {}).get("assignments") or ():
+            day = day_of.get(assignment_id)
+            if day is not None and day >= since and n.text_zh not in notes[day]:
+                notes[day].append(n.text_zh)
+    return dict(notes)

@@ -328,6 +328,12 @@ def test_a_duty_manager_swaps_on_a_published_roster_with_a_reason_and_both_are_t
         assert client_.post("/api/notifications/read", json={}).get_json()["unread"] == 0
     log = client.get("/api/duty/log").get_json()["entries"]
     assert any(e["kind"] == "roster" and "家中有事" in e["text"] for e in log)
+    # the calendar feed's next refresh carries it, on the duty the person now holds
+    feed = client.get(f"/api/staff/{a['staff_id']}/duty.ics").get_data(as_text=True)
+    unfolded = feed.replace("\r\n ", "")
+    event = next(e for e in unfolded.split("BEGIN:VEVENT")
+                 if f"DTSTART;TZID=Asia/Shanghai:{b['date'].replace('-', '')}" in e)
+    assert "您的值班已调整" in event and "家中有事" in event
 
 
 def test_a_bad_log_entry_is_422_with_each_field_named(client, staffed):
