@@ -44,6 +44,8 @@ DEFAULT_FIREWATER_HOURS = 3.0
 _TAIL_MINUTES = 5
 #: Volumes below this are "nothing" (m³): rounding of the minute steps.
 _EPS_M3 = 1e-6
+#: Pollutant masses below this are "nothing" (kg).
+_EPS_KG = 1e-6
 
 
 @dataclass(frozen=True)
@@ -307,12 +309,13 @@ def assess(release: Release, park: ParkLevel, enterprise: EnterpriseLevel | None
         float(out2_m.sum()), at(close2), at(first2), at(full2), tuple(rz), tuple(re_)))
 
     river = None
-    if passed2 > _EPS_M3:
+    mass2 = float(out2_m.sum())
+    if passed2 > _EPS_M3 and mass2 > _EPS_KG:
         # the river release is the polluted water: clean fire water passing first is not
-        polluted = out2_m > _EPS_M3 * max(1.0, float(out2_m.sum()))
+        polluted = out2_m > _EPS_M3 * max(1.0, mass2)
         idx = np.flatnonzero(polluted if polluted.any() else out2_w > _EPS_M3)
         river = RiverRelease(
-            mass_kg=float(out2_m.sum()), volume_m3=passed2, starts_at=at(float(idx[0])),
+            mass_kg=mass2, volume_m3=passed2, starts_at=at(float(idx[0])),
             ends_at=at(float(idx[-1] + 1)), outfall_id=park.outfall_id,
             outfall_name_zh=park.outfall_name_zh)
         held_at = "river"
@@ -321,15 +324,29 @@ def assess(release: Release, park: ParkLevel, enterprise: EnterpriseLevel | None
         reasons_en.append(f"the park does not hold it: {_fmt(passed2)} m³ ({river.mass_kg:,.1f} kg "
                           f"of pollutant) reach the river by {park.outfall_name_zh} "
                           f"from {_hm(river.starts_at)}")
-    elif enterprise is not None and levels[0].passed_m3 <= _EPS_M3:
-        held_at = "enterprise"
-        reasons_zh.append("企业级防控可将泄漏液体和消防废水全部截留在厂区内")
-        reasons_en.append("the enterprise holds all released liquid and fire-fighting water")
     else:
-        held_at = "park"
-        reasons_zh.append("园区级防控可截留流出企业的全部废水,无污染物进入河流")
-        reasons_en.append("the park holds everything that leaves the enterprise; "
-                          "nothing reaches the river")
+        held_at = ("enterprise" if enterprise is not None and levels[0].passed_kg <= _EPS_KG
+                   else "park")
+        if held_at == "enterprise" and levels[0].passed_m3 <= _EPS_M3:
+            reasons_zh.append("企业级防控可将泄漏液体和消防废水全部截留在厂区内")
+            reasons_en.append("the enterprise holds all released liquid and fire-fighting water")
+        elif held_at == "enterprise":
+            reasons_zh.append("企业级防控可截留全部泄漏物料,无污染物进入河流")
+            reasons_en.append("the enterprise holds all the released liquid; no pollutant reaches "
+                              "the river")
+        else:
+            reasons_zh.append("园区级防控可截留流出企业的全部污染物,无污染物进入河流")
+            reasons_en.append("the park holds all pollutant that leaves the enterprise; "
+                              "nothing reaches the river")
+        if passed2 > _EPS_M3:
+            # the model's assumption, said where it matters: fire water may carry combustion
+            # products the model does not count
+            reasons_zh.append(f"约 {_fmt(passed2)} m³ 未接触泄漏物料的消防水经"
+                              f"{park.outfall_name_zh}外排;消防废水可能含燃烧产物,"
+                              "外排前须采样监测")
+            reasons_en.append(f"about {_fmt(passed2)} m³ of fire water that never met the spill "
+                              f"leave by {park.outfall_name_zh}; fire water may carry combustion "
+                              "products: sample before it leaves")
     return Containment(held_at=held_at, total_water_m3=release.liquid_m3 + total_fire,
                        liquid_m3=release.liquid_m3, firewater_m3=total_fire,
                        levels=tuple(levels), river_release=river,

@@ -109,7 +109,7 @@ def test_pumps_slower_than_the_inflow_let_the_surplus_pass():
     assert level2.level == "park"
     assert level2.held_m3 == pytest.approx(180)
     assert level2.passed_m3 == pytest.approx(180)
-    assert result.held_at == "river"
+    assert result.river_release is None        # clean fire water only: no pollutant leaves
 
 
 def test_water_the_pumps_cannot_take_bypasses_at_its_own_concentration():
@@ -148,3 +148,17 @@ def test_a_park_without_a_gate_lets_everything_through():
 def test_volume_of_a_liquid_from_mass_and_density():
     assert liquid_volume_m3(1840, 1.84) == pytest.approx(1.0)    # sulfuric acid
     assert liquid_volume_m3(1000, None) == pytest.approx(1.0)     # unknown: as water
+
+
+def test_clean_fire_water_reaching_the_river_is_not_a_river_release():
+    # the bund holds the whole spill; only fire water (which never met it) passes both levels:
+    # no pollutant reaches the river, so there is no river release — but the officer is told
+    # that fire water leaves and must be sampled
+    release = Release(T0, T0, liquid_m3=50, pollutant_kg=5000, firewater_m3_per_h=600,
+                      firewater_hours=2)
+    result = assess(release, park(pool=0, gate=False), enterprise(pool=0, bund=100,
+                                                                   closed=False, close=60))
+    assert result.river_release is None
+    assert result.held_at == "enterprise"
+    assert result.levels[1].passed_m3 > 0
+    assert any("外排前须采样监测" in r for r in result.reasons_zh)
