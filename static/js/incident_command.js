@@ -35,6 +35,7 @@
     now.textContent = "";
     now.appendChild(el("b", "", view.response_level ? fill(T.cmd_level_now, {level: levelText(view.response_level)})
                                                        : T.cmd_level_none));
+    if (view.status === "terminated") { now.appendChild(el("span", "cmd-ended", " · " + T.status_terminated)); }
     var ol = $("cmd-log");
     ol.textContent = "";
     if (!view.decisions.length) { ol.appendChild(el("li", "eec-muted", T.cmd_log_empty)); }

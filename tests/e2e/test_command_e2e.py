@@ -172,3 +172,26 @@ def test_the_intake_map_names_rivers_and_searches(page, log_in, shot):
     }""")
     page.wait_for_selector(".eec-river-label")
     assert page.locator(".eec-river-label").inner_text().strip()
+
+
+def test_terminating_is_refused_naming_the_conditions_then_overridden(page, log_in, shot, spill):
+    """Runs last in this module: the spill's response ends here."""
+    log_in(page, "commander")
+    page.wait_for_url(page.base_url + "/")
+    page.goto(f"{page.base_url}/incidents/{spill['id']}")
+    page.wait_for_selector("#checklist .ck-item")
+    page.click("#btn-terminate")
+    page.wait_for_selector("#cmd-conditions li.no-mark")
+    assert "污染团尚未通过" in page.locator("#cmd-conditions").inner_text()
+    page.click("#cmd-submit")
+    page.wait_for_selector(".field-error[data-for=override_reason]:not(:empty)")
+    assert "终止条件未满足" in page.locator(".field-error[data-for=override_reason]").inner_text()
+    page.fill("#cmd-override", "浏览器测试:演示终止")
+    page.click("#cmd-submit")
+    page.wait_for_function("document.getElementById('inc-status').textContent === '已终止'")
+    page.wait_for_function(
+        "document.querySelector('#clock-next span').textContent.includes('计时停止')")
+    assert page.locator("#clock-arrival b").inner_text() == "—"
+    assert page.locator("#checklist input[type=checkbox]:not([disabled])").count() == 0
+    assert "浏览器测试:演示终止" in page.locator("#cmd-log").inner_text()
+    shot(page, "command_terminated_1366x768")
