@@ -29,9 +29,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from html import escape
 from pathlib import Path
 
 import folium
@@ -109,13 +109,31 @@ class MapParts:
     map_name: str
 
 
+# folium's global switches (L_NO_TOUCH, L_DISABLE_3D) as an inline <script> in the header; the
+# values it writes (false, false) are Leaflet's defaults, so the page does without them.
+_GLOBAL_SWITCHES = re.compile(
+    r"<script>\s*L_NO_TOUCH = false;\s*L_DISABLE_3D = false;\s*</script>")
+_INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>", re.IGNORECASE)
+
+
+class InlineScript(ValueError):
+    """A map part would put an inline script in the page (the CSP forbids one)."""
+
+
 def render_parts(m: folium.Map, base_url: str = "/static/vendor",
                  asset_url: Callable[[str], str] | None = None) -> MapParts:
+    """The rendered map; ``script`` is JavaScript for a file of its own, never inlined (CSP)."""
     use_local_assets(m, base_url, asset_url)
     root = m.get_root()
     root.render()
-    return MapParts(header=root.header.render(), html=root.html.render(),
-                    script=root.script.render(), map_name=m.get_name())
+    header = _GLOBAL_SWITCHES.sub("", root.header.render())
+    html = root.html.render()
+    for name, part in (("header", header), ("html", html)):
+        found = _INLINE_SCRIPT.search(part)
+        if found:
+            raise InlineScript(f"the map's {name} has an inline script: {found.group(0)}")
+    return MapParts(header=header, html=html, script=root.script.render(),
+                    map_name=m.get_name())
 
 
 # ----------------------------------------------------------------------------- styles
@@ -476,6 +494,55 @@ PANES = {"eec-land": 380, "eec-boundaries": 405, "eec-water": 410, "eec-rivers-o
          "eec-rivers-key": 420, "eec-places": 430, "eec-inventory": 440}
 
 
+# folium's GeoJsonTooltip/GeoJsonPopup build their table as an HTML string from the feature's
+# properties (div.innerHTML): here the same table is built from text nodes, so no name in the
+# data can ever become markup.
+_TEXT_DETAIL = """
+    function (layer) {
+        var div = L.DomUtil.create("div");
+        var fields = {{ this.fields|tojson }}, aliases = {{ this.aliases|tojson }};
+        var table = document.createElement("table");
+        fields.forEach(function (field, i) {
+            var value = layer.feature.properties[field], row = table.insertRow();
+            {%- if this.labels %}
+            var th = document.createElement("th");
+            th.textContent = aliases[i];
+            row.appendChild(th);
+            {%- endif %}
+            var td = document.createElement("td");
+            td.textContent = value === null || value === undefined ? ""
+                : typeof value === "object" ? JSON.stringify(value)
+                : {{ "value.toLocaleString()" if this.localize else "String(value)" }};
+            row.appendChild(td);
+        });
+        div.appendChild(table);
+        return div;
+    }
+"""
+
+
+class TextTooltip(folium.GeoJsonTooltip):
+    """``folium.GeoJsonTooltip`` whose content is text only (see ``_TEXT_DETAIL``)."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        {{ this._parent.get_name() }}.bindTooltip(""" + _TEXT_DETAIL + """,
+            {{ this.tooltip_options|tojson }});
+        {% endmacro %}
+    """)
+
+
+class TextPopup(folium.GeoJsonPopup):
+    """``folium.GeoJsonPopup`` whose content is text only (see ``_TEXT_DETAIL``)."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        {{ this._parent.get_name() }}.bindPopup(""" + _TEXT_DETAIL + """,
+            {{ this.popup_options|tojson }});
+        {% endmacro %}
+    """)
+
+
 def add_panes(m: folium.Map) -> None:
     for name, z_index in PANES.items():
         folium.map.CustomPane(name, z_index=z_index, pointer_events=False).add_to(m)
@@ -536,9 +603,9 @@ def add_lakes(m: folium.Map, features: FeatureCollection, lang: str, url: str | 
         features, url, name=label("lakes", lang), pane="eec-water",
         style_function=lambda f: {"color": "#4a90c2", "weight": 1, "fillColor": "#a9d3f0",
                                   "fillOpacity": 0.9},
-        popup=folium.GeoJsonPopup(fields=[f"name_{lang}", "area_km2"],
+        popup=TextPopup(fields=[f"name_{lang}", "area_km2"],
                                   aliases=[label("lake", lang), label("area_km2", lang)]),
-        tooltip=folium.GeoJsonTooltip(fields=[f"name_{lang}"], labels=False),
+        tooltip=TextTooltip(fields=[f"name_{lang}"], labels=False),
     ).add_to(m)
 
 
@@ -551,7 +618,7 @@ def add_other_rivers(m: folium.Map, features: FeatureCollection, lang: str,
             "color": f["properties"]["colour"],
             "weight": {1: 0.8, 2: 1.1, 3: 1.5}[f["properties"]["order"]],
             "opacity": 0.75 if f["properties"]["in_jilin"] else 0.35},
-        tooltip=folium.GeoJsonTooltip(fields=[f"name_{lang}", f"basin_{lang}"], labels=False),
+        tooltip=TextTooltip(fields=[f"name_{lang}", f"basin_{lang}"], labels=False),
     ).add_to(m)
 
 
@@ -564,11 +631,11 @@ def add_key_rivers(m: folium.Map, features: FeatureCollection, lang: str,
                                   "weight": 3.2 if f["properties"]["in_jilin"] else 2.2,
                                   "opacity": 0.95 if f["properties"]["in_jilin"] else 0.5},
         highlight_function=lambda f: {"weight": 6, "opacity": 1.0},
-        popup=folium.GeoJsonPopup(
+        popup=TextPopup(
             fields=[f"name_{lang}", f"basin_{lang}", "length_km", "length_in_jilin_km"],
             aliases=[label(k, lang) for k in ("river", "basin", "length_km",
                                               "length_in_jilin_km")]),
-        tooltip=folium.GeoJsonTooltip(fields=[f"name_{lang}"], labels=False),
+        tooltip=TextTooltip(fields=[f"name_{lang}"], labels=False),
     )
     layer.add_to(m)
     return layer
@@ -588,7 +655,7 @@ def add_places(m: folium.Map, features: FeatureCollection, lang: str) -> None:
                                   if f["properties"]["in_jilin"]
                                   else {"color": "#90a4ae", "fillColor": "#eceff1",
                                         "pane": "eec-places"}),
-        tooltip=folium.GeoJsonTooltip(fields=[f"name_{lang}", f"level_{lang}"], labels=False),
+        tooltip=TextTooltip(fields=[f"name_{lang}", f"level_{lang}"], labels=False),
     ).add_to(group)
     folium.GeoJson(
         labelled, control=False,
@@ -648,28 +715,36 @@ INVENTORY_LAYERS = (("risk_sources", "/api/risk-sources", "#d32f2f"),
 
 
 class Legend(MacroElement):
-    """Basin colours, bottom left."""
+    """Basin colours, bottom left (built from text nodes)."""
 
     _template = Template("""
         {% macro script(this, kwargs) %}
-        (function () {
+        (function (spec) {
             var legend = L.control({position: "bottomleft"});
             legend.onAdd = function () {
                 var div = L.DomUtil.create("div", "eec-legend leaflet-bar");
-                div.innerHTML = {{ this.html|tojson }};
+                var title = document.createElement("strong");
+                title.textContent = spec.title;
+                div.appendChild(title);
+                spec.entries.forEach(function (entry) {
+                    var row = document.createElement("div"), swatch = document.createElement("i");
+                    swatch.style.background = entry.colour;
+                    row.appendChild(swatch);
+                    row.appendChild(document.createTextNode(entry.text));
+                    div.appendChild(row);
+                });
                 return div;
             };
             legend.addTo({{ this._parent.get_name() }});
-        })();
+        })({{ this.spec|tojson }});
         {% endmacro %}
     """)
 
     def __init__(self, title: str, entries: Iterable[tuple[str, str]]) -> None:
         super().__init__()
         self._name = "Legend"
-        rows = "".join(f'<div><i style="background:{escape(c)}"></i>{escape(t)}</div>'
-                       for t, c in entries)
-        self.html = f"<strong>{escape(title)}</strong>{rows}"
+        self.spec = {"title": title,
+                     "entries": [{"text": t, "colour": c} for t, c in entries]}
 
 
 class PageHandles(MacroElement):

@@ -15,6 +15,7 @@ def init_web(app: Flask) -> None:
         command_api,
         compress,
         drill_pages,
+        headers,
         i18n,
         incident_api,
         inventory_api,
@@ -34,6 +35,7 @@ def init_web(app: Flask) -> None:
     from emergency.web.roster_api import init_roster
 
     register_error_handlers(app)
+    headers.init_headers(app)  # CSP and security headers on every response
     i18n.init_i18n(app)
     auth.init_auth(app)  # before any other blueprint: its guard covers every route
     app.register_blueprint(api.bp)

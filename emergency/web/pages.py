@@ -1,7 +1,9 @@
 """HTML pages: the province map (全省一张图) and the shared layout.
 
 The map is built by :mod:`emergency.maps` and rendered once per process and language (the bundled
-geodata does not change between requests); pages embed its header, body and script pieces.
+geodata does not change between requests); pages embed its header and body pieces, and load its
+script from ``/map/script.<digest>.js`` (no inline script: the Content-Security-Policy of
+:mod:`emergency.web.headers` allows none). The script file is cached like the layer files.
 
 The heavy static layers (rivers, lakes, boundaries, land) are not in the page: it fetches them
 from ``/map/layers/<key>.<digest>.json`` right after its first paint. The digest is the content
@@ -23,6 +25,7 @@ Hooks for other parts of the app:
 from __future__ import annotations
 
 import gzip
+import hashlib
 import logging
 import os
 import threading
@@ -65,6 +68,15 @@ class ServedLayer:
     gzipped: bytes
 
 
+@dataclass(frozen=True)
+class ServedScript:
+    """The map's script as its route sends it, plain and gzipped."""
+
+    digest: str
+    body: bytes
+    gzipped: bytes
+
+
 class ProvinceMapCache:
     """The geodata and its layer files (once), the rendered map (once per language and
     basemap), thread-safe."""
@@ -73,7 +85,8 @@ class ProvinceMapCache:
         self._lock = threading.Lock()
         self._geo: maps.ProvinceGeodata | None = None
         self._files: dict[str, ServedLayer] = {}
-        self._rendered: dict[tuple, tuple[maps.MapParts, list[dict]]] = {}
+        self._rendered: dict[tuple, tuple[maps.MapParts, list[dict], str]] = {}
+        self._scripts: dict[str, ServedScript] = {}  # by digest
         self.layers: list[Callable[[folium.Map, str], None]] = []
 
     def _load(self, app: Flask) -> maps.ProvinceGeodata:
@@ -103,8 +116,9 @@ class ProvinceMapCache:
         return {name: url_for("pages.map_layer", name=name, digest=self._files[name].file.digest)
                 for name in keys}
 
-    def get(self, app: Flask, language: str) -> tuple[maps.MapParts, list[dict]]:
-        """Call in a request (the layer URLs are built with ``url_for``)."""
+    def get(self, app: Flask, language: str) -> tuple[maps.MapParts, list[dict], str]:
+        """The map's parts, its search index and its script's digest. Call in a request (the
+        layer URLs are built with ``url_for``)."""
         cfg = app.config
         key = (language, cfg.get("BASEMAP_URL"), cfg.get("BASEMAP_ATTRIBUTION"),
                len(self.layers))
@@ -121,8 +135,15 @@ class ProvinceMapCache:
                                       extra_layers=list(self.layers), layer_urls=urls)
                 parts = maps.render_parts(
                     m, asset_url=lambda path: url_for("static", filename=f"vendor/{path}"))
-                self._rendered[key] = (parts, maps.search_entries(geo, language))
+                body = parts.script.encode()
+                digest = hashlib.sha256(body).hexdigest()[:16]
+                self._scripts[digest] = ServedScript(
+                    digest, body, gzip.compress(body, compresslevel=9, mtime=0))
+                self._rendered[key] = (parts, maps.search_entries(geo, language), digest)
             return self._rendered[key]
+
+    def script(self, digest: str) -> ServedScript | None:
+        return self._scripts.get(digest)
 
 
 def register_map_layer(app: Flask, layer: Callable[[folium.Map, str], None]) -> None:
@@ -157,8 +178,9 @@ def _provided(name: str) -> dict | None:
 @bp.get("/")
 def map_page():
     cache = current_app.extensions["province_map"]
-    parts, search = cache.get(current_app, lang())
+    parts, search, digest = cache.get(current_app, lang())
     return render_template("map.html", map=parts, search_entries=search,
+                           map_script=url_for("pages.map_script", digest=digest),
                            preload=cache.urls(current_app, PRELOADED_LAYERS).values())
 
 
@@ -168,8 +190,15 @@ def map_layer(name: str, digest: str):
     served = current_app.extensions["province_map"].layer(current_app, name)
     if served is None or served.file.digest != digest:
         abort(404)
-    # sent without "Vary: Cookie" (emergency.web.static_cache.CACHEABLE_ENDPOINTS)
-    resp = Response(mimetype="application/json")
+    return _immutable(Response(mimetype="application/json"), digest, served.file.body,
+                      served.gzipped)
+
+
+def _immutable(resp: Response, digest: str, body: bytes, gzipped_body: bytes) -> Response:
+    """A file named by its content hash: cached for a year, ETag = digest, gzipped if accepted.
+
+    Sent without "Vary: Cookie" (emergency.web.static_cache.CACHEABLE_ENDPOINTS).
+    """
     resp.headers["Cache-Control"] = LAYER_CACHE_CONTROL
     resp.vary.add("Accept-Encoding")
     gzipped = accepts_gzip(request.headers.get("Accept-Encoding", ""))
@@ -179,8 +208,17 @@ def map_layer(name: str, digest: str):
         resp.status_code = 304
         return resp
     if gzipped:
-        resp.set_data(served.gzipped)
+        resp.set_data(gzipped_body)
         resp.headers["Content-Encoding"] = "gzip"
     else:
-        resp.set_data(served.file.body)
+        resp.set_data(body)
     return resp
+
+
+@bp.get("/map/script.<digest>.js")
+def map_script(digest: str):
+    """The province map's folium script (one per language and layer set); 404 for a stale one."""
+    served = current_app.extensions["province_map"].script(digest)
+    if served is None:
+        abort(404)
+    return _immutable(Response(mimetype="text/javascript"), digest, served.body, served.gzipped)

@@ -12,7 +12,7 @@ URLs written by hand or inside CSS (fonts, images) are not versioned: they are r
 
 A cached response must not say ``Vary: Cookie``: the session cookie is re-signed on every
 response, so a browser would never reuse the cached file. :class:`SessionInterface` keeps
-``CACHEABLE_ENDPOINTS`` (static files, and the map's layer files, which are the same for every
+``CACHEABLE_ENDPOINTS`` (static files, and the map's layer and script files, the same for every
 logged-in user and sent ``private``) free of it: it does not refresh the cookie on them, and
 drops ``Cookie`` from their ``Vary``.
 """
@@ -30,7 +30,7 @@ from flask.sessions import SecureCookieSessionInterface
 ONE_YEAR_S = 31_536_000
 DIGEST_HEX = 12
 # Responses that are the same whoever asks (among those the auth guard lets through).
-CACHEABLE_ENDPOINTS = frozenset({"static", "pages.map_layer"})
+CACHEABLE_ENDPOINTS = frozenset({"static", "pages.map_layer", "pages.map_script"})
 
 
 class StaticDigests:

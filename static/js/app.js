@@ -1,4 +1,7 @@
-/* Shared page helpers: the clock in Beijing time and fetch with the CSRF header. */
+/* Shared page helpers: the clock in Beijing time, fetch with the CSRF header, text for map
+ * tooltips and popups, and the page behaviours that would otherwise be inline handlers (the
+ * Content-Security-Policy allows no inline script): print buttons. (Confirmed forms,
+ * data-confirm, are refresh.js's.) */
 (function () {
   "use strict";
   var EEC = window.EEC = window.EEC || {};
@@ -17,6 +20,20 @@
     options.headers = headers;
     return fetch(url, options);
   };
+
+  /* A node showing ``value`` as text, never as markup: what map tooltips and popups are given
+   * (Leaflet's bindTooltip/bindPopup read a string as HTML). */
+  EEC.text = function (value, tag) {
+    var node = document.createElement(tag || "span");
+    node.textContent = value === null || value === undefined ? "" : String(value);
+    return node;
+  };
+
+  /* <button data-print>: prints the page. */
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("[data-print]");
+    if (button) { window.print(); }
+  });
 
   var clock = document.getElementById("eec-clock");
   if (clock && window.Intl) {

@@ -234,7 +234,7 @@
         L.marker(q, {pane: "inc-points", icon: L.divIcon({className: "inc-incident-icon", iconSize: [22, 22],
                                                           html: "<div><span>!</span></div>"}),
                      zIndexOffset: 1000})
-          .bindTooltip(T.legend_incident + ":" + inc.title).addTo(incidentLayer);
+          .bindTooltip(EEC.text(T.legend_incident + ":" + inc.title)).addTo(incidentLayer);
         if (!fitted) { fitMap(); fitted = true; }
         drawPlume();
       });
@@ -301,7 +301,7 @@
     var at = pointAt(front);
     L.marker(at, {pane: "inc-points", zIndexOffset: 900,
                   icon: L.divIcon({className: "inc-front-icon", iconSize: [18, 18], html: "<div></div>"})})
-      .bindTooltip(T.legend_front + " · km " + front.toFixed(1)).addTo(plumeLayer);
+      .bindTooltip(EEC.text(T.legend_front + " · km " + front.toFixed(1))).addTo(plumeLayer);
   }
 
   function drawItems() {
@@ -320,7 +320,7 @@
         marker = L.circleMarker(ll, {pane: "inc-points", radius: d.kind === "intercept" ? 6 : 7.5,
                                      color: "#fff", weight: 2, fillColor: LEFT_COLOURS[left.cls],
                                      fillOpacity: 1});
-        marker.bindTooltip(nameOf(d));
+        marker.bindTooltip(EEC.text(nameOf(d)));
       }
       marker.bindPopup(popup, {minWidth: 220});
       marker.addTo(itemLayer);

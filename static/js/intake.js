@@ -34,12 +34,12 @@
     var query = [state.lat, state.lon];
     L.marker(query, {icon: L.divIcon({className: "inc-incident-icon", iconSize: [22, 22],
                                       html: "<div><span>!</span></div>"})})
-      .bindTooltip(T.legend_incident).addTo(marks);
+      .bindTooltip(EEC.text(T.legend_incident)).addTo(marks);
     if (state.snap) {
       var s = [state.snap.snapped.lat, state.snap.snapped.lon];
       L.polyline([query, s], {color: "#b71c1c", weight: 2, dashArray: "4 4"}).addTo(marks);
       L.circleMarker(s, {radius: 6, color: "#fff", weight: 2, fillColor: "#1565c0", fillOpacity: 1})
-        .bindTooltip(state.snap[EN ? "river_name_en" : "river_name_zh"]).addTo(marks);
+        .bindTooltip(EEC.text(state.snap[EN ? "river_name_en" : "river_name_zh"])).addTo(marks);
     }
   }
 

@@ -232,11 +232,11 @@
       var group = L.markerClusterGroup({
         showCoverageOnHover: false, maxClusterRadius: 45,
         iconCreateFunction: function (cluster) {
-          return L.divIcon({
-            html: '<div class="eec-cluster" style="background:' + spec.colour + '">' +
-                  cluster.getChildCount() + "</div>",
-            className: "eec-cluster-icon", iconSize: [34, 34]
-          });
+          var count = document.createElement("div");
+          count.className = "eec-cluster";
+          count.style.background = spec.colour;
+          count.textContent = String(cluster.getChildCount());
+          return L.divIcon({html: count, className: "eec-cluster-icon", iconSize: [34, 34]});
         }
       });
       list.forEach(function (item) {

@@ -7,6 +7,7 @@ is missing (``.ci/run`` installs it). Screenshots go to tests/artifacts/ (git-ig
 
 from __future__ import annotations
 
+import re
 import threading
 from pathlib import Path
 
@@ -72,18 +73,35 @@ def live_server(network, tmp_path_factory):
     app.extensions["database"].engine.dispose()
 
 
+FUNCTION_SOURCE = re.compile(r"^\s*(async\s+)?(function\b|\([^()]*\)\s*=>|[\w$]+\s*=>)")
+
+
+def as_function(expression: str) -> str:
+    """A ``wait_for_function`` predicate as a function: Playwright polls a plain expression with
+    ``eval`` inside the page, which the app's Content-Security-Policy (no 'unsafe-eval')
+    refuses; a function is compiled through the debugger protocol instead."""
+    return expression if FUNCTION_SOURCE.match(expression) else f"() => ({expression})"
+
+
 @pytest.fixture(scope="session")
 def browser():
     if not CHROMIUM.exists():
         pytest.skip("Debian's chromium is not installed (/usr/bin/chromium)")
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import Page, sync_playwright
 
+    original = Page.wait_for_function
+
+    def wait_for_function(self, expression: str, *args, **kwargs):  # noqa: ANN001, ANN202
+        return original(self, as_function(expression), *args, **kwargs)
+
+    Page.wait_for_function = wait_for_function  # every page of every context, CSP enforced
     with sync_playwright() as pw:
         chromium = pw.chromium.launch(
             executable_path=str(CHROMIUM),
             args=["--no-sandbox", "--disable-background-networking", "--disable-gpu"])
         yield chromium
         chromium.close()
+    Page.wait_for_function = original
 
 
 @pytest.fixture

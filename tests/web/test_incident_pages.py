@@ -4,6 +4,7 @@ what, the path GeoJSON, the polling endpoint, typed coordinates (decimal and 度
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -247,6 +248,8 @@ def test_the_map_background_is_small_cached_geojson(client):
 
 def test_the_province_map_offers_report_here_and_uses_plan_rivers_as_key_rivers(client, app):
     html = client.get("/").get_data(as_text=True)
+    script = re.search(r'src="(/map/script\.[0-9a-f]{16}\.js)"', html).group(1)
+    html += client.get(script).get_data(as_text=True)  # the map's own script file (CSP)
     assert "intake_map.js" in html and "EEC_REPORT_HERE" in html and "/incidents/new" in html
     assert "第二松花江" in app.config["KEY_RIVERS"]
     assert "not a river" not in app.config["KEY_RIVERS"]

@@ -55,6 +55,8 @@ def test_the_pages_show_tasks_the_form_the_register_and_a_hazard(world):
 
 def test_the_province_map_declares_the_open_major_hazard_layer(world):
     html = world["viewer"].get("/").get_data(as_text=True)
+    script = re.search(r'src="(/map/script\.[0-9a-f]{16}\.js)"', html).group(1)
+    html += world["viewer"].get(script).get_data(as_text=True)  # the map's script file (CSP)
     declared = re.search(r"push\((\{[^;]*open_major_hazards[^;]*\})\);", html)
     layer = json.loads(declared.group(1))
     assert layer["url"] == "/api/hazards/risk-sources?grade=major"

@@ -53,6 +53,15 @@ def _shows(html: str, text: str) -> bool:
 
 
 LAYER_URL = re.compile(r'"(/map/layers/([a-z_]+)\.([0-9a-f]{16})\.json)"')
+SCRIPT_URL = re.compile(r'<script src="(/map/script\.[0-9a-f]{16}\.js)"></script>')
+
+
+def _with_script(client, html: str) -> str:
+    """The page and the map script it loads (folium's script is a file of its own: CSP)."""
+    url = SCRIPT_URL.search(html).group(1)
+    resp = client.get(url)
+    assert resp.status_code == 200 and resp.mimetype == "text/javascript"
+    return html + "\n" + resp.get_data(as_text=True)
 
 
 def _layer_urls(html: str) -> dict[str, str]:
@@ -62,9 +71,22 @@ def _layer_urls(html: str) -> dict[str, str]:
 
 @pytest.fixture
 def page_html(client) -> str:
+    """The map page with its map script appended."""
     resp = client.get("/")
     assert resp.status_code == 200
-    return resp.get_data(as_text=True)
+    return _with_script(client, resp.get_data(as_text=True))
+
+
+def test_the_map_script_is_a_file_cached_for_good_and_the_page_has_no_inline_script(client):
+    html = client.get("/").get_data(as_text=True)
+    assert "window.EEC_MAP" not in html and "L_NO_TOUCH" not in html
+    assert not re.search(r"<script(?![^>]*\b(src=|type=\"application/json\"))[^>]*>", html)
+    url = SCRIPT_URL.search(html).group(1)
+    resp = client.get(url)
+    assert resp.headers["Cache-Control"] == "private, max-age=31536000, immutable"
+    assert "Cookie" not in resp.vary and resp.get_data(as_text=True).count("window.EEC_MAP") == 1
+    assert client.get(url, headers={"If-None-Match": resp.headers["ETag"]}).status_code == 304
+    assert client.get("/map/script.0123456789abcdef.js").status_code == 404
 
 
 def test_the_map_page_shows_the_system_name_layers_and_search(page_html):
@@ -112,8 +134,11 @@ def test_the_page_and_its_assets_stay_within_the_size_budget(client, page_html):
     resp = client.get("/", headers={"Accept-Encoding": "gzip"})
     assert resp.headers["Content-Encoding"] == "gzip" and "Accept-Encoding" in resp.vary
     page_gz = len(resp.data)
-    assert gzip.decompress(resp.data).decode() .count("window.EEC_MAP") == 1
     assets_gz = 0
+    script = SCRIPT_URL.search(page_html).group(1)
+    with client.get(script, headers={"Accept-Encoding": "gzip"}) as served:
+        assert gzip.decompress(served.data).decode().count("window.EEC_MAP") == 1
+        assets_gz += len(served.data)
     for url in (u for u in _links(page_html) if u.startswith("/static/")):
         with client.get(url, headers={"Accept-Encoding": "gzip"}) as asset:
             assets_gz += len(asset.data)
@@ -182,8 +207,8 @@ def test_a_layer_file_is_gzipped_once_with_a_weak_etag_that_still_matches(client
 
 
 def test_the_same_layer_file_serves_both_languages(client):
-    zh = _layer_urls(client.get("/").get_data(as_text=True))
-    en_html = client.get("/?lang=en").get_data(as_text=True)
+    zh = _layer_urls(_with_script(client, client.get("/").get_data(as_text=True)))
+    en_html = _with_script(client, client.get("/?lang=en").get_data(as_text=True))
     assert _layer_urls(en_html) == zh
     props = client.get(zh["rivers_key"]).get_json()["features"][0]["properties"]
     assert props["name_zh"] and props["name_en"] and props["basin_en"]
@@ -203,7 +228,7 @@ def test_the_layer_url_changes_when_its_data_changes(app, client, page_html):
     # other key rivers, as when the plans change: a restart builds the files again
     app.config["KEY_RIVERS"] = {"第二松花江"}
     app.extensions["province_map"] = ProvinceMapCache()
-    after = _layer_urls(client.get("/").get_data(as_text=True))
+    after = _layer_urls(_with_script(client, client.get("/").get_data(as_text=True)))
     assert after["rivers_key"] != before["rivers_key"]
     assert after["rivers_other"] != before["rivers_other"]
     assert after["county"] == before["county"]  # unchanged data, same URL: still cached
@@ -220,11 +245,11 @@ def test_small_responses_are_not_compressed(client):
 
 def test_english_on_request_and_remembered(client):
     resp = client.get("/?lang=en")
-    html = resp.get_data(as_text=True)
+    html = _with_script(client, resp.get_data(as_text=True))
     assert "Key rivers" in html and "Environmental Emergency Command System" in html
     assert "lang=en" in resp.headers["Set-Cookie"]
     assert '<html lang="en">' in client.get("/").get_data(as_text=True)
-    assert "重点河流" in client.get("/?lang=zh").get_data(as_text=True)
+    assert "重点河流" in _with_script(client, client.get("/?lang=zh").get_data(as_text=True))
 
 
 def test_the_map_is_rendered_once_per_language(app, client):
@@ -266,13 +291,13 @@ def test_an_extra_layer_registered_by_another_module_appears(app, client):
                        name="拦截点" if lang == "zh" else "Intercept sites").add_to(m)
 
     register_map_layer(app, add_sites)
-    assert _shows(client.get("/").get_data(as_text=True), "拦截点")
+    assert _shows(_with_script(client, client.get("/").get_data(as_text=True)), "拦截点")
 
 
 def test_a_configured_basemap_is_used(app, client):
     app.config["BASEMAP_URL"] = "/tiles/{z}/{x}/{y}.png"
     app.config["BASEMAP_ATTRIBUTION"] = "内网瓦片"
-    html = client.get("/").get_data(as_text=True)
+    html = _with_script(client, client.get("/").get_data(as_text=True))
     assert _shows(html, "/tiles/{z}/{x}/{y}.png") and _shows(html, "内网瓦片")
 
 
@@ -377,3 +402,19 @@ def test_the_search_index_lists_rivers_lakes_and_places_with_where_they_are(geo)
     assert 41 < south < north < 46 and 124 < west < east < 128
     changchun = next(e for e in entries if e["label"] == "长春市")
     assert changchun["kind"] == "place" and changchun["latlng"][0] == pytest.approx(43.88, 0.01)
+
+
+def test_tooltips_popups_and_legend_are_text_nodes_and_the_page_parts_have_no_inline_script(geo):
+    parts = maps.render_parts(maps.province_map(geo, lang="en"))
+    assert "innerHTML" not in parts.script  # folium's GeoJsonTooltip/Popup and legend used it
+    assert parts.script.count("td.textContent") >= 5 and "bindTooltip" in parts.script
+    assert "<script>" not in parts.header and "L_NO_TOUCH" not in parts.header
+
+
+def test_a_part_with_an_inline_script_is_refused(geo):
+    from branca.element import Element
+
+    m = maps.province_map(geo, lang="en")
+    m.get_root().header.add_child(Element("<script>alert(1)</script>"))
+    with pytest.raises(maps.InlineScript):
+        maps.render_parts(m)
