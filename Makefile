@@ -1,4 +1,4 @@
-# One entry point: make run | make test | make setup | make bench | make lint
+# One entry point: make run | make serve | make test | make setup | make bench | make lint
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
@@ -6,7 +6,7 @@ FLASK  := $(VENV)/bin/flask --app app
 RUNTIME_STAMP := $(VENV)/.runtime-installed
 DEV_STAMP     := $(VENV)/.dev-installed
 
-.PHONY: setup run test bench lint clean
+.PHONY: setup run serve test bench lint clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,12 @@ setup: $(RUNTIME_STAMP)
 ## run: set up, then serve on http://127.0.0.1:5000
 run: setup
 	$(FLASK) run --host 127.0.0.1 --port 5000
+
+## serve: set up, then serve for production under gunicorn on the configured DATABASE_URL
+##        (PORT=8000, WORKERS=2×CPUs+1, HOST=0.0.0.0; one scheduler process beside the
+##        workers unless EEC_SERVE_SCHEDULER=0; see emergency/serve.py and README "Deploying")
+serve: setup
+	$(VENV)/bin/gunicorn --config python:emergency.serve app:app
 
 ## test: set up, then the whole suite (unit, integration, web, browser)
 test: setup $(DEV_STAMP)

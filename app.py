@@ -5,7 +5,9 @@
 
 from __future__ import annotations
 
+import os
 import secrets
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from flask import Flask
@@ -15,7 +17,7 @@ from emergency.drills.service import scenario_now
 from emergency.incidents.context import build_engine_context
 from emergency.inventory.snapshot import ResourceCache
 from emergency.rivers_service import Lazy
-from emergency.store import Database
+from emergency.store import Database, private_dir
 from plans.loader import load_plans
 from plans.parks import load_park_plans
 from rivers.loader import load_network
@@ -25,6 +27,7 @@ def create_app(config: dict | None = None) -> Flask:
     app = Flask(__name__, static_folder="static", static_url_path="/static")
     app.config.update(default_config())
     app.config.update(config or {})
+    private_dir(Path(app.config["INSTANCE_DIR"]))  # database, secret key, uploads: 0700
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(app)
     app.json.ensure_ascii = False  # Chinese stays readable in the JSON
@@ -56,10 +59,10 @@ def _instance_secret(app: Flask) -> str:
     path = app.config["INSTANCE_DIR"] / "secret_key"
     if path.exists():
         return path.read_text().strip()
-    path.parent.mkdir(parents=True, exist_ok=True)
     key = secrets.token_hex(32)
-    path.write_text(key)
-    path.chmod(0o600)
+    fd = os.open(path, os.O_CREAT | os.O_WRONLY | os.O_EXCL, 0o600)  # never readable by others
+    with os.fdopen(fd, "w") as f:
+        f.write(key)
     return key
 
 

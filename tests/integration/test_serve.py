@@ -1,0 +1,145 @@
+"""``make serve``: the app under gunicorn (emergency/serve.py) answers /api/health on PORT, with
+one scheduler process beside the workers and no development server; the instance folder and
+the SQLite file are private to their owner."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import stat
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+GUNICORN = Path(sys.executable).parent / "gunicorn"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def children(pid: int) -> list[tuple[int, str]]:
+    """(pid, command line) of the direct children of ``pid`` (Linux /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            if int(fields[1]) == pid:
+                cmd = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode().strip()
+                found.append((int(entry.name), cmd))
+        except (FileNotFoundError, ProcessLookupError, IndexError):
+            continue
+    return found
+
+
+def serve_env(database_url: str, instance: Path, port: int, **extra: str) -> dict[str, str]:
+    instance.mkdir(exist_ok=True)
+    cache = instance / "cache"
+    if not cache.exists():  # the river network's cache from `make setup`, not rebuilt here
+        cache.symlink_to(ROOT / "instance" / "cache")
+    env = {**os.environ, "DATABASE_URL": database_url, "EEC_INSTANCE_DIR": str(instance),
+           "SECRET_KEY": "serve-test", "PORT": str(port), "HOST": "127.0.0.1",
+           "PYTHONPATH": str(ROOT), **extra}
+    env.pop("EEC_SCHEDULER", None)
+    return env
+
+
+def get(url: str, timeout: float = 5.0):
+    return urllib.request.urlopen(url, timeout=timeout)  # noqa: S310 - loopback only
+
+
+@pytest.mark.skipif(not GUNICORN.exists(), reason="gunicorn is not installed (requirements.txt)")
+def test_make_serve_answers_health_on_port_with_one_scheduler_process(database_url, tmp_path):
+    port = free_port()
+    env = serve_env(database_url, tmp_path / "instance", port, WORKERS="2", THREADS="2")
+    log_path = tmp_path / "gunicorn.log"
+    with log_path.open("w") as log:  # the command `make serve` runs, after `make setup`
+        master = subprocess.Popen([str(GUNICORN), "--config", "python:emergency.serve",
+                                   "app:app"], cwd=ROOT, env=env, stdout=log,
+                                  stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 180
+        while True:
+            assert master.poll() is None, log_path.read_text()[-3000:]
+            try:
+                with get(f"http://127.0.0.1:{port}/api/health", timeout=30) as resp:
+                    body, headers = resp.read().decode(), resp.headers
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.5)
+        assert '"status":"ok"' in body.replace(" ", "")
+        assert headers["Server"] == "gunicorn"  # no version
+        assert headers["X-Content-Type-Options"] == "nosniff"
+        with get(f"http://127.0.0.1:{port}/login", timeout=30) as resp:
+            assert "script-src 'self'" in resp.headers["Content-Security-Policy"]
+        kids = children(master.pid)
+        schedulers = [cmd for _, cmd in kids if "scheduler run" in cmd]
+        workers = [cmd for _, cmd in kids if "scheduler run" not in cmd]
+        assert len(schedulers) == 1 and len(workers) == 2, kids
+    finally:
+        master.send_signal(signal.SIGTERM)
+        try:
+            master.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            master.kill()
+            master.wait()
+    output = log_path.read_text()
+    assert "development server" not in output and "Werkzeug" not in output
+    assert "scheduler: started" in output and "scheduler: stopped" in output
+    assert master.returncode == 0, output[-3000:]
+
+
+@pytest.mark.skipif(not GUNICORN.exists(), reason="gunicorn is not installed (requirements.txt)")
+def test_serve_can_leave_the_jobs_to_another_process(tmp_path):
+    """EEC_SERVE_SCHEDULER=0: no scheduler child (a systemd unit runs it instead)."""
+    sys.path.insert(0, str(ROOT))
+    from emergency import serve
+
+    class Log:
+        def __init__(self) -> None:
+            self.lines: list[str] = []
+
+        def info(self, msg: str, *args) -> None:
+            self.lines.append(msg % args)
+
+    class Arbiter:
+        log = Log()
+
+    os.environ["EEC_SERVE_SCHEDULER"] = "0"
+    try:
+        serve.when_ready(Arbiter())
+    finally:
+        del os.environ["EEC_SERVE_SCHEDULER"]
+    assert serve._scheduler is None and "not started" in Arbiter.log.lines[0]
+
+
+def test_the_instance_folder_and_the_sqlite_file_are_private(tmp_path, network):
+    from app import create_app
+
+    instance = tmp_path / "fresh-instance"
+    app = create_app({"TESTING": True, "INSTANCE_DIR": instance, "RIVER_NETWORK": network,
+                      "DATABASE_URL": f"sqlite:///{instance / 'eec.sqlite3'}"})
+    app.extensions["database"].ping()
+    app.extensions["database"].engine.dispose()
+    assert stat.S_IMODE(instance.stat().st_mode) == 0o700
+    assert stat.S_IMODE((instance / "eec.sqlite3").stat().st_mode) == 0o600
+    assert stat.S_IMODE((instance / "secret_key").stat().st_mode) == 0o600
+    # an existing database file readable by others is tightened
+    (instance / "eec.sqlite3").chmod(0o644)
+    instance.chmod(0o755)
+    create_app({"TESTING": True, "INSTANCE_DIR": instance, "RIVER_NETWORK": network,
+                "DATABASE_URL": f"sqlite:///{instance / 'eec.sqlite3'}"})
+    assert stat.S_IMODE((instance / "eec.sqlite3").stat().st_mode) == 0o600
+    assert stat.S_IMODE(instance.stat().st_mode) == 0o700
