@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 from flask import Flask, current_app
 
-from emergency.store import upgrade
+from emergency.store import SchemaDrift, check, upgrade
+from emergency.store.backup import BackupError
+from emergency.store.backup import backup as backup_database
+from emergency.store.backup import restore as restore_database
 from rivers.loader import cache_key
 
 
@@ -24,6 +29,46 @@ def register(app: Flask) -> None:
         """Create or migrate the database schema to the latest version."""
         upgrade(current_app.config["DATABASE_URL"])
         click.echo(f"schema up to date: {_safe_url(current_app.config['DATABASE_URL'])}")
+
+    @db.command("check")
+    def db_check() -> None:
+        """Alembic's check: the migrations describe every model (the database must be at the
+        heads: `flask --app app db upgrade` first). Exit status 1 on any difference."""
+        url = current_app.config["DATABASE_URL"]
+        try:
+            check(url)
+        except SchemaDrift as err:
+            raise click.ClickException(f"schema drift on {_safe_url(url)}: {err}") from None
+        click.echo(f"migrations match the models: {_safe_url(url)}")
+
+    @db.command("backup")
+    @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+    @click.option("--force", is_flag=True, help="Overwrite PATH if it exists.")
+    def db_backup(path: Path, force: bool) -> None:
+        """Back the database up to PATH (SQLite: online backup; PostgreSQL: pg_dump -Fc)."""
+        url = current_app.config["DATABASE_URL"]
+        try:
+            backup_database(url, path, overwrite=force)
+        except BackupError as err:
+            raise click.ClickException(str(err)) from None
+        click.echo(f"backup of {_safe_url(url)} written to {path} "
+                   f"({path.stat().st_size / 1e6:.1f} MB)")
+
+    @db.command("restore")
+    @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+    def db_restore(path: Path, yes: bool) -> None:
+        """Replace the database's contents with the backup PATH (stop the server first)."""
+        url = current_app.config["DATABASE_URL"]
+        if not yes:
+            click.confirm(f"Replace everything in {_safe_url(url)} with {path}?", abort=True)
+        try:
+            restore_database(url, path)
+        except BackupError as err:
+            raise click.ClickException(str(err)) from None
+        current_app.extensions["database"].engine.dispose()
+        click.echo(f"restored {_safe_url(url)} from {path}; "
+                   "then run `flask --app app db upgrade` for any newer migrations")
 
     @app.cli.group("data")
     def data() -> None:

@@ -6,8 +6,14 @@ import os
 
 from alembic import context
 
-from emergency.store import make_engine
-from emergency.store.models import Base
+from emergency.store import EXTERNAL_TABLES, load_models, make_engine
+
+target_metadata = load_models()  # every model module: `db check` compares them all
+
+
+def include_object(obj, name, type_, reflected, compare_to) -> bool:  # noqa: ANN001
+    return not (type_ == "table" and name in EXTERNAL_TABLES)
+
 
 config = context.config
 url = config.attributes.get("database_url") or os.environ["DATABASE_URL"]
@@ -15,7 +21,8 @@ engine = make_engine(url)
 with engine.connect() as connection:
     context.configure(
         connection=connection,
-        target_metadata=Base.metadata,
+        target_metadata=target_metadata,
+        include_object=include_object,
         render_as_batch=url.startswith("sqlite"),  # SQLite alters tables by copying them
         compare_type=True,
     )
