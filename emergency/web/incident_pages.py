@@ -201,7 +201,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "inc_tab_reports": {"zh": "报告与通报", "en": "Reports"},
     "inc_tab_monitoring": {"zh": "应急监测", "en": "Monitoring"},
     "inc_tab_timeline": {"zh": "时间线", "en": "Timeline"},
-    "inc_tab_first_report": {"zh": "信息报告", "en": "Reports"},
+    "inc_tab_first_report": {"zh": "信息报告", "en": "Report documents"},
     # commander decisions (指挥决策, static/js/incident_command.js)
     "cmd_tab": {"zh": "指挥调度", "en": "Command"},
     "cmd_change_level": {"zh": "调整级别", "en": "Change level"},
