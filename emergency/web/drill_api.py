@@ -614,6 +614,7 @@ def run_state_dict(view: service.RunView) -> dict:
     current = [p for p in phases if p["started_at"]]
     return {
         "id": run.id, "is_drill": True, "watermark": DRILL_MARK, "scenario_id": run.scenario_id,
+        "scenario_version": run.scenario_version,
         "title": run.title, "type": run.scenario_type, "status": run.status,
         "clock": {"t0": iso(t0), "now": iso(view.now), "t": format_t(view.now - t0),
                   "processed_t": format_t(view.processed - t0), "speed": run.speed,

@@ -132,6 +132,8 @@ MESSAGES: dict[str, dict[str, str]] = {
                     "en": "Click the map for the release point, or pick a risk source "
                           "(enterprise, chemical park, tailings pond)"},
     "ed_risk_source": {"zh": "风险源", "en": "Risk source"},
+    "ed_hazard_source": {"zh": "存在未销号隐患的风险源(隐患排查)",
+                         "en": "Risk source with an open hazard (inspection)"},
     "ed_none": {"zh": "(无)", "en": "(none)"},
     "ed_lon": {"zh": "经度", "en": "Longitude"},
     "ed_lat": {"zh": "纬度", "en": "Latitude"},
@@ -347,6 +349,7 @@ def _editor(document: dict, scenario_id: int | None, revision: int | None, copie
                  "runs": url_for("drills.start"),
                  "console": url_for("drill_pages.run_page", run_id=0),
                  "risk_sources": "/api/risk-sources",
+                 "hazard_sources": "/api/hazards/risk-sources",
                  "context": url_for("incident_pages.map_context")},
     }
     return render_template("drill_editor.html", config=config, scenario_id=scenario_id,

@@ -52,7 +52,9 @@
     sel.textContent = "";
     var seen = false;
     options.forEach(function (o) {
-      var opt = el("option", "", o.label);
+      var label = String(o.label == null ? "" : o.label);
+      var opt = el("option", "", label.length > 46 ? label.slice(0, 45) + "…" : label);
+      opt.title = label;
       opt.value = o.id;
       if (o.id === value) { opt.selected = true; seen = true; }
       sel.appendChild(opt);
@@ -114,6 +116,10 @@
     rs.id = "ed-risk-source";
     fill(rs, [{id: "", label: T.ed_none}], "");
     f.appendChild(field(T.ed_risk_source, rs, "wide"));
+    var hz = el("select");
+    hz.id = "ed-hazard-source";
+    fill(hz, [{id: "", label: T.ed_none}], "");
+    f.appendChild(field(T.ed_hazard_source, hz, "wide"));
     var lon = input(r.lon, function (v) { r.lon = v === "" ? null : Number(v); place(); }, {id: "ed-lon", inputmode: "decimal"});
     var lat = input(r.lat, function (v) { r.lat = v === "" ? null : Number(v); place(); }, {id: "ed-lat", inputmode: "decimal"});
     f.appendChild(field(T.ed_lon, lon));
@@ -126,6 +132,23 @@
     f.appendChild(field(T.ed_occurred, input(r.occurred_at, function (v) { r.occurred_at = v; })));
     f.appendChild(field(T.ed_discovered, input(r.discovered_at, function (v) { r.discovered_at = v; })));
     box.appendChild(f);
+    EEC.fetch(C.urls.hazard_sources).then(function (resp) { return resp.ok ? resp.json() : null; }).then(function (body) {
+      var found = (body && body.risk_sources) || [];
+      fill(hz, [{id: "", label: T.ed_none}].concat(found.map(function (s) {
+        return {id: String(s.id), label: s.name_zh + " · " + (EN ? s.kind_en : s.kind_zh) +
+                (s.county_zh ? " · " + s.county_zh : "") + (s.sample ? " (示例)" : "")};
+      })), "");
+      hz.addEventListener("change", function () {
+        var s = found.filter(function (x) { return String(x.id) === hz.value; })[0];
+        if (!s) { return; }
+        r.lon = s.lon; r.lat = s.lat;
+        if (!r.title) { r.title = s.name_zh; }
+        var h = (s.open_hazards || [])[0];
+        if (h && !doc.description) { doc.description = "隐患未销号:" + h.description; renderBasics(); }
+        lon.value = r.lon; lat.value = r.lat;
+        place(); changed();
+      });
+    });
     EEC.fetch(C.urls.risk_sources).then(function (resp) { return resp.ok ? resp.json() : null; }).then(function (body) {
       var sources = (body && body.risk_sources) || [];
       var options = [{id: "", label: T.ed_none}];
@@ -230,7 +253,9 @@
   function plumeOptions() {
     var out = C.boundary_levels.map(function (b) { return {id: b.id, label: T.ed_first + b.label}; });
     (doc.points || []).forEach(function (p) { out.push({id: p.id, label: p.name + " (" + T.ed_point + ")"}); });
+    var points = (doc.points || []).map(function (p) { return p.id; });
     ((preview && preview.targets) || []).forEach(function (d) {
+      if (d.kind === "point" || points.indexOf(d.id) >= 0) { return; }  // named above
       out.push({id: d.id, label: (EN ? d.name_en : d.name_zh) + " · " + d.km + " km · " + T.ed_predicted + " " + d.front_t});
     });
     return out;

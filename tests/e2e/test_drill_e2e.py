@@ -143,6 +143,7 @@ def test_an_organiser_writes_a_scenario_from_a_copy_with_a_plume_inject_and_runs
     expect(page.locator("#ed-timeline")).to_contain_text(fires + "I9")
     page.evaluate("window.scrollTo(0, 0)")
     shot(page, "drill_editor")
+    shot(page, "drill_editor_full", full_page=True)
 
     page.fill("#ed-note", "复制示例,增加县界触发的注入")
     page.click("#ed-save")
@@ -156,3 +157,14 @@ def test_an_organiser_writes_a_scenario_from_a_copy_with_a_plume_inject_and_runs
     expect(row).to_contain_text("-00:30")
     expect(row).to_contain_text("≈" + fires)
     shot(page, "drill_editor_run")
+    # an evaluator scores it; ended early, the report says so
+    page.select_option("#eval-objective", "O2")
+    page.select_option("#eval-rating", "S")
+    page.fill("#eval-note", "县界通报及时")
+    page.click("#eval-save")
+    expect(page.locator("#drill-observations")).to_contain_text("县界通报及时")
+    page.on("dialog", lambda dialog: dialog.accept())
+    page.click("#btn-end")
+    expect(page.locator("#drill-report")).to_be_visible()
+    expect(page.locator("#drill-grade")).to_have_text("未完成")
+    expect(page.locator("#drill-docx")).to_have_attribute("href", re.compile(r"report\.docx$"))

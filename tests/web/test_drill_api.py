@@ -518,6 +518,10 @@ def test_a_scenario_is_stored_with_versions_and_a_stale_save_is_refused(client, 
     assert run.status_code == 201, run.get_json()
     assert run.get_json()["scenario_id"] == f"db-{sid}" and run.get_json()["clock"]["limit_t"] \
         == "T+30:00"
+    assert run.get_json()["scenario_version"] == 2
+    first = client.post("/api/drills/runs", json={"scenario_id": sid, "version": 1,
+                                                  "speed": "stepped"}).get_json()
+    assert (first["scenario_version"], first["clock"]["limit_t"]) == (1, "T+36:00")
 
 
 def test_an_invalid_scenario_is_refused_with_every_problem_and_nothing_stored(client):
