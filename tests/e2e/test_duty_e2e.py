@@ -156,6 +156,25 @@ def test_a_duty_manager_swaps_two_duties_on_the_published_roster_with_a_reason_a
         page.wait_for_selector(".eec-notification.read")
         assert page.locator("#eec-bell-count").count() == 0
 
+    # The header at 1366 px with the bell, in both languages: role, name, then phone; no name
+    # cut (the brand gives way), the account and logout still on screen.
+    for lang in ("zh", "en"):
+        page.goto(page.base_url + f"/duty?lang={lang}")
+        header = page.locator("#eec-on-duty")
+        names = header.locator(".eec-on-duty-names")
+        assert names.count() == 2
+        for i in range(names.count()):
+            assert names.nth(i).evaluate("e => e.scrollWidth <= e.clientWidth + 1")
+            line = names.nth(i).locator("xpath=..")
+            order = line.evaluate("e => Array.from(e.children).map(c => c.className)")
+            assert order[:2] == ["eec-on-duty-role", "eec-on-duty-names"]
+        assert page.locator("#eec-bell").is_visible()
+        nav = page.locator(".eec-nav").bounding_box()
+        assert nav["x"] + nav["width"] <= header.bounding_box()["x"]  # nothing overlaps
+        box = page.locator(".eec-logout button").bounding_box()
+        assert box and box["x"] + box["width"] <= 1366
+        shot(page, f"header_1366_{lang}", clip={"x": 0, "y": 0, "width": 1366, "height": 56})
+
 
 def test_a_duty_officer_logs_a_call_and_hands_over_and_the_named_receiver_acknowledges(
         page, log_in, shot):
