@@ -56,8 +56,21 @@ def test_a_manager_generates_and_publishes_the_month_and_the_header_shows_who_is
     page.wait_for_selector("#duty-message:not([hidden])")
     assert page.locator("#duty-message").inner_text()
 
-    page.on("dialog", lambda dialog: dialog.accept())
     page.wait_for_selector("#duty:not(.busy)")  # the page has shown the swap's result
+    # A selection not yet swapped: publishing asks first (dismissed: nothing published).
+    asked = []
+
+    def dismiss(dialog):
+        asked.append(dialog.message)
+        dialog.dismiss()
+
+    page.once("dialog", dismiss)
+    chips.nth(3).click()
+    page.click("#duty-publish")
+    page.wait_for_selector("#duty:not(.busy)")
+    assert asked and "尚未换班或替班" in asked[0]
+    assert page.locator("#duty-status .draft").count() == 1
+    page.on("dialog", lambda dialog: dialog.accept())
     page.click("#duty-publish")
     page.wait_for_selector("#duty-status .published")
     header = page.locator("#eec-on-duty")
