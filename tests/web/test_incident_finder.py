@@ -66,8 +66,13 @@ def test_open_incidents_for_the_map_leave_drills_apart(client, three):
     assert first["detail_url"] == f"/incidents/{three[0]['id']}"
     assert first["prefecture_zh"] == "吉林市" and first["county_zh"]
     assert client.get("/api/incidents/open?drills=1").get_json() == []
+    import re
+
     page = client.get("/").get_data(as_text=True)
-    assert "/api/incidents/open" in page and "/api/incidents/open?drills=1" in page
+    scripts = [client.get(src).get_data(as_text=True)
+               for src in re.findall(r'<script src="(/map/script[^"]+)"', page)]
+    declared = page + "".join(scripts)  # the map's layer declarations (inline or a script file)
+    assert "/api/incidents/open" in declared and "/api/incidents/open?drills=1" in declared
 
 
 def test_statistics_count_real_incidents_never_drills(app, client, three):
