@@ -113,6 +113,13 @@ MESSAGES: dict[str, dict[str, str]] = {
     "duty_withdraw_need_reason": {"zh": "请填写撤回原因", "en": "Enter a reason"},
     "duty_withdraw_affected": {"zh": "受影响人员(请通知)", "en": "People affected (tell them)"},
     "duty_feed": {"zh": "日历订阅", "en": "Calendar subscription"},
+    "duty_staff_username": {"zh": "登录账号", "en": "Account"},
+    "duty_staff_username_save": {"zh": "保存", "en": "Save"},
+    "duty_staff_username_saved": {"zh": "已保存登录账号", "en": "Account saved"},
+    "duty_staff_username_hint": {"zh": "关联账号后,本人可填写所在班次的值班日志、"
+                                       "确认接班并收到换班通知。",
+                                 "en": "With an account linked, the person writes the log of their "
+                                       "shift, acknowledges handovers and is told of swaps."},
     "duty_feed_person": {"zh": "人员", "en": "Person"},
     "duty_feed_make": {"zh": "生成订阅地址", "en": "Make address"},
     "duty_feed_rotate": {"zh": "重新生成(旧地址失效)", "en": "Make new (old one stops)"},

@@ -338,9 +338,14 @@
     state.data.staff.forEach(function (s) { select.appendChild(el("option", {value: s.id, text: s.name})); });
     feedStatus();
   }
+  function staffById(id) {
+    return state.data.staff.filter(function (s) { return String(s.id) === String(id); })[0];
+  }
   function feedStatus() {
     var id = $("duty-feed-person").value;
     if (!id) return Promise.resolve();
+    var person = staffById(id);
+    $("duty-staff-username").value = (person && person.username) || "";
     return api("/api/staff/" + id + "/feed").then(function (r) { return r.json(); }).then(function (f) {
       $("duty-feed-status").textContent = f.active
         ? T.feed_live + " " + (f.created_at || "").replace("T", " ").slice(0, 16) + " · " + f.created_by +
@@ -377,6 +382,18 @@
         say("ok", msg(res.body, "message_zh"));
         return feedStatus();
       });
+    }));
+    $("duty-staff-username-save").addEventListener("click", guarded(function () {
+      var id = $("duty-feed-person").value, person = staffById(id);
+      return api("/api/staff/" + id, {method: "PATCH", headers: {"Content-Type": "application/json"},
+                                      body: JSON.stringify({username: $("duty-staff-username").value.trim(),
+                                                            version: person ? person.version : undefined})})
+        .then(function (r) { return r.json().then(function (j) { return {ok: r.ok, status: r.status, body: j}; }); })
+        .then(function (res) {
+          if (!res.ok) return failed(res);
+          if (person) { person.username = res.body.username; person.version = res.body.version; }
+          say("ok", T.username_saved + ":" + res.body.name + (res.body.username ? " → " + res.body.username : ""));
+        });
     }));
     $("duty-feed-copy").addEventListener("click", function () {
       var input = $("duty-feed-url");

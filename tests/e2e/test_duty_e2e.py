@@ -151,7 +151,12 @@ def test_a_duty_manager_swaps_two_duties_on_the_published_roster_with_a_reason_a
     assert "原因:家中有事" in message and name_a in message and name_b in message
     assert not re.search(r"[（(]\d+[）)]", message)  # names, never internal ids
     shot(page, "duty_swap_reason_zh")
-    _link(page, int(id_a), "officer_a")
+    # link the two people to their accounts: one on the page, as a manager does, one by API
+    page.select_option("#duty-feed-person", id_a)
+    page.fill("#duty-staff-username", "officer_a")
+    page.click("#duty-staff-username-save")
+    page.wait_for_selector("#duty-message.ok")
+    assert "officer_a" in page.locator("#duty-message").inner_text()
     _link(page, int(id_b), "officer_b")
 
     for username in ("officer_a", "officer_b"):
