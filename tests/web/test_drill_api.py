@@ -562,3 +562,24 @@ def test_the_preview_times_each_inject_on_the_engine_and_lists_the_places(client
     assert fronts == sorted(fronts, key=lambda t: tuple(map(int, t[2:].split(":"))))
     assert any(c["key"] == "report:first_report" for c in body["checklist"])
     assert body["valid"] and body["ended_t"]
+
+
+def test_a_prefectures_organiser_changes_only_its_own_scenarios_and_players_never_see_scripts(
+        app, make_user, login, client):
+    doc = _library_document()
+    provincial = client.post("/api/drills/scenarios", json={"scenario": doc}).get_json()
+    city = _as(app, make_user, login, "drill_organizer", prefecture_zh="长春市")
+    refused = city.put(f"/api/drills/scenarios/{provincial['id']}",
+                       json={"scenario": doc, "revision": provincial["revision"]})
+    assert refused.status_code == 403 and refused.get_json()["error"]["code"] == "not_yours"
+    own = city.post("/api/drills/scenarios", json={"scenario": doc}).get_json()
+    assert city.put(f"/api/drills/scenarios/{own['id']}", json={
+        "scenario": doc, "revision": own["revision"]}).status_code == 200
+    listed = {s.get("id"): s for s in client.get("/api/drills/scenarios").get_json()["scenarios"]}
+    assert listed[own["id"]]["prefecture"] == "长春市" and listed[provincial["id"]][
+        "prefecture"] is None                                  # shared: everyone reads both
+    player = _as(app, make_user, login, "duty_officer")
+    seen = player.get(f"/api/drills/scenarios/{own['id']}").get_json()
+    assert seen["script_hidden"] and "yaml" not in seen and "scenario" not in seen
+    assert player.post("/api/drills/scenarios", json={"scenario": doc}).status_code == 403
+    assert player.get(f"/api/drills/scenarios/{own['id']}/export.yaml").status_code == 403
