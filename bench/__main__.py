@@ -67,6 +67,7 @@ BENCHMARKS: list[tuple[str, Callable[..., dict]]] = [
     ("roster", module_run("bench.roster_bench")),
     ("pages", module_run("bench.pages_bench")),
     ("refresh", module_run("bench.refresh_bench")),
+    ("serve", module_run("bench.serve_bench")),
 ]
 
 
