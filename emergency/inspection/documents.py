@@ -1,8 +1,8 @@
 """The register as XLSX (隐患台账) and the rectification notice as .docx (整改通知书).
 
-All spreadsheet writing is in :func:`write_table` (one place to switch to the project's
-formula-neutralising export writer, once it lands); a text cell that a spreadsheet would read
-as a formula (starting with ``= + - @``, tab or CR) is written with a ``'`` in front.
+All spreadsheet writing is in :func:`write_table`, through the project's one export writer
+(:mod:`emergency.exports`): a text cell that a spreadsheet would read as a formula (starting
+with ``= + - @``, tab or CR) is written as text with a ``'`` in front; numbers stay numbers.
 """
 
 from __future__ import annotations
@@ -11,19 +11,13 @@ import io
 from collections.abc import Iterable, Sequence
 from datetime import date
 
+from emergency.exports import append_row, workbook_bytes
 from emergency.inspection import rules
 from emergency.inventory.vocab import RISK_SOURCE_KINDS
 
 REGISTER_HEADINGS = ("编号", "风险源", "类型", "市州", "县区", "排查条目", "依据", "隐患等级",
                      "隐患描述", "整改责任单位", "整改期限", "状态", "是否逾期", "发现人",
                      "发现时间", "销号人", "销号时间", "示例数据")
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _safe(value: object) -> object:
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
 
 
 def write_table(sheet_name: str, headings: Sequence[str], rows: Iterable[Sequence[object]],
@@ -35,11 +29,11 @@ def write_table(sheet_name: str, headings: Sequence[str], rows: Iterable[Sequenc
     wb = Workbook()
     ws = wb.active
     ws.title = sheet_name
-    ws.append(list(headings))
+    append_row(ws, headings)
     for cell in ws[1]:
         cell.font = Font(bold=True)
     for row in rows:
-        ws.append([_safe(v) for v in row])
+        append_row(ws, row)
     ws.freeze_panes = "A2"
     for col, width in zip("ABCDEFGHIJKLMNOPQR", (6, 28, 12, 10, 10, 36, 36, 8, 40, 20, 12, 8,
                                                  8, 12, 18, 12, 18, 8), strict=False):
@@ -47,10 +41,8 @@ def write_table(sheet_name: str, headings: Sequence[str], rows: Iterable[Sequenc
     if notes:
         ns = wb.create_sheet("说明")
         for line in notes:
-            ns.append([_safe(line)])
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+            append_row(ns, [line])
+    return workbook_bytes(wb)
 
 
 def _local(dt) -> str:  # noqa: ANN001

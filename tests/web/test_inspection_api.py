@@ -197,6 +197,9 @@ def test_the_register_exports_as_xlsx_and_a_notice_as_docx(world):
     assert rows[0][:3] == ("编号", "风险源", "类型") and len(rows) == 3
     assert {r[7] for r in rows[1:]} == {"重大", "一般"}
     assert any(str(r[8]).startswith("'=") for r in rows[1:])
+    cells = [c for row in wb["隐患台账"].iter_rows(min_row=2) for c in row]
+    assert all(c.data_type != "f" for c in cells)  # text cells are text, never formulas
+    assert any(isinstance(c.value, int) for c in cells)  # numbers stay numbers (the id)
     resp = world["viewer"].get(f"/api/hazards/notice/{world.source_id}.docx")
     assert resp.status_code == 200
     doc = Document(io.BytesIO(resp.data))
