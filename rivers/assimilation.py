@@ -392,7 +392,18 @@ def _fit_site(group: Sequence[Sample], c: Curves, prev_model: float, prev_fit: f
                                 prev_factor, running_log_mass)
     t_model = max(float(c.peak_s), 1.0)
     peak = prev_fit + f * (t_model - prev_model)
-    return f, d, scale, len(detected) >= 3 and _both_limbs(detected, peak)
+    informative = len(detected) >= 3 and _both_limbs(detected, peak)
+    if not informative and len(disp) > 1:
+        # the data do not show the passage's width (one limb only): a width chosen to suit a
+        # timing would be dropped afterwards and leave that timing wrong — fit the timing at
+        # the model's width instead
+        one = np.ones(1)
+        f, d, scale, _ = _site_loss(group, detected, c, _GRID, one, prev_model, prev_fit,
+                                    prev_factor, running_log_mass)
+        k = int(np.argmin(np.abs(_FINE - f)))
+        f, d, scale, _ = _site_loss(group, detected, c, _FINE[max(k - 3, 0): k + 4], one,
+                                    prev_model, prev_fit, prev_factor, running_log_mass)
+    return f, d, scale, informative
 
 
 def _relevant(group: Sequence[Sample], detected: Sequence[Sample], keep: int = 24):

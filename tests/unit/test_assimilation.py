@@ -238,3 +238,20 @@ def test_the_p5_p95_band_covers_random_truths_at_90_percent_of_sites():
     measured = coverage()
     print(f"P5-P95 coverage over 150 random cases x 5 sites x 3 quantities: {measured}")
     assert all(share >= 0.90 for share in measured.values()), measured
+
+
+def test_a_rising_limb_alone_fits_the_timing_at_the_models_width():
+    """Four rising detections at one site, the first before the forecast front (an incident on
+    the 第二松花江 below 吉林市): the fitted passage covers them (it once chose a width to suit a
+    late timing, then dropped the width and kept the late timing, the curve zero at every
+    detection)."""
+    one = np.ones(1)
+    c = Curves(offset_m=one * 39440.0, front_s=one * 26.906 * H,
+               front_earliest_s=one * 15.592 * H, peak_s=one * 30.232 * H,
+               peak_earliest_s=one * 63067.3, tail_s=one * 39.670 * H,
+               peak_mg_l=one * 8.5496, peak_worst_mg_l=one * 20.0, exponent=0.8742)
+    samples = [Sample(39440.0, t * H, v) for t, v in
+               ((26.2167, 0.4885), (27.2167, 0.977), (28.2167, 1.4655), (29.2167, 1.9541))]
+    fit = fit_samples(samples, c.take([0, 0, 0, 0]))
+    fitted = apply_fit(c, fit)
+    assert fitted.front_s[0] < samples[0].t_s and samples[-1].t_s < fitted.tail_s[0]
