@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import numpy as np
 from sqlalchemy.orm import Session
 
 from emergency.incidents.inputs import FieldProblem, InvalidIncident
@@ -22,7 +23,12 @@ from emergency.incidents.observations import (
     parse_observation,
     plausibility,
 )
-from emergency.incidents.package import ResponsePackage, forecast_curves, path_reaches
+from emergency.incidents.package import (
+    ENSEMBLE_MEMBERS,
+    ResponsePackage,
+    forecast_curves,
+    path_reaches,
+)
 from emergency.incidents.service import (
     EngineContext,
     NotFound,
@@ -35,8 +41,13 @@ from emergency.incidents.service import (
     package_for,
 )
 from emergency.store.incident_models import Incident, Observation
+from rivers.assimilation import series_bands
 
 MAX_VOID_REASON = 500
+
+
+def _aware(dt: datetime) -> datetime:
+    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -262,6 +273,55 @@ def record_many(session: Session, ctx: EngineContext, incident_id: int,
     return stored, pkg
 
 
+@dataclass(frozen=True)
+class SiteSeries:
+    """Concentration against time at one downstream item: the fitted forecast (``mid``) with
+    the ensemble's P5–P95, the limit, and the results recorded there."""
+
+    item: Any
+    times: list[datetime]
+    p05: list[float]
+    mid: list[float]
+    p95: list[float]
+    observations: list[Observation]
+    members: int
+
+
+SERIES_POINTS = 121
+
+
+def series_at(session: Session, ctx: EngineContext, incident_id: int, site_id: str,
+              now: datetime, *, members: int = ENSEMBLE_MEMBERS) -> SiteSeries:
+    """The chart of one site: forecast with its band and the observations (NotFound: the site
+    is not downstream)."""
+    row, pkg = fit_of(session, ctx, incident_id, now)
+    item = next((i for i in pkg.downstream if i.id == site_id and i.kind != "point"), None)
+    if item is None:
+        raise NotFound(f"下游点位 {site_id}", f"downstream site {site_id}")
+    inc = pkg.incident
+    reaches = path_reaches(ctx.network, pkg.trace, pkg.hydraulics,
+                           ice=inc.flow_condition == "ice")
+    offset = min(max(item.km * 1000.0, 1.0), pkg.trace.length_m)
+    curves = forecast_curves(inc, pkg.substance, pkg.hydraulics, reaches, [offset])
+    fit = pkg.fitted.fit if pkg.fitted is not None else None
+    start_s = max(((item.front_at_p05 or item.front_at_earliest) - inc.occurred_at)
+                  .total_seconds() * 0.8, 0.0)
+    end_s = max(((item.peak_at_p95 or item.tail_at) - inc.occurred_at).total_seconds(),
+                (item.tail_at - inc.occurred_at).total_seconds()) * 1.3
+    here = [o for o in row.observations
+            if o.km is not None and (o.site_id == item.id or abs(o.km - item.km) < 0.1)]
+    for o in here:
+        t = (_aware(o.observed_at) - inc.occurred_at).total_seconds()
+        end_s = max(end_s, t * 1.05)
+        start_s = min(start_s, max(t * 0.95, 0.0))
+    times_s = np.linspace(start_s, max(end_s, start_s + 3600.0), SERIES_POINTS)
+    lo, mid, hi = series_bands(curves, fit, times_s, members=members)
+    return SiteSeries(item=item, times=[inc.occurred_at + timedelta(seconds=float(t))
+                                        for t in times_s],
+                      p05=[float(v) for v in lo[0]], mid=[float(v) for v in mid[0]],
+                      p95=[float(v) for v in hi[0]], observations=here, members=members)
+
+
 def fit_of(session: Session, ctx: EngineContext, incident_id: int, now: datetime
            ) -> tuple[Incident, ResponsePackage]:
     """The incident and its fitted package (``pkg.fitted``: None without valid results)."""
@@ -270,4 +330,4 @@ def fit_of(session: Session, ctx: EngineContext, incident_id: int, now: datetime
 
 
 __all__ = ["record_observation", "void_observation", "record_many", "fit_of", "ImportRefused",
-           "RowProblem", "ImplausibleObservation"]
+           "RowProblem", "ImplausibleObservation", "series_at", "SiteSeries"]

@@ -5,9 +5,10 @@ The intranet has no internet, so no page may load a script, style or font from a
 
 * from PyPI XStatic packages installed by requirements.txt (Leaflet, jQuery, Font Awesome,
   Leaflet.markercluster);
-* from three npm tarballs fetched with ``npm pack`` at pinned versions and checked against their
-  pinned sha512 integrity (Bootstrap 5.2.2 as folium uses it, Leaflet.awesome-markers, and the
-  Bootstrap 3 glyphicons that folium's default icons use);
+* from four npm tarballs fetched with ``npm pack`` at pinned versions and checked against their
+  pinned sha512 integrity (Bootstrap 5.2.2 as folium uses it, Leaflet.awesome-markers, the
+  Bootstrap 3 glyphicons that folium's default icons use, and Apache ECharts 5.6.0 for the
+  incident page's charts);
 * and folium's small icon-rotation stylesheet, generated here.
 
 The result is recorded in ``static/vendor/manifest.json``; a second run with the same manifest
@@ -57,6 +58,11 @@ NPM: tuple[tuple[str, str, str, str, dict[str, str]], ...] = (
                              "leaflet.awesome-markers.min.js",
                          "package/dist/images/": "images/", "package/LICENSE": "LICENSE"}),
     # Its bootstrap.css is the glyphicons subset of Bootstrap 3.3.7 (fonts in ../fonts/).
+    # The incident page's charts (observed vs forecast with the P5–P95 band); Apache-2.0.
+    ("echarts", "5.6.0",
+     "sha512-oTbVTsXfKuEhxftHqL5xprgLoc0k7uScAwtryCgWF6hPYFLRwOUHiFmHGCBKP5NPFNkDVopOieyUqYGH8Fa3kA==",
+     "echarts", {"package/dist/echarts.min.js": "echarts.min.js", "package/LICENSE": "LICENSE",
+                 "package/NOTICE": "NOTICE"}),
     ("glyphicons-only-bootstrap", "1.0.1",
      "sha512-A1zP7yDUC/3+GUFbVTaTw9X2xZWNPLMp0BOsAmkLoWmo1KaNpG1qGdPYo8JnzwGueJ2HQAYvlP9S9OcmcObzHA==",
      "glyphicons", {"package/css/bootstrap.css": "css/glyphicons.css",

@@ -313,6 +313,63 @@ MESSAGES: dict[str, dict[str, str]] = {
     "inc_refit": {"zh": "已按实测前锋校正流速:传播时间系数 {old} → {new},下游到达时间已重新计算",
                   "en": "Travel times re-fitted from the observed front: factor {old} → {new}"},
     "inc_obs_saved": {"zh": "监测数据已录入", "en": "Measurement recorded"},
+    # issue 16: results you can trust, the fit, the uncertainty band and the chart
+    "inc_obs_nd": {"zh": "未检出", "en": "Not detected"},
+    "inc_obs_dl": {"zh": "检出限(mg/L)", "en": "Detection limit (mg/L)"},
+    "inc_obs_refit": {"zh": "已按 {n} 个监测结果重新拟合:分段传播时间系数 {factors},等效泄漏量 ×{mass}",
+                      "en": "re-fitted to {n} results: reach travel-time factors {factors}, "
+                            "effective mass × {mass}"},
+    "inc_obs_doubt_title": {"zh": "监测数据存疑,未保存:", "en": "Implausible result, not saved:"},
+    "inc_obs_confirm": {"zh": "确认无误,接受存疑数据并保存(记入事件日志)",
+                        "en": "It is right: accept and save (logged in the timeline)"},
+    "inc_obs_void": {"zh": "作废", "en": "Void"},
+    "inc_obs_void_prompt": {"zh": "作废原因(必填,记入事件日志):",
+                            "en": "Reason for voiding (required, logged):"},
+    "inc_obs_voided": {"zh": "已作废:{reason}({by})", "en": "void: {reason} ({by})"},
+    "inc_obs_doubted": {"zh": "存疑,{by} 确认接受", "en": "doubtful, accepted by {by}"},
+    "inc_obs_nd_value": {"zh": "未检出(<{dl})", "en": "n.d. (<{dl})"},
+    "inc_col_p_exceed": {"zh": "超标概率", "en": "P(>limit)"},
+    "inc_col_p_exceed_title": {"zh": "集合预报(1000 个成员)中峰值超过限值的比例",
+                               "en": "share of the 1,000-member ensemble whose peak exceeds "
+                                     "the limit"},
+    "inc_band": {"zh": "P5–P95 {lo}–{hi}", "en": "P5–P95 {lo}–{hi}"},
+    "inc_fit_title": {"zh": "预测校正(同化)", "en": "Fit to monitoring"},
+    "inc_fit_none": {"zh": "尚无可用于校正的监测结果:到达时间和浓度为未校正预测,"
+                           "区间为 {members} 个成员集合预报的 P5–P95",
+                     "en": "no results to fit yet: times and concentrations are the "
+                           "uncorrected forecast; bands are the P5–P95 of a "
+                           "{members}-member ensemble"},
+    "inc_fit_head": {"zh": "已按 {n} 个监测结果拟合 · 等效泄漏量 ×{mass} · 弥散系数 {disp} · "
+                           "{members} 个成员集合",
+                     "en": "fitted to {n} observations · effective mass × {mass} · "
+                           "dispersion {disp} · {members}-member ensemble"},
+    "inc_fit_km": {"zh": "监测断面 km", "en": "Site km"},
+    "inc_fit_n": {"zh": "结果数", "en": "Results"},
+    "inc_fit_reach": {"zh": "上游河段传播时间系数", "en": "Reach travel-time factor"},
+    "inc_fit_front_res": {"zh": "前锋残差", "en": "Front residual"},
+    "inc_fit_conc_ratio": {"zh": "实测/拟合浓度", "en": "Observed/fitted"},
+    "inc_fit_below": {"zh": "最后一个监测断面以下沿用最近河段的系数", "en": "below the last "
+                      "observed site the last reach's factor carries on"},
+    "inc_chart_title": {"zh": "实测与预测浓度过程线", "en": "Observed vs forecast"},
+    "inc_chart_site": {"zh": "断面", "en": "Site"},
+    "inc_chart_band": {"zh": "P5–P95 区间", "en": "P5–P95 band"},
+    "inc_chart_forecast": {"zh": "预测(校正后)", "en": "Forecast (fitted)"},
+    "inc_chart_observed": {"zh": "实测", "en": "Observed"},
+    "inc_chart_nd": {"zh": "未检出(检出限)", "en": "Not detected (limit)"},
+    "inc_chart_void": {"zh": "已作废", "en": "Voided"},
+    "inc_chart_limit": {"zh": "限值", "en": "limit"},
+    "inc_chart_caption": {"zh": "{name}(km {km}):{members} 个成员集合预报,峰值超标概率 {p}",
+                          "en": "{name} (km {km}): {members}-member ensemble; P(peak > limit) "
+                                "{p}"},
+    "inc_import_label": {"zh": "批量导入监测结果(CSV/XLSX:点位、经度、纬度、采样时间、监测项目、"
+                               "浓度(mg/L)、检出限、备注)",
+                         "en": "Import results (CSV/XLSX: 点位, 经度, 纬度, 采样时间, 监测项目, "
+                               "浓度(mg/L), 检出限, 备注)"},
+    "inc_import_confirm": {"zh": "接受存疑数据(记入日志)", "en": "accept implausible rows (logged)"},
+    "inc_import_submit": {"zh": "导入", "en": "Import"},
+    "inc_import_choose": {"zh": "请选择文件", "en": "choose a file"},
+    "inc_import_done": {"zh": "已导入 {n} 条监测结果", "en": "{n} results imported"},
+    "inc_import_row": {"zh": "第 {row} 行", "en": "row {row}"},
     "inc_live": {"zh": "实时同步", "en": "Live"},
     "inc_offline": {"zh": "同步中断,正在重试…", "en": "Sync lost, retrying…"},
     "inc_updated_by": {"zh": "{who} 更新了事件", "en": "{who} updated the incident"},

@@ -8,6 +8,7 @@
   bearer token (``POST /api/auth/token``; role ``monitoring_system``), JSON
   ``{"results": [{...as one observation...}], "confirm_implausible": false}``. All or nothing.
 * ``GET /api/incidents/<id>/fit``: "fitted to N observations", factors, residuals, bands.
+* ``GET /api/incidents/<id>/series?site=``: the chart at one site (forecast, P5–P95, results).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from emergency.incidents.inputs import InvalidIncident
 from emergency.incidents.service import Conflict, NotFound, get_incident
 from emergency.monitoring.results_file import FIELD_HEADINGS, read_results
 from emergency.web.auth import actor, require
-from emergency.web.clock import now
+from emergency.web.clock import iso, now
 from emergency.web.errors import ApiError
 from emergency.web.incident_api import downstream_dict, package_dict
 from emergency.web.observation_shapes import fit_dict, observation_dict
@@ -95,6 +96,28 @@ def fit(incident_id: int):
             "observations": [observation_dict(o) for o in row.observations],
             "downstream": [downstream_dict(i) for i in pkg.downstream]}
     return jsonify(body)
+
+
+@bp.get("/<int:incident_id>/series")
+def series(incident_id: int):
+    """Concentration against time at a downstream site (``?site=``): the fitted forecast, the
+    ensemble's P5–P95, the limit and the observed results (the incident page's chart)."""
+    site = request.args.get("site", "").strip()
+    if not site:
+        raise ApiError(400, "bad_parameter", "缺少 site(下游点位编号)",
+                       "site is required (a downstream site id)")
+    with _db().session() as session:
+        s = observation_service.series_at(session, _engine(), incident_id, site, now())
+        body = {"site": downstream_dict(s.item), "members": s.members,
+                "times": [iso(t) for t in s.times],
+                "p05": [_sig(v) for v in s.p05], "p50": [_sig(v) for v in s.mid],
+                "p95": [_sig(v) for v in s.p95], "limit_mg_l": s.item.limit_mg_l,
+                "observations": [observation_dict(o) for o in s.observations]}
+    return jsonify(body)
+
+
+def _sig(value: float) -> float:
+    return float(f"{value:.4g}")
 
 
 # ------------------------------------------------------------------ errors of this blueprint

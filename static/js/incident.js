@@ -380,16 +380,25 @@
       tr.appendChild(name);
       tr.appendChild(el("td", "num", d.km.toFixed(1)));
       tr.appendChild(el("td", "t", EEC.time.short(d.front_at_earliest)));
-      tr.appendChild(el("td", "t", EEC.time.short(d.front_at)));
-      tr.appendChild(el("td", "t", EEC.time.short(d.peak_at)));
+      tr.appendChild(banded(el("td", "t", EEC.time.short(d.front_at)), d.front_at_p05, d.front_at_p95, true));
+      tr.appendChild(banded(el("td", "t", EEC.time.short(d.peak_at)), d.peak_at_p05, d.peak_at_p95, true));
       var peak = el("td", "num" + (d.exceeds ? " exceeds" : ""), sig(d.peak_mg_l) + " / " + sig(d.limit_mg_l));
       if (d.exceeds && d.limit_mg_l) { peak.title = (d.peak_mg_l / d.limit_mg_l).toFixed(1) + " ×"; }
-      tr.appendChild(peak);
+      tr.appendChild(banded(peak, d.peak_mg_l_p05, d.peak_mg_l_p95, false));
+      var pex = d.p_exceed === null || d.p_exceed === undefined ? "—" : Math.round(d.p_exceed * 100) + "%";
+      tr.appendChild(el("td", "num" + (d.p_exceed >= 0.5 ? " exceeds" : ""), pex));
       var lc = terminated() ? el("td", "num t left-cell", "—") : el("td", "num t left-cell left-" + left.cls, leftText(d, t));
       tr.appendChild(lc);
       tr.addEventListener("click", function () { focusItem(idx, tr); });
       tbody.appendChild(tr);
     });
+  }
+  /* the ensemble's P5–P95 under a value, as a second small line */
+  function banded(td, lo, hi, isTime) {
+    if (lo === null || lo === undefined || hi === null || hi === undefined) { return td; }
+    var text = isTime ? EEC.time.short(lo) + "–" + EEC.time.short(hi) : sig(lo) + "–" + sig(hi);
+    td.appendChild(el("div", "band", "P5–P95 " + text));
+    return td;
   }
   function updateLeftCells(t) {
     document.querySelectorAll("#arr-table tbody tr").forEach(function (tr) {
@@ -784,13 +793,27 @@
     var tbody = el("tbody");
     var limit = pkg.substance.limit_mg_l;
     observations.slice().sort(function (a, b) { return ms(b.observed_at) - ms(a.observed_at); }).forEach(function (o) {
-      var tr = el("tr");
+      var tr = el("tr", o.void ? "obs-void" : "");
       tr.appendChild(el("td", "t", EEC.time.short(o.observed_at)));
       tr.appendChild(el("td", "", o.name_zh));
-      tr.appendChild(el("td", "num", o.km.toFixed(1)));
-      tr.appendChild(el("td", "num" + (limit !== null && o.concentration_mg_l > limit ? " overdue-text" : ""),
-                        sig(o.concentration_mg_l)));
-      tr.appendChild(el("td", "", (o.front_detected ? "▲ " : "") + (o.recorded_by || "") + (o.note ? " · " + o.note : "")));
+      tr.appendChild(el("td", "num", o.km === null || o.km === undefined ? "—" : o.km.toFixed(1)));
+      tr.appendChild(el("td", "num" + (!o.not_detected && limit !== null && o.concentration_mg_l > limit ? " overdue-text" : ""),
+                        o.not_detected ? fill(T.inc_obs_nd_value, {dl: sig(o.detection_limit_mg_l)}) : sig(o.concentration_mg_l)));
+      var who = el("td", "", (o.front_detected ? "▲ " : "") + (o.recorded_by || "") + (o.note ? " · " + o.note : ""));
+      if (o.doubts && o.doubts.length) {
+        var dn = el("div", "obs-doubt", fill(T.inc_obs_doubted, {by: o.confirmed_by || ""}));
+        dn.title = o.doubts.map(function (d) { return EN ? d.message_en : d.message_zh; }).join("\n");
+        who.appendChild(dn);
+      }
+      if (o.void) {
+        who.appendChild(el("div", "obs-void-reason", fill(T.inc_obs_voided, {reason: o.void_reason || "", by: o.voided_by || ""})));
+      } else if (cfg.can_write && !terminated()) {
+        var vb = el("button", "eec-btn small obs-void-btn", T.inc_obs_void);
+        vb.type = "button";
+        vb.addEventListener("click", function () { voidObservation(o); });
+        who.appendChild(vb);
+      }
+      tr.appendChild(who);
       tbody.appendChild(tr);
     });
     table.appendChild(tbody);
@@ -805,7 +828,9 @@
       $("obs-msg").textContent = "";
       var body = {observed_at: EEC.time.fromInput($("obs-time").value),
                   concentration_mg_l: $("obs-conc").value === "" ? null : Number($("obs-conc").value),
-                  front_detected: $("obs-front").checked, note: $("obs-note").value};
+                  front_detected: $("obs-front").checked, note: $("obs-note").value,
+                  not_detected: $("obs-nd").checked,
+                  detection_limit_mg_l: $("obs-dl").value === "" ? null : Number($("obs-dl").value)};
       var ready = Promise.resolve(true);
       if ($("obs-site").value === "__point") {
         body.name_zh = $("obs-name").value;
@@ -819,8 +844,8 @@
       } else {
         body.site_id = $("obs-site").value;
       }
-      ready.then(function (ok) {
-        if (!ok) { return; }
+      ready.then(function (ok) { if (ok) { send(body); } });
+      function send(body) {
         $("obs-submit").disabled = true;
         api(cfg.urls.api + "/observations", {method: "POST", body: body}).then(function (r) {
           $("obs-submit").disabled = false;
@@ -828,26 +853,55 @@
             observations.push(r.body.observation);
             pkg = r.body.response;
             checklist = pkg.checklist || checklist;
-            var m = el("div", "eec-msg ok", T.inc_obs_saved);
-            if (r.body.velocity_factor !== null && r.body.velocity_factor !== undefined) {
-              m = el("div", "eec-msg warn", fill(T.inc_refit, {old: (inc.velocity_factor || 1).toFixed(2),
-                                                               new: r.body.velocity_factor.toFixed(2)}));
-              inc.velocity_factor = r.body.velocity_factor;
-            }
-            $("obs-msg").appendChild(m);
+            $("obs-msg").textContent = "";
+            $("obs-msg").appendChild(el("div", r.body.fit && r.body.fit.n_observations ? "eec-msg warn" : "eec-msg ok",
+                                        refitText(r.body.fit)));
             $("obs-conc").value = "";
             $("obs-note").value = "";
             $("obs-front").checked = false;
+            $("obs-nd").checked = false;
             renderAll();
             poll();
+          } else if (r.body.error && r.body.error.code === "implausible_observation") {
+            showDoubts(r.body, function () { send(Object.assign({}, body, {confirm_implausible: true})); });
           } else {
             var problems = (r.body.error && r.body.error.problems) || [];
             if (!problems.length) { obsError("location", errorText(r.body)); }
             problems.forEach(function (p) { obsError(p.field, EN ? p.message_en : p.message_zh); });
           }
         });
-      });
+      }
     });
+  }
+  function voidObservation(o) {
+    var reason = window.prompt(T.inc_obs_void_prompt);
+    if (reason === null) { return; }
+    api(cfg.urls.api + "/observations/" + o.id + "/void", {method: "POST", body: {reason: reason}}).then(function (r) {
+      if (!r.ok) { toast(errorText(r.body), true); return; }
+      observations = observations.map(function (x) { return x.id === o.id ? r.body.observation : x; });
+      pkg = r.body.response;
+      checklist = pkg.checklist || checklist;
+      renderAll();
+      poll();
+    });
+  }
+  function refitText(fit) {
+    if (!fit || !fit.n_observations) { return T.inc_obs_saved; }
+    var factors = fit.sites.map(function (s) { return "km " + s.km.toFixed(1) + " ×" + s.reach_factor.toFixed(2); }).join(", ");
+    return fill(T.inc_obs_refit, {n: fit.n_observations, factors: factors || "—", mass: fit.mass_factor.toFixed(2)});
+  }
+  function showDoubts(body, retry) {
+    var box = el("div", "eec-msg warn");
+    box.appendChild(el("div", "", T.inc_obs_doubt_title));
+    var ul = el("ul");
+    (body.error.doubts || []).forEach(function (d) { ul.appendChild(el("li", "", EN ? d.message_en : d.message_zh)); });
+    box.appendChild(ul);
+    var b = el("button", "eec-btn", T.inc_obs_confirm);
+    b.type = "button";
+    b.id = "obs-confirm";
+    b.addEventListener("click", function () { b.disabled = true; retry(); });
+    box.appendChild(b);
+    $("obs-msg").appendChild(box);
   }
   function obsError(field, text) {
     var hit = false;
@@ -970,7 +1024,10 @@
     renderObservations();
     renderTimeline();
     tickClocks();
+    // monitoring.js (the fit and the chart) follows the package
+    document.dispatchEvent(new CustomEvent("eec:package", {detail: {package: pkg, observations: observations}}));
   }
+  document.addEventListener("eec:reload", function () { window.location.reload(); });
 
   renderAll();
   loadPath();

@@ -230,3 +230,19 @@ def test_voided_and_upstream_results_stay_out_of_the_first_report(client, spill)
     client.post(f"/api/incidents/{spill['id']}/observations/{oid}/void", json={"reason": "误录"})
     text = client.get(f"/api/incidents/{spill['id']}/first-report").get_json()["text"]
     assert "0.31 mg/L" in text and "7.77" not in text and "0.01 mg/L" not in text
+
+
+def test_the_series_at_a_site_has_the_band_around_the_forecast_and_the_results(client, spill):
+    site = far_site(spill)
+    observe(client, spill, site_id=site["id"], observed_at="2026-07-24T02:00+08:00",
+            concentration_mg_l=0.3)
+    resp = client.get(f"/api/incidents/{spill['id']}/series?site={site['id']}")
+    assert resp.status_code == 200, resp.get_json()
+    body = resp.get_json()
+    assert len(body["times"]) == len(body["p05"]) == len(body["p50"]) == len(body["p95"]) > 50
+    assert all(lo <= hi for lo, hi in zip(body["p05"], body["p95"], strict=True))
+    assert max(body["p95"]) > max(body["p50"]) > 0
+    assert body["observations"][0]["concentration_mg_l"] == 0.3
+    assert body["limit_mg_l"] == site["limit_mg_l"]
+    assert client.get(f"/api/incidents/{spill['id']}/series?site=nowhere").status_code == 404
+    assert client.get(f"/api/incidents/{spill['id']}/series").status_code == 400
