@@ -69,8 +69,8 @@ mass fit (its robust spread / √n).
 
 Measured (tests/unit/test_assimilation.py, 150 random rivers × 5 sites, truths drawn with the
 published errors): P5–P95 coverage before assimilation 92.8 % (front), 94.5 % (peak time),
-95.2 % (peak concentration); after assimilating two upstream stations read hourly 93.7 %,
-91.6 %, 96.5 %.
+95.2 % (peak concentration); after assimilating two upstream stations read hourly 93.5 %,
+91.2 %, 95.9 %.
 
 Limits
 ------
