@@ -59,7 +59,7 @@ def init_web(app: Flask) -> None:
     app.register_blueprint(monitoring_api.bp)  # issue 16: void, import/ingest, fit of results
     from emergency.web import tracing_api
 
-    app.register_blueprint(tracing_api.bp)  # issue 16: /api/stations, /api/trace-source (溯源)
+    tracing_api.init_tracing(app)  # issue 16: stations, readings, alarms (header), 溯源
     init_scheduler(app)  # EEC_SCHEDULER=1: APScheduler embedded (emergency/jobs/scheduler.py)
     compress.init_compression(app)
     static_cache.init_static_cache(app)

@@ -316,7 +316,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     # issue 16: results you can trust, the fit, the uncertainty band and the chart
     "inc_obs_nd": {"zh": "未检出", "en": "Not detected"},
     "inc_obs_dl": {"zh": "检出限(mg/L)", "en": "Detection limit (mg/L)"},
-    "inc_obs_refit": {"zh": "已按 {n} 个监测结果重新拟合:分段传播时间系数 {factors},等效泄漏量 ×{mass}",
+    "inc_obs_refit": {"zh": "已按 {n} 个监测结果重新拟合:分段传播时间系数 {factors},"
+                            "等效泄漏量 ×{mass}",
                       "en": "re-fitted to {n} results: reach travel-time factors {factors}, "
                             "effective mass × {mass}"},
     "inc_obs_doubt_title": {"zh": "监测数据存疑,未保存:", "en": "Implausible result, not saved:"},
@@ -365,7 +366,8 @@ MESSAGES: dict[str, dict[str, str]] = {
                                "浓度(mg/L)、检出限、备注)",
                          "en": "Import results (CSV/XLSX: 点位, 经度, 纬度, 采样时间, 监测项目, "
                                "浓度(mg/L), 检出限, 备注)"},
-    "inc_import_confirm": {"zh": "接受存疑数据(记入日志)", "en": "accept implausible rows (logged)"},
+    "inc_import_confirm": {"zh": "接受存疑数据(记入日志)",
+                           "en": "accept implausible rows (logged)"},
     "inc_import_submit": {"zh": "导入", "en": "Import"},
     "inc_import_choose": {"zh": "请选择文件", "en": "choose a file"},
     "inc_import_done": {"zh": "已导入 {n} 条监测结果", "en": "{n} results imported"},

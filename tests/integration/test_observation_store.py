@@ -1,4 +1,4 @@
-"""Migration 0161: the observations table carries what the model describes (issue 16)."""
+"""Migrations 0161/0162: observations, station readings and alarms as the models describe."""
 
 from __future__ import annotations
 
@@ -18,16 +18,17 @@ def test_the_migration_gives_observations_the_columns_the_model_describes(db):
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
 
-    import emergency.store.incident_models  # noqa: F401 - the model under test
+    import emergency.store.incident_models  # noqa: F401 - the models under test
+    import emergency.store.monitoring_models  # noqa: F401
     from emergency.store.models import Base
 
     def touches_observations(diff) -> bool:
         item = diff[0] if isinstance(diff, list) else diff
         for part in item[1:]:
-            if part == "observations" or getattr(getattr(part, "table", None), "name",
-                                                 None) == "observations":
+            names = {"observations", "station_readings", "station_alarms"}
+            if part in names or getattr(getattr(part, "table", None), "name", None) in names:
                 return True
-            if getattr(part, "name", None) == "observations":
+            if getattr(part, "name", None) in names:
                 return True
         return False
 

@@ -1,0 +1,55 @@
+"""A station alarm in a real browser (issue 16): a reading above the threshold shows in the
+header, the alarms page traces the source (溯源) and one click reports the incident.
+Screenshots: tests/artifacts/station_alarm*.png."""
+
+from __future__ import annotations
+
+import json
+import urllib.request
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+E2E_PASSWORD = "e2e-password-1"
+STATION = "dier-songhua-jiang/section-2"   # 第二松花江吉林市—长春市界断面(示例)
+
+
+def _api(base: str, method: str, path: str, body: dict | None = None,
+         token: str | None = None) -> dict:
+    headers = {"Content-Type": "application/json"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    req = urllib.request.Request(base + path, method=method, headers=headers,
+                                 data=json.dumps(body).encode() if body is not None else None)
+    with urllib.request.urlopen(req, timeout=60) as resp:
+        return json.loads(resp.read())
+
+
+def test_an_alarm_is_in_the_header_traced_and_reported_in_one_click(page, log_in, live_server,
+                                                                    shot):
+    token = _api(live_server, "POST", "/api/auth/token",
+                 {"username": "monitoring_system", "password": E2E_PASSWORD})["token"]
+    at = (datetime.now(SHANGHAI) - timedelta(hours=1)).isoformat(timespec="minutes")
+    sent = _api(live_server, "POST", f"/api/stations/{STATION}/readings",
+                {"readings": [{"parameter": "硝基苯", "value_mg_l": 0.8, "observed_at": at}]},
+                token)
+    assert sent["alarms"]
+    log_in(page, "duty_officer")
+    page.wait_for_url(page.base_url + "/")
+    page.wait_for_selector("#eec-alarm")
+    assert "水质自动站报警" in page.locator("#eec-alarm").inner_text()
+    page.click("#eec-alarm")
+    page.wait_for_selector("#alarm-list tbody button")
+    page.locator("#alarm-list tbody button", has_text="溯源").first.click()
+    page.wait_for_selector(".trace-candidates li")
+    shot(page, "station_alarm_trace")
+    assert page.locator(".trace-candidates li").count() >= 1
+    button = page.locator(".make-incident").first
+    button.click()
+    page.wait_for_url("**/incidents/*")
+    page.wait_for_selector("#arr-table tbody tr")
+    assert "溯源" in page.locator("body").inner_text()
