@@ -18,6 +18,11 @@
       return r.json().catch(function () { return {}; }).then(function (b) { return {ok: r.ok, status: r.status, body: b}; });
     });
   }
+  function short(iso) {
+    if (!iso) { return "—"; }
+    var d = new Date(iso), p = function (n) { return String(n).padStart(2, "0"); };
+    return p(d.getMonth() + 1) + "-" + p(d.getDate()) + " " + p(d.getHours()) + ":" + p(d.getMinutes());
+  }
   function message(body) {
     var e = body && body.error;
     return e ? (EN ? e.message_en : e.message_zh) : (EN ? "request failed" : "请求失败");
@@ -36,7 +41,7 @@
         tr.appendChild(el("td", "", a.station_name_zh));
         tr.appendChild(el("td", "", a.parameter));
         tr.appendChild(el("td", "num exceeds", a.value_mg_l + " / " + a.threshold_mg_l));
-        tr.appendChild(el("td", "t", EEC.time.short(a.observed_at)));
+        tr.appendChild(el("td", "t", short(a.observed_at)));
         tr.appendChild(el("td", "", a.acknowledged ? T.st_acked + " · " + (a.acknowledged_by || "") : T.st_open));
         var act = el("td");
         var tb = el("button", "eec-btn small", T.st_trace);
@@ -71,9 +76,9 @@
       var ol = el("ol", "trace-candidates");
       r.body.candidates.forEach(function (c) {
         var li = el("li", c.ruled_out ? "passed" : "");
-        li.appendChild(el("strong", "", c.name_zh + (c.sample ? "(示例)" : "")));
-        li.appendChild(el("div", "", T.st_window + " " + EEC.time.short(c.release_window[0]) + " – "
-                                     + EEC.time.short(c.release_window[1]) + " · " + T.st_mass + " ≈ "
+        li.appendChild(el("strong", "", c.name_zh + (c.sample && c.name_zh.indexOf("示例") < 0 ? "(示例)" : "")));
+        li.appendChild(el("div", "", T.st_window + " " + short(c.release_window[0]) + " – "
+                                     + short(c.release_window[1]) + " · " + T.st_mass + " ≈ "
                                      + c.mass_kg + " kg · " + c.distance_km + " km"));
         li.appendChild(el("div", "eec-muted", (EN ? c.reasons_en : c.reasons_zh).join(EN ? "; " : ";")));
         if (c.incident && cfg.can_write) {

@@ -32,7 +32,7 @@ def _api(base: str, method: str, path: str, body: dict | None = None,
 def test_an_alarm_is_in_the_header_traced_and_reported_in_one_click(page, log_in, live_server,
                                                                     shot):
     token = _api(live_server, "POST", "/api/auth/token",
-                 {"username": "monitoring_system", "password": E2E_PASSWORD})["token"]
+                 {"username": "duty_officer", "password": E2E_PASSWORD})["token"]
     at = (datetime.now(SHANGHAI) - timedelta(hours=1)).isoformat(timespec="minutes")
     sent = _api(live_server, "POST", f"/api/stations/{STATION}/readings",
                 {"readings": [{"parameter": "硝基苯", "value_mg_l": 0.8, "observed_at": at}]},
