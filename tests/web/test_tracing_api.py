@@ -41,8 +41,11 @@ def test_the_planted_source_ranks_first_and_one_click_reports_it(app, loaded, cl
     app.config["FIXED_NOW"] = NOW
     src, substance, max_t, station = planted_case(app)
     mass = max_t * 1000 * 0.5
+    # released at the source's outfall into the river (a park source's own containment would
+    # otherwise hold it on land: issue 17)
     planted = client.post("/api/incidents", json={
-        "risk_source_id": src.id, "substance": substance, "mass_kg": mass,
+        "lon": src.entry_lon, "lat": src.entry_lat, "segment_id": src.entry_seg_id,
+        "substance": substance, "mass_kg": mass,
         "occurred_at": "2026-07-23T20:00+08:00", "discovered_at": "2026-07-23T20:30+08:00"})
     assert planted.status_code == 201, planted.get_json()
     at_station = next(d for d in planted.get_json()["response"]["downstream"]
