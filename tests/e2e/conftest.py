@@ -38,6 +38,12 @@ def _quiet_handler():
 @pytest.fixture(scope="session")
 def live_server(network, tmp_path_factory):
     """Base URL of the app served from a background thread, with users ``admin``, ``viewer`` …"""
+    yield from serve_app(network, tmp_path_factory)
+
+
+def serve_app(network, tmp_path_factory):
+    """The live server as a generator: a module whose tests open incidents on the map can
+    override ``live_server`` with a server of its own (``yield from serve_app(...)``)."""
     from werkzeug.serving import make_server
 
     from app import create_app

@@ -18,6 +18,15 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 E2E_PASSWORD = "e2e-password-1"
 
 
+@pytest.fixture(scope="module")
+def live_server(network, tmp_path_factory):
+    """A server of this module's own: the incidents its tests open stay off the map the other
+    browser tests click on."""
+    from tests.e2e.conftest import serve_app
+
+    yield from serve_app(network, tmp_path_factory)
+
+
 def _api(base: str, method: str, path: str, body: dict | None = None,
          token: str | None = None) -> dict:
     headers = {"Content-Type": "application/json"}
