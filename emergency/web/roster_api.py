@@ -107,8 +107,17 @@ def rules() -> RosterRules:
 
 
 def actor_name() -> str:
+    """How the log names the writer: the person on the duty staff linked to the account, else
+    the account's display name or username."""
     user = g.get("user")
-    return (getattr(user, "display_name", None) or getattr(user, "username", None) or "")
+    if user is None:
+        return ""
+    if "_actor_staff_name" not in g:
+        with db().session() as session:
+            found = notifications.staff_of(session, user.username)
+            g._actor_staff_name = found.name if found else None
+    return (g._actor_staff_name or getattr(user, "display_name", None)
+            or getattr(user, "username", None) or "")
 
 
 def _month(text: str) -> Period:

@@ -232,6 +232,10 @@ def test_a_duty_officer_logs_a_call_and_hands_over_and_the_named_receiver_acknow
     page.click("#duty-handover-submit")
     page.wait_for_selector(".duty-log-entry.k-handover")
     assert "待接班确认" in page.locator("#duty-handovers").inner_text()
+    assert now["duty_officers"][0]["name"] in page.locator("#duty-handovers").inner_text()
+    form = page.locator("#duty-log-form").bounding_box()
+    panel = page.locator("#duty-log-panel").bounding_box()
+    assert panel["x"] <= form["x"] and form["x"] + form["width"] <= panel["x"] + panel["width"]
     assert page.locator("#duty-handovers .duty-ack").count() == 0  # the giver cannot confirm
     shot(page, "duty_log_handover_zh")
 
