@@ -29,6 +29,8 @@ pages = Blueprint("tracing_pages", __name__)
 
 MESSAGES: dict[str, dict[str, str]] = {
     "st_alarm_header": {"zh": "水质自动站报警 {n} 条未确认", "en": "{n} station alarm(s) open"},
+    # the header is full at 1366 px (nav, on duty, bell): the short form, the rest in the title
+    "st_alarm_short": {"zh": "报警 {n}", "en": "Alarm {n}"},
     "st_alarms_title": {"zh": "水质自动站报警", "en": "Station alarms"},
     "st_alarms_note": {"zh": "自动站为示例数据(设于各河流预案的监测断面);"
                              "阈值为该项目的地表水标准限值",
