@@ -91,6 +91,7 @@ from emergency.roster.staff import FieldProblem, InvalidInput
 from emergency.roster.staff_service import list_staff, person_of
 from emergency.store.drill_models import DrillInject, DrillRun
 from emergency.store.incident_models import ChecklistItem, Incident
+from emergency.store.monitoring_models import StationAlarm
 from emergency.store.roster_models import (
     LOG_CATEGORIES,
     LOG_KINDS,
@@ -1125,6 +1126,25 @@ def unacknowledged_injects(session: Session, limit: int = 50) -> list[PendingInj
 
 
 @dataclass(frozen=True)
+class OpenAlarm:
+    """A water-quality station alarm nobody has acknowledged yet (水质自动站报警未确认)."""
+
+    id: int
+    station_name_zh: str
+    parameter: str
+    value_mg_l: float
+    threshold_mg_l: float
+    observed_at: datetime
+
+
+def open_alarms(session: Session, limit: int = 50) -> list[OpenAlarm]:
+    rows = session.scalars(select(StationAlarm).where(StationAlarm.acknowledged_at.is_(None))
+                           .order_by(StationAlarm.raised_at, StationAlarm.id).limit(limit))
+    return [OpenAlarm(a.id, a.station_name_zh or a.station_id, a.parameter, a.value_mg_l,
+                      a.threshold_mg_l, _aware(a.observed_at)) for a in rows]
+
+
+@dataclass(frozen=True)
 class HandoverRecord:
     """A handover with its acknowledgement (接班确认), if the receiver has given it."""
 
@@ -1147,6 +1167,7 @@ class HandoverView:
     incoming: OnDuty = None  # type: ignore[assignment]  # who takes the next shift over
     unacknowledged: tuple[HandoverRecord, ...] = ()     # recent handovers nobody confirmed
     injects: tuple[PendingInject, ...] = ()             # drill injects not yet acknowledged
+    alarms: tuple[OpenAlarm, ...] = ()                  # station alarms not yet acknowledged
 
     @property
     def open_items(self) -> int:
@@ -1227,7 +1248,7 @@ def handover(session: Session, at: datetime, rules: RosterRules | None = None) -
     return HandoverView(shift, at, on_duty_now(session, at, rules),
                         tuple(open_incidents(session, at)), tuple(log), _with_acks(session, done),
                         on_duty_now(session, shift.end, rules), _with_acks(session, recent),
-                        tuple(unacknowledged_injects(session)))
+                        tuple(unacknowledged_injects(session)), tuple(open_alarms(session)))
 
 
 def _incoming_ids(view: HandoverView) -> set[int]:
@@ -1269,7 +1290,7 @@ def record_handover(session: Session, *, at: datetime, actor: str, actor_name: s
         "on_duty": {p: [x.name for x in people] for p, people in view.on_duty.positions.items()},
         "log_entries": [e.id for e in view.log],
         "overdue": len(view.overdue), "immediate": len(view.immediate),
-        "unacknowledged_injects": len(view.injects),
+        "unacknowledged_injects": len(view.injects), "open_alarms": len(view.alarms),
     }
     note = (note or "").strip()[:MAX_LOG_TEXT]
     row = DutyHandover(duty_date=view.shift.duty_date, shift=view.shift.shift,

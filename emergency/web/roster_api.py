@@ -651,7 +651,10 @@ def handover_dict(view: service.HandoverView, r: RosterRules, me: int | None = N
                     "injects": [{"run_id": i.run_id, "run_title": i.run_title,
                                  "inject_id": i.inject_id, "recipient": i.recipient,
                                  "message": i.message, "delivered_at": iso(i.delivered_at)}
-                                for i in view.injects]},
+                                for i in view.injects],
+                    "alarms": [{"id": a.id, "station": a.station_name_zh, "parameter": a.parameter,
+                                "value_mg_l": a.value_mg_l, "threshold_mg_l": a.threshold_mg_l,
+                                "observed_at": iso(a.observed_at)} for a in view.alarms]},
         "open_incidents": [
             {"id": i.id, "title": i.title, "status": i.status, "tier_level": i.tier_level,
              "warning_level": i.warning_level, "river_name_zh": i.river_name_zh,

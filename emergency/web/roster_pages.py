@@ -171,6 +171,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "duty_immediate": {"zh": "即将到期", "en": "due soon"},
     "duty_injects_pending": {"zh": "演练注入未签收", "en": "Drill injects not acknowledged"},
     "duty_drill": {"zh": "演练", "en": "drill"},
+    "duty_alarms_open": {"zh": "水质报警未确认", "en": "Station alarms open"},
     "duty_all_items": {"zh": "全部未完成任务", "en": "All open items"},
     "duty_handed_to": {"zh": "交给", "en": "to"},
     "duty_feed_confirm_revoke": {"zh": "停用后,该地址立即失效。确认停用?",

@@ -510,10 +510,16 @@
         el("span", {cls: "pill" + (sum.overdue.length ? " bad" : ""), text: T.overdue + " " + sum.overdue.length}),
         el("span", {cls: "pill" + (sum.immediate.length ? " warn" : ""), text: T.immediate + " " + sum.immediate.length}),
         el("span", {cls: "pill" + (sum.unacknowledged ? " warn" : ""), text: T.unacknowledged + " " + sum.unacknowledged}),
+        el("span", {cls: "pill" + (sum.alarms.length ? " bad" : ""), id: "duty-alarms-open",
+                    text: T.alarms + " " + sum.alarms.length}),
         el("span", {cls: "pill" + (sum.injects.length ? " warn" : ""), id: "duty-injects-pending",
                     text: T.injects + " " + sum.injects.length}));
       var urgent = sum.overdue.concat(sum.immediate).slice(0, 5);
       var lines = urgent.map(function (o) { return el("li", {cls: o.overdue ? "duty-overdue" : "", text: itemLine(o)}); });
+      sum.alarms.slice(0, 3).forEach(function (a) {
+        lines.push(el("li", {cls: "duty-overdue", text: a.station + " · " + a.parameter + " " + a.value_mg_l +
+                                                        " mg/L > " + a.threshold_mg_l + " · " + when(a.observed_at)}));
+      });
       sum.injects.slice(0, 3).forEach(function (i) {
         lines.push(el("li", {text: "【" + T.drill + "】" + i.run_title + " · " + i.inject_id + " " +
                                    (i.recipient ? "→ " + i.recipient + " " : "") + i.message.slice(0, 60)}));

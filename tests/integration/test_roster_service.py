@@ -339,3 +339,22 @@ def test_the_handover_names_drill_injects_no_player_has_acknowledged(db):
         view = service.handover(s, NOW)
         assert [(i.run_title, i.inject_id) for i in view.injects] == [("示例演练", "I-1")]
         assert view.injects[0].message.startswith("市局报告")
+
+
+def test_the_handover_names_station_alarms_nobody_has_acknowledged(db):
+    from emergency.store.monitoring_models import StationAlarm, StationReading
+
+    with db.session() as s:
+        reading = StationReading(station_id="st-1", parameter="cadmium", value_mg_l=0.02,
+                                 observed_at=NOW)
+        s.add(reading)
+        s.flush()
+        s.add_all([StationAlarm(station_id="st-1", station_name_zh="示例站", parameter="cadmium",
+                                reading_id=reading.id, value_mg_l=0.02, threshold_mg_l=0.005,
+                                observed_at=NOW, raised_at=NOW),
+                   StationAlarm(station_id="st-1", station_name_zh="示例站", parameter="cadmium",
+                                reading_id=reading.id, value_mg_l=0.01, threshold_mg_l=0.005,
+                                observed_at=NOW, raised_at=NOW, acknowledged_at=NOW)])
+    with db.session() as s:
+        view = service.handover(s, NOW)
+        assert [(a.station_name_zh, a.value_mg_l) for a in view.alarms] == [("示例站", 0.02)]
