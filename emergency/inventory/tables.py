@@ -1,4 +1,5 @@
-"""Reading and writing inventory files: CSV, XLSX (openpyxl) and GeoJSON.
+"""Reading and writing inventory files: CSV, XLSX (read by python-calamine, written by openpyxl)
+and GeoJSON.
 
 Reading returns raw cells (str, int, float, datetime, None) with their row numbers as a
 spreadsheet shows them; :mod:`emergency.inventory.rules` turns them into records. A file that
@@ -17,12 +18,12 @@ import io
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import date, datetime
 from pathlib import PurePath
 
 from emergency.exports import append_row, csv_bytes, format_number, workbook_bytes, xlsx_cell
 from emergency.inventory.columns import COLUMNS, SHEETS, normalise_heading
 from emergency.inventory.problems import RowProblem
-from emergency.inventory.xlsx_fast import sheet_rows
 
 __all__ = ["FORMATS", "README_SHEET", "FileProblem", "RawTable", "file_format", "format_number",
            "paused_gc", "read_table", "write_csv", "write_xlsx"]
@@ -130,25 +131,22 @@ def _csv_rows(data: bytes, filename: str) -> list[Sequence[object]]:
 
 
 def _read_xlsx(kind: str, data: bytes, filename: str) -> RawTable:
-    from openpyxl import load_workbook
+    """An XLSX sheet read by python-calamine (Rust; ~10× openpyxl), its values given as openpyxl
+    gives them — the values the rules were written for (see :func:`xlsx_rows`)."""
+    from python_calamine import CalamineWorkbook
 
     try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # noqa: BLE001 - BadZipFile, InvalidFileException, KeyError …
+        workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
+    except Exception as exc:  # noqa: BLE001 - not a zip, no workbook part, bad XML …
         raise FileProblem(RowProblem(
             None, None, "unreadable_file",
             "文件已损坏或不是有效的 Excel 工作簿(.xlsx),无法读取",
             f"the file is damaged or not a valid Excel workbook (.xlsx): {type(exc).__name__}",
             filename)) from None
     try:
-        sheet_name = _choose_sheet(kind, workbook.sheetnames, filename)
-        worksheet = workbook[sheet_name]
-        worksheet.reset_dimensions()  # some writers store a wrong sheet size
-        # The same values openpyxl gives, several times faster (None: a layout only openpyxl
-        # reads; see emergency.inventory.xlsx_fast).
-        rows: list[Sequence[object]] | None = sheet_rows(workbook, worksheet)
-        if rows is None:
-            rows = list(worksheet.iter_rows(values_only=True))
+        sheet_name = _choose_sheet(kind, workbook.sheet_names, filename)
+        rows = xlsx_rows(workbook.get_sheet_by_name(sheet_name).to_python(
+            skip_empty_area=False))  # rows keep their numbers: nothing above them is dropped
     except FileProblem:
         raise
     except Exception as exc:  # noqa: BLE001 - a damaged sheet part, bad XML …
@@ -159,6 +157,31 @@ def _read_xlsx(kind: str, data: bytes, filename: str) -> RawTable:
     finally:
         workbook.close()
     return _with_header(kind, rows, sheet_name)
+
+
+def xlsx_rows(rows: Iterable[Sequence[object]]) -> list[tuple]:
+    """Calamine's rows as openpyxl reads them: an empty cell is None (not ""), a whole number
+    an int (Excel stores 12, not 12.0; 1E+20 stays a float), a date a datetime at midnight;
+    each row runs to its last non-empty cell (an empty row is ``()``)."""
+    out = []
+    for row in rows:
+        cells = [_CELL_VALUE.get(type(v), _same)(v) for v in row]
+        while cells and cells[-1] is None:
+            cells.pop()
+        out.append(tuple(cells))
+    return out
+
+
+def _same(value: object) -> object:
+    return value
+
+
+_CELL_VALUE = {
+    str: lambda v: v or None,
+    # Excel writes whole numbers below 10^15 without a point or exponent: openpyxl's int
+    float: lambda v: int(v) if v.is_integer() and -1e15 < v < 1e15 else v,
+    date: lambda v: datetime(v.year, v.month, v.day),
+}
 
 
 def _choose_sheet(kind: str, names: Sequence[str], filename: str) -> str:
