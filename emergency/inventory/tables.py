@@ -12,18 +12,16 @@ are both accepted.
 
 from __future__ import annotations
 
-import csv
 import gc
-import io
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime
 from pathlib import PurePath
 
 from emergency.exports import append_row, csv_bytes, format_number, workbook_bytes, xlsx_cell
 from emergency.inventory.columns import COLUMNS, SHEETS, normalise_heading
 from emergency.inventory.problems import RowProblem
+from emergency.spreadsheets import UnreadableFile, csv_rows, xlsx_rows
 
 __all__ = ["FORMATS", "README_SHEET", "FileProblem", "RawTable", "file_format", "format_number",
            "paused_gc", "read_table", "write_csv", "write_xlsx"]
@@ -102,86 +100,21 @@ def read_table(kind: str, data: bytes, filename: str) -> RawTable:
 
 
 def _csv_rows(data: bytes, filename: str) -> list[Sequence[object]]:
-    if data[:2] == b"PK":
-        raise FileProblem(RowProblem(
-            None, None, "unreadable_file",
-            "该文件是 Excel 工作簿而不是 CSV:请把扩展名改为 .xlsx 或另存为 CSV",
-            "this file is an Excel workbook, not CSV: rename it to .xlsx or save it as CSV",
-            filename))
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:  # pragma: no cover - gb18030 decodes almost anything; kept for clarity
-        raise FileProblem(RowProblem(None, None, "unreadable_file",
-                                     "无法识别 CSV 文件的字符编码(请使用 UTF-8)",
-                                     "cannot decode the CSV file (use UTF-8)", filename))
-    if "\x00" in text:
-        raise FileProblem(RowProblem(None, None, "unreadable_file",
-                                     "文件不是文本格式的 CSV", "the file is not a text CSV file",
-                                     filename))
     try:
-        return list(csv.reader(io.StringIO(text, newline="")))
-    except csv.Error as exc:
-        raise FileProblem(RowProblem(None, None, "unreadable_file",
-                                     f"CSV 格式错误:{exc}", f"malformed CSV: {exc}",
-                                     filename)) from None
+        return csv_rows(data)
+    except UnreadableFile as exc:
+        raise FileProblem(RowProblem(None, None, "unreadable_file", exc.message_zh,
+                                     exc.message_en, filename)) from None
 
 
 def _read_xlsx(kind: str, data: bytes, filename: str) -> RawTable:
-    """An XLSX sheet read by python-calamine (Rust; ~10× openpyxl), its values given as openpyxl
-    gives them — the values the rules were written for (see :func:`xlsx_rows`)."""
-    from python_calamine import CalamineWorkbook
-
+    """The sheet of ``kind`` (python-calamine; values as openpyxl gives them)."""
     try:
-        workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
-    except Exception as exc:  # noqa: BLE001 - not a zip, no workbook part, bad XML …
-        raise FileProblem(RowProblem(
-            None, None, "unreadable_file",
-            "文件已损坏或不是有效的 Excel 工作簿(.xlsx),无法读取",
-            f"the file is damaged or not a valid Excel workbook (.xlsx): {type(exc).__name__}",
-            filename)) from None
-    try:
-        sheet_name = _choose_sheet(kind, workbook.sheet_names, filename)
-        rows = xlsx_rows(workbook.get_sheet_by_name(sheet_name).to_python(
-            skip_empty_area=False))  # rows keep their numbers: nothing above them is dropped
-    except FileProblem:
-        raise
-    except Exception as exc:  # noqa: BLE001 - a damaged sheet part, bad XML …
-        raise FileProblem(RowProblem(
-            None, None, "unreadable_file", "工作表内容已损坏,无法读取",
-            f"the worksheet is damaged and cannot be read: {type(exc).__name__}",
-            filename)) from None
-    finally:
-        workbook.close()
+        sheet_name, rows = xlsx_rows(data, lambda names: _choose_sheet(kind, names, filename))
+    except UnreadableFile as exc:
+        raise FileProblem(RowProblem(None, None, "unreadable_file", exc.message_zh,
+                                     exc.message_en, filename)) from None
     return _with_header(kind, rows, sheet_name)
-
-
-def xlsx_rows(rows: Iterable[Sequence[object]]) -> list[tuple]:
-    """Calamine's rows as openpyxl reads them: an empty cell is None (not ""), a whole number
-    an int (Excel stores 12, not 12.0; 1E+20 stays a float), a date a datetime at midnight;
-    each row runs to its last non-empty cell (an empty row is ``()``)."""
-    out = []
-    for row in rows:
-        cells = [_CELL_VALUE.get(type(v), _same)(v) for v in row]
-        while cells and cells[-1] is None:
-            cells.pop()
-        out.append(tuple(cells))
-    return out
-
-
-def _same(value: object) -> object:
-    return value
-
-
-_CELL_VALUE = {
-    str: lambda v: v or None,
-    # Excel writes whole numbers below 10^15 without a point or exponent: openpyxl's int
-    float: lambda v: int(v) if v.is_integer() and -1e15 < v < 1e15 else v,
-    date: lambda v: datetime(v.year, v.month, v.day),
-}
 
 
 def _choose_sheet(kind: str, names: Sequence[str], filename: str) -> str:

@@ -10,8 +10,6 @@ problems of the file itself, each naming the row as a spreadsheet shows it and t
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -19,6 +17,7 @@ from datetime import date, datetime
 from pathlib import PurePath
 
 from emergency.exports import restore
+from emergency.spreadsheets import UnreadableFile, csv_rows, xlsx_rows
 
 __all__ = ["COLUMNS", "read_results", "ParsedResults", "FileProblem", "TEMPLATE_HEADINGS",
            "FIELD_HEADINGS"]
@@ -85,39 +84,17 @@ def _file_problem(zh: str, en: str) -> ParsedResults:
 
 
 def _csv_rows(data: bytes) -> list[Sequence[object]] | ParsedResults:
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:  # pragma: no cover - gb18030 decodes nearly anything
-        return _file_problem("无法识别 CSV 的字符编码(请使用 UTF-8)", "cannot decode the CSV")
-    if "\x00" in text:
-        return _file_problem("文件不是文本格式的 CSV", "the file is not a text CSV file")
     try:
-        return list(csv.reader(io.StringIO(text, newline="")))
-    except csv.Error as exc:
-        return _file_problem(f"CSV 格式错误:{exc}", f"malformed CSV: {exc}")
+        return csv_rows(data)
+    except UnreadableFile as exc:
+        return _file_problem(exc.message_zh, exc.message_en)
 
 
 def _xlsx_rows(data: bytes) -> list[Sequence[object]] | ParsedResults:
-    from openpyxl import load_workbook
-
     try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # noqa: BLE001 - BadZipFile, InvalidFileException, KeyError …
-        return _file_problem("文件已损坏或不是有效的 Excel 工作簿(.xlsx)",
-                             f"the file is not a valid Excel workbook: {type(exc).__name__}")
-    try:
-        sheet = workbook[workbook.sheetnames[0]]
-        sheet.reset_dimensions()
-        return list(sheet.iter_rows(values_only=True))
-    except Exception as exc:  # noqa: BLE001 - a damaged sheet part
-        return _file_problem("工作表内容已损坏,无法读取",
-                             f"the worksheet cannot be read: {type(exc).__name__}")
-    finally:
-        workbook.close()
+        return xlsx_rows(data)[1]  # the first sheet
+    except UnreadableFile as exc:
+        return _file_problem(exc.message_zh, exc.message_en)
 
 
 def _blank(value: object) -> bool:

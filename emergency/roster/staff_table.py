@@ -9,8 +9,6 @@ opens it); UTF-8 and GB18030 are read.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -24,6 +22,7 @@ from emergency.roster.staff import (
     format_roles,
     format_unavailability,
 )
+from emergency.spreadsheets import UnreadableFile, csv_rows, xlsx_rows
 
 __all__ = ["COLUMNS", "SHEET", "ParsedStaff", "read_staff", "write_staff_csv",
            "write_staff_xlsx"]
@@ -104,50 +103,27 @@ def read_staff(data: bytes, filename: str) -> ParsedStaff:
 
 
 def _csv_rows(data: bytes) -> list[Sequence[object]] | ParsedStaff:
-    if data[:2] == b"PK":
-        return _file_problem("该文件是 Excel 工作簿而不是 CSV:请把扩展名改为 .xlsx",
-                             "this file is an Excel workbook, not CSV: name it .xlsx")
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:  # pragma: no cover - gb18030 decodes nearly anything
-        return _file_problem("无法识别 CSV 的字符编码(请使用 UTF-8)",
-                             "cannot decode the CSV file (use UTF-8)")
-    if "\x00" in text:
-        return _file_problem("文件不是文本格式的 CSV", "the file is not a text CSV file")
     try:
-        return list(csv.reader(io.StringIO(text, newline="")))
-    except csv.Error as exc:
-        return _file_problem(f"CSV 格式错误:{exc}", f"malformed CSV: {exc}")
+        return csv_rows(data)
+    except UnreadableFile as exc:
+        return _file_problem(exc.message_zh, exc.message_en)
+
+
+def _staff_sheet(names: list[str]) -> str:
+    wanted = [n for n in names if _norm(n) == _norm(SHEET)]
+    data_sheets = [n for n in names if _norm(n) != _norm(README_SHEET)]
+    if not wanted and len(data_sheets) != 1:
+        raise UnreadableFile(
+            f"工作簿中没有「{SHEET}」工作表(现有:{'、'.join(names)})",
+            f"the workbook has no sheet named {SHEET!r} (found: {', '.join(names)})")
+    return (wanted or data_sheets)[0]
 
 
 def _xlsx_rows(data: bytes) -> list[Sequence[object]] | ParsedStaff:
-    from openpyxl import load_workbook
-
     try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # noqa: BLE001 - BadZipFile, InvalidFileException, KeyError …
-        return _file_problem("文件已损坏或不是有效的 Excel 工作簿(.xlsx)",
-                             f"the file is not a valid Excel workbook: {type(exc).__name__}")
-    try:
-        names = workbook.sheetnames
-        wanted = [n for n in names if _norm(n) == _norm(SHEET)]
-        data_sheets = [n for n in names if _norm(n) != _norm(README_SHEET)]
-        if not wanted and len(data_sheets) != 1:
-            return _file_problem(
-                f"工作簿中没有「{SHEET}」工作表(现有:{'、'.join(names)})",
-                f"the workbook has no sheet named {SHEET!r} (found: {', '.join(names)})")
-        sheet = workbook[(wanted or data_sheets)[0]]
-        sheet.reset_dimensions()
-        return list(sheet.iter_rows(values_only=True))
-    except Exception as exc:  # noqa: BLE001 - a damaged sheet part
-        return _file_problem("工作表内容已损坏,无法读取",
-                             f"the worksheet cannot be read: {type(exc).__name__}")
-    finally:
-        workbook.close()
+        return xlsx_rows(data, _staff_sheet)[1]
+    except UnreadableFile as exc:
+        return _file_problem(exc.message_zh, exc.message_en)
 
 
 def _blank(value: object) -> bool:

@@ -12,7 +12,8 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.cell.rich_text import CellRichText, TextBlock
 from openpyxl.cell.text import InlineFont
 
-from emergency.inventory.tables import FileProblem, read_table, write_xlsx, xlsx_rows
+from emergency.inventory.tables import FileProblem, read_table, write_xlsx
+from emergency.spreadsheets import xlsx_rows
 
 
 def openpyxl_rows(data: bytes, sheet: str | None = None) -> list[tuple]:
@@ -34,12 +35,7 @@ def openpyxl_rows(data: bytes, sheet: str | None = None) -> list[tuple]:
 
 def calamine_rows(data: bytes, sheet: str | None = None) -> list[tuple]:
     """What the inventory import reads (python-calamine, given as openpyxl gives values)."""
-    from python_calamine import CalamineWorkbook
-
-    wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
-    rows = xlsx_rows(wb.get_sheet_by_name(sheet or wb.sheet_names[0]).to_python(
-        skip_empty_area=False))
-    wb.close()
+    _name, rows = xlsx_rows(data, lambda names: sheet or names[0])
     while rows and rows[-1] == ():
         rows.pop()
     return rows
