@@ -166,6 +166,9 @@ def inert_copy(data: bytes, filename: str) -> bytes:
 def _inert_xlsx(data: bytes) -> bytes:
     from openpyxl import Workbook, load_workbook
 
+    from emergency.spreadsheets import check_xlsx
+
+    check_xlsx(data)  # WorkbookTooLarge is a ValueError, as the callers expect
     try:
         source = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     except Exception as exc:  # noqa: BLE001 - BadZipFile, InvalidFileException, KeyError …

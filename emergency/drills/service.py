@@ -153,9 +153,12 @@ def library(directory: Path = LIBRARY_DIR) -> dict[str, tuple[Scenario, str]]:
 
 
 def library_scenario(scenario_id: str) -> tuple[Scenario, str]:
-    path = LIBRARY_DIR / f"{scenario_id}.yaml"
-    if "/" in scenario_id or not path.is_file():
-        raise NotFound(f"演练脚本 {scenario_id}", f"scenario {scenario_id}")
+    """A library scenario by id. The id is looked up among the library's files, never joined
+    into a path: a client's text (``..``, a 1 MB name, a NUL byte) never reaches the file system."""
+    path = {p.stem: p for p in library_files()}.get(scenario_id)
+    if path is None:
+        shown = scenario_id if len(scenario_id) <= 80 else scenario_id[:80] + "…"
+        raise NotFound(f"演练脚本 {shown}", f"scenario {shown}")
     text = path.read_text("utf-8")
     return _parse_cached(text, scenario_id), text
 

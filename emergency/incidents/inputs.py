@@ -19,6 +19,13 @@ FLOW_CONDITIONS = ("flood", "normal", "dry", "ice")
 _PLAN_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,79}")
 # Clocks on different machines disagree a little; a report "from the future" by less is fine.
 _GRACE = timedelta(minutes=10)
+# Upper bounds of what a report can say: far beyond any real release (the largest tailings dam
+# failures moved ~1e10 kg; the Amazon carries ~2e5 m³/s), so they only stop values that would
+# overflow the transport arithmetic or the database's columns (PostgreSQL integer: 2^31 - 1).
+LIMITS = {"mass_kg": 1e10, "release_hours": 24 * 366, "discharge_m3s": 1e6,
+          "deaths": 100_000_000, "injured": 100_000_000, "evacuated": 100_000_000,
+          "economic_loss_cny": 1e15}
+MAX_ID = 2**31 - 1
 FLOW_LABELS = {"flood": ("汛期高水", "flood"), "normal": ("平水", "normal flow"),
                "dry": ("枯水", "low flow"), "ice": ("冰封期", "ice-covered")}
 
@@ -99,6 +106,11 @@ CONTAINMENT_LIMITS = {"released_volume_m3": 1e6, "firewater_m3_per_h": 2e4,
                       "firewater_hours": 72.0}
 
 
+def _shown(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:60] + "…"
+
+
 def parse_time(value: Any, tz: tzinfo = DEFAULT_TZ) -> datetime:
     """ISO 8601 → aware datetime (no offset: read in ``tz``). Raises ValueError."""
     if isinstance(value, datetime):
@@ -139,19 +151,21 @@ def parse_incident(data: Any, *, substances, season_by_month: dict[int, str],
         try:
             if isinstance(raw, bool):
                 raise ValueError
-            value = int(raw) if integer and float(raw).is_integer() else float(raw)
+            value = int(float(raw)) if integer and float(raw).is_integer() else float(raw)
             if integer and not isinstance(value, int):
                 raise ValueError
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             kind_zh, kind_en = ("整数", "a whole number") if integer else ("数字", "a number")
-            bad(name, f"{label_zh}须为{kind_zh},收到 {raw!r}", f"must be {kind_en}, got {raw!r}")
+            bad(name, f"{label_zh}须为{kind_zh},收到 {_shown(raw)}",
+                f"must be {kind_en}, got {_shown(raw)}")
             return
         if not math.isfinite(value) or value < minimum or (strict and value <= minimum):
             op = ">" if strict else "≥"
             bad(name, f"{label_zh}须 {op} {minimum:g}", f"must be {op} {minimum:g}")
             return
-        if value > maximum:
-            bad(name, f"{label_zh}须 ≤ {maximum:g}", f"must be ≤ {maximum:g}")
+        limit = min(maximum, LIMITS.get(name, math.inf))
+        if value > limit:
+            bad(name, f"{label_zh}须 ≤ {limit:g}", f"must be ≤ {limit:g}")
             return
         values[name] = value
 
@@ -166,34 +180,44 @@ def parse_incident(data: Any, *, substances, season_by_month: dict[int, str],
                         ("firewater_m3_per_h", "消防水量(m³/h)"),
                         ("firewater_hours", "消防持续时间(h)")):
         number(name, label_zh=label, maximum=CONTAINMENT_LIMITS[name])
-    for name in ("lon", "lat"):
+    for name, bound in (("lon", 180.0), ("lat", 90.0)):
         if name in data and data[name] is not None:
             try:
-                values[name] = float(data[name])
-                if not math.isfinite(values[name]):
+                if isinstance(data[name], bool):
                     raise ValueError
-            except (TypeError, ValueError):
-                bad(name, f"坐标须为十进制度数,收到 {data[name]!r}",
-                    f"must be decimal degrees, got {data[name]!r}")
+                values[name] = float(data[name])
+                if not math.isfinite(values[name]) or abs(values[name]) > bound:
+                    raise ValueError
+            except (TypeError, ValueError, OverflowError):
+                values.pop(name, None)
+                bad(name, f"坐标须为十进制度数(±{bound:g} 以内),收到 {_shown(data[name])}",
+                    f"must be decimal degrees (within ±{bound:g}), got {_shown(data[name])}")
     for name in ("segment_id", "risk_source_id"):
         if data.get(name) not in (None, ""):
+            raw = data[name]
             try:
-                values[name] = int(data[name])
-            except (TypeError, ValueError):
-                bad(name, f"须为整数编号,收到 {data[name]!r}", "must be an integer id")
+                if isinstance(raw, bool) or isinstance(raw, float) and not raw.is_integer():
+                    raise ValueError
+                values[name] = int(raw)
+                if not 0 <= values[name] <= MAX_ID:
+                    raise ValueError
+            except (TypeError, ValueError, OverflowError):
+                values.pop(name, None)
+                bad(name, f"须为整数编号,收到 {_shown(raw)}", "must be an integer id")
     for name in ("occurred_at", "discovered_at"):
         if data.get(name) not in (None, ""):
             try:
                 values[name] = parse_time(data[name], tz)
             except ValueError:
                 bad(name, "时间格式有误(须为 ISO 8601,如 2026-07-23T09:30+08:00),"
-                    f"收到 {data[name]!r}",
-                    f"not an ISO 8601 time (e.g. 2026-07-23T09:30+08:00): {data[name]!r}")
+                    f"收到 {_shown(data[name])}",
+                    f"not an ISO 8601 time (e.g. 2026-07-23T09:30+08:00): {_shown(data[name])}")
     if data.get("substance") not in (None, ""):
         sub = substances.get(str(data["substance"]))
         if sub is None:
-            bad("substance", f"化学品目录中没有 {data['substance']!r}(可用名称、英文名或 CAS 号)",
-                f"{data['substance']!r} is not in the chemical catalogue "
+            bad("substance",
+                f"化学品目录中没有 {_shown(data['substance'])}(可用名称、英文名或 CAS 号)",
+                f"{_shown(data['substance'])} is not in the chemical catalogue "
                 "(name, English name or CAS)")
         else:
             values["substance"] = sub.id

@@ -103,7 +103,8 @@ def _csv_rows(data: bytes, filename: str) -> list[Sequence[object]]:
     try:
         return csv_rows(data)
     except UnreadableFile as exc:
-        raise FileProblem(RowProblem(None, None, "unreadable_file", exc.message_zh,
+        raise FileProblem(RowProblem(None, None, getattr(exc, "code", "unreadable_file"),
+                                     exc.message_zh,
                                      exc.message_en, filename)) from None
 
 
@@ -112,7 +113,8 @@ def _read_xlsx(kind: str, data: bytes, filename: str) -> RawTable:
     try:
         sheet_name, rows = xlsx_rows(data, lambda names: _choose_sheet(kind, names, filename))
     except UnreadableFile as exc:
-        raise FileProblem(RowProblem(None, None, "unreadable_file", exc.message_zh,
+        raise FileProblem(RowProblem(None, None, getattr(exc, "code", "unreadable_file"),
+                                     exc.message_zh,
                                      exc.message_en, filename)) from None
     return _with_header(kind, rows, sheet_name)
 

@@ -28,12 +28,14 @@ def init_web(app: Flask) -> None:
     from emergency.web.incident_pages import init_incident_pages
     from emergency.web.inspection_api import bp as inspection_api_bp
     from emergency.web.inspection_pages import init_inspection_pages
+    from emergency.web.params import init_request_layer
     from emergency.web.parks_api import init_park_pages
     from emergency.web.refresh_api import bp as refresh_api_bp
     from emergency.web.refresh_pages import init_pages as init_refresh_pages
     from emergency.web.river_pages import init_river_pages
     from emergency.web.roster_api import init_roster
 
+    init_request_layer(app)  # body limit, bounded URL ids, strict JSON: before any blueprint
     register_error_handlers(app)
     headers.init_headers(app)  # CSP and security headers on every response
     i18n.init_i18n(app)

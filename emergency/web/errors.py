@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, request
+from flask import Flask, jsonify, render_template, request
+from sqlalchemy.exc import DataError, IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from rivers.exceptions import RiverError
@@ -41,12 +43,38 @@ def register_error_handlers(app: Flask) -> None:
         status = RIVER_STATUS.get(err.code, 422)
         return jsonify(error_body(err.code, err.message_zh, err.message_en, err.details)), status
 
+    # The database refused a write: someone saved first (a stale version, a duplicate) → 409;
+    # a value past a column's range that slipped through the checks → 400. The unit of work
+    # (emergency.store.Database.session) has rolled the transaction back before we get here:
+    # nothing of the request is kept.
+    @app.errorhandler(StaleDataError)
+    def _stale(err: StaleDataError):
+        return _refusal(409, "version_conflict", "该记录已被他人修改,请刷新后重试",
+                        "someone else changed this record; reload and try again")
+
+    @app.errorhandler(IntegrityError)
+    def _integrity(err: IntegrityError):
+        return _refusal(409, "conflict", "与已有数据冲突(重复或引用不存在的记录),未保存",
+                        "conflicts with existing data (a duplicate or a missing reference); "
+                        "nothing was saved")
+
+    @app.errorhandler(DataError)
+    def _data(err: DataError):
+        return _refusal(400, "invalid_value", "数值超出数据库可存范围,未保存",
+                        "a value is beyond what the database can hold; nothing was saved")
+
     @app.errorhandler(HTTPException)
     def _http_error(err: HTTPException):
         if not request.path.startswith("/api/"):
             return err
         return jsonify(error_body(f"http_{err.code}", _HTTP_ZH.get(err.code or 0, err.name),
                                   err.description or err.name)), err.code
+
+
+def _refusal(status: int, code: str, zh: str, en: str):
+    if request.path.startswith("/api/"):
+        return jsonify(error_body(code, zh, en)), status
+    return render_template("error.html", title=zh, message=f"{zh} / {en}"), status
 
 
 _HTTP_ZH = {

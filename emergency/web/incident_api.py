@@ -14,7 +14,7 @@ from emergency.web.clock import iso, now
 from emergency.web.errors import ApiError
 from emergency.web.inspection_api import incident_hazards
 from emergency.web.observation_shapes import band_fields, fit_dict, observation_dict
-from emergency.web.params import json_body, required_float
+from emergency.web.params import json_body, required_float, to_optional_int
 from emergency.web.parks_api import containment_dict
 from emergency.web.roster_api import on_duty_block
 from emergency.web.serialize import crossing_dict, snap_dict
@@ -74,7 +74,7 @@ def update(incident_id: int):
     with db().session() as session:
         row, pkg = service.update_incident(
             session, engine(), incident_id, data, actor=actor(), now=now(),
-            expected_version=data.get("version", _if_match()), drills=None)
+            expected_version=_version(data), drills=None)
         body = incident_dict(row) | {"response": package_dict(pkg, row)}
     return jsonify(body)
 
@@ -110,8 +110,7 @@ def observe(incident_id: int):
 @bp.patch("/<int:incident_id>/checklist/<int:item_id>")
 def check(incident_id: int, item_id: int):
     data = json_body()
-    if "version" not in data and _if_match() is not None:
-        data["version"] = _if_match()
+    data["version"] = _version(data)
     with db().session() as session:
         item = service.update_checklist_item(session, engine(), incident_id, item_id, data,
                                              actor=actor(), now=now(), drills=None)
@@ -129,9 +128,12 @@ def first_report(incident_id: int):
     return jsonify({"text": text, "is_drill": is_drill})
 
 
-def _if_match() -> int | None:
+def _version(data: dict) -> int | None:
+    """The version the client saw: ``version`` in the body, else the ``If-Match`` header."""
+    if data.get("version") is not None:
+        return to_optional_int(data["version"], "version", minimum=1)
     raw = request.headers.get("If-Match", "").strip('"')
-    return int(raw) if raw.isdigit() else None
+    return to_optional_int(raw, "If-Match", minimum=1)
 
 
 # ------------------------------------------------------------------ errors of this blueprint
