@@ -1,4 +1,6 @@
-"""Account use cases (账号): create users, check a login, issue and resolve API tokens.
+"""Account use cases (账号): create users, check a login, issue and resolve API tokens and
+login sessions, and end them: logout ends one session; a password change, disabling the account
+(:func:`disable`) or :func:`revoke_tokens` end the others.
 
 No Flask here: the web layer and the CLI call these with a SQLAlchemy session (one unit of work)
 and the current time. Passwords are hashed with ``werkzeug.security`` (scrypt by default); API
@@ -8,19 +10,18 @@ tokens are random 256-bit strings of which only the SHA-256 is stored.
 from __future__ import annotations
 
 import hashlib
-import math
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from emergency.auth_rules import ROLES, lockout_until, password_problems
+from emergency.auth_rules import ROLES, password_problems
 from emergency.refresh.prefectures import PREFECTURES, find
-from emergency.store.auth_models import ApiToken, User
+from emergency.store.auth_models import ApiToken, User, UserSession
 
 DEFAULT_HASH_METHOD = "scrypt"
 TOKEN_LAST_USED_RESOLUTION = timedelta(minutes=1)  # do not write on every API call
@@ -39,8 +40,7 @@ class LoginResult:
     """The outcome of a login attempt: a user, or the reason (an i18n key) and its values."""
 
     user: User | None
-    reason: str | None = None          # wrong_credentials | account_locked | account_inactive
-    minutes_locked: int = 0
+    reason: str | None = None          # wrong_credentials | account_inactive
 
 
 def aware(value: datetime | None) -> datetime | None:
@@ -74,13 +74,45 @@ def create_user(session: Session, username: str, password: str, role: str, *,
     return user
 
 
-def set_password(user: User, password: str, hash_method: str = DEFAULT_HASH_METHOD) -> None:
+def set_password(session: Session, user: User, password: str,
+                 hash_method: str = DEFAULT_HASH_METHOD) -> None:
+    """A new password; every session and token of the user ends (whoever held them must log
+    in again with the new password)."""
     problems = password_problems(password, user.username)
     if problems:
         raise AccountError("weak_password", ";".join(p[0] for p in problems),
                            "; ".join(p[1] for p in problems))
     user.password_hash = generate_password_hash(password, method=hash_method)
     user.failed_logins, user.locked_until = 0, None
+    end_everything(session, user)
+
+
+def disable(session: Session, user: User) -> None:
+    """Disable the account: it cannot log in, and its sessions and tokens end now."""
+    user.active = False
+    end_everything(session, user)
+
+
+def enable(user: User) -> None:
+    user.active = True
+
+
+def end_everything(session: Session, user: User) -> tuple[int, int]:
+    """End every session and token of ``user``: (sessions, tokens) ended."""
+    return end_sessions(session, user), revoke_tokens(session, user)
+
+
+def end_sessions(session: Session, user: User) -> int:
+    result = session.execute(delete(UserSession).where(UserSession.user_id == user.id))
+    session.expire(user, ["sessions"])
+    return result.rowcount or 0
+
+
+def revoke_tokens(session: Session, user: User) -> int:
+    """Revoke every API token of ``user`` (its sessions go on)."""
+    result = session.execute(delete(ApiToken).where(ApiToken.user_id == user.id))
+    session.expire(user, ["tokens"])
+    return result.rowcount or 0
 
 
 def prefecture_name(text: str | None) -> str | None:
@@ -113,32 +145,46 @@ def _dummy_hash(method: str) -> str:
 
 def check_login(session: Session, username: str, password: str, now: datetime, *,
                 hash_method: str = DEFAULT_HASH_METHOD) -> LoginResult:
-    """Check a username and password, counting failures and locking after too many.
+    """Check a username and password. A failure writes nothing (throttling is the web layer's,
+    per address and per name: emergency.auth_rules).
 
-    An unknown user costs the same hash check as a known one, so timing does not tell which
-    usernames exist.
+    An unknown user and a wrong password give the same answer, and an unknown user costs the
+    same hash check as a known one, so neither the answer nor its timing tells which usernames
+    exist.
     """
     user = find_user(session, username) if username else None
     if user is None:
         check_password_hash(_dummy_hash(hash_method), password)
         return LoginResult(None, "wrong_credentials")
-    locked = aware(user.locked_until)
-    if locked is not None and locked > now:
-        return LoginResult(None, "account_locked", _minutes_until(locked, now))
     if not check_password_hash(user.password_hash, password):
-        user.failed_logins = (user.failed_logins or 0) + 1
-        user.locked_until = lockout_until(user.failed_logins, now)
-        if user.locked_until is not None:
-            return LoginResult(None, "account_locked", _minutes_until(user.locked_until, now))
         return LoginResult(None, "wrong_credentials")
-    if not user.active:
+    if not user.active:  # told only to whoever knows the password
         return LoginResult(None, "account_inactive")
-    user.failed_logins, user.locked_until, user.last_login_at = 0, None, now
+    user.last_login_at = now
     return LoginResult(user)
 
 
-def _minutes_until(when: datetime, now: datetime) -> int:
-    return max(1, math.ceil((when - now).total_seconds() / 60))
+# ------------------------------------------------------------------ login sessions
+def start_session(session: Session, user: User, now: datetime, ttl: timedelta) -> str:
+    """A new server-side session for ``user``: its id (for the cookie; only the hash is kept)."""
+    sid = secrets.token_urlsafe(32)
+    session.add(UserSession(sid_hash=token_digest(sid), user_id=user.id, created_at=now,
+                            expires_at=now + ttl))
+    session.flush()
+    return sid
+
+
+def user_for_session(session: Session, sid: str, now: datetime) -> User | None:
+    """The active user of a current session (None: ended, expired, or the user disabled)."""
+    row = session.scalar(select(UserSession).where(UserSession.sid_hash == token_digest(sid)))
+    if row is None or aware(row.expires_at) <= now or not row.user.active:
+        return None
+    return row.user
+
+
+def end_session(session: Session, sid: str) -> bool:
+    result = session.execute(delete(UserSession).where(UserSession.sid_hash == token_digest(sid)))
+    return bool(result.rowcount)
 
 
 def token_digest(token: str) -> str:

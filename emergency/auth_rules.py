@@ -4,14 +4,17 @@ Roles are not a ladder: a drill organiser (演练组织者) runs drills but does
 incidents, a data steward (数据管理员) imports inventories and plans but does not command.
 Each role is therefore a set of permissions, and a route asks for one permission.
 
-Login throttling is a rule too: after ``MAX_LOGIN_FAILURES`` wrong passwords in a row an account is
-locked for ``LOCKOUT`` (the clock is passed in, so the rule is testable).
+Login throttling is a rule too: failed attempts are counted per client address and per account
+name in windows that grow (``LOGIN_LIMITS_PER_ACCOUNT``: a few tries a minute, then fewer per ten
+minutes, then per hour), so the wait grows with the failures and ends by itself — never a lock
+that anyone who knows a user name can hold forever. Successful logins are not counted; a name
+that does not exist is throttled exactly like one that does. (Enforced by Flask-Limiter in
+``emergency.web.auth``; the limits here are ``limits`` notation, see its documentation.)
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 from enum import StrEnum
 
 
@@ -77,8 +80,12 @@ ROLES: dict[str, Role] = {r.name: r for r in (
 # declaration fails closed (a viewer can never write), not open.
 DEFAULT_WRITE_PERMISSION = Permission.INCIDENT_WRITE
 
-MAX_LOGIN_FAILURES = 5
-LOCKOUT = timedelta(minutes=15)
+#: Failed logins allowed per account name (all addresses together), tier by tier: after 5 in a
+#: minute the next try waits for that minute, after 10 in ten minutes for those, after 30 in an
+#: hour for the hour.
+LOGIN_LIMITS_PER_ACCOUNT = "5 per minute; 10 per 10 minutes; 30 per hour"
+#: Failed logins allowed per client address (any names: password spraying).
+LOGIN_LIMITS_PER_ADDRESS = "20 per minute; 100 per hour"
 MIN_PASSWORD_LENGTH = 8
 
 
@@ -119,11 +126,6 @@ def may_write_duty_log(role: str, *, on_shift: bool) -> bool:
     if allows(role, Permission.DUTY_MANAGE):
         return True
     return on_shift and allows(role, Permission.INCIDENT_WRITE)
-
-
-def lockout_until(failures: int, now: datetime) -> datetime | None:
-    """When an account with ``failures`` consecutive wrong passwords unlocks (None: not locked)."""
-    return now + LOCKOUT if failures >= MAX_LOGIN_FAILURES else None
 
 
 def password_problems(password: str, username: str = "") -> list[tuple[str, str]]:

@@ -1,4 +1,5 @@
-"""Accounts (用户) and API tokens (接口令牌). Typed SQLAlchemy 2.0 models; schema in 0003_users."""
+"""Accounts (用户), API tokens (接口令牌) and login sessions (登录会话). Typed SQLAlchemy 2.0
+models; schema in 0003_users and 0213_user_sessions."""
 
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ class User(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    # Login throttling (emergency.auth_rules.lockout_until): consecutive failures, lock end.
+    # No longer used: logins are throttled by Flask-Limiter (emergency.auth_rules), not locked.
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # The prefecture (市州) this account answers for: a prefecture's data steward submits,
@@ -33,6 +34,8 @@ class User(Base):
 
     tokens: Mapped[list[ApiToken]] = relationship(back_populates="user",
                                                   cascade="all, delete-orphan")
+    sessions: Mapped[list[UserSession]] = relationship(back_populates="user",
+                                                       cascade="all, delete-orphan")
 
     @property
     def label(self) -> str:
@@ -52,3 +55,18 @@ class ApiToken(Base):
     last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     user: Mapped[User] = relationship(back_populates="tokens")
+
+
+class UserSession(Base):
+    """A login from a browser. The session cookie carries a random id; only its SHA-256 is
+    stored. Deleting the row ends the session wherever its cookie has been copied."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sid_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    user: Mapped[User] = relationship(back_populates="sessions")

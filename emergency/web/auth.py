@@ -9,6 +9,16 @@ Permissions come from ``emergency.auth_rules``. A view declares what it needs wi
 ``@require(Permission.X)``; the guard reads that declaration, so a view without one still gets a
 safe default: ``read`` for GET/HEAD, and a write permission that a viewer lacks for anything else.
 
+Sessions live on the server (``user_sessions``): the signed cookie carries only a random session
+id, looked up on every request, so logout, a password change or ``users disable`` end a session
+even where its cookie has been copied. Bearer tokens end the same way (``users revoke-tokens``).
+
+Logins are throttled per client address and per account name with Flask-Limiter (failures
+only, windows that grow: ``emergency.auth_rules.LOGIN_LIMITS_*``); its store is
+``RATELIMIT_STORAGE_URI`` (``memory://`` by default, ``redis://127.0.0.1:6379`` when several
+processes serve; env ``EEC_RATELIMIT_STORAGE_URI``). An unknown name and a wrong password get
+the same status and message. Only ``POST /login`` attempts a login.
+
 CSRF: a session-authenticated request that changes state must carry the session's CSRF token,
 in the ``X-CSRFToken`` header (page JS reads it from ``<meta name="csrf-token">``) or in a
 ``csrf_token`` form field. Bearer-token requests carry no cookie and need none.
@@ -17,7 +27,9 @@ in the ``X-CSRFToken`` header (page JS reads it from ``<meta name="csrf-token">`
 from __future__ import annotations
 
 import hmac
+import logging
 import os
+import re
 import secrets
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -39,10 +51,15 @@ from flask import (
     session,
     url_for,
 )
+from flask_limiter import Limiter, RequestLimit
+from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import Field as PydanticField
 
 from emergency import accounts
 from emergency.auth_rules import (
     DEFAULT_WRITE_PERMISSION,
+    LOGIN_LIMITS_PER_ACCOUNT,
+    LOGIN_LIMITS_PER_ADDRESS,
     ROLES,
     Permission,
     allows,
@@ -50,8 +67,9 @@ from emergency.auth_rules import (
 )
 from emergency.refresh.prefectures import find as find_prefecture
 from emergency.store.auth_models import User
-from emergency.web.errors import error_body
+from emergency.web.errors import ApiError, error_body
 from emergency.web.i18n import both, lang, local_time, t
+from emergency.web.params import json_body
 
 bp = Blueprint("auth", __name__, template_folder="templates")
 
@@ -65,6 +83,30 @@ FEED_METHODS = frozenset({"GET", "HEAD"})
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 CSRF_HEADER = "X-CSRFToken"
 CSRF_FIELD = "csrf_token"
+SECRET_MARK = "[secret]"
+
+
+def client_address() -> str:
+    """The address throttling counts by (behind a proxy: configure ProxyFix so this is the
+    client's, not the proxy's)."""
+    return request.remote_addr or "unknown"
+
+
+def _account_key() -> str:
+    """The submitted account name, normalised as accounts are found (case, blanks); an unknown
+    name is counted exactly like a known one."""
+    body = request.get_json(silent=True) if request.is_json else None
+    raw = body.get("username") if isinstance(body, dict) else request.form.get("username")
+    return "account:" + (str(raw or "").strip().lower()[:64])
+
+
+def _failed(response: Response) -> bool:
+    """Only failed attempts count towards the throttle (a login redirects, a token is 201)."""
+    return response.status_code not in (201, 302)
+
+
+#: Created unbound; ``init_auth`` attaches it to the app with the configured store.
+limiter = Limiter(key_func=client_address, strategy="moving-window", headers_enabled=True)
 
 
 def init_auth(app: Flask) -> None:
@@ -81,11 +123,77 @@ def init_auth(app: Flask) -> None:
     if os.environ.get("EEC_SESSION_COOKIE_SECURE") == "1":
         cfg["SESSION_COOKIE_SECURE"] = True
 
+    cfg.setdefault("RATELIMIT_STORAGE_URI",
+                   os.environ.get("EEC_RATELIMIT_STORAGE_URI", "memory://"))
+    cfg.setdefault("LOGIN_LIMITS_PER_ACCOUNT", LOGIN_LIMITS_PER_ACCOUNT)
+    cfg.setdefault("LOGIN_LIMITS_PER_ADDRESS", LOGIN_LIMITS_PER_ADDRESS)
+    limiter.init_app(app)
     app.before_request(_guard)
     app.register_blueprint(bp)
+    _keep_secrets_out_of_access_logs(app)
     app.jinja_env.globals.update(csrf_token=csrf_token, current_user=current_user,
                                  role_label=role_label, account_label=account_label)
     _register_cli(app)
+
+
+# --------------------------------------------------------------------------- access logs
+class SecretPathFilter(logging.Filter):
+    """Replaces the secret part of a feed address (``/duty/feed/<token>.ics``) in access log
+    lines with ``[secret]``: werkzeug's (one formatted message) and gunicorn's (its atoms).
+
+    ``patterns`` is called once, at the first line logged (the route table is complete by
+    then)."""
+
+    def __init__(self, patterns: Callable[[], list[re.Pattern]]) -> None:
+        super().__init__()
+        self._make_patterns = patterns
+        self._patterns: list[re.Pattern] | None = None
+
+    def redact(self, text: str) -> str:
+        if self._patterns is None:
+            self._patterns = self._make_patterns()
+        for pattern in self._patterns:
+            text = pattern.sub(lambda m: m.group(1) + SECRET_MARK + m.group(2), text)
+        return text
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.msg, str):
+            record.msg = self.redact(record.msg)
+        if isinstance(record.args, dict):
+            record.args = {k: self.redact(v) if isinstance(v, str) else v
+                           for k, v in record.args.items()}
+        elif isinstance(record.args, tuple):
+            record.args = tuple(self.redact(a) if isinstance(a, str) else a
+                                for a in record.args)
+        return True
+
+
+ACCESS_LOGGERS = ("werkzeug", "gunicorn.access")
+
+
+def secret_path_patterns(app: Flask) -> list[re.Pattern]:
+    """For each secret-address route (PUBLIC_FEED_ENDPOINTS), a pattern of its paths whose
+    variable part is the secret: built from the route table, so a new feed is covered."""
+    patterns = []
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint not in PUBLIC_FEED_ENDPOINTS:
+            continue
+        parts = re.split(r"<[^>]+>", rule.rule)
+        if len(parts) == 2:  # one secret segment: keep what surrounds it
+            patterns.append(re.compile(
+                f"({re.escape(parts[0])})[^\\s?#\"/]+({re.escape(parts[1])})"))
+    return patterns
+
+
+def _keep_secrets_out_of_access_logs(app: Flask) -> None:
+    """The access loggers of the development server and of gunicorn get the filter (one per
+    logger: a newer app's replaces an older one's)."""
+    log_filter = SecretPathFilter(lambda: secret_path_patterns(app))
+    for name in ACCESS_LOGGERS:
+        logger = logging.getLogger(name)
+        for old in [f for f in logger.filters if isinstance(f, SecretPathFilter)]:
+            logger.removeFilter(old)
+        logger.addFilter(log_filter)
 
 
 # --------------------------------------------------------------------------- who is asking
@@ -135,13 +243,15 @@ def _load_user() -> None:
         else:
             g.auth_via = "bad_token"
         return
-    uid = session.get("uid")
-    if uid is None:
+    sid = session.get("sid")
+    if not isinstance(sid, str):
+        if "uid" in session:  # a cookie from before server-side sessions: log in again
+            session.clear()
         return
     with _db().session() as s:
-        user = s.get(User, uid)
-    if user is None or not user.active:
-        session.clear()  # deleted or disabled since login: the session ends now
+        user = accounts.user_for_session(s, sid, _now())
+    if user is None:
+        session.clear()  # logged out, expired, password changed or account disabled
         return
     g.user, g.auth_via = user, "session"
 
@@ -271,25 +381,52 @@ def _login_page(error: str | None = None, username: str = "", notice: str | None
                            next=request.values.get("next", ""))
 
 
+def _throttled(limit: RequestLimit) -> Response:
+    """429 with the wait, in both languages, the same for every name (known or not)."""
+    seconds = max(1, int(limit.reset_at - datetime.now(UTC).timestamp()) + 1)
+    if _wants_json():
+        resp = jsonify(error_body("too_many_attempts", *both("too_many_attempts",
+                                                             seconds=seconds)))
+    else:
+        resp = Response(_login_page(error=t("too_many_attempts", seconds=seconds),
+                                    username=request.form.get("username", "")[:64]))
+    resp.status_code = 429
+    resp.headers["Retry-After"] = str(seconds)
+    return resp
+
+
+def _throttle(view: Callable) -> Callable:
+    """Failed POSTs counted per client address and per account name (emergency.auth_rules)."""
+    per_address = limiter.limit(lambda: current_app.config["LOGIN_LIMITS_PER_ADDRESS"],
+                                key_func=client_address, methods=["POST"], scope="login-address",
+                                deduct_when=_failed, on_breach=_throttled)
+    per_account = limiter.limit(lambda: current_app.config["LOGIN_LIMITS_PER_ACCOUNT"],
+                                key_func=_account_key, methods=["POST"], scope="login-account",
+                                deduct_when=_failed, on_breach=_throttled)
+    return per_address(per_account(view))
+
+
 @bp.route("/login", methods=["GET", "POST"])
+@_throttle
 def login():
-    if request.method == "GET":
+    if request.method != "POST":  # GET and HEAD show the form; only a POST attempts a login
         if current_user() is not None:
             return redirect(_safe_next(request.args.get("next")))
         notice = t("logged_out") if request.args.get("logged_out") else None
         return _login_page(notice=notice)
-    username = request.form.get("username", "").strip()
-    password = request.form.get("password", "")
+    username = request.form.get("username", "").strip()[:200]
+    password = request.form.get("password", "")[:1024]
+    cfg = current_app.config
     with _db().session() as s:
         result = accounts.check_login(s, username, password, _now(),
-                                      hash_method=current_app.config["PASSWORD_HASH_METHOD"])
-        user_id = result.user.id if result.user else None
-    if user_id is None:
-        message = t(result.reason or "wrong_credentials", minutes=result.minutes_locked)
-        status = 429 if result.reason == "account_locked" else 401
-        return Response(_login_page(error=message, username=username), status)
+                                      hash_method=cfg["PASSWORD_HASH_METHOD"])
+        sid = (accounts.start_session(s, result.user, _now(), cfg["SESSION_LIFETIME"])
+               if result.user else None)
+    if sid is None:
+        message = t(result.reason or "wrong_credentials")
+        return Response(_login_page(error=message, username=username), 401)
     session.clear()  # a fresh session (and CSRF token) at every login: no session fixation
-    session["uid"] = user_id
+    session["sid"] = sid
     session.permanent = True
     csrf_token()
     return redirect(_safe_next(request.form.get("next")))
@@ -298,26 +435,45 @@ def login():
 @bp.post("/logout")
 @require(Permission.READ)
 def logout():
+    sid = session.get("sid")
+    if isinstance(sid, str):
+        with _db().session() as s:
+            accounts.end_session(s, sid)  # the cookie, wherever copied, names nothing now
     session.clear()
     return redirect(url_for("auth.login", logged_out=1))
 
 
 # --------------------------------------------------------------------------- API tokens
+class Credentials(BaseModel):
+    """The body of ``POST /api/auth/token``: two strings, nothing else."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+    username: str = PydanticField(min_length=1, max_length=200)
+    password: str = PydanticField(min_length=1, max_length=1024)
+
+
 @bp.post("/api/auth/token")
+@_throttle
 def issue_token():
-    """``{username, password}`` → ``{token, token_type, expires_at, user}`` (201)."""
-    body = request.get_json(silent=True) or request.form
-    username = str(body.get("username", "")).strip()
-    password = str(body.get("password", ""))
+    """``{username, password}`` (JSON) → ``{token, token_type, expires_at, user}`` (201).
+
+    Anything but a JSON object of two non-empty strings is 400; a wrong name or password 401
+    (one answer for both); too many failures 429."""
+    try:
+        creds = Credentials.model_validate(json_body())
+    except ValidationError:
+        raise ApiError(400, "invalid_credentials_body",
+                       "请求体须为 JSON 对象 {\"username\": 文本, \"password\": 文本}",
+                       'the body must be a JSON object {"username": text, "password": text}'
+                       ) from None
     cfg = current_app.config
     with _db().session() as s:
-        result = accounts.check_login(s, username, password, _now(),
+        result = accounts.check_login(s, creds.username.strip(), creds.password, _now(),
                                       hash_method=cfg["PASSWORD_HASH_METHOD"])
         if result.user is None:
             reason = result.reason or "wrong_credentials"
-            status = 429 if reason == "account_locked" else 401
-            resp = jsonify(error_body(reason, *both(reason, minutes=result.minutes_locked)))
-            resp.status_code = status
+            resp = jsonify(error_body(reason, *both(reason)))
+            resp.status_code = 401
             return resp
         token, row = accounts.issue_token(s, result.user, _now(), cfg["API_TOKEN_TTL"])
         body = {"token": token, "token_type": "Bearer",
@@ -403,14 +559,49 @@ def _register_cli(app: Flask) -> None:
     @click.argument("username")
     @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
     def users_set_password(username: str, password: str) -> None:
-        """Set a new password (and unlock the account)."""
+        """Set a new password; every session and token of the user ends."""
         try:
             with _db().session() as s:
                 user = _existing(s, username)
-                accounts.set_password(user, password, current_app.config["PASSWORD_HASH_METHOD"])
+                accounts.set_password(s, user, password,
+                                      current_app.config["PASSWORD_HASH_METHOD"])
         except accounts.AccountError as err:
             raise click.ClickException(f"{err.message_zh} / {err.message_en}") from None
-        click.echo(f"password of {username} changed")
+        click.echo(f"password of {username} changed; its sessions and tokens ended")
+
+    @users.command("disable")
+    @click.argument("username")
+    def users_disable(username: str) -> None:
+        """Disable an account: no login, and every session and token of it ends now."""
+        try:
+            with _db().session() as s:
+                user = _existing(s, username)
+                accounts.disable(s, user)
+        except accounts.AccountError as err:
+            raise click.ClickException(f"{err.message_zh} / {err.message_en}") from None
+        click.echo(f"{username} disabled; its sessions and tokens ended")
+
+    @users.command("enable")
+    @click.argument("username")
+    def users_enable(username: str) -> None:
+        """Enable a disabled account (it logs in again with its password)."""
+        try:
+            with _db().session() as s:
+                accounts.enable(_existing(s, username))
+        except accounts.AccountError as err:
+            raise click.ClickException(f"{err.message_zh} / {err.message_en}") from None
+        click.echo(f"{username} enabled")
+
+    @users.command("revoke-tokens")
+    @click.argument("username")
+    def users_revoke_tokens(username: str) -> None:
+        """Revoke every API token of an account (its browser sessions go on)."""
+        try:
+            with _db().session() as s:
+                n = accounts.revoke_tokens(s, _existing(s, username))
+        except accounts.AccountError as err:
+            raise click.ClickException(f"{err.message_zh} / {err.message_en}") from None
+        click.echo(f"{n} token(s) of {username} revoked")
 
     @users.command("list")
     def users_list() -> None:

@@ -65,6 +65,8 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http_error(err: HTTPException):
+        if err.response is not None:  # made by whoever raised it (the login throttle's 429)
+            return err.response
         if not request.path.startswith("/api/"):
             return err
         return jsonify(error_body(f"http_{err.code}", _HTTP_ZH.get(err.code or 0, err.name),
@@ -80,5 +82,5 @@ def _refusal(status: int, code: str, zh: str, en: str):
 _HTTP_ZH = {
     400: "请求格式有误", 401: "请先登录", 403: "无此操作权限", 404: "未找到该资源",
     405: "不支持该请求方法", 409: "数据已被他人修改,请刷新后重试", 413: "上传文件过大",
-    415: "不支持的内容类型",
+    415: "不支持的内容类型", 429: "请求过于频繁,请稍后再试",
 }

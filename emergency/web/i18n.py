@@ -40,9 +40,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "login_intranet_note": {"zh": "仅限内网使用。账号由系统管理员分配。",
                             "en": "Intranet use only. Accounts are issued by the administrator."},
     "wrong_credentials": {"zh": "用户名或密码错误", "en": "Wrong username or password"},
-    "account_locked": {"zh": "登录失败次数过多,账号已临时锁定,请 {minutes} 分钟后再试",
-                       "en": "Too many failed logins: the account is locked, "
-                             "try again in {minutes} min"},
+    "too_many_attempts": {"zh": "登录尝试过于频繁,请 {seconds} 秒后再试",
+                          "en": "Too many login attempts: try again in {seconds} s"},
     "account_inactive": {"zh": "账号已停用,请联系系统管理员",
                          "en": "This account is disabled; contact the administrator"},
     "logged_out": {"zh": "已退出登录", "en": "You have logged out"},

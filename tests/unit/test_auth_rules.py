@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import pytest
 
 from emergency.auth_rules import (
     DEFAULT_WRITE_PERMISSION,
-    LOCKOUT,
-    MAX_LOGIN_FAILURES,
+    LOGIN_LIMITS_PER_ACCOUNT,
+    LOGIN_LIMITS_PER_ADDRESS,
     ROLES,
     Permission,
     allows,
     is_role,
-    lockout_until,
     may_write_duty_log,
     password_problems,
     permissions_of,
@@ -104,11 +101,14 @@ def test_an_unknown_permission_name_is_an_error_not_a_silent_no():
         allows("admin", "launch.missiles")
 
 
-def test_an_account_locks_after_the_fifth_wrong_password_for_fifteen_minutes():
-    now = datetime(2026, 11, 22, 3, 0, tzinfo=UTC)
-    assert lockout_until(MAX_LOGIN_FAILURES - 1, now) is None
-    assert lockout_until(MAX_LOGIN_FAILURES, now) == now + LOCKOUT
-    assert LOCKOUT.total_seconds() == 15 * 60
+def test_login_throttling_grows_tier_by_tier_and_never_locks_for_good():
+    from limits import parse_many
+
+    tiers = [(lim.amount, lim.get_expiry()) for lim in parse_many(LOGIN_LIMITS_PER_ACCOUNT)]
+    assert tiers == sorted(tiers, key=lambda t: t[1])       # ever longer windows …
+    assert [a / e for a, e in tiers] == sorted((a / e for a, e in tiers), reverse=True)
+    assert max(e for _, e in tiers) <= 3600                  # … the longest wait an hour
+    assert parse_many(LOGIN_LIMITS_PER_ADDRESS)
 
 
 def test_short_passwords_and_the_username_as_password_are_refused():
