@@ -68,6 +68,7 @@ BENCHMARKS: list[tuple[str, Callable[..., dict]]] = [
     ("pages", module_run("bench.pages_bench")),
     ("refresh", module_run("bench.refresh_bench")),
     ("serve", module_run("bench.serve_bench")),
+    ("uploads", module_run("bench.uploads_bench")),
 ]
 
 

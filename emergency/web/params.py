@@ -31,6 +31,7 @@ from pydantic import Field, TypeAdapter, ValidationError
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.routing import IntegerConverter
 
+from emergency.spreadsheets import WorkbookTooLarge, check_xlsx
 from emergency.web.clock import now, tz
 from emergency.web.errors import ApiError
 
@@ -337,7 +338,13 @@ def uploaded_file(limit_bytes: int) -> tuple[bytes, str]:
     if upload is None or not upload.filename:
         raise ApiError(400, "missing_file", "请选择要上传的文件(表单字段 file)",
                        "choose a file to upload (form field 'file')")
-    return upload.read(), upload.filename
+    data = upload.read()
+    if data[:2] == b"PK":  # a zip (XLSX): refused here if it expands too far, before anything
+        try:           # else is loaded; the readers check again (the inbox job comes that way)
+            check_xlsx(data)
+        except WorkbookTooLarge as err:
+            raise ApiError(413, err.code, err.message_zh, err.message_en) from None
+    return data, upload.filename
 
 
 # ------------------------------------------------------------------ values from a body

@@ -239,13 +239,23 @@ def upload(client, url: str, data: bytes, filename: str):
 
 def test_a_zip_bomb_is_refused_before_parsing_by_every_importer(app, client, bomb):
     before = client.get("/api/staff").get_json()
-    err = refused(upload(client, "/api/inventory/materials/import", bomb, "m.xlsx"), 422,
-                  "invalid_rows")
-    assert err["details"]["errors"][0]["code"] in ("workbook_too_large", "workbook_suspicious")
-    resp = upload(client, "/api/staff/import", bomb, "staff.xlsx")
-    assert 400 <= resp.status_code < 500
-    assert "解压后过大" in resp.get_data(as_text=True) or "压缩比" in resp.get_data(as_text=True)
+    for url in ("/api/inventory/materials/import", "/api/staff/import"):
+        err = refused(upload(client, url, bomb, "m.xlsx"), 413)
+        assert err["code"] in ("workbook_too_large", "workbook_suspicious")
+        assert "解压后过大" in err["message_zh"] or "压缩比" in err["message_zh"]
     assert client.get("/api/staff").get_json() == before
+
+
+def test_the_readers_refuse_a_bomb_themselves(bomb):
+    """The inbox job and the CLI reach the readers without the web layer."""
+    from emergency.inventory.tables import FileProblem, read_table
+    from emergency.roster.staff_table import read_staff
+
+    with pytest.raises(FileProblem) as caught:
+        read_table("materials", bomb, "m.xlsx")
+    assert caught.value.problem.code == "workbook_too_large"
+    parsed = read_staff(bomb, "staff.xlsx")
+    assert parsed.records == () and "解压后过大" in parsed.errors[0].message_zh
 
 
 def test_a_sheet_with_too_many_rows_is_refused_even_without_a_dimension(bomb_without_dimension):
