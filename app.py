@@ -16,6 +16,7 @@ from emergency.config import default_config
 from emergency.drills.service import scenario_now
 from emergency.incidents.context import build_engine_context
 from emergency.inventory.snapshot import ResourceCache
+from emergency.plan_management.snapshot import PlanSnapshot
 from emergency.rivers_service import Lazy
 from emergency.store import Database, private_dir
 from plans.loader import load_plans
@@ -37,7 +38,12 @@ def create_app(config: dict | None = None) -> Flask:
     rivers = Lazy(lambda: load_network(cache_dir=app.config["RIVER_CACHE_DIR"]),
                   app.config.get("RIVER_NETWORK"))
     app.extensions["rivers"] = rivers
-    plans = Lazy(lambda: load_plans(rivers.get()), app.config.get("PLAN_SET"))
+    # The bundled plan files: the seed, and the plan set while the database holds no plans.
+    plan_files = Lazy(lambda: load_plans(rivers.get()), app.config.get("PLAN_SET"))
+    app.extensions["plan_files"] = plan_files
+    # The published plans (database), rebuilt when a version is published.
+    plans = PlanSnapshot(app.extensions["database"], rivers.get, plan_files.get,
+                         check_every_s=app.config.get("PLAN_SNAPSHOT_CHECK_S", 1.0))
     app.extensions["plans"] = plans
     # the chemical-park plans (一园一策一图), checked against the network and the river plans
     parks = Lazy(lambda: load_park_plans(rivers.get(), plans.get()), app.config.get("PARK_SET"))

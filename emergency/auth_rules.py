@@ -14,6 +14,7 @@ that does not exist is throttled exactly like one that does. (Enforced by Flask-
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -32,6 +33,8 @@ class Permission(StrEnum):
     HAZARD_RECTIFY = "hazard.rectify"          # report a hazard's rectification (整改报告)
     INSPECTION_EVIDENCE = "inspection.evidence"  # upload inspection/rectification photos (取证)
     MONITORING_INGEST = "monitoring.ingest"    # send monitoring results, station readings
+    PLAN_EDIT = "plan.edit"                    # draft and submit plan changes (预案编制)
+    PLAN_REVIEW = "plan.review"                # approve or return plan drafts (预案审核发布)
 
 
 @dataclass(frozen=True)
@@ -62,9 +65,14 @@ ROLES: dict[str, Role] = {r.name: r for r in (
     Role("drill_evaluator", "演练评估员", "Drill evaluator", _READ | {Permission.DRILL_EVALUATE}),
     # A prefecture's data steward also answers for its hazards' rectification reports
     # (整改情况报告); someone else — an inspector — verifies and closes them (验收销号).
+    # A steward also drafts the plans (编制) of the rivers that run through the account's
+    # prefecture (see may_edit_plan); a reviewer approves them (审核 → 发布).
     Role("data_steward", "数据管理员", "Data steward",
          _READ | {Permission.DATA_IMPORT, Permission.HAZARD_RECTIFY,
-                  Permission.INSPECTION_EVIDENCE}),
+                  Permission.INSPECTION_EVIDENCE, Permission.PLAN_EDIT}),
+    # 预案审核员 (the provincial centre): reviews plan drafts — sees the field-level diff,
+    # approves (publishes) or returns them; restores earlier versions. Never their own draft.
+    Role("plan_reviewer", "预案审核员", "Plan reviewer", _READ | {Permission.PLAN_REVIEW}),
     # 隐患排查员: inspects the risk sources of the account's prefecture (users.prefecture_zh;
     # none = the whole province), records hazards, verifies rectification.
     Role("inspector", "隐患排查员", "Inspector",
@@ -126,6 +134,16 @@ def may_write_duty_log(role: str, *, on_shift: bool) -> bool:
     if allows(role, Permission.DUTY_MANAGE):
         return True
     return on_shift and allows(role, Permission.INCIDENT_WRITE)
+def may_edit_plan(account_prefecture: str | None, plan_prefectures: Iterable[str]) -> bool:
+    """Whether an account bound to ``account_prefecture`` may draft, review or restore a plan
+    covering ``plan_prefectures``: a prefecture's account only the plans of rivers that run
+    through its prefecture; an account bound to none (the provincial centre) every plan."""
+    return account_prefecture is None or account_prefecture in set(plan_prefectures)
+
+
+def may_approve_plan(reviewer: str, draft_editor: str) -> bool:
+    """Nobody approves their own draft (四眼原则: the author and the approver differ)."""
+    return reviewer != draft_editor
 
 
 def password_problems(password: str, username: str = "") -> list[tuple[str, str]]:

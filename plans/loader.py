@@ -16,7 +16,7 @@ named rivers), measured along the network.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -94,6 +94,7 @@ class Plan:
     identified: Identified | None = field(default=None, compare=False)
     seg_ids: tuple[int, ...] = ()
     segments: tuple[int, ...] = ()  # internal indices of seg_ids
+    version: int | None = field(default=None, compare=False)  # published version (database)
 
     def sites_of_kind(self, *kinds: str) -> tuple[Site, ...]:
         return tuple(s for s in self.sites if s.kind in kinds)
@@ -205,49 +206,94 @@ def load_plans(network: RiverNetwork, plans_dir: Path | str | None = None, *,
     if not plans_dir.is_dir():
         raise PlanValidationError([Problem(str(plans_dir), "", "预案目录不存在",
                                            "the plans folder does not exist")])
-    context = validation_context(network)
     problems: list[Problem] = []
-    docs: list[PlanDoc] = []
+    documents: list[tuple[str, Any]] = []
     for name, raw, parse_problems in read_plan_files(plans_dir):
         problems.extend(parse_problems)
-        if raw is None:
-            continue
+        if raw is not None:
+            documents.append((name, raw))
+    if not documents and not problems:
+        problems.append(Problem(str(plans_dir), "", "预案目录中没有预案文件(*.yaml)",
+                                "the plans folder holds no plan files (*.yaml)"))
+    return build_plan_set(network, documents, problems=problems,
+                          max_site_distance_m=max_site_distance_m)
+
+
+def build_plan_set(network: RiverNetwork, documents: Iterable[tuple[str, Any]], *,
+                   versions: Mapping[str, int] | None = None, problems: list[Problem] | None = None,
+                   max_site_distance_m: float = DEFAULT_MAX_SITE_DISTANCE_M) -> PlanSet:
+    """Validate and snap parsed plan documents — ``(name, document)``, the name being the file
+    name or the plan id — into a :class:`PlanSet`; raise :class:`PlanValidationError` listing
+    every problem. ``versions`` gives each plan's published version (plans kept in a database);
+    plans read from files have none."""
+    problems = list(problems or [])
+    context = validation_context(network)
+    docs: list[PlanDoc] = []
+    for name, raw in documents:
         doc, doc_problems = validate_document(raw, name, context)
         problems.extend(doc_problems)
         if doc is not None:
             docs.append(doc)
-    if not docs and not problems:
-        problems.append(Problem(str(plans_dir), "", "预案目录中没有预案文件(*.yaml)",
-                                "the plans folder holds no plan files (*.yaml)"))
+    plans, more = _assemble(network, docs, known_ids={doc.id for doc in docs},
+                            max_site_distance_m=max_site_distance_m, versions=versions or {})
+    problems.extend(more)
+    if problems:
+        raise PlanValidationError(problems)
+    return PlanSet(plans)
 
+
+def check_document(network: RiverNetwork, raw: Any, plan_id: str, *, others: PlanSet | None,
+                   max_site_distance_m: float = DEFAULT_MAX_SITE_DISTANCE_M
+                   ) -> tuple[Plan | None, list[Problem]]:
+    """Check one plan document against the network and the other plans (an editor's draft, an
+    import): the same rules as the file validator. Returns the snapped plan (None when the
+    document has problems) and every problem; ``plan_id`` is the plan the document must be."""
+    context = validation_context(network)
+    doc, problems = validate_document(raw, plan_id, context)
+    if doc is None:
+        return None, problems
+    other_plans = {} if others is None else {k: v for k, v in others.plans.items()
+                                             if k != doc.id}
+    claimed = {network.data.seg_id[i].item(): p.id for p in other_plans.values()
+               for i in p.segments}
+    plans, more = _assemble(network, [doc], known_ids=set(other_plans) | {doc.id},
+                            max_site_distance_m=max_site_distance_m, versions={},
+                            claimed=claimed)
+    problems.extend(more)
+    if problems:
+        return None, problems
+    return plans[doc.id], problems
+
+
+def _assemble(network: RiverNetwork, docs: list[PlanDoc], *, known_ids: set[str],
+              max_site_distance_m: float, versions: Mapping[str, int],
+              claimed: Mapping[int, str] | None = None) -> tuple[dict[str, Plan], list[Problem]]:
+    """Attach validated documents to the network: segments, links, snapped sites."""
+    problems: list[Problem] = []
     rivers = {r.id: r for r in named_rivers(network.data)}
     # A plan whose river is unknown (problem already reported) has nothing to snap onto.
     docs = [doc for doc in docs if doc.identified is not None or doc.id in rivers]
     segs_of: dict[str, tuple[int, ...]] = {}
-    claimed: dict[int, str] = {}
+    taken: dict[int, str] = dict(claimed or {})
     for doc in docs:
         seg_ids = doc.identified.seg_ids if doc.identified else rivers[doc.id].seg_ids
         segs_of[doc.id] = seg_ids
         for s in seg_ids:
-            if s in claimed:
+            if s in taken:
                 problems.append(Problem(doc.source_file, "identified.seg_ids",
-                                        f"河段 {s} 已被预案 {claimed[s]} 使用",
-                                        f"segment {s} is already used by plan {claimed[s]}"))
-            claimed[s] = doc.id
-    ids = {doc.id for doc in docs}
+                                        f"河段 {s} 已被预案 {taken[s]} 使用",
+                                        f"segment {s} is already used by plan {taken[s]}"))
+            taken[s] = doc.id
     for doc in docs:
         for key, links in (("upstream", doc.upstream), ("downstream", doc.downstream)):
             for k, link in enumerate(links):
-                if link not in ids:
+                if link not in known_ids:
                     problems.append(Problem(doc.source_file, f"{key}[{k}]",
                                             f"关联预案 {link!r} 不存在",
                                             f"linked plan {link!r} does not exist"))
 
     snapped, snap_problems = _snap_all(network, docs, segs_of, max_site_distance_m)
     problems.extend(snap_problems)
-    if problems:
-        raise PlanValidationError(problems)
-
     plans: dict[str, Plan] = {}
     for doc in docs:
         segments = tuple(network.index(s) for s in segs_of[doc.id])
@@ -258,8 +304,9 @@ def load_plans(network: RiverNetwork, plans_dir: Path | str | None = None, *,
             response_cards=dict(doc.response_cards), contacts=doc.contacts,
             sample=doc.sample, source_file=doc.source_file, sample_note_zh=doc.sample_note_zh,
             identified=doc.identified, seg_ids=tuple(segs_of[doc.id]), segments=segments,
+            version=versions.get(doc.id),
         )
-    return PlanSet(plans)
+    return plans, problems
 
 
 def _snap_all(network: RiverNetwork, docs: list[PlanDoc], segs_of: Mapping[str, tuple[int, ...]],

@@ -74,6 +74,12 @@ class PlansLike(Protocol):
 
 
 @dataclass(frozen=True)
+class PlanUsed:
+    id: str
+    version: int | None
+
+
+@dataclass(frozen=True)
 class Hydraulics:
     """How water moves now: the flow condition or an explicit discharge at the source."""
 
@@ -217,6 +223,9 @@ class ResponsePackage:
     #: For a release inside a chemical park: the three-level assessment
     #: (:class:`emergency.parks.engine.ContainedRelease`); None elsewhere.
     containment: Any = None
+    #: The plans (预案) this package used — the response card's and every plan with a site
+    #: downstream — with the published version of each (None: a plan read from a file).
+    plans_used: tuple[PlanUsed, ...] = ()
 
 
 # ------------------------------------------------------------------ computation
@@ -305,6 +314,7 @@ def compute_package(
         resources=site_resources, checklist=checklist,
         plan_id=getattr(plan, "id", None), notes_zh=notes_zh, notes_en=notes_en, tz=tz,
         fitted=fitted, members=members if bands is not None else 0,
+        plans_used=_plans_used(plans, plan, downstream),
     )
 
 
@@ -336,6 +346,21 @@ def path_reaches(network: RiverNetwork, trace: Trace, hyd: Hydraulics, *, ice: b
                  ) -> list[Reach]:
     """The reaches of a downstream trace with their hydraulics (public name of _reaches)."""
     return _reaches(network, trace, hyd, ice=ice)
+
+
+def _plans_used(plans: PlansLike | None, plan: Any, downstream: Sequence[DownstreamItem]
+                ) -> tuple[PlanUsed, ...]:
+    """The card's plan first, then the plans of the downstream sites, each once."""
+    if plans is None:
+        return ()
+    ids = [plan.id] if plan is not None else []
+    for item in downstream:
+        if item.kind not in ("boundary", "point") and "/" in item.id:
+            pid = item.id.split("/", 1)[0]
+            if pid not in ids:
+                ids.append(pid)
+    by_id = getattr(plans, "plans", {}) or {}
+    return tuple(PlanUsed(pid, getattr(by_id.get(pid), "version", None)) for pid in ids)
 
 
 def _hydraulics(incident: IncidentInput, network: RiverNetwork, pos: RiverPosition,

@@ -248,6 +248,7 @@ def _sync(row: Incident, pkg: ResponsePackage, actor: str, now: datetime) -> Non
     row.tier_level = pkg.tier.level
     row.warning_level = str(pkg.warning.level)
     row.river_name_zh = pkg.snap.river_name_zh
+    _record_plans_used(row, pkg, now)
     if old_tier != row.tier_level and old_tier is not None:
         _event(row, "system", "regraded",
                f"事件级别由 {roman(old_tier)} 级调整为 {roman(row.tier_level)} 级",
@@ -289,6 +290,22 @@ def _sync(row: Incident, pkg: ResponsePackage, actor: str, now: datetime) -> Non
         _event(row, "system", "deadlines_changed", f"{len(moved)} 项未完成任务的截止时间随预测调整",
                f"{len(moved)} open checklist deadlines moved with the new prediction", now,
                items=moved)
+
+
+def _record_plans_used(row: Incident, pkg: ResponsePackage, now: datetime) -> None:
+    """Keep which plan versions the package used; a new version in use goes on the timeline."""
+    used = [{"id": u.id, "version": u.version} for u in pkg.plans_used]
+    before = {u.get("id"): u.get("version") for u in row.plans_used or []}
+    changed = [u for u in used if u["id"] in before and before[u["id"]] != u["version"]]
+    if changed:
+        _event(row, "system", "plans_recomputed",
+               "重新计算采用新版预案:" + ",".join(
+                   f"{u['id']} v{before[u['id']]}→v{u['version']}" for u in changed),
+               "recomputed with new plan versions: " + ", ".join(
+                   f"{u['id']} v{before[u['id']]}→v{u['version']}" for u in changed), now,
+               plans=changed)
+    if used != (row.plans_used or []):
+        row.plans_used = used
 
 
 def _local(dt: datetime | None, tz: tzinfo) -> str:

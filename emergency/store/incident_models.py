@@ -49,6 +49,8 @@ class Incident(Base):
     tier_level: Mapped[int | None] = mapped_column(Integer)
     warning_level: Mapped[str | None] = mapped_column(String(10))
     river_name_zh: Mapped[str | None] = mapped_column(String(64))
+    # The plans (预案) the last response package used: [{"id": plan id, "version": n}]
+    plans_used: Mapped[list | None] = mapped_column(JSON)
     created_by: Mapped[str] = mapped_column(String(64), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -54,4 +54,4 @@ class DatasetLoad(Base):
 
 
 # Feature tables register on the same metadata (Alembic's target_metadata sees them all).
-from emergency.store import inventory_models  # noqa: E402,F401
+from emergency.store import inventory_models, plan_models  # noqa: E402,F401

@@ -81,6 +81,16 @@ def register(app: Flask) -> None:
         click.echo(f"river network ready: {net.n} segments (cache {cache_key()})")
         _load_sample_inventories(net)
         _load_sample_duty_staff()
+        _seed_plans()
+
+    @app.cli.group("plans")
+    def plans_group() -> None:
+        """Key-river plans kept in the database (预案管理)."""
+
+    @plans_group.command("seed")
+    def plans_seed() -> None:
+        """Import the bundled plan files as version 1 of plans not yet in the database."""
+        _seed_plans()
 
 
 def _load_sample_inventories(net) -> None:  # noqa: ANN001 - a RiverNetwork
@@ -112,6 +122,22 @@ def _load_sample_duty_staff() -> None:
         total = staff_service.count_staff(session)
     state = f"loaded {added} sample people (示例)" if added else "kept (table not empty)"
     click.echo(f"duty staff: {state}; {total} in the database")
+
+
+def _seed_plans() -> None:
+    """The bundled plan files as version 1 (idempotent: plans already stored are kept)."""
+    from emergency.plan_management import service as plan_service
+    from emergency.web.clock import now
+    from plans.loader import PLANS_DIR, read_plan_files
+
+    current_app.extensions["plan_files"].get()  # every file valid, or stop with the problems
+    documents = [(name.removesuffix(".yaml"), raw) for name, raw, _ in read_plan_files(PLANS_DIR)]
+    with current_app.extensions["database"].session() as session:
+        added = plan_service.seed(session, "river", documents, now=now())
+        total = len(plan_service.published(session, "river"))
+    current_app.extensions["plans"].invalidate()
+    state = f"imported {added} plan files as version 1" if added else "kept (already stored)"
+    click.echo(f"river plans: {state}; {total} plans in the database")
 
 
 def _safe_url(url: str) -> str:

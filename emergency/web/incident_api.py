@@ -183,6 +183,7 @@ def incident_dict(row: Incident) -> dict:
         "tier_level": row.tier_level, "tier_zh": tier[0] if tier else None,
         "warning_level": row.warning_level, "river_name_zh": row.river_name_zh,
         "created_by": row.created_by, "updated_at": iso(row.updated_at),
+        "plans_used": list(row.plans_used or []),
     }
 
 
@@ -282,6 +283,7 @@ def package_dict(pkg: ResponsePackage, row: Incident | None = None) -> dict:
             for n in pkg.notifications],
         "plan_id": pkg.plan_id,
         "fit": fit_dict(pkg),  # the assimilation of monitoring results (issue 16)
+        "plans_used": [{"id": u.id, "version": u.version} for u in pkg.plans_used],
         "notes_zh": list(pkg.notes_zh), "notes_en": list(pkg.notes_en),
         "on_duty": on_duty_block(),  # who is on duty now: they make the notifications above
         # open hazards at the risk source or on the trace (隐患排查, inspection_api)

@@ -73,6 +73,11 @@ PACKAGE_EVENTS = frozenset({"updated", "refit", "observation", "regraded", "warn
                             "deadlines_changed", "status_responding", "status_terminated"})
 
 MESSAGES: dict[str, dict[str, str]] = {
+    "inc_plans_used": {"zh": "采用预案", "en": "Plans used"},
+    "inc_plan_updated": {"zh": "预案已更新至 v{new}({plan},本事件计算时为 v{old}):"
+                               "下次重新计算采用新版本",
+                         "en": "plan updated to v{new} ({plan}; this incident was computed with "
+                               "v{old}): the next recomputation uses the new version"},
     "inc_list_title": {"zh": "突发环境事件", "en": "Environmental incidents"},
     "inc_new": {"zh": "接报新事件", "en": "Report an incident"},
     "inc_none": {"zh": "暂无突发环境事件", "en": "No incidents"},
@@ -615,7 +620,17 @@ def _page_state(incident_id: int) -> dict:
                 "events": [event_dict(e) for e in row.events],
                 "observations": [observation_dict(o) for o in row.observations],
                 "last_event_id": max((e.id for e in row.events), default=0),
-                "substance_name": _substance_name(row.substance)}
+                "substance_name": _substance_name(row.substance),
+                "plan_updates": plan_updates(row.plans_used, pkg.plans_used)}
+
+
+def plan_updates(recorded, current) -> list[dict]:  # noqa: ANN001
+    """The plans published anew since the incident's last computation (its notice)."""
+    now_in_force = {u.id: u.version for u in current}
+    return [{"plan": u.get("id"), "old": u.get("version"), "new": now_in_force[u.get("id")]}
+            for u in recorded or [] if u.get("id") in now_in_force
+            and u.get("version") is not None and now_in_force[u.get("id")] is not None
+            and now_in_force[u.get("id")] != u.get("version")]
 
 
 # ----------------------------------------------------------------------------- pages

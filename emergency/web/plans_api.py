@@ -1,23 +1,100 @@
-"""Plans API (/api/plans): the key-river plans with their sites snapped to the network.
+"""Plans API (/api/plans): the key-river plans with their sites snapped to the network, and
+their management (预案管理): versions, diffs, drafts, review, restore.
 
 ``/api/plans/<id>`` also lists the river's risk sources (风险源) from the inventory, upstream
-first, each with the km mark where its water joins the river (see :mod:`emergency.river_risks`).
+first, each with the km mark where its water joins the river (see :mod:`emergency.river_risks`),
+and the version in force (``version``, ``published_at``, ``published_by``).
+
+Drafts and review (see :mod:`emergency.plan_management.service`): ``POST /<id>/drafts`` →
+201 ``{"id", "base_version", "document", "revision"}``; ``PUT /<id>/drafts/<d>`` with
+``{"document", "revision"}`` (422 with every problem, 409 when stale);
+``POST …/submit`` ``{"note"}``; ``POST …/approve`` / ``…/return`` ``{"comment"}``;
+``POST /<id>/versions/<n>/restore``.
 """
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, request
+from collections.abc import Iterator
+from contextlib import contextmanager
 
+from flask import Blueprint, current_app, jsonify, request
+from sqlalchemy.exc import IntegrityError
+
+from emergency.auth_rules import Permission
+from emergency.plan_management import service
+from emergency.plan_management.service import Actor, PlanError
 from emergency.river_risks import PlanRiskSource
+from emergency.store.plan_models import PlanDraft, PlanVersion
+from emergency.web.auth import current_user, require
+from emergency.web.clock import iso, now
 from emergency.web.errors import ApiError
+from emergency.web.params import json_body, to_int
 from emergency.web.river_pages import open_major_hazards, plan_risk_sources
 from plans.loader import Plan, Site
 
 bp = Blueprint("plans_api", __name__, url_prefix="/api/plans")
+KIND = "river"
 
 
 def plan_set():
     return current_app.extensions["plans"].get()
+
+
+def snapshot():
+    return current_app.extensions["plans"]
+
+
+def check(document, plan_id: str) -> list:  # noqa: ANN001 - a document (any JSON value)
+    return snapshot().check(document, plan_id)
+
+
+def acting() -> Actor:
+    user = current_user()
+    return Actor(user.username, user.role, user.prefecture_zh)
+
+
+@contextmanager
+def plan_session() -> Iterator:
+    """A unit of work whose refusals become API errors (nothing written)."""
+    try:
+        with current_app.extensions["database"].session() as s:
+            yield s
+    except PlanError as exc:
+        raise ApiError(exc.status, exc.code, exc.message_zh, exc.message_en,
+                       **exc.details) from None
+    except IntegrityError:
+        raise ApiError(409, "conflict", "数据已被他人同时修改,请刷新后重试",
+                       "someone else changed the same record at the same time; reload and "
+                       "try again") from None
+
+
+def version_dict(v: PlanVersion, *, document: bool = False) -> dict:
+    out = {"version": v.version, "source": v.source, "note": v.note, "author": v.author,
+           "published_by": v.published_by, "published_at": iso(v.published_at),
+           "restored_from": v.restored_from, "draft_id": v.draft_id}
+    if document:
+        out["document"] = v.document
+    return out
+
+
+def draft_dict(d: PlanDraft, plan_id: str, *, document: bool = True) -> dict:
+    out = {"id": d.id, "plan_id": plan_id, "editor": d.editor, "base_version": d.base_version,
+           "revision": d.revision, "status": d.status, "source": d.source, "note": d.note,
+           "comment": d.comment, "created_at": iso(d.created_at),
+           "updated_at": iso(d.updated_at), "updated_by": d.updated_by,
+           "submitted_at": iso(d.submitted_at), "reviewed_by": d.reviewed_by,
+           "reviewed_at": iso(d.reviewed_at), "published_version": d.published_version}
+    if document:
+        out["document"] = d.document
+    return out
+
+
+def published_info(plan_id: str) -> dict:
+    """version, published_at, published_by of the version in force (None: plans from files)."""
+    with plan_session() as s:
+        v = service.in_force(s, KIND, plan_id)
+    return {"version": v.version if v else None, "published_at": iso(v.published_at) if v
+            else None, "published_by": v.published_by if v else None}
 
 
 def site_dict(s: Site) -> dict:
@@ -76,7 +153,7 @@ def show(plan_id: str):
              for cls, measures in plan.response_cards.items()}
     risks = plan_risk_sources().get(plan.id, ())
     majors = open_major_hazards([r.id for r in risks])
-    return jsonify(plan_summary(plan) | {
+    return jsonify(plan_summary(plan) | published_info(plan.id) | {
         "sample_note_zh": plan.sample_note_zh,
         "sites": [site_dict(s) for s in sorted(sites, key=lambda s: s.river_km or 0)],
         "risk_sources": [risk_source_dict(r) | {"open_major_hazards": majors.get(r.id, 0)}
@@ -86,3 +163,128 @@ def show(plan_id: str):
                      for c in plan.contacts],
         "segment_ids": list(plan.seg_ids),
     })
+
+
+# ----------------------------------------------------------------------------- versions
+@bp.get("/<plan_id>/versions")
+def versions(plan_id: str):
+    with plan_session() as s:
+        rec = service.record(s, KIND, plan_id)
+        rows = service.versions(s, KIND, plan_id)
+        body = {"plan_id": plan_id, "current_version": rec.current_version,
+                "versions": [version_dict(v) for v in rows]}
+    return jsonify(body)
+
+
+@bp.get("/<plan_id>/versions/<int:number>")
+def version(plan_id: str, number: int):
+    with plan_session() as s:
+        body = version_dict(service.version(s, KIND, plan_id, number), document=True)
+    return jsonify({"plan_id": plan_id} | body)
+
+
+@bp.get("/<plan_id>/diff")
+def diff(plan_id: str):
+    a, b = to_int(request.args.get("from"), "from"), to_int(request.args.get("to"), "to")
+    with plan_session() as s:
+        changes = service.diff(s, KIND, plan_id, a, b)
+    return jsonify({"plan_id": plan_id, "from": a, "to": b,
+                    "changes": [c.as_dict() for c in changes]})
+
+
+@bp.post("/<plan_id>/versions/<int:number>/restore")
+@require(Permission.PLAN_REVIEW)
+def restore(plan_id: str, number: int):
+    body = json_body(optional=True)
+    with plan_session() as s:
+        v = service.restore(s, KIND, plan_id, number, note=body.get("note"), actor=acting(),
+                            now=now(), check=check)
+        out = version_dict(v)
+    snapshot().invalidate()
+    return jsonify({"plan_id": plan_id} | out), 201
+
+
+# ----------------------------------------------------------------------------- drafts
+@bp.get("/<plan_id>/drafts")
+def drafts(plan_id: str):
+    with plan_session() as s:
+        rows = service.drafts(s, KIND, plan_id)
+        body = [draft_dict(d, plan_id, document=False) for _rec, d in rows]
+    return jsonify({"plan_id": plan_id, "drafts": body})
+
+
+@bp.post("/<plan_id>/drafts")
+@require(Permission.PLAN_EDIT)
+def create_draft(plan_id: str):
+    with plan_session() as s:
+        row, created = service.open_draft(s, KIND, plan_id, actor=acting(), now=now())
+        body = draft_dict(row, plan_id)
+    return jsonify(body), 201 if created else 200
+
+
+@bp.get("/<plan_id>/drafts/<int:draft_id>")
+def show_draft(plan_id: str, draft_id: int):
+    with plan_session() as s:
+        row = service.draft(s, KIND, plan_id, draft_id)
+        body = draft_dict(row, plan_id) | {
+            "changes": [c.as_dict() for c in service.draft_diff(s, KIND, plan_id, draft_id)]}
+    return jsonify(body)
+
+
+@bp.put("/<plan_id>/drafts/<int:draft_id>")
+@require(Permission.PLAN_EDIT)
+def save_draft(plan_id: str, draft_id: int):
+    body = json_body()
+    revision = body.get("revision")
+    with plan_session() as s:
+        row = service.save_draft(s, KIND, plan_id, draft_id, document=body.get("document"),
+                                 revision=None if revision is None else to_int(revision,
+                                                                               "revision"),
+                                 actor=acting(), now=now(), check=check)
+        out = draft_dict(row, plan_id)
+    return jsonify(out)
+
+
+@bp.delete("/<plan_id>/drafts/<int:draft_id>")
+@require(Permission.PLAN_EDIT)
+def withdraw_draft(plan_id: str, draft_id: int):
+    with plan_session() as s:
+        out = draft_dict(service.withdraw(s, KIND, plan_id, draft_id, actor=acting(),
+                                          now=now()), plan_id, document=False)
+    return jsonify(out)
+
+
+@bp.post("/<plan_id>/drafts/<int:draft_id>/submit")
+@require(Permission.PLAN_EDIT)
+def submit_draft(plan_id: str, draft_id: int):
+    body = json_body()
+    revision = body.get("revision")
+    with plan_session() as s:
+        row = service.submit(s, KIND, plan_id, draft_id, note=body.get("note"),
+                             revision=None if revision is None else to_int(revision, "revision"),
+                             actor=acting(), now=now())
+        out = draft_dict(row, plan_id, document=False)
+    return jsonify(out)
+
+
+@bp.post("/<plan_id>/drafts/<int:draft_id>/approve")
+@require(Permission.PLAN_REVIEW)
+def approve_draft(plan_id: str, draft_id: int):
+    body = json_body(optional=True)
+    with plan_session() as s:
+        v = service.approve(s, KIND, plan_id, draft_id, comment=body.get("comment"),
+                            actor=acting(), now=now(), check=check)
+        out = version_dict(v)
+    snapshot().invalidate()
+    return jsonify({"plan_id": plan_id} | out)
+
+
+@bp.post("/<plan_id>/drafts/<int:draft_id>/return")
+@require(Permission.PLAN_REVIEW)
+def return_draft(plan_id: str, draft_id: int):
+    body = json_body()
+    with plan_session() as s:
+        row = service.return_draft(s, KIND, plan_id, draft_id, comment=body.get("comment"),
+                                   actor=acting(), now=now())
+        out = draft_dict(row, plan_id, document=False)
+    return jsonify(out)

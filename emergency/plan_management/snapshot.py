@@ -1,0 +1,81 @@
+"""The published plans as the engine reads them (预案快照), rebuilt only when one changes.
+
+The engine, the river pages and ``/api/plans`` ask for the plan set many times a second; building
+it (validating and snapping ~250 sites) takes tens of milliseconds. :class:`PlanSnapshot` keeps the
+built :class:`plans.loader.PlanSet` and a fingerprint of the published versions
+(:func:`emergency.plan_management.service.fingerprint`: the number of plans and the newest
+version row). The fingerprint is checked at most every ``check_every_s`` seconds (another process
+may have published); a publish in this process calls :meth:`PlanSnapshot.invalidate`, so the next
+read rebuilds at once.
+
+With no plans in the database (a fresh database before ``flask data load``, the unit tests)
+the snapshot is the bundled files' plan set (``fallback``), so the file path keeps working.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from emergency.plan_management import service
+from plans.loader import PlanSet, build_plan_set, check_document
+
+log = logging.getLogger(__name__)
+
+
+class PlanSnapshot:
+    def __init__(self, database: Any, network: Callable[[], Any],
+                 fallback: Callable[[], PlanSet], *, kind: str = "river",
+                 check_every_s: float = 1.0) -> None:
+        self._database = database
+        self._network = network
+        self._fallback = fallback
+        self.kind = kind
+        self.check_every_s = check_every_s
+        self._lock = threading.Lock()
+        self._value: PlanSet | None = None
+        self._stamp: tuple[int, int] | None = None
+        self._checked = 0.0
+        self.builds = 0  # how many times the set was built from the database (for tests/bench)
+
+    def invalidate(self) -> None:
+        """Re-read the fingerprint on the next :meth:`get` (after a publish)."""
+        self._checked = 0.0
+
+    def get(self) -> PlanSet:
+        now = time.monotonic()
+        value = self._value
+        if value is not None and now - self._checked < self.check_every_s:
+            return value
+        with self._lock:
+            if self._value is not None and time.monotonic() - self._checked < self.check_every_s:
+                return self._value
+            try:
+                with self._database.session() as session:
+                    stamp = service.fingerprint(session, self.kind)
+                    if stamp == self._stamp and self._value is not None:
+                        self._checked = time.monotonic()
+                        return self._value
+                    rows = service.published(session, self.kind) if stamp[0] else []
+            except SQLAlchemyError:  # no plan tables yet (before `flask db upgrade`)
+                log.warning("plans table not readable: using the bundled plan files")
+                stamp, rows = (0, 0), []
+            if rows:
+                value = build_plan_set(self._network(), [(pid, doc) for pid, _v, doc in rows],
+                                       versions={pid: v for pid, v, _doc in rows})
+                self.builds += 1
+            else:
+                value = self._fallback()
+            self._value, self._stamp, self._checked = value, stamp, time.monotonic()
+            return value
+
+    def check(self, document: Any, plan_id: str) -> list:
+        """Every problem of ``document`` as plan ``plan_id`` (the file validator's rules, the
+        sites snapped onto their own river, links and segments against the other plans)."""
+        _plan, problems = check_document(self._network(), document, plan_id, others=self.get())
+        return problems
