@@ -69,6 +69,7 @@ BENCHMARKS: list[tuple[str, Callable[..., dict]]] = [
     ("refresh", module_run("bench.refresh_bench")),
     ("serve", module_run("bench.serve_bench")),
     ("uploads", module_run("bench.uploads_bench")),
+    ("plans", module_run("bench.plans_bench")),
 ]
 
 

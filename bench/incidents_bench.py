@@ -59,6 +59,14 @@ def run() -> dict:
                             "mass_kg": float(rng.choice([50, 500, 5000, 20000])),
                             "occurred_at": "2026-07-23T09:00+08:00",
                             "discovered_at": "2026-07-23T09:40+08:00"})
+        from emergency.plan_management import service as plan_service
+        from plans.loader import PLANS_DIR, read_plan_files
+
+        with db.session() as session:  # the plans in the database, read through the snapshot
+            plan_service.seed(session, "river", [(n.removesuffix(".yaml"), raw) for n, raw, _
+                                                 in read_plan_files(PLANS_DIR)], now=now)
+        app.extensions["plans"].invalidate()
+        assert ctx.plans().plans["yinma-he"].version == 1
         ctx.plans()  # loaded once per process, as in the app
         from emergency.inventory.service import load_sample
 

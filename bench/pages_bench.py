@@ -94,6 +94,13 @@ def _setup(tmp: Path):
             load_sample(session, app.extensions["rivers"].get(), as_of=date.today())
     except ImportError:
         pass
+    from emergency.plan_management import service as plan_service
+    from plans.loader import PLANS_DIR, read_plan_files
+
+    with db.session() as session:  # the plans in the database, read through the snapshot
+        plan_service.seed(session, "river", [(n.removesuffix(".yaml"), raw) for n, raw, _
+                                             in read_plan_files(PLANS_DIR)], now=now)
+    app.extensions["plans"].invalidate()
     with app.app_context(), db.session() as session:
         occurred = now - timedelta(hours=4)
         row, _ = service.report_incident(

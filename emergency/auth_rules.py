@@ -70,9 +70,6 @@ ROLES: dict[str, Role] = {r.name: r for r in (
     Role("data_steward", "数据管理员", "Data steward",
          _READ | {Permission.DATA_IMPORT, Permission.HAZARD_RECTIFY,
                   Permission.INSPECTION_EVIDENCE, Permission.PLAN_EDIT}),
-    # 预案审核员 (the provincial centre): reviews plan drafts — sees the field-level diff,
-    # approves (publishes) or returns them; restores earlier versions. Never their own draft.
-    Role("plan_reviewer", "预案审核员", "Plan reviewer", _READ | {Permission.PLAN_REVIEW}),
     # 隐患排查员: inspects the risk sources of the account's prefecture (users.prefecture_zh;
     # none = the whole province), records hazards, verifies rectification.
     Role("inspector", "隐患排查员", "Inspector",
@@ -81,6 +78,9 @@ ROLES: dict[str, Role] = {r.name: r for r in (
     # whose bearer token (POST /api/auth/token) sends results and readings, and nothing else.
     Role("monitoring_system", "监测数据接口", "Monitoring data system",
          _READ | {Permission.MONITORING_INGEST}),
+    # 预案审核员 (the provincial centre): reviews plan drafts — sees the field-level diff,
+    # approves (publishes) or returns them; restores earlier versions. Never their own draft.
+    Role("plan_reviewer", "预案审核员", "Plan reviewer", _READ | {Permission.PLAN_REVIEW}),
     Role("admin", "系统管理员", "Administrator", frozenset(Permission)),
 )}
 

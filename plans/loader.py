@@ -221,21 +221,32 @@ def load_plans(network: RiverNetwork, plans_dir: Path | str | None = None, *,
 
 def build_plan_set(network: RiverNetwork, documents: Iterable[tuple[str, Any]], *,
                    versions: Mapping[str, int] | None = None, problems: list[Problem] | None = None,
-                   max_site_distance_m: float = DEFAULT_MAX_SITE_DISTANCE_M) -> PlanSet:
+                   max_site_distance_m: float = DEFAULT_MAX_SITE_DISTANCE_M,
+                   validated: dict[tuple[str, int], tuple[PlanDoc | None, list[Problem]]]
+                   | None = None) -> PlanSet:
     """Validate and snap parsed plan documents — ``(name, document)``, the name being the file
     name or the plan id — into a :class:`PlanSet`; raise :class:`PlanValidationError` listing
     every problem. ``versions`` gives each plan's published version (plans kept in a database);
-    plans read from files have none."""
+    plans read from files have none. ``validated`` keeps each versioned document's validation
+    between calls (a published version never changes): a rebuild after one plan was published
+    validates that plan only."""
     problems = list(problems or [])
     context = validation_context(network)
+    versions = versions or {}
     docs: list[PlanDoc] = []
     for name, raw in documents:
-        doc, doc_problems = validate_document(raw, name, context)
+        key = (name, versions[name]) if validated is not None and name in versions else None
+        if key is not None and key in validated:
+            doc, doc_problems = validated[key]
+        else:
+            doc, doc_problems = validate_document(raw, name, context)
+            if key is not None:
+                validated[key] = (doc, doc_problems)
         problems.extend(doc_problems)
         if doc is not None:
             docs.append(doc)
     plans, more = _assemble(network, docs, known_ids={doc.id for doc in docs},
-                            max_site_distance_m=max_site_distance_m, versions=versions or {})
+                            max_site_distance_m=max_site_distance_m, versions=versions)
     problems.extend(more)
     if problems:
         raise PlanValidationError(problems)
@@ -390,3 +401,23 @@ def _snap_all(network: RiverNetwork, docs: list[PlanDoc], segs_of: Mapping[str, 
         ))
     return {k: tuple(sorted(v, key=lambda s: (s.river_km or 0.0, s.id)))
             for k, v in out.items()}, problems
+
+
+def snap_to_plan(network: RiverNetwork, plan: Plan, lon: float, lat: float
+                 ) -> tuple[int, float, float, tuple[float, float]]:
+    """Where (lon, lat) lands on ``plan``'s own river: (segment id, km from the river's head,
+    distance in m, the snapped point's lon/lat) — the loader's rule for one point."""
+    from rivers.network import RiverPosition
+
+    x, y = project(float(lon), float(lat))
+    point = shapely.Point(float(x), float(y))
+    own = np.array(plan.segments)
+    distances = shapely.distance(network.lines[own], point)
+    k = int(np.argmin(distances))
+    i = int(own[k])
+    d = network.data
+    offset = float(shapely.line_locate_point(network.lines[i], point))
+    head_m = max(float(d.to_outlet_m[s] + d.length_m[s]) for s in plan.segments)
+    km = (head_m - float(d.to_outlet_m[i] + d.length_m[i] - offset)) / 1000
+    return (int(d.seg_id[i]), round(km, 3), float(distances[k]),
+            network.lonlat_at(RiverPosition(i, offset)))

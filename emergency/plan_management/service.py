@@ -76,10 +76,11 @@ class PlanInvalid(PlanError):
 
     status = 422
 
-    def __init__(self, problems: Sequence[Problem]) -> None:
+    def __init__(self, problems: Sequence[Problem],
+                 describe: Callable[[Problem], dict] | None = None) -> None:
         super().__init__("plan_invalid", f"预案有 {len(problems)} 处问题,未保存",
                          f"the plan has {len(problems)} problem(s); nothing was saved",
-                         problems=[problem_dict(p) for p in problems])
+                         problems=[(describe or problem_dict)(p) for p in problems])
         self.problems = tuple(problems)
 
 
@@ -278,16 +279,18 @@ def drafts(session: Session, kind: str, plan_id: str | None = None, *,
 
 def open_draft(session: Session, kind: str, plan_id: str, *, actor: Actor, now: datetime,
                document: Mapping[str, Any] | None = None, source: str = "editor",
-               check: Checker | None = None) -> tuple[PlanDraft, bool]:
+               check: Checker | None = None,
+               describe: Callable[[Problem], dict] | None = None) -> tuple[PlanDraft, bool]:
     """The editor's open draft of the plan — created from the version in force if there is
     none (returns (draft, created)). With ``document`` (an import) the draft's document is
-    replaced by it (checked first: every problem, nothing stored)."""
+    replaced by it (checked first: every problem — ``describe`` says where it is in the
+    imported file — and nothing stored)."""
     rec = _record(session, kind, plan_id)
     _check_edit(actor, rec)
     if document is not None and check is not None:
         problems = check(document, plan_id)
         if problems:
-            raise PlanInvalid(problems)
+            raise PlanInvalid(problems, describe)
     row = session.scalar(select(PlanDraft).where(PlanDraft.open_key == _open_key(rec,
                                                                                  actor.username)))
     if row is not None:
@@ -532,3 +535,74 @@ def notify_incidents(session: Session, plan_id: str, number: int, *, now: dateti
         touched.append(row.id)
     session.flush()
     return touched
+
+
+# ----------------------------------------------------------------------------- pages
+@dataclass(frozen=True)
+class EditorState:
+    """What the editor page needs: the plan, the version in force, the editor's open draft."""
+
+    record: PlanRecord
+    in_force: PlanVersion
+    draft: PlanDraft | None
+    can_edit: bool
+    can_review: bool
+    waiting: tuple[PlanDraft, ...]  # submitted drafts of this plan (anyone's)
+
+
+def editor_state(session: Session, kind: str, plan_id: str, actor: Actor) -> EditorState:
+    rec = _record(session, kind, plan_id)
+    mine = session.scalar(select(PlanDraft).where(PlanDraft.open_key == _open_key(
+        rec, actor.username)))
+    waiting = tuple(d for _r, d in drafts(session, kind, plan_id, statuses=("submitted",)))
+    return EditorState(rec, current_version(session, kind, plan_id), mine,
+                       can_edit(actor, rec), can_review(actor, rec), waiting)
+
+
+@dataclass(frozen=True)
+class ReviewState:
+    """What the review page needs: the draft, the version it changes, the diff, the rights."""
+
+    record: PlanRecord
+    draft: PlanDraft
+    base: PlanVersion
+    changes: tuple[Change, ...]
+    can_review: bool
+    own: bool
+    stale: bool  # a newer version was published since the draft was started
+
+
+def review_state(session: Session, kind: str, plan_id: str, draft_id: int, actor: Actor
+                 ) -> ReviewState:
+    rec = _record(session, kind, plan_id)
+    row = draft(session, kind, plan_id, draft_id)
+    base = version(session, kind, plan_id, row.base_version)
+    return ReviewState(rec, row, base, tuple(diff_documents(base.document, row.document)),
+                       can_review(actor, rec), row.editor == actor.username,
+                       row.base_version != rec.current_version)
+
+
+@dataclass(frozen=True)
+class History:
+    record: PlanRecord
+    versions: tuple[PlanVersion, ...]        # newest first
+    changes: dict[int, tuple[Change, ...]]   # version → its changes from the one before
+    can_review: bool
+
+
+def history(session: Session, kind: str, plan_id: str, actor: Actor) -> History:
+    rec = _record(session, kind, plan_id)
+    rows = tuple(versions(session, kind, plan_id))
+    by_number = {v.version: v for v in rows}
+    changes = {v.version: tuple(diff_documents(by_number[v.version - 1].document, v.document))
+               for v in rows if v.version - 1 in by_number}
+    return History(rec, rows, changes, can_review(actor, rec))
+
+
+def review_queue(session: Session, kind: str, actor: Actor
+                 ) -> tuple[list[tuple[PlanRecord, PlanDraft]], list[tuple[PlanRecord, PlanDraft]]]:
+    """(drafts waiting for review that ``actor`` may review, ``actor``'s own open drafts)."""
+    waiting = [(r, d) for r, d in drafts(session, kind, statuses=("submitted",))
+               if can_review(actor, r)]
+    mine = [(r, d) for r, d in drafts(session, kind) if d.editor == actor.username]
+    return waiting, mine

@@ -23,7 +23,7 @@ from typing import Any
 from sqlalchemy.exc import SQLAlchemyError
 
 from emergency.plan_management import service
-from plans.loader import PlanSet, build_plan_set, check_document
+from plans.loader import PLANS_DIR, PlanSet, build_plan_set, check_document, read_plan_files
 
 log = logging.getLogger(__name__)
 
@@ -39,8 +39,10 @@ class PlanSnapshot:
         self.check_every_s = check_every_s
         self._lock = threading.Lock()
         self._value: PlanSet | None = None
+        self._documents: list[tuple[str, int | None, Any]] = []
         self._stamp: tuple[int, int] | None = None
         self._checked = 0.0
+        self._validated: dict = {}  # (plan id, version) → validation (versions never change)
         self.builds = 0  # how many times the set was built from the database (for tests/bench)
 
     def invalidate(self) -> None:
@@ -67,12 +69,22 @@ class PlanSnapshot:
                 stamp, rows = (0, 0), []
             if rows:
                 value = build_plan_set(self._network(), [(pid, doc) for pid, _v, doc in rows],
-                                       versions={pid: v for pid, v, _doc in rows})
+                                       versions={pid: v for pid, v, _doc in rows},
+                                       validated=self._validated)
+                documents: list[tuple[str, int | None, Any]] = list(rows)
                 self.builds += 1
             else:
                 value = self._fallback()
-            self._value, self._stamp, self._checked = value, stamp, time.monotonic()
+                documents = [(name.removesuffix(".yaml"), None, raw)
+                             for name, raw, _ in read_plan_files(PLANS_DIR) if raw is not None]
+            self._value, self._documents = value, documents
+            self._stamp, self._checked = stamp, time.monotonic()
             return value
+
+    def documents(self) -> list[tuple[str, int | None, Any]]:
+        """The documents of the plan set in force: (plan id, version or None, document)."""
+        self.get()
+        return self._documents
 
     def check(self, document: Any, plan_id: str) -> list:
         """Every problem of ``document`` as plan ``plan_id`` (the file validator's rules, the

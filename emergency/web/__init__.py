@@ -30,6 +30,7 @@ def init_web(app: Flask) -> None:
     from emergency.web.inspection_pages import init_inspection_pages
     from emergency.web.params import init_request_layer
     from emergency.web.parks_api import init_park_pages
+    from emergency.web.plan_pages import init_plan_pages
     from emergency.web.refresh_api import bp as refresh_api_bp
     from emergency.web.refresh_pages import init_pages as init_refresh_pages
     from emergency.web.river_pages import init_river_pages
@@ -44,6 +45,7 @@ def init_web(app: Flask) -> None:
     app.register_blueprint(incident_api.bp)
     app.register_blueprint(command_api.bp)  # /api/incidents/<id>/decisions …: 指挥调度
     app.register_blueprint(plans_api.bp)
+    app.register_blueprint(plans_api.workbook_bp)  # /api/plans.xlsx
     app.register_blueprint(inventory_api.bp)
     app.register_blueprint(drill_bp)
     pages.init_pages(app)
@@ -51,6 +53,7 @@ def init_web(app: Flask) -> None:
     init_incident_pages(app)  # /incidents: intake, the incident page, print; map "report here"
     init_river_pages(app)  # /rivers: the key-river plans; the map's key rivers
     init_park_pages(app)  # /parks, /api/parks: 一园一策一图, the three-level prevention system
+    init_plan_pages(app)  # /rivers/<id>/edit, review, versions, A3; /plans/review
     init_roster(app)  # duty roster: API, the /duty page, "on duty now" in the header
     app.register_blueprint(refresh_api_bp)  # /api/refresh: submissions, versions, board, jobs
     init_refresh_pages(app)  # /refresh: the steward's campaign; admins: job runs

@@ -14,26 +14,41 @@ Drafts and review (see :mod:`emergency.plan_management.service`): ``POST /<id>/d
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import asdict
+from datetime import date
 
-from flask import Blueprint, current_app, jsonify, request
+import yaml
+from flask import Blueprint, current_app, jsonify, request, send_file
 from sqlalchemy.exc import IntegrityError
 
 from emergency.auth_rules import Permission
-from emergency.plan_management import service
+from emergency.exports import XLSX_MIME
+from emergency.plan_management import placement, service
 from emergency.plan_management.service import Actor, PlanError
+from emergency.plan_management.workbook import (
+    CellProblem,
+    Locator,
+    WorkbookInvalid,
+    export_workbook,
+    read_workbook,
+)
 from emergency.river_risks import PlanRiskSource
 from emergency.store.plan_models import PlanDraft, PlanVersion
 from emergency.web.auth import current_user, require
 from emergency.web.clock import iso, now
 from emergency.web.errors import ApiError
-from emergency.web.params import json_body, to_int
+from emergency.web.params import json_body, parse_float, to_int, uploaded_file
 from emergency.web.river_pages import open_major_hazards, plan_risk_sources
 from plans.loader import Plan, Site
 
 bp = Blueprint("plans_api", __name__, url_prefix="/api/plans")
+# /api/plans.xlsx sits beside the blueprint's prefix, not under it
+workbook_bp = Blueprint("plans_workbook", __name__)
 KIND = "river"
+MAX_IMPORT_BYTES = 5 * 2**20
 
 
 def plan_set():
@@ -288,3 +303,125 @@ def return_draft(plan_id: str, draft_id: int):
                                    actor=acting(), now=now())
         out = draft_dict(row, plan_id, document=False)
     return jsonify(out)
+
+
+# ----------------------------------------------------------------------------- exchange
+def _document(plan_id: str) -> tuple[dict, int | None]:
+    """The document of the plan in force (or ``?version=n``) and its version."""
+    number = request.args.get("version")
+    if number is not None:
+        with plan_session() as s:
+            v = service.version(s, KIND, plan_id, to_int(number, "version"))
+            return v.document, v.version
+    for pid, version_number, doc in snapshot().documents():
+        if pid == plan_id:
+            return doc, version_number
+    raise ApiError(404, "unknown_plan", f"没有河流预案 {plan_id!r}", f"no river plan {plan_id!r}")
+
+
+def _stamp(version_number: int | None) -> str:
+    return f"v{version_number}" if version_number else date.today().isoformat()
+
+
+@bp.get("/<plan_id>.xlsx")
+def export_xlsx(plan_id: str):
+    doc, number = _document(plan_id)
+    data = export_workbook([doc])
+    return send_file(io.BytesIO(data), mimetype=XLSX_MIME, as_attachment=True,
+                     download_name=f"预案_{plan_id}_{_stamp(number)}.xlsx")
+
+
+@bp.get("/<plan_id>.yaml")
+def export_yaml(plan_id: str):
+    doc, number = _document(plan_id)
+    text = (f"# 一河一策一图 {doc.get('name_zh', plan_id)} {_stamp(number)}"
+            "(由系统导出;字段说明见 plans/README.md)\n"
+            + yaml.safe_dump(doc, allow_unicode=True, sort_keys=False, width=100))
+    return send_file(io.BytesIO(text.encode("utf-8")), mimetype="application/yaml",
+                     as_attachment=True, download_name=f"{plan_id}.yaml")
+
+
+@workbook_bp.get("/api/plans.xlsx")
+def export_all_xlsx():
+    data = export_workbook([doc for _pid, _v, doc in snapshot().documents()])
+    return send_file(io.BytesIO(data), mimetype=XLSX_MIME, as_attachment=True,
+                     download_name=f"重点河流预案_{date.today().isoformat()}.xlsx")
+
+
+def _cell_problem(problem) -> dict:  # noqa: ANN001 - a plans.schema.Problem
+    return {"path": problem.path, "message_zh": problem.message_zh,
+            "message_en": problem.message_en}
+
+
+def _read_upload(plan_id: str) -> tuple[dict, Locator | None]:
+    data, filename = uploaded_file(current_app.config.get("PLAN_MAX_IMPORT_BYTES",
+                                                          MAX_IMPORT_BYTES))
+    name = filename.lower()
+    try:
+        if name.endswith((".yaml", ".yml")):
+            try:
+                raw = yaml.safe_load(data.decode("utf-8"))
+            except (UnicodeDecodeError, yaml.YAMLError) as exc:
+                raise WorkbookInvalid([CellProblem(filename, None, None,
+                                                   f"YAML 无法读取:{exc}",
+                                                   f"the YAML cannot be read: {exc}")]) from None
+            if not isinstance(raw, dict):
+                raise WorkbookInvalid([CellProblem(filename, None, None, "须为预案文档(键值映射)",
+                                                   "must be a plan document (a mapping)")])
+            return raw, None
+        if name.endswith(".xlsx"):
+            return read_workbook(data, plan_id)
+    except WorkbookInvalid as exc:
+        raise ApiError(422, "plan_invalid", f"导入文件有 {len(exc.problems)} 处问题,未保存",
+                       f"the file has {len(exc.problems)} problem(s); nothing was saved",
+                       problems=[p.as_dict() for p in exc.problems]) from None
+    raise ApiError(415, "unsupported_file", "只能导入 .xlsx 或 .yaml 文件",
+                   "only .xlsx or .yaml files can be imported")
+
+
+@bp.post("/<plan_id>/import")
+@require(Permission.PLAN_EDIT)
+def import_file(plan_id: str):
+    """A filled workbook (or a YAML file) becomes the editor's draft: all or nothing."""
+    document, locator = _read_upload(plan_id)
+
+    def describe(problem) -> dict:  # noqa: ANN001 - a plans.schema.Problem
+        if locator is None:
+            return _cell_problem(problem)
+        return locator.locate(problem).as_dict() | {"path": problem.path}
+
+    with plan_session() as s:
+        row, _created = service.open_draft(s, KIND, plan_id, actor=acting(), now=now(),
+                                           document=document, source="import", check=check,
+                                           describe=describe)
+        body = draft_dict(row, plan_id) | {
+            "changes": [c.as_dict() for c in service.draft_diff(s, KIND, plan_id, row.id)]}
+    return jsonify(body), 201
+
+
+# ----------------------------------------------------------------------------- the editor
+@bp.get("/<plan_id>/place")
+def place(plan_id: str):
+    """Where a typed (``at``: decimal or 度分秒) or picked (``lon``, ``lat``) site lands on the
+    plan's own river: km, distance, or refused naming the nearest river."""
+    plan = plan_set().plans.get(plan_id)
+    if plan is None:
+        raise ApiError(404, "unknown_plan", f"没有河流预案 {plan_id!r}",
+                       f"no river plan {plan_id!r}")
+    text = request.args.get("at")
+    lon = lat = None
+    if text is None:
+        lon = parse_float(request.args.get("lon"), "lon", "经度")
+        lat = parse_float(request.args.get("lat"), "lat", "纬度")
+    found = placement.place(current_app.extensions["rivers"].get(), plan, text=text, lon=lon,
+                            lat=lat)
+    return jsonify(asdict(found))
+
+
+@bp.post("/<plan_id>/check")
+@require(Permission.PLAN_EDIT)
+def check_draft(plan_id: str):
+    """Every problem of a document (the editor's inline validation); nothing is stored."""
+    problems = check(json_body().get("document"), plan_id)
+    return jsonify({"plan_id": plan_id, "count": len(problems),
+                    "problems": [_cell_problem(p) for p in problems]})

@@ -25,7 +25,7 @@ P = Permission
 def test_the_ten_roles_exist_with_chinese_and_english_names():
     assert list(ROLES) == ["viewer", "duty_officer", "commander", "duty_manager",
                            "drill_organizer", "drill_evaluator", "data_steward", "inspector",
-                           "monitoring_system", "admin"]
+                           "monitoring_system", "plan_reviewer", "admin"]
     assert (ROLES["drill_evaluator"].label_zh, ROLES["drill_evaluator"].label_en) == (
         "演练评估员", "Drill evaluator")
     assert all(r.label_zh and r.label_en for r in ROLES.values())
@@ -39,9 +39,11 @@ def test_the_ten_roles_exist_with_chinese_and_english_names():
     ("duty_manager", {P.READ, P.INCIDENT_WRITE, P.MONITORING_INGEST, P.DUTY_MANAGE}),
     ("drill_organizer", {P.READ, P.DRILL_RUN, P.DRILL_EVALUATE}),
     ("drill_evaluator", {P.READ, P.DRILL_EVALUATE}),
-    ("data_steward", {P.READ, P.DATA_IMPORT, P.HAZARD_RECTIFY, P.INSPECTION_EVIDENCE}),
+    ("data_steward", {P.READ, P.DATA_IMPORT, P.HAZARD_RECTIFY, P.INSPECTION_EVIDENCE,
+                      P.PLAN_EDIT}),
     ("inspector", {P.READ, P.INSPECTION_RECORD, P.INSPECTION_EVIDENCE}),
     ("monitoring_system", {P.READ, P.MONITORING_INGEST}),
+    ("plan_reviewer", {P.READ, P.PLAN_REVIEW}),
     ("admin", set(Permission)),
 ])
 def test_each_role_holds_exactly_its_permissions(role, expected):
@@ -137,3 +139,12 @@ def test_a_duty_manager_keeps_the_duty_desk_without_commanding_incidents():
 ])
 def test_only_the_people_on_shift_and_duty_managers_write_todays_log(role, on_shift, expected):
     assert may_write_duty_log(role, on_shift=on_shift) is expected
+
+
+def test_a_prefecture_account_edits_only_plans_of_rivers_through_its_prefecture():
+    from emergency.auth_rules import may_approve_plan, may_edit_plan
+
+    assert may_edit_plan("长春市", ["吉林市", "长春市"])
+    assert not may_edit_plan("白山市", ["吉林市", "长春市"])
+    assert may_edit_plan(None, ["吉林市"])  # the provincial centre
+    assert not may_approve_plan("zhang", "zhang") and may_approve_plan("li", "zhang")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 from datetime import datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -250,3 +251,33 @@ def test_the_incident_page_names_the_plans_used_and_the_newer_version(seeded, cl
     reviewer.post(f"/api/plans/{PLAN}/drafts/{draft['id']}/approve", json={})
     page = client.get(f"/incidents/{incident['id']}").get_data(as_text=True)
     assert "预案已更新至 v2" in page
+
+
+def test_the_plan_pages_render_as_text_without_inline_scripts(seeded, steward, reviewer):
+    import re
+
+    draft = edited_draft(steward)
+    steward.post(f"/api/plans/{PLAN}/drafts/{draft['id']}/submit",
+                 json={"note": "<script>alert(1)</script>复核"})
+    pages = {
+        "edit": steward.get(f"/rivers/{PLAN}/edit"),
+        "review": reviewer.get(f"/rivers/{PLAN}/review/{draft['id']}"),
+        "versions": reviewer.get(f"/rivers/{PLAN}/versions"),
+        "queue": reviewer.get("/plans/review"),
+        "a3": reviewer.get(f"/rivers/{PLAN}/a3"),
+    }
+    for name, resp in pages.items():
+        assert resp.status_code == 200, name
+        html = resp.get_data(as_text=True)
+        scripts = re.findall(r"<script(?![^>]*\bsrc=)([^>]*)>", html)
+        assert all('type="application/json"' in attrs for attrs in scripts), name
+        assert "<script>alert(1)" not in html, name
+        assert not re.search(r"\son[a-z]+=\"", html), name
+    review = pages["review"].get_data(as_text=True)
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;复核" in review
+    assert 'id="plan-approve"' in review and "移动" in review
+    assert 'id="plan-approve"' not in steward.get(
+        f"/rivers/{PLAN}/review/{draft['id']}").get_data(as_text=True)
+    css = (Path(__file__).resolve().parents[2] / "static/css/plans.css").read_text("utf-8")
+    assert "@page { size: A3 landscape" in css
+    assert "预案版本 v1" in pages["a3"].get_data(as_text=True)
