@@ -49,7 +49,8 @@ def create_app(config: dict | None = None) -> Flask:
     parks = Lazy(lambda: load_park_plans(rivers.get(), plans.get()), app.config.get("PARK_SET"))
     app.extensions["parks"] = parks
     app.extensions["engine"] = Lazy(lambda: build_engine_context(
-        rivers.get(), plans=plans.get, parks=parks.get, resources=ResourceCache(),
+        rivers.get(), plans=plans.get, pinned_plans=plans.pinned, parks=parks.get,
+        resources=ResourceCache(),
         snap_max_m=app.config["SNAP_MAX_DISTANCE_M"],
         snap_warn_m=app.config["SNAP_WARN_DISTANCE_M"],
         tz=ZoneInfo(app.config["TIMEZONE"]),

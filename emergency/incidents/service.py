@@ -8,7 +8,7 @@ silently overwritten.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, tzinfo
 from typing import Any
@@ -79,6 +79,9 @@ class EngineContext:
     flow_ratios: dict[str, float]
     season_by_month: dict[int, str]
     plans: Callable[[], Any] = lambda: None
+    #: The plan set with some plans at given published versions ({plan id: version}): a drill
+    #: uses the versions in force at its start. None: always the plans in force.
+    pinned_plans: Callable[[Mapping[str, int]], Any] | None = None
     resources: Callable[[Session], Any] = lambda session: None
     snap_max_m: float = SNAP_MAX_DISTANCE_M
     snap_warn_m: float = SNAP_WARN_DISTANCE_M
@@ -205,13 +208,25 @@ def package_for(ctx: EngineContext, session: Session, inc: IncidentInput, now: d
             engine_input = river_input(inc, contained)
     pkg = compute_package(
         engine_input, snap=snap or entry_point(ctx, session, inc), network=ctx.network,
-        substance=substance, plans=ctx.plans(), resources=ctx.resources(session), as_of=now,
+        substance=substance, plans=plans_for(ctx, row), resources=ctx.resources(session),
+        as_of=now,
         flow_ratios=ctx.flow_ratios, rules=ctx.rules, extra_points=extra_points, tz=ctx.tz,
         # a park's overflow reaches the river at its start: the fit's clock starts there too
         samples=row_samples(ctx, row, engine_input) if row is not None else (),
         reaches_river=contained is None or contained.result.river_release is not None,
     )
     return pkg if contained is None else with_containment(pkg, inc, contained)
+
+
+def plans_for(ctx: EngineContext, row: Incident | None) -> Any:
+    """The plans the engine uses for ``row``: those in force — but a drill incident keeps the
+    plan versions in force when it started (its recorded ``plans_used``)."""
+    if row is not None and row.is_drill and row.plans_used and ctx.pinned_plans is not None:
+        pins = {u["id"]: u["version"] for u in row.plans_used
+                if isinstance(u, dict) and u.get("version") is not None}
+        if pins:
+            return ctx.pinned_plans(pins)
+    return ctx.plans()
 
 
 def row_samples(ctx: EngineContext, row: Incident, inc: IncidentInput) -> list:

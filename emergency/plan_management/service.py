@@ -425,8 +425,57 @@ def withdraw(session: Session, kind: str, plan_id: str, draft_id: int, *, actor:
 
 def draft_diff(session: Session, kind: str, plan_id: str, draft_id: int) -> list[Change]:
     row = draft(session, kind, plan_id, draft_id)
-    base = version(session, kind, plan_id, row.base_version)
-    return diff_documents(base.document, row.document)
+    return diff_documents(_base_document(session, kind, plan_id, row), row.document)
+
+
+def _base_document(session: Session, kind: str, plan_id: str, row: PlanDraft) -> dict:
+    """The version a draft changes; a new plan's draft (base version 0) changes nothing."""
+    if row.base_version == 0:
+        return {}
+    return version(session, kind, plan_id, row.base_version).document
+
+
+def create_plan(session: Session, kind: str, document: Any, *, actor: Actor, now: datetime,
+                check: Checker) -> tuple[PlanRecord, PlanDraft]:
+    """A new plan (a river the network does not name: its ``identified`` segments, head →
+    mouth, connected and unnamed, with the evidence) as a draft for review: published as
+    version 1 when a reviewer approves it. Checked like any plan; the editor must answer for
+    one of its prefectures."""
+    if not allows(actor.role, Permission.PLAN_EDIT):
+        raise PlanForbidden("forbidden", "您的角色不能编制预案",
+                            "your role cannot draft plans", permission=Permission.PLAN_EDIT.value)
+    if not isinstance(document, Mapping) or not isinstance(document.get("id"), str) \
+            or not document["id"].strip():
+        raise PlanInvalid([Problem("", "id", "须为预案文档,并填写预案编号(id)",
+                                   "must be a plan document with its id")])
+    plan_id = document["id"].strip()
+    if session.scalar(select(PlanRecord).where(PlanRecord.kind == kind,
+                                               PlanRecord.plan_id == plan_id)) is not None:
+        raise PlanConflict("plan_exists", f"预案 {plan_id} 已存在:请编制该预案的草稿",
+                           f"plan {plan_id} exists already: draft a change to it instead",
+                           plan=plan_id)
+    problems = check(document, plan_id)
+    if problems:
+        raise PlanInvalid(problems)
+    prefectures = list(document.get("prefectures") or [])
+    if not may_edit_plan(actor.prefecture, prefectures):
+        raise PlanForbidden("other_prefecture",
+                            f"您的账号负责{actor.prefecture},新预案的流经市州不含该市州",
+                            f"your account answers for {actor.prefecture}, which the new plan "
+                            "does not cover", prefecture=actor.prefecture,
+                            plan_prefectures=prefectures)
+    rec = PlanRecord(kind=kind, plan_id=plan_id, name_zh=str(document.get("name_zh") or plan_id),
+                     prefectures=prefectures, current_version=0, created_at=now, updated_at=now)
+    session.add(rec)
+    session.flush()
+    row = PlanDraft(plan_ref=rec.id, editor=actor.username, open_key=_open_key(rec,
+                                                                              actor.username),
+                    base_version=0, document=plain(document), revision=1, status="editing",
+                    source="new", note="", comment="", created_at=now, updated_at=now,
+                    updated_by=actor.username)
+    session.add(row)
+    session.flush()
+    return rec, row
 
 
 def return_draft(session: Session, kind: str, plan_id: str, draft_id: int, *, comment: Any,
@@ -517,9 +566,11 @@ def _publish(session: Session, rec: PlanRecord, document: Mapping[str, Any], *, 
 # ----------------------------------------------------------------------------- incidents
 def notify_incidents(session: Session, plan_id: str, number: int, *, now: datetime,
                      by: str) -> list[int]:
-    """Put "预案已更新至 vN" on every open incident whose last package used the plan."""
+    """Put "预案已更新至 vN" on every open incident whose last package used the plan (not on
+    drills: a drill keeps the versions in force at its start)."""
     touched = []
     for row in session.scalars(select(Incident).where(Incident.status != "terminated",
+                                                      Incident.is_drill.is_(False),
                                                       Incident.plans_used.is_not(None))):
         used = {u.get("id"): u.get("version") for u in row.plans_used or []
                 if isinstance(u, Mapping)}
@@ -565,7 +616,7 @@ class ReviewState:
 
     record: PlanRecord
     draft: PlanDraft
-    base: PlanVersion
+    base: PlanVersion | None  # None: a new plan
     changes: tuple[Change, ...]
     can_review: bool
     own: bool
@@ -576,8 +627,10 @@ def review_state(session: Session, kind: str, plan_id: str, draft_id: int, actor
                  ) -> ReviewState:
     rec = _record(session, kind, plan_id)
     row = draft(session, kind, plan_id, draft_id)
-    base = version(session, kind, plan_id, row.base_version)
-    return ReviewState(rec, row, base, tuple(diff_documents(base.document, row.document)),
+    base = version(session, kind, plan_id, row.base_version) if row.base_version else None
+    return ReviewState(rec, row, base, tuple(diff_documents(_base_document(session, kind,
+                                                                           plan_id, row),
+                                                            row.document)),
                        can_review(actor, rec), row.editor == actor.username,
                        row.base_version != rec.current_version)
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -42,6 +42,7 @@ class PlanSnapshot:
         self._documents: list[tuple[str, int | None, Any]] = []
         self._stamp: tuple[int, int] | None = None
         self._checked = 0.0
+        self._pinned: dict = {}  # (fingerprint, pins) → plan set, for drills
         self._validated: dict = {}  # (plan id, version) → validation (versions never change)
         self.builds = 0  # how many times the set was built from the database (for tests/bench)
 
@@ -80,6 +81,35 @@ class PlanSnapshot:
             self._value, self._documents = value, documents
             self._stamp, self._checked = stamp, time.monotonic()
             return value
+
+    def pinned(self, pins: Mapping[str, int]) -> PlanSet:
+        """The plan set with the plans of ``pins`` at those published versions (a drill keeps
+        the versions in force at its start); the plans in force when nothing differs."""
+        current = self.get()
+        differ = {pid: v for pid, v in pins.items()
+                  if getattr(current.plans.get(pid), "version", None) not in (None, v)}
+        if not differ:
+            return current
+        key = (self._stamp, frozenset(differ.items()))
+        found = self._pinned.get(key)
+        if found is not None:
+            return found
+        with self._database.session() as session:
+            rows = service.published(session, self.kind)
+            older = {}
+            for pid, v in differ.items():
+                try:
+                    older[pid] = service.version(session, self.kind, pid, v).document
+                except service.PlanNotFound:
+                    continue
+        versions = {pid: (differ[pid] if pid in older else v) for pid, v, _doc in rows}
+        value = build_plan_set(self._network(),
+                               [(pid, older.get(pid, doc)) for pid, _v, doc in rows],
+                               versions=versions, validated=self._validated)
+        if len(self._pinned) >= 16:
+            self._pinned.clear()
+        self._pinned[key] = value
+        return value
 
     def documents(self) -> list[tuple[str, int | None, Any]]:
         """The documents of the plan set in force: (plan id, version or None, document)."""

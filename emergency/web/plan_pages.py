@@ -295,7 +295,7 @@ def edit(plan_id: str):
 
 @bp.get("/rivers/<plan_id>/review/<int:draft_id>")
 def review(plan_id: str, draft_id: int):
-    plan = _plan(plan_id)
+    published_plan = plan_set().plans.get(plan_id)  # None: a new plan, not yet published
     with current_app.extensions["database"].session() as s:
         try:
             st = service.review_state(s, KIND, plan_id, draft_id, acting())
@@ -304,8 +304,9 @@ def review(plan_id: str, draft_id: int):
         draft = draft_dict(st.draft, plan_id, document=False)
         changes = [c.as_dict() for c in st.changes]
         current = st.record.current_version
+        name = _name(published_plan) if published_plan else st.record.name_zh
     return render_template(
-        "plan_review.html", plan=plan, name=_name(plan), draft=draft, changes=changes,
+        "plan_review.html", plan={"id": plan_id}, name=name, draft=draft, changes=changes,
         can_review=st.can_review and not st.own and draft["status"] == "submitted",
         own=st.own, may_review=st.can_review, stale=st.stale, current=current, status=_status,
         section_label=_section_label, show=_show)

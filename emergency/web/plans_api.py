@@ -154,6 +154,18 @@ def index():
     return jsonify({"plans": [plan_summary(p) for p in plans], "count": len(plans)})
 
 
+@bp.post("")
+@require(Permission.PLAN_EDIT)
+def create():
+    """A new plan (a river the network does not name) → 201 its draft, for review."""
+    body = json_body()
+    with plan_session() as s:
+        rec, row = service.create_plan(s, KIND, body.get("document"), actor=acting(), now=now(),
+                                       check=check)
+        out = draft_dict(row, rec.plan_id)
+    return jsonify(out), 201
+
+
 @bp.get("/<plan_id>")
 def show(plan_id: str):
     """One plan: sites with km marks (filter ``kind``), risk sources, response cards, contacts."""

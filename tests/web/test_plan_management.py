@@ -281,3 +281,80 @@ def test_the_plan_pages_render_as_text_without_inline_scripts(seeded, steward, r
     css = (Path(__file__).resolve().parents[2] / "static/css/plans.css").read_text("utf-8")
     assert "@page { size: A3 landscape" in css
     assert "预案版本 v1" in pages["a3"].get_data(as_text=True)
+
+
+def test_a_drill_keeps_the_plan_versions_in_force_at_its_start(seeded, client, steward,
+                                                              reviewer):
+    from emergency.incidents import service as incidents
+
+    seeded.config["FIXED_NOW"] = NOW
+    spill = {"lon": 125.78, "lat": 43.80, "substance": "硝基苯", "mass_kg": 5000,
+             "occurred_at": "2026-07-23T09:00+08:00", "discovered_at": "2026-07-23T09:30+08:00"}
+    ctx = seeded.extensions["engine"].get()
+    with seeded.extensions["database"].session() as s:
+        drill, _ = incidents.report_incident(s, ctx, spill, actor="organiser", now=NOW,
+                                             is_drill=True)
+        drill_id = drill.id
+    real = client.post("/api/incidents", json=spill).get_json()
+    draft = edited_draft(steward)  # intake-1 now serves 160,000 people
+    steward.post(f"/api/plans/{PLAN}/drafts/{draft['id']}/submit", json={"note": "复核"})
+    assert reviewer.post(f"/api/plans/{PLAN}/drafts/{draft['id']}/approve",
+                         json={}).status_code == 200
+
+    def intake(pkg):
+        return next(d for d in pkg.downstream if d.id == f"{PLAN}/intake-1")
+
+    with seeded.extensions["database"].session() as s:
+        drill_pkg = incidents.package_now(s, ctx, incidents.get_incident(s, drill_id), NOW)
+        real_pkg = incidents.package_now(s, ctx, incidents.get_incident(s, real["id"]), NOW)
+        drill_events = [e.kind for e in incidents.get_incident(s, drill_id).events]
+    assert intake(drill_pkg).attrs["population_served"] == 150000
+    assert {u.id: u.version for u in drill_pkg.plans_used}[PLAN] == 1
+    assert intake(real_pkg).attrs["population_served"] == 160000
+    assert {u.id: u.version for u in real_pkg.plans_used}[PLAN] == 2
+    assert "plan_updated" not in drill_events
+
+
+def test_a_new_plan_for_an_unnamed_channel_is_reviewed_then_published(seeded, steward, reviewer,
+                                                                     network, client):
+    from rivers.network import RiverPosition
+
+    plans = seeded.extensions["plans"].get()
+    claimed = {s for p in plans.plans.values() for s in p.seg_ids}
+    data = network.data
+    seg = next(int(data.seg_id[i]) for i in range(network.n)
+               if not data.name_zh[i] and data.in_jilin[i] and int(data.seg_id[i]) not in claimed
+               and data.length_m[i] > 5000)
+    i = network.index(seg)
+    lon, lat = network.lonlat_at(RiverPosition(i, float(data.length_m[i]) / 2))
+    document = {
+        "id": "test-channel", "name_zh": "测试河", "basin": "松花江水系", "sample": True,
+        "sample_note_zh": "示例", "prefectures": ["长春市"], "counties": [],
+        "identified": {"seg_ids": [seg], "confidence": "medium", "evidence_zh": "示例证据",
+                       "published": {"course_zh": "示例"}, "sources": ["https://example.org/"]},
+        "monitoring": [{"id": "monitoring-1", "name_zh": "测试河监测点(示例)", "lon": lon,
+                        "lat": lat}],
+        "response_cards": {"petroleum": [{"text_zh": "布设围油栏", "responsible_zh": "县政府",
+                                          "group": "现场污染处置"}]},
+        "contacts": [{"unit_zh": "示例单位", "role_zh": "值班", "phone": "0431-8xxxxx00(示例)"}],
+    }
+    taken = dict(document, id="test-channel-2",
+                 identified=dict(document["identified"],
+                                 seg_ids=list(plans.plans["lafa-he"].seg_ids[:1])))
+    resp = steward.post("/api/plans", json={"document": taken})
+    assert resp.status_code == 422
+    assert any("已被预案 lafa-he" in p["message_zh"]
+               for p in resp.get_json()["error"]["details"]["problems"])
+    resp = steward.post("/api/plans", json={"document": document})
+    assert resp.status_code == 201, resp.get_json()
+    draft = resp.get_json()
+    assert draft["base_version"] == 0
+    assert client.get("/api/plans/test-channel").status_code == 404  # not published yet
+    steward.post(f"/api/plans/test-channel/drafts/{draft['id']}/submit", json={"note": "新增"})
+    page = reviewer.get(f"/rivers/test-channel/review/{draft['id']}")
+    assert page.status_code == 200 and "测试河监测点" in page.get_data(as_text=True)
+    published = reviewer.post(f"/api/plans/test-channel/drafts/{draft['id']}/approve", json={})
+    assert published.status_code == 200 and published.get_json()["version"] == 1
+    plan = client.get("/api/plans/test-channel").get_json()
+    assert plan["version"] == 1 and plan["identified"] is True
+    assert steward.post("/api/plans", json={"document": document}).status_code == 409
