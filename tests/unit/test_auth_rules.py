@@ -22,7 +22,7 @@ from emergency.auth_rules import (
 P = Permission
 
 
-def test_the_ten_roles_exist_with_chinese_and_english_names():
+def test_the_eleven_roles_exist_with_chinese_and_english_names():
     assert list(ROLES) == ["viewer", "duty_officer", "commander", "duty_manager",
                            "drill_organizer", "drill_evaluator", "data_steward", "inspector",
                            "monitoring_system", "plan_reviewer", "admin"]
