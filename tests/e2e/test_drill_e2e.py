@@ -16,7 +16,8 @@ def test_admin_runs_a_stepped_drill_to_its_score(page, log_in, shot):
     row = page.locator(f'#drill-library tr[data-scenario="{CHEM}"]')
     row.locator("select[name=speed]").select_option("stepped")
     row.locator("button.drill-start").click()
-    page.wait_for_url("**/drills/runs/*")
+    page.wait_for_url(re.compile(r".*/drills/runs/\d+$"))
+    run_id = int(page.url.rsplit("/", 1)[1])
     expect(page.locator("#drill-speed")).to_contain_text("手动步进")
     expect(page.locator("#drill-clock")).to_have_text("T+00:15")  # the scenario's start offset
     expect(page.locator('#msel-body tr[data-inject="I2"]')).to_contain_text("待触发")
@@ -27,7 +28,14 @@ def test_admin_runs_a_stepped_drill_to_its_score(page, log_in, shot):
     fired = page.locator('#msel-body tr.fired[data-inject="I2"]')
     expect(fired).to_contain_text("已下达")
     expect(fired).to_contain_text("【演练】")
-    expect(page.locator("#drill-player-link")).to_have_attribute("href", "/incidents/1")
+    # the player link opens this run's own drill incident (whatever its id)
+    state = page.request.get(f"{page.base_url}/api/drills/runs/{run_id}").json()
+    assert state["incidents"], state
+    incident = state["incidents"][0]  # the page links the first (drill_run.html)
+    expect(page.locator("#drill-player-link")).to_have_attribute(
+        "href", f"/incidents/{incident['incident_id']}")
+    played = page.request.get(f"{page.base_url}/api/incidents/{incident['incident_id']}").json()
+    assert played["is_drill"] is True and played["title"] == incident["title"]
 
     page.on("dialog", lambda dialog: dialog.accept())
     page.select_option("#eval-objective", "O1")
@@ -56,7 +64,8 @@ def test_admin_runs_a_stepped_drill_to_its_score(page, log_in, shot):
     # O1: its action (I1/A1, due T+00:45) not played 0, rating S 70 → 0.4·70 = 28; the other
     # objectives (weights 1.5 + 1 + 1.5 + 1) not played → 0; 28 / 6 = 4.7 (it used to read 70.0)
     expect(page.locator("#drill-score")).to_have_text("4.7")
-    expect(page.locator("#drill-xlsx")).to_have_attribute("href", "/api/drills/runs/1/report.xlsx")
+    expect(page.locator("#drill-xlsx")).to_have_attribute(
+        "href", f"/api/drills/runs/{run_id}/report.xlsx")
     expect(page.locator("#drill-report-evaluators")).to_contain_text("admin")
     shot(page, "drill_report")
 

@@ -101,8 +101,15 @@ def test_the_map_page_shows_the_system_name_layers_and_search(page_html):
     assert '<meta name="csrf-token"' in page_html
 
 
-def test_slash_and_map_are_the_same_page(client):
-    assert client.get("/map").status_code == 200
+def test_slash_and_map_are_the_same_page(client, page_html):
+    resp = client.get("/map")
+    assert resp.status_code == 200
+    html = resp.get_data(as_text=True)
+    script = re.compile(r'<script src="(/map/script\.[0-9a-f]+\.js)"')
+    index = re.compile(r'<script type="application/json" id="eec-search-index">(.*?)</script>',
+                       re.S)
+    assert script.findall(html) == script.findall(page_html) != []  # the same rendered map
+    assert index.findall(html) == index.findall(page_html) != []    # the same search index
 
 
 def test_no_script_style_or_font_comes_from_a_cdn(page_html):
@@ -280,7 +287,12 @@ def test_a_failing_roster_does_not_break_the_page(app, client, caplog):
         raise RuntimeError("roster down")
 
     app.extensions["on_duty"] = broken
-    assert client.get("/").status_code == 200
+    resp = client.get("/")
+    assert resp.status_code == 200
+    html = resp.get_data(as_text=True)
+    assert "/map/script." in html and 'id="eec-search-input"' in html  # the map is all there
+    assert 'id="eec-on-duty"' not in html  # the header leaves the slot out
+    assert any("provider failed" in r.getMessage() and r.exc_info for r in caplog.records)
 
 
 def test_an_extra_layer_registered_by_another_module_appears(app, client):
