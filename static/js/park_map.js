@@ -15,18 +15,9 @@ document.addEventListener("DOMContentLoaded", function () {
   };
   function label(f) {
     var box = document.createElement("div");
-    var b = document.createElement("b");
-    b.textContent = f.name;
-    box.appendChild(b);
-    var p = document.createElement("div");
-    p.textContent = f.detail || "";
-    box.appendChild(p);
+    box.appendChild(EEC.text(f.name, "b"));
+    box.appendChild(EEC.text(f.detail, "div"));
     return box;
-  }
-  function tip(text) {
-    var span = document.createElement("span");
-    span.textContent = text;
-    return span;
   }
   L.circle(data.centre, {radius: data.radius_m, color: "#546e7a", weight: 1, dashArray: "4 4",
                          fill: false, interactive: false}).addTo(map);
@@ -44,7 +35,7 @@ document.addEventListener("DOMContentLoaded", function () {
     var r = f.volume_m3 ? Math.max(5, Math.min(16, 5 + 11 * Math.sqrt(f.volume_m3 / 10000))) : s.radius;
     var m = L.circleMarker([f.lat, f.lon], {radius: r, color: "#fff", weight: 2,
                                             fillColor: s.colour, fillOpacity: 0.95});
-    m.bindPopup(label(f)).bindTooltip(tip(f.name)).addTo(map);
+    m.bindPopup(label(f)).bindTooltip(EEC.text(f.name)).addTo(map);
     bounds.extend([f.lat, f.lon]);
   });
   var legend = L.control({position: "bottomleft"});
