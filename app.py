@@ -16,7 +16,7 @@ from emergency.config import default_config
 from emergency.drills.service import scenario_now
 from emergency.incidents.context import build_engine_context
 from emergency.inventory.snapshot import ResourceCache
-from emergency.plan_management.snapshot import PlanSnapshot
+from emergency.plan_management.snapshot import PlanSnapshot, park_kind
 from emergency.rivers_service import Lazy
 from emergency.store import Database, private_dir
 from plans.loader import load_plans
@@ -45,8 +45,14 @@ def create_app(config: dict | None = None) -> Flask:
     plans = PlanSnapshot(app.extensions["database"], rivers.get, plan_files.get,
                          check_every_s=app.config.get("PLAN_SNAPSHOT_CHECK_S", 1.0))
     app.extensions["plans"] = plans
-    # the chemical-park plans (一园一策一图), checked against the network and the river plans
-    parks = Lazy(lambda: load_park_plans(rivers.get(), plans.get()), app.config.get("PARK_SET"))
+    # the chemical-park plans (一园一策一图): the files (seed; while the database holds none)
+    # and the published versions, kept like the river plans
+    park_files = Lazy(lambda: load_park_plans(rivers.get(), plans.get()),
+                      app.config.get("PARK_SET"))
+    app.extensions["park_files"] = park_files
+    parks = PlanSnapshot(app.extensions["database"], rivers.get, park_files.get,
+                         kind=park_kind(plans.get),
+                         check_every_s=app.config.get("PLAN_SNAPSHOT_CHECK_S", 1.0))
     app.extensions["parks"] = parks
     app.extensions["engine"] = Lazy(lambda: build_engine_context(
         rivers.get(), plans=plans.get, pinned_plans=plans.pinned, parks=parks.get,

@@ -25,6 +25,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any, Final
 
+from plans.parks import PARK_SCENARIOS
 from plans.vocabulary import POLLUTANT_CLASSES
 
 #: Coordinates closer than this (m) are the same place (decimal rounding of 1e-6° ≈ 0.1 m).
@@ -144,9 +145,9 @@ def _site_name(site: Mapping[str, Any]) -> str:
     return str(site.get("name_zh") or site.get("id") or "?")
 
 
-def _diff_sites(section: str, old: list[Mapping[str, Any]], new: list[Mapping[str, Any]]
-                ) -> list[Change]:
-    zh, en = SITE_SECTIONS[section]
+def _diff_sites(section: str, old: list[Mapping[str, Any]], new: list[Mapping[str, Any]],
+                label: tuple[str, str] | None = None) -> list[Change]:
+    zh, en = label or SITE_SECTIONS[section]
     out: list[Change] = []
     before = {str(s.get("id")): s for s in old}
     after = {str(s.get("id")): s for s in new}
@@ -191,16 +192,14 @@ def _field_order(a: Mapping[str, Any], b: Mapping[str, Any]):
     return lambda k: order.get(k, 999)
 
 
-def _class_label(pclass: str) -> tuple[str, str]:
-    return POLLUTANT_CLASSES.get(pclass, (pclass, pclass))
-
-
-def _diff_cards(old: Any, new: Any) -> list[Change]:
+def _diff_cards(old: Any, new: Any, labels: Mapping[str, tuple[str, str]] = POLLUTANT_CLASSES,
+                fields: Sequence[str] = ("responsible_zh", "group", "deadline_h")
+                ) -> list[Change]:
     out: list[Change] = []
     old = old if isinstance(old, Mapping) else {}
     new = new if isinstance(new, Mapping) else {}
     for pclass in [*new, *[k for k in old if k not in new]]:
-        zh, en = _class_label(str(pclass))
+        zh, en = labels.get(str(pclass), (str(pclass), str(pclass)))
         a = [m for m in (old.get(pclass) or []) if isinstance(m, Mapping)]
         b = [m for m in (new.get(pclass) or []) if isinstance(m, Mapping)]
         if pclass not in old:
@@ -222,7 +221,7 @@ def _diff_cards(old: Any, new: Any) -> list[Change]:
                                   f"{en} card: measure {k + 1} added: {text}"))
                 continue
             before = by_a[text]
-            for name in ("responsible_zh", "group", "deadline_h"):
+            for name in fields:
                 if not same(before.get(name), m.get(name)):
                     out.append(Change(
                         "response_cards", "changed", f"{pclass}[{k}]", name, before.get(name),
@@ -269,4 +268,64 @@ def _diff_contacts(old: list[Mapping[str, Any]], new: list[Mapping[str, Any]]) -
         if key not in after:
             out.append(Change("contacts", "removed", key, None, dict(c), None, None,
                               f"删除联系人 {key}", f"contact {key} removed"))
+    return out
+
+
+# ----------------------------------------------------------------------------- park plans
+#: The sections of a park plan (一园一策一图) that hold items with an ``id``.
+PARK_SECTIONS: Final[Mapping[str, tuple[str, str]]] = {
+    "enterprises": ("企业", "enterprise"),
+    "enterprise_outfalls": ("企业排口", "enterprise outfall"),
+    "park_pools": ("公共应急池", "public pool"),
+    "park_gates": ("闸门", "gate"),
+    "park_outfalls": ("园区排口", "park outfall"),
+    "park_ditches": ("导流渠", "diversion ditch"),
+}
+PARK_FIELDS: Final[tuple[str, ...]] = (
+    "name_zh", "risk_source_zh", "prefecture_zh", "county_zh", "sample", "lon", "lat",
+    "radius_m", "park.pumping_m3_per_h", "park.runoff_minutes", "river.plans",
+    "river.intercept_sites", "readiness.pools_confirmed_on", "readiness.valves_tested_on")
+
+
+def _field(doc: Mapping[str, Any], dotted: str) -> Any:
+    value: Any = doc
+    for part in dotted.split("."):
+        value = value.get(part) if isinstance(value, Mapping) else None
+    return value
+
+
+def park_sections(doc: Mapping[str, Any]) -> dict[str, list[Mapping[str, Any]]]:
+    """The id-keyed items of a park plan, flat: an enterprise's pool as
+    ``accident_pool.volume_m3``…, its outfalls as their own section (with ``enterprise``)."""
+    park = doc.get("park") if isinstance(doc.get("park"), Mapping) else {}
+    enterprises, outfalls = [], []
+    for e in _items(doc, "enterprises"):
+        flat = {k: v for k, v in e.items() if k not in ("accident_pool", "outfalls")}
+        pool = e.get("accident_pool")
+        if isinstance(pool, Mapping):
+            flat |= {f"accident_pool.{k}": v for k, v in pool.items()}
+        enterprises.append(flat)
+        outfalls.extend({**o, "enterprise": e.get("id")} for o in _items(e, "outfalls"))
+    return {"enterprises": enterprises, "enterprise_outfalls": outfalls,
+            "park_pools": _items(park, "pools"), "park_gates": _items(park, "gates"),
+            "park_outfalls": _items(park, "outfalls"), "park_ditches": _items(park, "ditches")}
+
+
+def diff_park_documents(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[Change]:
+    """Every difference from ``old`` to ``new`` (both park plan documents), in document order:
+    the park's own fields, its enterprises, outfalls, pools, gates and ditches (by id; moved by
+    N m), the response cards (by scenario) and the contacts."""
+    out: list[Change] = []
+    for name in PARK_FIELDS:
+        a, b = _field(old, name), _field(new, name)
+        if not same(a, b):
+            out.append(Change("plan", "changed", name, name, a, b, None,
+                              f"{name}:{_show(a)} → {_show(b)}",
+                              f"{name}: {_show_en(a)} → {_show_en(b)}"))
+    before, after = park_sections(old), park_sections(new)
+    for section, label in PARK_SECTIONS.items():
+        out.extend(_diff_sites(section, before[section], after[section], label))
+    out.extend(_diff_cards(old.get("response_cards") or {}, new.get("response_cards") or {},
+                           PARK_SCENARIOS, ("responsible_zh", "level")))
+    out.extend(_diff_contacts(_items(old, "contacts"), _items(new, "contacts")))
     return out

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
@@ -226,6 +226,7 @@ class ParkPlan:
     doc: ParkPlanDoc
     outfalls: tuple[OutfallOnRiver, ...]
     source_file: str = ""
+    version: int | None = None  # the published version (plans kept in a database)
 
     @property
     def id(self) -> str:
@@ -253,6 +254,11 @@ class ParkPlanSet:
 
     def __len__(self) -> int:
         return len(self.parks)
+
+    @property
+    def plans(self) -> Mapping[str, ParkPlan]:
+        """The parks by id, under the name a river plan set uses (the plan store is generic)."""
+        return self.parks
 
     def __iter__(self):
         return iter(self.parks.values())
@@ -435,13 +441,61 @@ def validate_park_plan(raw: Any, file: str, network: RiverNetwork,
     return check_against_world(doc, file, network, plans)
 
 
+def check_park_document(network: RiverNetwork, raw: Any, plan_id: str,
+                        plans: PlanSet | None) -> list[Problem]:
+    """Every problem of ``raw`` as the park plan ``plan_id`` (an editor's draft, an import): the
+    file validator's rules, against the network and the river plans in force."""
+    doc, problems = parse_park_document(raw, plan_id)
+    if doc is not None and doc.id != plan_id:
+        problems.append(Problem(plan_id, "id", f"预案编号 {doc.id!r} 与园区预案 {plan_id!r} 不符",
+                                f"id {doc.id!r} is not the park plan {plan_id!r}"))
+    if doc is None or problems:
+        return problems
+    return check_against_world(doc, plan_id, network, plans)[1]
+
+
+def build_park_set(network: RiverNetwork, documents: Iterable[tuple[str, Any]], *,
+                   plans: PlanSet | None = None, versions: Mapping[str, int] | None = None,
+                   problems: list[Problem] | None = None,
+                   validated: dict[tuple[str, int], tuple[ParkPlan | None, list[Problem]]]
+                   | None = None) -> ParkPlanSet:
+    """Validate parsed park documents — ``(name, document)``, the name being the file name or
+    the plan id — into a :class:`ParkPlanSet`; raise :class:`PlanValidationError` with every
+    problem. ``versions`` gives each plan's published version (plans kept in a database);
+    ``validated`` keeps each versioned document's validation between calls (a published
+    version never changes; pass ``plans=None`` then, so the result depends on the network
+    only)."""
+    problems = list(problems or [])
+    versions = versions or {}
+    parks: dict[str, ParkPlan] = {}
+    for name, raw in documents:
+        key = (name, versions[name]) if validated is not None and name in versions else None
+        if key is not None and key in validated:
+            park, found = validated[key]
+        else:
+            park, found = validate_park_plan(raw, name, network, plans)
+            if park is not None and name in versions:
+                park = replace(park, version=versions[name])
+            if key is not None:
+                validated[key] = (park, found)
+        problems.extend(found)
+        if park is not None:
+            if park.id in parks:
+                problems.append(Problem(name, "id", f"园区预案编号 {park.id!r} 重复",
+                                        f"park plan id {park.id!r} repeats"))
+            parks[park.id] = park
+    if problems:
+        raise PlanValidationError(problems)
+    return ParkPlanSet(parks)
+
+
 def load_park_plans(network: RiverNetwork, plans: PlanSet | None = None,
                     parks_dir: Path | str | None = None) -> ParkPlanSet:
     """Read and check every ``plans/parks/*.yaml``; raise :class:`PlanValidationError` with all
     problems if any file is wrong."""
     folder = Path(parks_dir) if parks_dir is not None else PARKS_DIR
     problems: list[Problem] = []
-    parks: dict[str, ParkPlan] = {}
+    documents: list[tuple[str, Any]] = []
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     for path in sorted(folder.glob("*.yaml")):
         try:
@@ -450,16 +504,8 @@ def load_park_plans(network: RiverNetwork, plans: PlanSet | None = None,
             problems.append(Problem(path.name, "", f"YAML 格式错误:{error}",
                                     f"YAML syntax error: {error}"))
             continue
-        park, found = validate_park_plan(raw, path.name, network, plans)
-        problems.extend(found)
-        if park is not None:
-            if park.id in parks:
-                problems.append(Problem(path.name, "id", f"园区预案编号 {park.id!r} 重复",
-                                        f"park plan id {park.id!r} repeats"))
-            parks[park.id] = park
-    if problems:
-        raise PlanValidationError(problems)
-    return ParkPlanSet(parks)
+        documents.append((path.name, raw))
+    return build_park_set(network, documents, plans=plans, problems=problems)
 
 
 def dump_park_plan(doc: ParkPlanDoc) -> str:

@@ -77,6 +77,12 @@ class PlansLike(Protocol):
 class PlanUsed:
     id: str
     version: int | None
+    kind: str = "river"  # river (一河一策一图) | park (一园一策一图)
+
+    def as_dict(self) -> dict:
+        """As an incident records it (``kind`` only for a plan that is not a river's)."""
+        return {"id": self.id, "version": self.version} | (
+            {"kind": self.kind} if self.kind != "river" else {})
 
 
 @dataclass(frozen=True)

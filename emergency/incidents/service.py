@@ -223,7 +223,8 @@ def plans_for(ctx: EngineContext, row: Incident | None) -> Any:
     plan versions in force when it started (its recorded ``plans_used``)."""
     if row is not None and row.is_drill and row.plans_used and ctx.pinned_plans is not None:
         pins = {u["id"]: u["version"] for u in row.plans_used
-                if isinstance(u, dict) and u.get("version") is not None}
+                if isinstance(u, dict) and u.get("version") is not None
+                and u.get("kind", "river") == "river"}
         if pins:
             return ctx.pinned_plans(pins)
     return ctx.plans()
@@ -309,7 +310,7 @@ def _sync(row: Incident, pkg: ResponsePackage, actor: str, now: datetime) -> Non
 
 def _record_plans_used(row: Incident, pkg: ResponsePackage, now: datetime) -> None:
     """Keep which plan versions the package used; a new version in use goes on the timeline."""
-    used = [{"id": u.id, "version": u.version} for u in pkg.plans_used]
+    used = [u.as_dict() for u in pkg.plans_used]
     before = {u.get("id"): u.get("version") for u in row.plans_used or []}
     changed = [u for u in used if u["id"] in before and before[u["id"]] != u["version"]]
     if changed:

@@ -17,7 +17,7 @@ from typing import Any
 from emergency.config import DEFAULT_TZ
 from emergency.incidents.checklist import mark_immediate
 from emergency.incidents.inputs import IncidentInput
-from emergency.incidents.package import ChecklistTemplate, ResponsePackage
+from emergency.incidents.package import ChecklistTemplate, PlanUsed, ResponsePackage
 from emergency.parks.containment import (
     DEFAULT_FIREWATER_HOURS,
     Barrier,
@@ -216,14 +216,18 @@ def first_hour_checklist(contained: ContainedRelease, *,
 
 def with_containment(pkg: ResponsePackage, incident: IncidentInput,
                      contained: ContainedRelease) -> ResponsePackage:
-    """The package for the reported incident, with the three levels and the first hour first."""
+    """The package for the reported incident, with the three levels and the first hour first;
+    the park plan (and its version) first among the plans used."""
     result = contained.result
+    park = contained.park
     # an action due before it became known is 立即, as for the river's own actions
     first = mark_immediate(first_hour_checklist(contained, tz=pkg.tz),
                            max(pkg.as_of, incident.discovered_at), incident.discovered_at)
     return replace(
         pkg, incident=incident, containment=contained,
         checklist=tuple(first) + tuple(pkg.checklist),
+        plans_used=(PlanUsed(park.id, park.version, "park"),
+                    *pkg.plans_used),
         notes_zh=tuple(result.reasons_zh) + tuple(pkg.notes_zh),
         notes_en=tuple(result.reasons_en) + tuple(pkg.notes_en))
 

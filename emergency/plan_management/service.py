@@ -39,12 +39,31 @@ from emergency.store.plan_models import (
     PlanRecord,
     PlanVersion,
 )
-from plans.diff import Change, diff_documents
+from plans.diff import Change, diff_documents, diff_park_documents
 from plans.schema import Problem
 
 #: A document checker: (document, plan id) → every problem (empty: valid). The app passes the
 #: file validator's rules against the network and the other published plans.
 Checker = Callable[[Mapping[str, Any], str], list[Problem]]
+
+
+#: How two documents of each kind of plan are compared (the reviewer's field-level diff).
+DIFFS: Mapping[str, Callable[[Mapping[str, Any], Mapping[str, Any]], list[Change]]] = {
+    "river": diff_documents, "park": diff_park_documents}
+
+
+def diff_for(kind: str) -> Callable[[Mapping[str, Any], Mapping[str, Any]], list[Change]]:
+    return DIFFS[kind]
+
+
+def prefectures_of(document: Mapping[str, Any]) -> list[str]:
+    """The prefectures a plan covers (who may edit it): a river plan's ``prefectures``, a park
+    plan's ``prefecture_zh``."""
+    listed = document.get("prefectures")
+    if listed:
+        return [str(p) for p in listed]
+    one = document.get("prefecture_zh")
+    return [str(one)] if one else []
 
 
 # ----------------------------------------------------------------------------- errors
@@ -179,7 +198,7 @@ def diff(session: Session, kind: str, plan_id: str, from_version: int, to_versio
          ) -> list[Change]:
     a = version(session, kind, plan_id, from_version)
     b = version(session, kind, plan_id, to_version)
-    return diff_documents(a.document, b.document)
+    return diff_for(kind)(a.document, b.document)
 
 
 # ----------------------------------------------------------------------------- seed
@@ -196,7 +215,7 @@ def seed(session: Session, kind: str, documents: Iterable[tuple[str, Mapping[str
         if plan_id in have:
             continue
         rec = PlanRecord(kind=kind, plan_id=plan_id, name_zh=str(doc.get("name_zh") or plan_id),
-                         prefectures=list(doc.get("prefectures") or []), current_version=1,
+                         prefectures=prefectures_of(doc), current_version=1,
                          created_at=now, updated_at=now)
         session.add(rec)
         session.flush()
@@ -227,10 +246,12 @@ def _check_edit(actor: Actor, rec: PlanRecord) -> None:
 
 def _check_scope(actor: Actor, rec: PlanRecord, what_zh: str, what_en: str) -> None:
     if not may_edit_plan(actor.prefecture, rec.prefectures or []):
+        where_zh, where_en = (("不在该市州", "is not in") if rec.kind == "park"
+                              else ("不流经该市州", "does not run through"))
         raise PlanForbidden(
             "other_prefecture",
-            f"您的账号负责{actor.prefecture},{rec.name_zh}不流经该市州:只能查看,不能{what_zh}",
-            f"your account answers for {actor.prefecture}; {rec.name_zh} does not run through "
+            f"您的账号负责{actor.prefecture},{rec.name_zh}{where_zh}:只能查看,不能{what_zh}",
+            f"your account answers for {actor.prefecture}; {rec.name_zh} {where_en} "
             f"it: you may read the plan but not {what_en} it",
             prefecture=actor.prefecture, plan_prefectures=list(rec.prefectures or []))
 
@@ -425,7 +446,7 @@ def withdraw(session: Session, kind: str, plan_id: str, draft_id: int, *, actor:
 
 def draft_diff(session: Session, kind: str, plan_id: str, draft_id: int) -> list[Change]:
     row = draft(session, kind, plan_id, draft_id)
-    return diff_documents(_base_document(session, kind, plan_id, row), row.document)
+    return diff_for(kind)(_base_document(session, kind, plan_id, row), row.document)
 
 
 def _base_document(session: Session, kind: str, plan_id: str, row: PlanDraft) -> dict:
@@ -457,7 +478,7 @@ def create_plan(session: Session, kind: str, document: Any, *, actor: Actor, now
     problems = check(document, plan_id)
     if problems:
         raise PlanInvalid(problems)
-    prefectures = list(document.get("prefectures") or [])
+    prefectures = prefectures_of(document)
     if not may_edit_plan(actor.prefecture, prefectures):
         raise PlanForbidden("other_prefecture",
                             f"您的账号负责{actor.prefecture},新预案的流经市州不含该市州",
@@ -557,15 +578,15 @@ def _publish(session: Session, rec: PlanRecord, document: Mapping[str, Any], *, 
     session.add(new)
     rec.current_version, rec.updated_at = number, now
     rec.name_zh = str(document.get("name_zh") or rec.name_zh)
-    rec.prefectures = list(document.get("prefectures") or rec.prefectures or [])
+    rec.prefectures = prefectures_of(document) or list(rec.prefectures or [])
     session.flush()
-    notify_incidents(session, rec.plan_id, number, now=now, by=by)
+    notify_incidents(session, rec.plan_id, number, now=now, by=by, kind=rec.kind)
     return new
 
 
 # ----------------------------------------------------------------------------- incidents
 def notify_incidents(session: Session, plan_id: str, number: int, *, now: datetime,
-                     by: str) -> list[int]:
+                     by: str, kind: str = "river") -> list[int]:
     """Put "预案已更新至 vN" on every open incident whose last package used the plan (not on
     drills: a drill keeps the versions in force at its start)."""
     touched = []
@@ -573,7 +594,7 @@ def notify_incidents(session: Session, plan_id: str, number: int, *, now: dateti
                                                       Incident.is_drill.is_(False),
                                                       Incident.plans_used.is_not(None))):
         used = {u.get("id"): u.get("version") for u in row.plans_used or []
-                if isinstance(u, Mapping)}
+                if isinstance(u, Mapping) and u.get("kind", "river") == kind}
         if plan_id not in used:
             continue
         row.events.append(IncidentEvent(
@@ -628,7 +649,7 @@ def review_state(session: Session, kind: str, plan_id: str, draft_id: int, actor
     rec = _record(session, kind, plan_id)
     row = draft(session, kind, plan_id, draft_id)
     base = version(session, kind, plan_id, row.base_version) if row.base_version else None
-    return ReviewState(rec, row, base, tuple(diff_documents(_base_document(session, kind,
+    return ReviewState(rec, row, base, tuple(diff_for(kind)(_base_document(session, kind,
                                                                            plan_id, row),
                                                             row.document)),
                        can_review(actor, rec), row.editor == actor.username,
@@ -647,7 +668,8 @@ def history(session: Session, kind: str, plan_id: str, actor: Actor) -> History:
     rec = _record(session, kind, plan_id)
     rows = tuple(versions(session, kind, plan_id))
     by_number = {v.version: v for v in rows}
-    changes = {v.version: tuple(diff_documents(by_number[v.version - 1].document, v.document))
+    changes = {v.version: tuple(diff_for(kind)(by_number[v.version - 1].document,
+                                                v.document))
                for v in rows if v.version - 1 in by_number}
     return History(rec, rows, changes, can_review(actor, rec))
 

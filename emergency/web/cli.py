@@ -85,7 +85,7 @@ def register(app: Flask) -> None:
 
     @app.cli.group("plans")
     def plans_group() -> None:
-        """Key-river plans kept in the database (预案管理)."""
+        """Key-river and chemical-park plans kept in the database (预案管理)."""
 
     @plans_group.command("seed")
     def plans_seed() -> None:
@@ -125,19 +125,25 @@ def _load_sample_duty_staff() -> None:
 
 
 def _seed_plans() -> None:
-    """The bundled plan files as version 1 (idempotent: plans already stored are kept)."""
+    """The bundled plan files — key rivers (一河一策一图) and chemical parks (一园一策一图) — as
+    version 1 (idempotent: plans already stored are kept)."""
     from emergency.plan_management import service as plan_service
     from emergency.web.clock import now
     from plans.loader import PLANS_DIR, read_plan_files
+    from plans.parks import PARKS_DIR
 
-    current_app.extensions["plan_files"].get()  # every file valid, or stop with the problems
-    documents = [(name.removesuffix(".yaml"), raw) for name, raw, _ in read_plan_files(PLANS_DIR)]
-    with current_app.extensions["database"].session() as session:
-        added = plan_service.seed(session, "river", documents, now=now())
-        total = len(plan_service.published(session, "river"))
-    current_app.extensions["plans"].invalidate()
-    state = f"imported {added} plan files as version 1" if added else "kept (already stored)"
-    click.echo(f"river plans: {state}; {total} plans in the database")
+    for kind, folder, files, snapshot, label in (
+            ("river", PLANS_DIR, "plan_files", "plans", "river plans"),
+            ("park", PARKS_DIR, "park_files", "parks", "park plans")):
+        current_app.extensions[files].get()  # every file valid, or stop with the problems
+        documents = [(name.removesuffix(".yaml"), raw)
+                     for name, raw, _ in read_plan_files(folder)]
+        with current_app.extensions["database"].session() as session:
+            added = plan_service.seed(session, kind, documents, now=now())
+            total = len(plan_service.published(session, kind))
+        current_app.extensions[snapshot].invalidate()
+        state = f"imported {added} plan files as version 1" if added else "kept (already stored)"
+        click.echo(f"{label}: {state}; {total} plans in the database")
 
 
 def _safe_url(url: str) -> str:

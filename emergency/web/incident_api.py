@@ -283,7 +283,7 @@ def package_dict(pkg: ResponsePackage, row: Incident | None = None) -> dict:
             for n in pkg.notifications],
         "plan_id": pkg.plan_id,
         "fit": fit_dict(pkg),  # the assimilation of monitoring results (issue 16)
-        "plans_used": [{"id": u.id, "version": u.version} for u in pkg.plans_used],
+        "plans_used": [u.as_dict() for u in pkg.plans_used],
         "notes_zh": list(pkg.notes_zh), "notes_en": list(pkg.notes_en),
         "on_duty": on_duty_block(),  # who is on duty now: they make the notifications above
         # open hazards at the risk source or on the trace (隐患排查, inspection_api)

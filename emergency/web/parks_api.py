@@ -1,9 +1,11 @@
 """Chemical-park plans (一园一策一图): ``/api/parks``, ``/parks``, ``/parks/<id>``.
 
-The park plans are read once (``app.extensions["parks"]``, :func:`plans.parks.load_park_plans`);
-this module only serialises them and the containment assessment of an incident
-(:func:`containment_dict`, used by the response package). Pages are rendered by Jinja (text
-escaped); the map script (``static/js/park_map.js``) builds every label from text nodes.
+The park plans in force are the published versions kept in the database (预案管理, like the river
+plans: ``app.extensions["parks"]``, a :class:`emergency.plan_management.snapshot.PlanSnapshot`;
+the bundled files while the database holds none); this module only serialises them and the
+containment assessment of an incident (:func:`containment_dict`, used by the response package).
+Pages are rendered by Jinja (text escaped); the map script (``static/js/park_map.js``) builds
+every label from text nodes.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from datetime import date
 from flask import Blueprint, Flask, abort, current_app, jsonify, render_template
 
 from emergency.parks.engine import ITEM_PREFIX, ContainedRelease
+from emergency.plan_management import service
 from emergency.web import i18n
 from emergency.web.clock import iso, today
 from emergency.web.errors import ApiError
@@ -20,6 +23,7 @@ from emergency.web.i18n import lang
 from plans.parks import PARK_SCENARIOS, PREVENTION_LEVELS, ParkPlan, ParkPlanSet
 
 bp = Blueprint("parks", __name__, template_folder="templates")
+KIND = "park"
 
 MESSAGES: dict[str, dict[str, str]] = {
     "nav_parks": {"zh": "化工园区", "en": "Chemical parks"},
@@ -158,14 +162,24 @@ def park_summary(park: ParkPlan) -> dict:
     doc = park.doc
     return {"id": doc.id, "name_zh": doc.name_zh, "prefecture_zh": doc.prefecture_zh,
             "county_zh": doc.county_zh, "risk_source_zh": doc.risk_source_zh,
-            "sample": doc.sample, "lon": doc.lon, "lat": doc.lat, "levels": _levels(park),
+            "sample": doc.sample, "lon": doc.lon, "lat": doc.lat, "version": park.version,
+            "levels": _levels(park),
             "outfalls": [_outfall_dict(o) for o in park.outfalls]}
 
 
 def park_detail(park: ParkPlan) -> dict:
-    body = park_summary(park)
+    body = park_summary(park) | published_info(park.id)
     body["plan"] = park.doc.model_dump(mode="json")
     return body
+
+
+def published_info(park_id: str) -> dict:
+    """version, published_at, published_by of the version in force (None: from the files)."""
+    with current_app.extensions["database"].session() as s:
+        v = service.in_force(s, KIND, park_id)
+        return {"version": v.version if v else None,
+                "published_at": iso(v.published_at) if v else None,
+                "published_by": v.published_by if v else None}
 
 
 @bp.get("/api/parks")
