@@ -12,7 +12,7 @@ The intranet has no internet, so no page may load a script, style or font from a
 * and folium's small icon-rotation stylesheet, generated here.
 
 The result is recorded in ``static/vendor/manifest.json``; a second run with the same manifest
-does nothing. ``emergency.maps.LOCAL_ASSETS`` names the files the map links to.
+does nothing. ``emergency.web.maps.LOCAL_ASSETS`` names the files the map links to.
 """
 
 from __future__ import annotations

@@ -43,7 +43,7 @@ from flask import (
 from folium.template import Template
 from shapely.geometry import shape
 
-from emergency import labels, maps
+from emergency import labels
 from emergency.auth_rules import Permission, allows
 from emergency.drills import unmarked
 from emergency.incidents import finder, report_service, service
@@ -53,7 +53,7 @@ from emergency.incidents.inputs import FLOW_CONDITIONS, FLOW_LABELS
 from emergency.incidents.statistics import DIMENSIONS, count_by, statistics_xlsx
 from emergency.refresh.prefectures import PREFECTURES
 from emergency.store.incident_models import STATUSES
-from emergency.web import i18n
+from emergency.web import i18n, maps
 from emergency.web.auth import current_user, require
 from emergency.web.clock import now, tz
 from emergency.web.errors import ApiError
@@ -549,7 +549,7 @@ def _report_here_layer(m, language: str) -> None:
 
 def _open_incidents_layer(m, language: str) -> None:  # noqa: ANN001 - a folium.Map
     """Province map: open incidents (red) and open drill incidents (grey, marked 【演练】)."""
-    from emergency.maps import ApiMarkerLayer
+    from emergency.web.maps import ApiMarkerLayer
 
     def msg(key: str) -> str:
         return MESSAGES[key].get(language) or MESSAGES[key]["zh"]

@@ -264,7 +264,7 @@ def hazard_page(hazard_id: int):
 
 # ----------------------------------------------------------------------------- map layer
 def _open_major_layer(m, language: str) -> None:  # noqa: ANN001
-    from emergency.maps import ApiMarkerLayer
+    from emergency.web.maps import ApiMarkerLayer
 
     name = MESSAGES["layer_open_major_hazards"]["en" if language == "en" else "zh"]
     ApiMarkerLayer("open_major_hazards", "/api/hazards/risk-sources?grade=major", name,

@@ -1,8 +1,8 @@
 """HTML pages: the province map (全省一张图) and the shared layout.
 
-The map is built by :mod:`emergency.maps` and rendered once per process and language (the bundled
-geodata does not change between requests); pages embed its header and body pieces, and load its
-script from ``/map/script.<digest>.js`` (no inline script: the Content-Security-Policy of
+The map is built by :mod:`emergency.web.maps` and rendered once per process and language (the
+bundled geodata does not change between requests); pages embed its header and body pieces, and load
+its script from ``/map/script.<digest>.js`` (no inline script: the Content-Security-Policy of
 :mod:`emergency.web.headers` allows none). The script file is cached like the layer files.
 
 The heavy static layers (rivers, lakes, boundaries, land) are not in the page: it fetches them
@@ -36,7 +36,7 @@ from datetime import UTC, datetime
 import folium
 from flask import Blueprint, Flask, Response, abort, current_app, render_template, request, url_for
 
-from emergency import maps
+from emergency.web import maps
 from emergency.web.compress import accepts_gzip
 from emergency.web.i18n import lang
 
@@ -53,7 +53,7 @@ NAV_ITEMS: list[tuple[str, str]] = [
 ]
 
 
-# The layers the page fetches rather than inlines (emergency.maps.FETCHABLE_LAYERS: all of them),
+# The layers the page fetches rather than inlines (maps.FETCHABLE_LAYERS: all of them),
 # and those it asks for from its <head> already (<link rel="preload">), before its scripts run.
 FETCHED_LAYERS = maps.FETCHABLE_LAYERS
 PRELOADED_LAYERS = ("rivers_key",)

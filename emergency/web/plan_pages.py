@@ -27,10 +27,10 @@ from emergency.web.i18n import lang
 from emergency.web.plans_api import KIND, acting, draft_dict, plan_set, version_dict
 from emergency.web.river_pages import (
     KIND_COLOURS,
-    _label,
-    _risk_dict,
-    _site_dict,
+    pair_label,
+    plan_risk_dict,
     plan_risk_sources,
+    plan_site_dict,
     river_geometry,
 )
 from plans.vocabulary import (
@@ -345,10 +345,10 @@ def review_queue():
 def a3(plan_id: str):
     plan = _plan(plan_id)
     network = current_app.extensions["rivers"].get()
-    sites = [_site_dict(s) for s in plan.sites]
-    risks = [_risk_dict(r) for r in plan_risk_sources().get(plan.id, ())]
+    sites = [plan_site_dict(s) for s in plan.sites]
+    risks = [plan_risk_dict(r) for r in plan_risk_sources().get(plan.id, ())]
     marked = risks + sites
-    kinds = [{"kind": k, "label": _label(KIND_LABELS[k]), "colour": c}
+    kinds = [{"kind": k, "label": pair_label(KIND_LABELS[k]), "colour": c}
              for k, c in KIND_COLOURS.items() if any(s["kind"] == k for s in marked)]
     with current_app.extensions["database"].session() as s:
         in_force = service.in_force(s, KIND, plan_id)

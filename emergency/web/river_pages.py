@@ -160,7 +160,7 @@ def _plans():
         abort(503)
 
 
-def _label(pair: tuple[str, str] | None, fallback: str = "") -> str:
+def pair_label(pair: tuple[str, str] | None, fallback: str = "") -> str:
     if not pair:
         return fallback
     return pair[1] if lang() == "en" else pair[0]
@@ -171,7 +171,7 @@ def _site_details(site) -> str:  # noqa: ANN001 - a plans.loader.Site
     en = lang() == "en"
     parts = []
     if a.get("place_level"):
-        parts.append(_label(PLACE_LEVELS.get(str(a["place_level"]))))
+        parts.append(pair_label(PLACE_LEVELS.get(str(a["place_level"]))))
     if a.get("serves_zh"):
         parts.append(f"{'serves' if en else '供水'} {a['serves_zh']}")
     if a.get("population_served"):
@@ -183,7 +183,7 @@ def _site_details(site) -> str:  # noqa: ANN001 - a plans.loader.Site
     if a.get("backup_source_zh"):
         parts.append(f"{'backup' if en else '备用水源'} {a['backup_source_zh']}")
     if a.get("section_level"):
-        parts.append(_label(SECTION_LEVELS.get(str(a["section_level"]))))
+        parts.append(pair_label(SECTION_LEVELS.get(str(a["section_level"]))))
     if a.get("cross_boundary"):
         parts.append(("cross-boundary " if en else "跨界断面 ") + str(a.get("boundary_zh") or ""))
     if a.get("irrigated_area_mu"):
@@ -197,11 +197,11 @@ def _site_details(site) -> str:  # noqa: ANN001 - a plans.loader.Site
     return ";".join(p for p in parts if p) if not en else "; ".join(p for p in parts if p)
 
 
-def _site_dict(site) -> dict:  # noqa: ANN001 - a plans.loader.Site
+def plan_site_dict(site) -> dict:  # noqa: ANN001 - a plans.loader.Site
     a = site.attrs
     storage = a.get("storage_m3")
     return {
-        "id": site.id, "kind": site.kind, "kind_label": _label(KIND_LABELS.get(site.kind),
+        "id": site.id, "kind": site.kind, "kind_label": pair_label(KIND_LABELS.get(site.kind),
                                                                site.kind),
         "colour": KIND_COLOURS.get(site.kind, "#455a64"),
         "name": (site.name_en or site.name_zh) if lang() == "en" else site.name_zh,
@@ -246,7 +246,7 @@ def _tonnes(t: float) -> str:
     return f"{t:,.0f} t" if t >= 100 else f"{t:g} t"
 
 
-def _risk_dict(r: PlanRiskSource) -> dict:
+def plan_risk_dict(r: PlanRiskSource) -> dict:
     en = lang() == "en"
     substances = [f"{s.name_en if en else s.name_zh} {_tonnes(s.max_t)}" for s in r.substances]
     level = (RISK_LEVELS.get(r.risk_level, r.risk_level) if en else r.risk_level) or ""
@@ -301,11 +301,11 @@ def show(plan_id: str):
     if plan is None:
         abort(404)
     network = current_app.extensions["rivers"].get()
-    sites = [_site_dict(s) for s in plan.sites]
+    sites = [plan_site_dict(s) for s in plan.sites]
     plan_risks = plan_risk_sources().get(plan.id, ())
     majors = open_major_hazards([r.id for r in plan_risks])
-    risks = [_risk_dict(r) | {"open_major": majors.get(r.id, 0)} for r in plan_risks]
-    cards = [{"id": cls, "label": _label(POLLUTANT_CLASSES.get(cls), cls),
+    risks = [plan_risk_dict(r) | {"open_major": majors.get(r.id, 0)} for r in plan_risks]
+    cards = [{"id": cls, "label": pair_label(POLLUTANT_CLASSES.get(cls), cls),
               "measures": [{"order": m.order, "text": m.text_zh, "group": m.group,
                             "group_label": MEASURE_GROUPS.get(m.group, m.group)
                             if lang() == "en" else m.group,
@@ -317,7 +317,7 @@ def show(plan_id: str):
               for key, ids in (("upstream", plan.upstream), ("downstream", plan.downstream))}
     marked = risks + sites  # the plan's own sites are drawn on top
     map_data = {"river": river_geometry(network, plan), "sites": marked,
-                "kinds": [{"kind": k, "label": _label(KIND_LABELS[k]), "colour": c}
+                "kinds": [{"kind": k, "label": pair_label(KIND_LABELS[k]), "colour": c}
                           for k, c in KIND_COLOURS.items()
                           if any(s["kind"] == k for s in marked)]}
     return render_template(

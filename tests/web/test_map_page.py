@@ -11,7 +11,7 @@ import folium
 import folium.plugins
 import pytest
 
-from emergency import maps
+from emergency.web import maps
 
 CDN_URL = re.compile(r"^(https?:)?//", re.I)
 CSS_URL = re.compile(r"url\(\s*['\"]?([^'\")]+)")
@@ -313,7 +313,7 @@ def test_a_configured_basemap_is_used(app, client):
     assert _shows(html, "/tiles/{z}/{x}/{y}.png") and _shows(html, "内网瓦片")
 
 
-# ----------------------------------------------------------------------------- emergency.maps
+# ----------------------------------------------------------------------------- emergency.web.maps
 @pytest.fixture(scope="module")
 def geo(network):
     return maps.load_geodata(network.data)

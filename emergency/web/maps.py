@@ -93,7 +93,7 @@ def use_local_assets(m: folium.Map, base_url: str = "/static/vendor",
             for name, url in getattr(type(element), attr):
                 if name not in LOCAL_ASSETS:
                     raise UnservedAsset(f"{type(element).__name__} needs {name} ({url}): add it "
-                                        "to emergency.maps.LOCAL_ASSETS and vendor it")
+                                        "to emergency.web.maps.LOCAL_ASSETS and vendor it")
                 local.append((name, url_of(LOCAL_ASSETS[name])))
             setattr(element, attr, local)
     return m
