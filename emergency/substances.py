@@ -24,17 +24,27 @@ Usage::
 
 from __future__ import annotations
 
-import math
 import re
 import unicodedata
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Final
+from typing import Annotated, Any, Final
 
 import yaml
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 
+from plans.problems import Problem, bilingual, pydantic_problems
 from plans.vocabulary import POLLUTANT_CLASSES, TECHNIQUES
 
 __all__ = [
@@ -99,41 +109,8 @@ DOSING_METHODS: Final[Mapping[str, str]] = {
     "酸碱中和": "acid/base neutralisation",
 }
 
-_ID_RE: Final = re.compile(r"^[a-z][a-z0-9_]*$")
+_ID_PATTERN: Final = r"^[a-z][a-z0-9_]*$"
 _CAS_RE: Final = re.compile(r"^(\d{2,7})-(\d{2})-(\d)$")
-
-_REQUIRED: Final[tuple[str, ...]] = (
-    "id",
-    "name_zh",
-    "name_en",
-    "cas",
-    "pollutant_class",
-    "limit_mg_l",
-    "limit_basis",
-    "limit_source",
-    "behaviour_in_water",
-    "behaviour_basis",
-    "heavy_metal_or_metalloid",
-    "decay_per_day",
-    "techniques",
-    "sources",
-    "verified",
-)
-_OPTIONAL: Final[tuple[str, ...]] = (
-    "aliases",
-    "cas_note",
-    "limit_applies_to",
-    "limit_note",
-    "density_g_cm3",
-    "solubility_mg_l",
-    "decay_source",
-    "dosing",
-    "jilin_context",
-    "unverified_fields",
-    "verification_note",
-    "notes",
-)
-_TOP_LEVEL: Final[frozenset[str]] = frozenset({"catalogue", "common_sources", "substances"})
 
 
 # ----------------------------------------------------------------------------- data classes
@@ -199,30 +176,25 @@ class Substance:
         return tuple(keys)
 
 
-@dataclass(frozen=True)
-class Problem:
-    """One validation problem: where, which field, and why (in Chinese and English)."""
-
-    where: str
-    field: str
-    reason_zh: str
-    reason_en: str
-
-    def __str__(self) -> str:
-        return f"{self.where}.{self.field}: {self.reason_zh} / {self.reason_en}"
-
-
 class CatalogueError(ValueError):
     """Raised with every problem of a catalogue file at once (``.problems``)."""
 
-    def __init__(self, origin: str, problems: list[Problem]) -> None:
+    def __init__(self, origin: str, problems: list[Problem],
+                 ids: Mapping[int, str] | None = None) -> None:
         self.origin = origin
         self.problems: tuple[Problem, ...] = tuple(problems)
-        lines = "\n".join(f"  - {p}" for p in self.problems)
+        lines = "\n".join(f"  - {_labelled(p, ids or {})}" for p in self.problems)
         super().__init__(
             f"化学品目录有 {len(self.problems)} 处错误 / catalogue {origin} has "
             f"{len(self.problems)} problem(s):\n{lines}"
         )
+
+
+def _labelled(problem: Problem, ids: Mapping[int, str]) -> str:
+    """``substances[3].cas (zinc): …`` — the entry's id after its path, for a reader."""
+    m = re.match(r"substances\[(\d+)\]", problem.path)
+    label = f" ({ids[int(m.group(1))]})" if m and int(m.group(1)) in ids else ""
+    return f"{problem.path or '-'}{label}: {problem.message_zh} / {problem.message_en}"
 
 
 class SubstanceCatalogue:
@@ -301,384 +273,262 @@ def is_valid_cas(cas: str) -> bool:
 
 
 # ----------------------------------------------------------------------------- validation
-class _Checker:
-    def __init__(self) -> None:
-        self.problems: list[Problem] = []
-        self._missing: set[tuple[str, str]] = set()
+# The file format is the pydantic model below (strict: a string is never read as a number, nor a
+# number as text); its errors become bilingual problems by :func:`plans.problems.
+# pydantic_problems`. Rules between fields read the fields validated before them (``info.data``),
+# so they are reported together with everything else; rules between entries are plain code in
+# :func:`parse_catalogue`.
+def _in(vocabulary: Mapping[str, Any]) -> AfterValidator:
+    allowed = ", ".join(vocabulary)
 
-    def add(self, where: str, field: str, zh: str, en: str) -> None:
-        if (where, field) in self._missing:
-            return  # a missing field is reported once, not again for each rule it then breaks
-        self.problems.append(Problem(where, field, zh, en))
+    def check(item: str) -> str:
+        if item not in vocabulary:
+            raise bilingual(f"“{item}” 不在词表中 (可选: {allowed})",
+                            f"{item!r} is not in the vocabulary (allowed: {allowed})")
+        return item
+    return AfterValidator(check)
 
-    def missing(self, where: str, field: str) -> None:
-        self.add(
-            where,
-            field,
-            "缺少字段 (可为 null 的也须写明)",
-            "missing field (write it out even when null)",
-        )
-        self._missing.add((where, field))
 
-    def text(self, where: str, raw: Mapping[str, Any], field: str, *, required: bool) -> str | None:
-        value = raw.get(field)
-        if value is None:
-            if required:
-                self.add(where, field, "必填且不能为空", "is required and must not be empty")
+def _no_repeats(items: list[str]) -> list[str]:
+    for k, item in enumerate(items):
+        if item in items[:k]:
+            raise bilingual(f"重复项 “{item}”", f"duplicate entry {item!r}")
+    return items
+
+
+_Text = Annotated[str, Field(min_length=1)]
+_Positive = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+_Texts = Annotated[list[_Text], AfterValidator(_no_repeats)]
+
+
+def _words(vocabulary: Mapping[str, Any]) -> Any:
+    return Annotated[list[Annotated[_Text, _in(vocabulary)]], AfterValidator(_no_repeats)]
+
+
+def _nonempty(value: list[str] | None) -> list[str]:
+    if not value:
+        raise bilingual("至少需要一项", "needs at least one entry")
+    return value
+
+
+def _listed(value: Any) -> Any:
+    return [] if value is None else value  # a list written as null is an empty list
+
+
+class _Entry(BaseModel):
+    """One substance as written in the file. Fields without a default must be written out,
+    even when null; the order is the order of the checks (a rule reads the fields above it)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, str_strip_whitespace=True)
+
+    id: Annotated[str, Field(pattern=_ID_PATTERN)]
+    name_zh: _Text
+    name_en: _Text
+    aliases: _Texts = []
+    cas: str | None
+    cas_note: _Text | None = Field(None, validate_default=True)
+    pollutant_class: Annotated[str, _in(POLLUTANT_CLASSES)]
+    limit_mg_l: _Positive | None
+    limit_basis: Annotated[str, _in(LIMIT_BASES)]
+    limit_source: _Text
+    limit_applies_to: _Text | None = Field(None, validate_default=True)
+    limit_note: _Text | None = None
+    behaviour_in_water: Annotated[_words(BEHAVIOURS), AfterValidator(_nonempty)]
+    density_g_cm3: _Positive | None = None
+    solubility_mg_l: _Positive | None = None
+    behaviour_basis: _Text
+    heavy_metal_or_metalloid: bool
+    decay_per_day: _Positive | None
+    decay_source: _Text | None = Field(None, validate_default=True)
+    techniques: Annotated[_words(TECHNIQUES), AfterValidator(_nonempty)]
+    dosing: _words(DOSING_METHODS) = Field([], validate_default=True)
+    sources: Annotated[_Texts, AfterValidator(_nonempty)]
+    unverified_fields: _Texts = []
+    verified: bool
+    verification_note: _Text | None = Field(None, validate_default=True)
+    jilin_context: _Text | None = None
+    notes: _Text | None = None
+
+    @field_validator("aliases", "behaviour_in_water", "techniques", "dosing", "sources",
+                     "unverified_fields", mode="before")
+    @classmethod
+    def _null_is_empty(cls, value: Any) -> Any:
+        return _listed(value)
+
+    @field_validator("cas")
+    @classmethod
+    def _cas(cls, cas: str | None) -> str | None:
+        if cas is None:
             return None
-        if not isinstance(value, str) or not value.strip():
-            self.add(where, field, "必须是非空字符串", "must be a non-empty string")
-            return None
-        return value.strip()
+        m = _CAS_RE.match(cas)
+        if m is None:
+            raise bilingual(f"格式错误 “{cas}” (应为 NNNNNNN-NN-N)",
+                            f"bad format {cas!r} (expected NNNNNNN-NN-N)")
+        want = cas_check_digit(m.group(1) + m.group(2))
+        if want != int(m.group(3)):
+            raise bilingual(f"校验位错误 “{cas}” (校验位应为 {want})",
+                            f"check digit wrong in {cas!r} (should be {want})")
+        return cas
 
-    def number(self, where: str, raw: Mapping[str, Any], field: str) -> float | None:
-        value = raw.get(field)
-        if value is None:
-            return None
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            self.add(
-                where, field, f"必须是数字, 实为 {value!r}", f"must be a number, got {value!r}"
-            )
-            return None
-        if not (value > 0 and math.isfinite(value)):
-            self.add(
-                where,
-                field,
-                f"必须为有限正数, 实为 {value!r}",
-                f"must be a finite positive number, got {value!r}",
-            )
-            return None
-        return float(value)
+    @field_validator("cas_note")
+    @classmethod
+    def _cas_note(cls, note: str | None, info: ValidationInfo) -> str | None:
+        if note is None and "cas" in info.data and info.data["cas"] is None:
+            raise bilingual("CAS 为空时须说明原因 (混合物、监测指标等)",
+                            "a null CAS needs a note saying why (mixture, parameter, ...)")
+        return note
 
-    def boolean(self, where: str, raw: Mapping[str, Any], field: str) -> bool | None:
-        value = raw.get(field)
-        if not isinstance(value, bool):
-            self.add(where, field, "必须是 true 或 false", "must be true or false")
-            return None
-        return value
+    @field_validator("limit_basis")
+    @classmethod
+    def _basis(cls, basis: str, info: ValidationInfo) -> str:
+        if "limit_mg_l" not in info.data:
+            return basis
+        limit = info.data["limit_mg_l"]
+        if limit is None and basis != "none":
+            raise bilingual("无限值时 limit_basis 须为 none",
+                            "limit_basis must be 'none' when limit_mg_l is null")
+        if limit is not None and basis == "none":
+            raise bilingual("有限值时须注明来源表 (不能为 none)",
+                            "a limit needs the table it comes from (not 'none')")
+        return basis
 
-    def text_list(
-        self,
-        where: str,
-        raw: Mapping[str, Any],
-        field: str,
-        *,
-        vocabulary: Mapping[str, Any] | None = None,
-        non_empty: bool,
-    ) -> tuple[str, ...]:
-        value = raw.get(field)
-        if value is None:
-            value = []
-        if not isinstance(value, list):
-            self.add(where, field, "必须是列表", "must be a list")
-            return ()
-        if non_empty and not value:
-            self.add(where, field, "至少需要一项", "needs at least one entry")
-        out: list[str] = []
-        for item in value:
-            if not isinstance(item, str) or not item.strip():
-                self.add(
-                    where,
-                    field,
-                    f"列表项必须是非空字符串: {item!r}",
-                    f"entries must be non-empty strings: {item!r}",
-                )
-                continue
-            item = item.strip()
-            if vocabulary is not None and item not in vocabulary:
-                allowed = ", ".join(vocabulary)
-                self.add(
-                    where,
-                    field,
-                    f"“{item}” 不在词表中 (可选: {allowed})",
-                    f"{item!r} is not in the vocabulary (allowed: {allowed})",
-                )
-                continue
-            if item in out:
-                self.add(where, field, f"重复项 “{item}”", f"duplicate entry {item!r}")
-                continue
-            out.append(item)
-        return tuple(out)
+    @field_validator("limit_applies_to")
+    @classmethod
+    def _applies_to(cls, applies_to: str | None, info: ValidationInfo) -> str | None:
+        if applies_to is None and info.data.get("limit_mg_l") is not None:
+            raise bilingual("有限值时须说明按何计 (元素、离子或指标)",
+                            "a limit must say what it is measured as (element, ion, parameter)")
+        return applies_to
+
+    @field_validator("heavy_metal_or_metalloid")
+    @classmethod
+    def _heavy(cls, heavy: bool, info: ValidationInfo) -> bool:
+        pclass = info.data.get("pollutant_class")
+        if pclass is not None and heavy != (pclass == "heavy_metal"):
+            raise bilingual("重金属/类金属标志须与分类 heavy_metal 一致",
+                            "the heavy-metal flag must agree with pollutant_class 'heavy_metal'")
+        return heavy
+
+    @field_validator("decay_source")
+    @classmethod
+    def _decay_source(cls, source: str | None, info: ValidationInfo) -> str | None:
+        if source is None and info.data.get("decay_per_day") is not None:
+            raise bilingual("给出衰减系数时须注明依据", "a decay rate needs its documented basis")
+        return source
+
+    @field_validator("dosing")
+    @classmethod
+    def _dosing(cls, dosing: list[str], info: ValidationInfo) -> list[str]:
+        if dosing and "techniques" in info.data and DOSING_TECHNIQUE not in info.data[
+                "techniques"]:
+            raise bilingual(f"列出投药方法时 techniques 须包含 “{DOSING_TECHNIQUE}”",
+                            f"dosing methods need '{DOSING_TECHNIQUE}' among the techniques")
+        return dosing
+
+    @field_validator("unverified_fields")
+    @classmethod
+    def _field_names(cls, names: list[str]) -> list[str]:
+        for name in names:
+            if name not in cls.model_fields:
+                raise bilingual(f"“{name}” 不是字段名", f"{name!r} is not a field name")
+        return names
+
+    @field_validator("verified")
+    @classmethod
+    def _verified(cls, verified: bool, info: ValidationInfo) -> bool:
+        if verified and info.data.get("unverified_fields"):
+            raise bilingual("列有未核实字段时 verified 须为 false",
+                            "verified must be false when unverified_fields is not empty")
+        return verified
+
+    @field_validator("verification_note")
+    @classmethod
+    def _note(cls, note: str | None, info: ValidationInfo) -> str | None:
+        if info.data.get("verified") is False and (
+                note is None or not info.data.get("unverified_fields")):
+            raise bilingual("未核实条目须写明未核实的字段与原因",
+                            "an unverified entry needs unverified_fields and a verification_note")
+        return note
+
+    def substance(self) -> Substance:
+        values = {k: tuple(v) if isinstance(v, list) else v for k, v in self}
+        return Substance(**values)
 
 
-def _substance(check: _Checker, position: int, raw: Any) -> Substance | None:
-    where = f"substances[{position}]"
-    if not isinstance(raw, Mapping):
-        check.add(where, "-", "条目必须是映射", "entry must be a mapping")
-        return None
-    raw_id = raw.get("id")
-    if isinstance(raw_id, str) and raw_id.strip():
-        where = f"substances[{position}] ({raw_id.strip()})"
-    before = len(check.problems)
+class _File(BaseModel):
+    model_config = ConfigDict(extra="forbid")
 
-    for field in raw:
-        if field not in _REQUIRED and field not in _OPTIONAL:
-            check.add(where, str(field), "未知字段", "unknown field")
-    for field in _REQUIRED:
-        if field not in raw:
-            check.missing(where, field)
+    catalogue: dict[str, Any] | None = None
+    common_sources: Any = None
+    substances: Annotated[list[Any], Field(min_length=1)]
 
-    sid = check.text(where, raw, "id", required=True)
-    if sid is not None and not _ID_RE.match(sid):
-        check.add(
-            where,
-            "id",
-            "须为小写 ASCII 字母/数字/下划线, 以字母开头",
-            "must be a lowercase ascii slug ([a-z][a-z0-9_]*)",
-        )
-    name_zh = check.text(where, raw, "name_zh", required=True)
-    name_en = check.text(where, raw, "name_en", required=True)
-    aliases = check.text_list(where, raw, "aliases", non_empty=False)
 
-    cas = raw.get("cas")
-    cas_note = check.text(where, raw, "cas_note", required=False)
-    if cas is None:
-        if "cas" in raw and cas_note is None:
-            check.add(
-                where,
-                "cas_note",
-                "CAS 为空时须说明原因 (混合物、监测指标等)",
-                "a null CAS needs a note saying why (mixture, parameter, ...)",
-            )
-    elif not isinstance(cas, str):
-        check.add(where, "cas", f"必须是字符串, 实为 {cas!r}", f"must be a string, got {cas!r}")
-        cas = None
-    else:
-        cas = cas.strip()
-        if not _CAS_RE.match(cas):
-            check.add(
-                where,
-                "cas",
-                f"格式错误 “{cas}” (应为 NNNNNNN-NN-N)",
-                f"bad format {cas!r} (expected NNNNNNN-NN-N)",
-            )
-        elif not is_valid_cas(cas):
-            m = _CAS_RE.match(cas)
-            assert m is not None
-            want = cas_check_digit(m.group(1) + m.group(2))
-            check.add(
-                where,
-                "cas",
-                f"校验位错误 “{cas}” (校验位应为 {want})",
-                f"check digit wrong in {cas!r} (should be {want})",
-            )
-
-    pclass = raw.get("pollutant_class")
-    if pclass not in POLLUTANT_CLASSES:
-        allowed = ", ".join(POLLUTANT_CLASSES)
-        check.add(
-            where,
-            "pollutant_class",
-            f"“{pclass}” 不在固定分类中 (可选: {allowed})",
-            f"{pclass!r} is not a pollutant class (allowed: {allowed})",
-        )
-
-    limit = check.number(where, raw, "limit_mg_l")
-    basis = raw.get("limit_basis")
-    if basis not in LIMIT_BASES:
-        allowed = ", ".join(LIMIT_BASES)
-        check.add(
-            where,
-            "limit_basis",
-            f"“{basis}” 不在词表中 (可选: {allowed})",
-            f"{basis!r} is not a limit basis (allowed: {allowed})",
-        )
-    elif raw.get("limit_mg_l") is None and basis != "none":
-        check.add(
-            where,
-            "limit_basis",
-            "无限值时 limit_basis 须为 none",
-            "limit_basis must be 'none' when limit_mg_l is null",
-        )
-    elif raw.get("limit_mg_l") is not None and basis == "none":
-        check.add(
-            where,
-            "limit_basis",
-            "有限值时须注明来源表 (不能为 none)",
-            "a limit needs the table it comes from (not 'none')",
-        )
-    limit_source = check.text(where, raw, "limit_source", required=True)
-    applies_to = check.text(where, raw, "limit_applies_to", required=False)
-    if raw.get("limit_mg_l") is not None and applies_to is None:
-        check.add(
-            where,
-            "limit_applies_to",
-            "有限值时须说明按何计 (元素、离子或指标)",
-            "a limit must say what it is measured as (element, ion, parameter)",
-        )
-    limit_note = check.text(where, raw, "limit_note", required=False)
-
-    behaviour = check.text_list(
-        where, raw, "behaviour_in_water", vocabulary=BEHAVIOURS, non_empty=True
-    )
-    density = check.number(where, raw, "density_g_cm3")
-    solubility = check.number(where, raw, "solubility_mg_l")
-    basis_text = check.text(where, raw, "behaviour_basis", required=True)
-
-    heavy = check.boolean(where, raw, "heavy_metal_or_metalloid")
-    if heavy is not None and pclass in POLLUTANT_CLASSES and heavy != (pclass == "heavy_metal"):
-        check.add(
-            where,
-            "heavy_metal_or_metalloid",
-            "重金属/类金属标志须与分类 heavy_metal 一致",
-            "the heavy-metal flag must agree with pollutant_class 'heavy_metal'",
-        )
-
-    decay = check.number(where, raw, "decay_per_day")
-    decay_source = check.text(where, raw, "decay_source", required=False)
-    if raw.get("decay_per_day") is not None and decay_source is None:
-        check.add(
-            where,
-            "decay_source",
-            "给出衰减系数时须注明依据",
-            "a decay rate needs its documented basis",
-        )
-
-    techniques = check.text_list(where, raw, "techniques", vocabulary=TECHNIQUES, non_empty=True)
-    dosing = check.text_list(where, raw, "dosing", vocabulary=DOSING_METHODS, non_empty=False)
-    if dosing and DOSING_TECHNIQUE not in techniques:
-        check.add(
-            where,
-            "dosing",
-            f"列出投药方法时 techniques 须包含 “{DOSING_TECHNIQUE}”",
-            f"dosing methods need '{DOSING_TECHNIQUE}' among the techniques",
-        )
-
-    sources = check.text_list(where, raw, "sources", non_empty=True)
-    verified = check.boolean(where, raw, "verified")
-    unverified_fields = check.text_list(where, raw, "unverified_fields", non_empty=False)
-    for field in unverified_fields:
-        if field not in _REQUIRED and field not in _OPTIONAL:
-            check.add(
-                where,
-                "unverified_fields",
-                f"“{field}” 不是字段名",
-                f"{field!r} is not a field name",
-            )
-    verification_note = check.text(where, raw, "verification_note", required=False)
-    if verified is False and (verification_note is None or not unverified_fields):
-        check.add(
-            where,
-            "verification_note",
-            "未核实条目须写明未核实的字段与原因",
-            "an unverified entry needs unverified_fields and a verification_note",
-        )
-    if verified is True and unverified_fields:
-        check.add(
-            where,
-            "verified",
-            "列有未核实字段时 verified 须为 false",
-            "verified must be false when unverified_fields is not empty",
-        )
-
-    jilin_context = check.text(where, raw, "jilin_context", required=False)
-    notes = check.text(where, raw, "notes", required=False)
-
-    if len(check.problems) > before:
-        return None
-    assert sid and name_zh and name_en and limit_source and basis_text and sources
-    assert heavy is not None and verified is not None
-    return Substance(
-        id=sid,
-        name_zh=name_zh,
-        name_en=name_en,
-        cas=cas,
-        pollutant_class=str(pclass),
-        limit_mg_l=limit,
-        limit_basis=str(basis),
-        limit_source=limit_source,
-        behaviour_in_water=behaviour,
-        behaviour_basis=basis_text,
-        heavy_metal_or_metalloid=heavy,
-        decay_per_day=decay,
-        techniques=techniques,
-        sources=sources,
-        verified=verified,
-        aliases=aliases,
-        cas_note=cas_note,
-        limit_applies_to=applies_to,
-        limit_note=limit_note,
-        density_g_cm3=density,
-        solubility_mg_l=solubility,
-        decay_source=decay_source,
-        dosing=dosing,
-        jilin_context=jilin_context,
-        unverified_fields=unverified_fields,
-        verification_note=verification_note,
-        notes=notes,
-    )
+_ENTRY: Final = TypeAdapter(_Entry)
+#: The catalogue says "missing" in its own words: a nullable field must still be written out.
+_MISSING: Final = {"missing": ("缺少字段 (可为 null 的也须写明)",
+                               "missing field (write it out even when null)")}
 
 
 def parse_catalogue(data: Any, origin: str = "<data>") -> SubstanceCatalogue:
     """Validate already-parsed YAML data; raise ``CatalogueError`` listing every problem."""
-    check = _Checker()
-    if not isinstance(data, Mapping):
-        check.add(origin, "-", "顶层必须是映射", "top level must be a mapping")
-        raise CatalogueError(origin, check.problems)
-    for key in data:
-        if key not in _TOP_LEVEL:
-            check.add(origin, str(key), "未知顶层键", "unknown top-level key")
-    raw_list = data.get("substances")
-    if not isinstance(raw_list, list) or not raw_list:
-        check.add(origin, "substances", "必须是非空列表", "must be a non-empty list")
-        raise CatalogueError(origin, check.problems)
-    meta = data.get("catalogue") or {}
-    if not isinstance(meta, Mapping):
-        check.add(origin, "catalogue", "必须是映射", "must be a mapping")
-        meta = {}
-
+    problems: list[Problem] = []
+    try:
+        top = _File.model_validate(data)
+        entries, meta = top.substances, top.catalogue or {}
+    except ValidationError as error:
+        problems.extend(pydantic_problems(error, origin, messages=_MISSING))
+        entries = data.get("substances") if isinstance(data, Mapping) else None
+        if not isinstance(entries, list) or not entries:
+            raise CatalogueError(origin, problems) from None
+        meta = {}  # the entries are still checked, so that every problem is reported at once
     substances: list[Substance] = []
+    ids: dict[int, str] = {}          # entry position → its id as written
     first_position: dict[str, int] = {}
-    for position, raw in enumerate(raw_list):
-        sub = _substance(check, position, raw)
-        if sub is not None:
-            substances.append(sub)
+    for position, raw in enumerate(entries):
+        where = f"substances[{position}]"
         raw_id = raw.get("id") if isinstance(raw, Mapping) else None
-        if isinstance(raw_id, str) and raw_id.strip():
-            sid = raw_id.strip()
-            if sid in first_position:
-                check.add(
-                    f"substances[{position}] ({sid})",
-                    "id",
-                    f"id 重复 “{sid}” (与 substances[{first_position[sid]}] 相同)",
-                    f"duplicate id {sid!r} (same as substances[{first_position[sid]}])",
-                )
-            else:
-                first_position[sid] = position
+        sid = raw_id.strip() if isinstance(raw_id, str) and raw_id.strip() else None
+        try:
+            substances.append(_ENTRY.validate_python(raw).substance())
+        except ValidationError as error:
+            problems.extend(pydantic_problems(error, origin, where, messages=_MISSING))
+        if sid is None:
+            continue
+        ids[position] = sid
+        if sid in first_position:
+            first = f"substances[{first_position[sid]}]"
+            problems.append(Problem(origin, f"{where}.id", f"id 重复 “{sid}” (与 {first} 相同)",
+                                    f"duplicate id {sid!r} (same as {first})"))
+        else:
+            first_position[sid] = position
 
     # Cross-entry checks: CAS numbers and every lookup key must be unique.
     seen_ids: set[str] = set()
     seen_cas: dict[str, str] = {}
     seen_keys: dict[str, str] = {}
     for s in substances:
-        where = f"substance {s.id}"
+        where = f"substances[{first_position[s.id]}]"
         if s.id in seen_ids:
             continue  # already reported above
         seen_ids.add(s.id)
         if s.cas is not None:
             if s.cas in seen_cas:
-                check.add(
-                    where,
-                    "cas",
-                    f"CAS {s.cas} 与 {seen_cas[s.cas]} 重复",
-                    f"CAS {s.cas} also used by {seen_cas[s.cas]}",
-                )
+                problems.append(Problem(origin, f"{where}.cas",
+                                        f"CAS {s.cas} 与 {seen_cas[s.cas]} 重复",
+                                        f"CAS {s.cas} also used by {seen_cas[s.cas]}"))
             else:
                 seen_cas[s.cas] = s.id
         for key in dict.fromkeys(normalise_key(k) for k in s.lookup_keys()):
             owner = seen_keys.get(key)
             if owner is not None and owner != s.id:
-                check.add(
-                    where,
-                    "aliases",
-                    f"名称/别名 “{key}” 与 {owner} 冲突",
-                    f"name or alias {key!r} collides with {owner}",
-                )
+                problems.append(Problem(origin, f"{where}.aliases",
+                                        f"名称/别名 “{key}” 与 {owner} 冲突",
+                                        f"name or alias {key!r} collides with {owner}"))
             else:
                 seen_keys[key] = s.id
 
-    if check.problems:
-        raise CatalogueError(origin, check.problems)
+    if problems:
+        raise CatalogueError(origin, problems, ids)
     return SubstanceCatalogue(tuple(substances), meta)
 
 
@@ -690,7 +540,7 @@ def _load_cached(path: str, mtime_ns: int, size: int) -> SubstanceCatalogue:
             data = yaml.safe_load(fh)
         except yaml.YAMLError as exc:
             raise CatalogueError(
-                path, [Problem(path, "-", f"YAML 语法错误: {exc}", f"YAML syntax error: {exc}")]
+                path, [Problem(path, "", f"YAML 语法错误: {exc}", f"YAML syntax error: {exc}")]
             ) from exc
     return parse_catalogue(data, origin=path)
 

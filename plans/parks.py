@@ -16,7 +16,7 @@ English keys, Chinese values. A park plan holds
 The file is validated with pydantic (types, ranges, required keys) and then against the world:
 every facility within the park's radius, every outfall on a river, linked plans and sites that
 exist. Every problem is reported with file, field path and reason in Chinese and English
-(:class:`plans.schema.Problem`), all at once. Pure: no import from ``emergency``.
+(:class:`plans.problems.Problem`), all at once. Pure: no import from ``emergency``.
 """
 
 from __future__ import annotations
@@ -31,7 +31,8 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from plans.schema import SAMPLE_MARK, PlanValidationError, Problem
+from plans.problems import Problem, bilingual, pydantic_problems
+from plans.schema import SAMPLE_MARK, PlanValidationError
 from rivers.geo import project
 
 if TYPE_CHECKING:
@@ -92,7 +93,7 @@ class AccidentPool(_Strict):
     @model_validator(mode="after")
     def _in_use_fits(self) -> AccidentPool:
         if self.in_use_m3 > self.volume_m3:
-            raise ValueError("in_use_m3 exceeds volume_m3")
+            raise bilingual("已占用容积不能大于总容积", "in_use_m3 exceeds volume_m3")
         return self
 
     @property
@@ -127,7 +128,7 @@ class ParkPool(_Strict):
     @model_validator(mode="after")
     def _in_use_fits(self) -> ParkPool:
         if self.in_use_m3 > self.volume_m3:
-            raise ValueError("in_use_m3 exceeds volume_m3")
+            raise bilingual("已占用容积不能大于总容积", "in_use_m3 exceeds volume_m3")
         return self
 
 
@@ -278,60 +279,6 @@ class ParkPlanSet:
 
 
 # ---------------------------------------------------------------------- validation
-_MESSAGES_ZH = {
-    "missing": "缺少必填项",
-    "extra_forbidden": "未知字段",
-    "greater_than_equal": "不能小于 {ge}",
-    "greater_than": "须大于 {gt}",
-    "less_than_equal": "不能大于 {le}",
-    "string_pattern_mismatch": "只能由小写字母、数字和连字符组成",
-    "string_too_short": "不能为空",
-    "string_too_long": "过长(最多 {max_length} 个字符)",
-    "too_short": "至少需要 {min_length} 项",
-    "literal_error": "取值须为:{expected}",
-    "bool_type": "须为 true 或 false",
-    "bool_parsing": "须为 true 或 false",
-    "float_type": "须为数字",
-    "float_parsing": "须为数字",
-    "finite_number": "须为有限数字",
-    "string_type": "须为文本",
-    "list_type": "须为列表",
-    "dict_type": "须为映射(键: 值)",
-    "model_type": "须为映射(键: 值)",
-    "date_from_datetime_parsing": "须为日期(YYYY-MM-DD)",
-    "date_parsing": "须为日期(YYYY-MM-DD)",
-    "date_type": "须为日期(YYYY-MM-DD)",
-}
-
-
-def _path(loc: Iterable[Any]) -> str:
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
-
-
-def pydantic_problems(error: ValidationError, file: str) -> list[Problem]:
-    """pydantic's errors as bilingual :class:`Problem` rows (field path, reason)."""
-    out = []
-    for e in error.errors(include_url=False):
-        ctx = {k: (f"{v:g}" if isinstance(v, int | float) and not isinstance(v, bool) else v)
-               for k, v in (e.get("ctx") or {}).items()}
-        template = _MESSAGES_ZH.get(e["type"])
-        if template is None:
-            zh = "取值无效" + (f":{ctx['error']}" if "error" in ctx else "")
-        else:
-            try:
-                zh = template.format(**ctx)
-            except (KeyError, IndexError):
-                zh = template
-        if e["type"] == "value_error" and "in_use_m3 exceeds" in str(ctx.get("error", "")):
-            zh = "已占用容积不能大于总容积"
-        loc = tuple(p for p in e["loc"] if p not in ("function-after",))
-        out.append(Problem(file, _path(loc), zh, e["msg"]))
-    return out
-
-
 def parse_park_document(raw: Any, file: str) -> tuple[ParkPlanDoc | None, list[Problem]]:
     """Types, ranges, required keys, ids unique, references inside the file, sample marks."""
     if not isinstance(raw, Mapping):

@@ -21,6 +21,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
+from plans.problems import Problem  # noqa: F401  (re-exported: the one problem type)
 from plans.vocabulary import (  # noqa: F401  (re-exported: the schema's vocabularies)
     DRINKING_WATER_KINDS,
     FACILITY_TYPES,
@@ -50,20 +51,6 @@ _ID_RE: Final = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
 
 # ---------------------------------------------------------------------- problems
-@dataclass(frozen=True)
-class Problem:
-    """One thing wrong in a plan file: where (file, field path) and why (zh, en)."""
-
-    file: str
-    path: str
-    message_zh: str
-    message_en: str
-
-    def __str__(self) -> str:
-        where = f"{self.file}: {self.path}" if self.path else self.file
-        return f"{where}: {self.message_zh} / {self.message_en}"
-
-
 class PlanValidationError(ValueError):
     """Plan files that cannot be used, with every problem found in them."""
 

@@ -370,7 +370,7 @@ def test_the_validator_reports_every_problem_of_a_broken_file_at_once(tmp_path: 
     with pytest.raises(CatalogueError) as info:
         load_catalogue(path)
     problems = info.value.problems
-    got = {(p.where.split(" ")[0], p.field) for p in problems}
+    got = {(p.path.split(".")[0], p.path.split(".")[1].split("[")[0]) for p in problems}
     expected = {
         ("substances[0]", "cas"),
         ("substances[1]", "id"),
@@ -390,7 +390,7 @@ def test_the_validator_reports_every_problem_of_a_broken_file_at_once(tmp_path: 
     }
     assert expected <= got, expected - got
     for p in problems:
-        assert p.reason_zh and p.reason_en
+        assert p.message_zh and p.message_en
     message = str(info.value)
     assert f"{len(problems)} problem" in message
     assert "校验位" in message and "check digit" in message
@@ -405,7 +405,7 @@ def test_the_validator_rejects_a_name_shared_by_two_substances() -> None:
     }
     with pytest.raises(CatalogueError) as info:
         parse_catalogue(data)
-    assert any("collides" in p.reason_en for p in info.value.problems)
+    assert any("collides" in p.message_en for p in info.value.problems)
 
 
 def test_the_validator_rejects_a_cas_number_used_twice() -> None:
@@ -417,13 +417,13 @@ def test_the_validator_rejects_a_cas_number_used_twice() -> None:
     }
     with pytest.raises(CatalogueError) as info:
         parse_catalogue(data)
-    assert any(p.field == "cas" for p in info.value.problems)
+    assert any(p.path == "substances[1].cas" for p in info.value.problems)
 
 
 def test_the_validator_requires_a_limit_basis_that_matches_the_limit() -> None:
     with pytest.raises(CatalogueError) as info:
         parse_catalogue({"substances": [_good_entry(limit_mg_l=None)]})
-    assert [p.field for p in info.value.problems] == ["limit_basis"]
+    assert [p.path for p in info.value.problems] == ["substances[0].limit_basis"]
     with pytest.raises(CatalogueError):
         parse_catalogue({"substances": [_good_entry(limit_basis="none")]})
 
@@ -432,7 +432,7 @@ def test_the_validator_rejects_a_string_where_a_number_belongs() -> None:
     # PyYAML reads 1e-6 (no dot) as a string: the validator must catch it.
     with pytest.raises(CatalogueError) as info:
         parse_catalogue(yaml.safe_load("substances:\n  - limit_mg_l: 1e-6\n"))
-    assert any(p.field == "limit_mg_l" for p in info.value.problems)
+    assert any(p.path == "substances[0].limit_mg_l" for p in info.value.problems)
 
 
 def test_the_validator_rejects_a_file_without_substances() -> None:

@@ -1,0 +1,161 @@
+"""What is wrong in a document: one problem type and one bilingual reading of pydantic's errors.
+
+Every document the application reads from a person — river plans, park plans, the chemical
+catalogue, drill scenarios — is checked the same way, and every problem found is reported at
+once as a :class:`Problem`: the file, the field path inside it (``receptors[2].place_level``) and
+the reason in Chinese and English.
+
+How a document is checked (issue 12, item 5: one validation mechanism instead of three
+hand-written ``_Checker`` classes):
+
+* **Structure** — types, ranges, required and unknown keys, fixed vocabularies — is declared as
+  pydantic models (``extra="forbid"``) and pydantic's errors are turned into problems by
+  :func:`pydantic_problems`, the one translation of structural errors, with the Chinese table
+  :data:`MESSAGES` below. A rule that needs a sentence of its own raises :func:`bilingual` from
+  a validator; cross-field rules read the fields already validated (``info.data``), so they are
+  reported together with every other structural problem.
+* **Rules against the world** (river ids, segments, counties, references between sections) are
+  plain functions appending :class:`Problem` rows.
+* The river plans (:mod:`plans.schema`) keep their field-by-field walk, because the loader must
+  still snap the sites of a file that has problems elsewhere (so every problem of every file is
+  found in one pass); the walk reads its messages from the same :data:`MESSAGES` table. Decided
+  on 7 Dec 2026: park plans, the catalogue and drill scenarios are pydantic models; the river
+  plans' partial results would need one model per site and section, left for later.
+
+Pure: no Flask, no database, nothing from ``emergency``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any, Final
+
+from pydantic import ValidationError
+from pydantic_core import PydanticCustomError
+
+__all__ = ["MESSAGES", "PATTERNS", "Problem", "at", "bilingual", "message",
+           "pydantic_problems"]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong in a document: where (file, field path) and why (zh, en)."""
+
+    file: str
+    path: str
+    message_zh: str
+    message_en: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}: {self.path}" if self.path else self.file
+        return f"{where}: {self.message_zh} / {self.message_en}"
+
+    def as_dict(self) -> dict[str, str]:
+        return {"file": self.file, "path": self.path, "message_zh": self.message_zh,
+                "message_en": self.message_en}
+
+
+def at(path: str, key: str | int) -> str:
+    """``at("receptors", 2)`` → ``receptors[2]``; ``at("receptors[2]", "kind")`` →
+    ``receptors[2].kind``; ``at("", "id")`` → ``id``."""
+    if isinstance(key, int):
+        return f"{path}[{key}]"
+    return f"{path}.{key}" if path else str(key)
+
+
+def bilingual(zh: str, en: str) -> PydanticCustomError:
+    """An error a validator raises with its own reason in both languages."""
+    return PydanticCustomError("bilingual", "{en}", {"zh": zh, "en": en})
+
+
+#: Error type → (中文, English) templates, formatted with the error's context. ``None`` for
+#: English keeps pydantic's own sentence (it already names the limit or pattern).
+MESSAGES: Final[Mapping[str, tuple[str, str | None]]] = {
+    "missing": ("缺少必填项", "required field is missing"),
+    "extra_forbidden": ("未知字段(是否拼写错误?)", "unknown field (a typo?)"),
+    "greater_than_equal": ("不能小于 {ge}", None),
+    "greater_than": ("须大于 {gt}", None),
+    "less_than_equal": ("不能大于 {le}", None),
+    "less_than": ("须小于 {lt}", None),
+    "string_pattern_mismatch": ("格式不对(须符合 {pattern})", None),
+    "string_too_short": ("不能为空", None),
+    "string_too_long": ("过长(最多 {max_length} 个字符)", None),
+    "too_short": ("至少需要 {min_length} 项", None),
+    "too_long": ("最多 {max_length} 项", None),
+    "literal_error": ("取值须为:{expected}", None),
+    "enum": ("取值须为:{expected}", None),
+    "bool_type": ("须为 true 或 false", "must be true or false"),
+    "bool_parsing": ("须为 true 或 false", "must be true or false"),
+    "int_type": ("须为整数", "must be a whole number"),
+    "int_parsing": ("须为整数", "must be a whole number"),
+    "int_from_float": ("须为整数", "must be a whole number"),
+    "float_type": ("须为数字", "must be a number"),
+    "float_parsing": ("须为数字", "must be a number"),
+    "finite_number": ("须为有限数字", "must be a finite number"),
+    "string_type": ("须为文本", "must be text"),
+    "list_type": ("须为列表", "must be a list"),
+    "dict_type": ("须为映射(键: 值)", "must be a mapping (key: value)"),
+    "model_type": ("须为映射(键: 值)", "must be a mapping (key: value)"),
+    "model_attributes_type": ("须为映射(键: 值)", "must be a mapping (key: value)"),
+    "date_from_datetime_parsing": ("须为日期(YYYY-MM-DD)", None),
+    "date_parsing": ("须为日期(YYYY-MM-DD)", None),
+    "date_type": ("须为日期(YYYY-MM-DD)", None),
+}
+
+
+#: The identifier patterns of the documents, said in words (else the pattern is shown).
+PATTERNS: Final[Mapping[str, tuple[str, str]]] = {
+    r"^[a-z0-9][a-z0-9-]*$": ("只能由小写字母、数字和连字符组成",
+                              "may contain only lower-case letters, digits and hyphens"),
+    r"^[a-z][a-z0-9_]*$": ("须为小写 ASCII 字母/数字/下划线, 以字母开头",
+                           "must be a lowercase ascii slug ([a-z][a-z0-9_]*)"),
+}
+
+
+def _fmt(template: str, ctx: Mapping[str, Any]) -> str:
+    try:
+        return template.format(**ctx)
+    except (KeyError, IndexError):
+        return template
+
+
+def message(kind: str, **ctx: Any) -> tuple[str, str]:
+    """(zh, en) of an error type of :data:`MESSAGES`, for checks written by hand."""
+    zh, en = MESSAGES[kind]
+    return _fmt(zh, ctx), _fmt(en or kind, ctx)
+
+
+def _path(loc: Iterable[Any]) -> str:
+    out = ""
+    for part in loc:
+        out = at(out, part)
+    return out
+
+
+def pydantic_problems(error: ValidationError, file: str, prefix: str = "", *,
+                      messages: Mapping[str, tuple[str, str | None]] | None = None
+                      ) -> list[Problem]:
+    """pydantic's errors as bilingual :class:`Problem` rows (field path below ``prefix``);
+    ``messages`` words some error types in a document's own way (else :data:`MESSAGES`)."""
+    table = {**MESSAGES, **messages} if messages else MESSAGES
+    out = []
+    for e in error.errors(include_url=False):
+        raw_ctx = e.get("ctx") or {}
+        if e["type"] == "bilingual":
+            zh, en = str(raw_ctx["zh"]), str(raw_ctx["en"])
+        else:
+            ctx = {k: (f"{v:g}" if isinstance(v, int | float) and not isinstance(v, bool) else v)
+                   for k, v in raw_ctx.items()}
+            zh_t, en_t = table.get(e["type"], (None, None))
+            if e["type"] == "string_pattern_mismatch" and raw_ctx.get("pattern") in PATTERNS:
+                zh_t, en_t = PATTERNS[raw_ctx["pattern"]]
+            if zh_t is None:
+                zh = "取值无效" + (f":{ctx['error']}" if "error" in ctx else "")
+            else:
+                zh = _fmt(zh_t, ctx)
+            en = _fmt(en_t, ctx) if en_t is not None else e["msg"]
+        # validator names pydantic puts in the location are not fields
+        loc = tuple(p for p in e["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+        out.append(Problem(file, _path((prefix,) + loc if prefix else loc), zh, en))
+    return out
