@@ -29,9 +29,9 @@ from emergency.labels import roman
 
 KINDS = ("start", "change_level", "terminate")
 LEVELS = (1, 2, 3, 4)
-KIND_LABELS = {"start": ("启动响应", "response started"),
-               "change_level": ("调整响应级别", "response level changed"),
-               "terminate": ("终止响应", "response terminated")}
+DECISION_KIND_LABELS = {"start": ("启动响应", "response started"),
+                        "change_level": ("调整响应级别", "response level changed"),
+                        "terminate": ("终止响应", "response terminated")}
 MAX_TEXT = 2000
 
 

@@ -761,10 +761,6 @@ def _notes(incident: IncidentInput, hyd: Hydraulics, substance: Any,
     return tuple(zh), tuple(en)
 
 
-def name_of_reach(name_zh: str | None) -> str:
-    return name_zh or UNNAMED_ZH
-
-
 __all__ = ["compute_package", "ResponsePackage", "DownstreamItem", "InterceptOption",
            "ChecklistTemplate", "load_response_rules", "UNNAMED_EN", "FitSummary",
            "forecast_curves", "path_reaches", "ENSEMBLE_MEMBERS"]

@@ -23,10 +23,9 @@ from emergency.inventory.columns import COLUMNS, SHEETS, normalise_heading
 from emergency.inventory.problems import RowProblem
 from emergency.spreadsheets import UnreadableFile, csv_rows, xlsx_rows
 
-__all__ = ["FORMATS", "README_SHEET", "FileProblem", "RawTable", "file_format", "format_number",
+__all__ = ["README_SHEET", "FileProblem", "RawTable", "file_format", "format_number",
            "paused_gc", "read_table", "write_csv", "write_xlsx"]
 
-FORMATS = ("csv", "xlsx")
 README_SHEET = "填表说明"
 _HEADER_SCAN_ROWS = 10
 

@@ -79,14 +79,3 @@ NO: Final[frozenset[str]] = frozenset({"否", "n", "no", "false", "0", ""})
 
 #: Material items that expire within this many days are flagged (临近有效期).
 EXPIRY_WARNING_DAYS: Final[int] = 90
-
-
-def risk_kind_code(value: str) -> str | None:
-    """The kind code for a Chinese name or a code (None when neither)."""
-    value = value.strip()
-    if value in RISK_SOURCE_KINDS:
-        return value
-    for code, (zh, _en) in RISK_SOURCE_KINDS.items():
-        if value == zh:
-            return code
-    return None

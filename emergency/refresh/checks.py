@@ -120,10 +120,6 @@ def unconfirmed_findings(records: Iterable[RiskSourceRecord | DepotRecord], s: C
     return out
 
 
-def is_stale(confirmed_at: date | None, season_start: date) -> bool:
-    return confirmed_at is None or confirmed_at < season_start
-
-
 def risk_source_drift(network: RiverNetwork, sources: Iterable[RiskSourceRecord],
                       s: CheckSettings) -> list[Finding]:
     out = []

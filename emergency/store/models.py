@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, String
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy import DateTime
+from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
 
@@ -41,17 +41,7 @@ class Base(DeclarativeBase):
     type_annotation_map = {datetime: UTCDateTime}
 
 
-class DatasetLoad(Base):
-    """Which bundled dataset (by content hash) was loaded into this database, and when."""
-
-    __tablename__ = "dataset_loads"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    dataset: Mapped[str] = mapped_column(String(64))
-    content_hash: Mapped[str] = mapped_column(String(64))
-    loaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    note: Mapped[str | None] = mapped_column(String(500))
-
-
-# Feature tables register on the same metadata (Alembic's target_metadata sees them all).
+# The inventory and plan models come with the base, so their tables are on Base.metadata whenever
+# it is imported. Every model module (what Alembic and `flask db check` compare against the
+# migrations) is loaded by emergency.store.load_models().
 from emergency.store import inventory_models, plan_models  # noqa: E402,F401

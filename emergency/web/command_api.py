@@ -30,7 +30,7 @@ from flask import Blueprint, current_app, jsonify, render_template, send_file
 from emergency import labels
 from emergency.auth_rules import Permission
 from emergency.incidents import command_service, dispatch_service, report_service, service
-from emergency.incidents.command import KIND_LABELS, DecisionRefused
+from emergency.incidents.command import DECISION_KIND_LABELS, DecisionRefused
 from emergency.incidents.dispatch import KINDS, STATUS_LABELS, TRANSITIONS, DispatchRefused
 from emergency.incidents.inputs import InvalidIncident
 from emergency.incidents.reports import KINDS as REPORT_KINDS
@@ -50,7 +50,7 @@ def _db():
 
 
 def decision_dict(d) -> dict:
-    zh, en = KIND_LABELS.get(d.kind, (d.kind, d.kind))
+    zh, en = DECISION_KIND_LABELS.get(d.kind, (d.kind, d.kind))
     return {"id": d.id, "kind": d.kind, "kind_zh": zh, "kind_en": en, "level": d.level,
             "level_roman": labels.roman(d.level) if d.level else None,
             "computed_tier": d.computed_tier, "basis": d.basis,

@@ -71,14 +71,16 @@ from emergency.store.roster_models import LOG_CATEGORIES, LOG_KINDS, DutyRoster,
 from emergency.web.auth import actor, require
 from emergency.web.clock import iso, now
 from emergency.web.errors import ApiError, error_body
-from emergency.web.params import bad_parameter as _bad
-from emergency.web.params import flag as _flag
-from emergency.web.params import json_body as _body
-from emergency.web.params import to_date as _date
-from emergency.web.params import to_int as _int
-from emergency.web.params import to_moment as _moment
-from emergency.web.params import to_optional_int as _optional_int
-from emergency.web.params import uploaded_file
+from emergency.web.params import (
+    bad_parameter,
+    flag,
+    json_body,
+    to_date,
+    to_int,
+    to_moment,
+    to_optional_int,
+    uploaded_file,
+)
 
 bp = Blueprint("roster_api", __name__, url_prefix="/api")
 
@@ -338,7 +340,7 @@ def duty_now():
     at = request.args.get("at")
     if at:
         with db().session() as session:
-            found = service.on_duty_now(session, _moment(at), rules())
+            found = service.on_duty_now(session, to_moment(at), rules())
     else:
         found = _lookup_on_duty()
     return jsonify(on_duty_dict(found, rules()))
@@ -347,7 +349,7 @@ def duty_now():
 # ----------------------------------------------------------------------------- rosters
 @bp.get("/rosters")
 def rosters_index():
-    year = _optional_int(request.args.get("year"), "year")
+    year = to_optional_int(request.args.get("year"), "year")
     with db().session() as session:
         rows = service.list_rosters(session, year=year,
                                     include_discarded=request.args.get("all") == "1")
@@ -357,7 +359,7 @@ def rosters_index():
 @bp.post("/rosters")
 @require(Permission.DUTY_MANAGE)
 def rosters_generate():
-    data = _body()
+    data = json_body()
     asked = PeriodRequest(data.get("month"), data.get("season"), data.get("start"),
                           data.get("end"))
     label = str(data.get("label") or "").strip()[:100] or None
@@ -428,12 +430,12 @@ def roster_show(roster_id: int):
 def _text(data: dict, key: str) -> str:
     value = data.get(key)
     if value is not None and not isinstance(value, str):
-        raise _bad(key, "须为文字", "must be text", value)
+        raise bad_parameter(key, "须为文字", "must be text", value)
     return value or ""
 
 
 def _revision(data: dict) -> int | None:
-    return _optional_int(data.get("revision"), "revision")
+    return to_optional_int(data.get("revision"), "revision")
 
 
 def _edited(outcome: service.EditOutcome) -> dict:
@@ -447,8 +449,8 @@ def _edited(outcome: service.EditOutcome) -> dict:
 @bp.post("/rosters/<int:roster_id>/swap")
 @require(Permission.DUTY_MANAGE)
 def roster_swap(roster_id: int):
-    data = _body()
-    a, b = _int(data.get("a"), "a"), _int(data.get("b"), "b")
+    data = json_body()
+    a, b = to_int(data.get("a"), "a"), to_int(data.get("b"), "b")
     with db().session() as session:
         outcome = service.swap(session, roster_id, a, b, actor=actor(), now=now(),
                                expected_revision=_revision(data), rules=rules(),
@@ -460,9 +462,9 @@ def roster_swap(roster_id: int):
 @bp.post("/rosters/<int:roster_id>/replace")
 @require(Permission.DUTY_MANAGE)
 def roster_replace(roster_id: int):
-    data = _body()
-    assignment = _int(data.get("assignment"), "assignment")
-    staff_id = _int(data.get("staff_id"), "staff_id")
+    data = json_body()
+    assignment = to_int(data.get("assignment"), "assignment")
+    staff_id = to_int(data.get("staff_id"), "staff_id")
     with db().session() as session:
         outcome = service.replace(session, roster_id, assignment, staff_id, actor=actor(),
                                   now=now(), expected_revision=_revision(data), rules=rules(),
@@ -474,7 +476,7 @@ def roster_replace(roster_id: int):
 @bp.post("/rosters/<int:roster_id>/publish")
 @require(Permission.DUTY_MANAGE)
 def roster_publish(roster_id: int):
-    data = _body(optional=True)
+    data = json_body(optional=True)
     note = str(data.get("note") or "")[:500]
     with db().session() as session:
         row = service.publish(session, roster_id, actor=actor(), now=now(), note=note,
@@ -487,7 +489,7 @@ def roster_publish(roster_id: int):
 @bp.post("/rosters/<int:roster_id>/discard")
 @require(Permission.DUTY_MANAGE)
 def roster_discard(roster_id: int):
-    data = _body(optional=True)
+    data = json_body(optional=True)
     with db().session() as session:
         row = service.discard(session, roster_id, actor=actor(), now=now(),
                               expected_revision=_revision(data))
@@ -500,8 +502,8 @@ def _force(value: object) -> bool:
         return False
     if value in (True, 1, "1", "true"):
         return True
-    raise _bad("force", f"须为 true 或 false,收到 {value!r}", f"must be true or false, got "
-               f"{value!r}", value)
+    raise bad_parameter("force", f"须为 true 或 false,收到 {value!r}",
+                        f"must be true or false, got {value!r}", value)
 
 
 def _withdrawn_dict(out: service.Withdrawn, r: RosterRules) -> dict:
@@ -538,10 +540,10 @@ def _withdrawn_dict(out: service.Withdrawn, r: RosterRules) -> dict:
 @bp.post("/rosters/<int:roster_id>/withdraw")
 @require(Permission.DUTY_MANAGE)
 def roster_withdraw(roster_id: int):
-    data = _body()
+    data = json_body()
     reason = data.get("reason")
     if reason is not None and not isinstance(reason, str):
-        raise _bad("reason", "须为文字", "must be text", reason)
+        raise bad_parameter("reason", "须为文字", "must be text", reason)
     force, revision, r = _force(data.get("force")), _revision(data), rules()
     with db().session() as session:
         out = service.withdraw(session, roster_id, reason=reason or "", force=force,
@@ -588,13 +590,13 @@ def roster_changes(roster_id: int):
 def duty_log():
     r = rules()
     if request.args.get("from") or request.args.get("to"):
-        start = _date(request.args.get("from") or request.args.get("to"), "from")
-        end = _date(request.args.get("to") or start.isoformat(), "to")
+        start = to_date(request.args.get("from") or request.args.get("to"), "from")
+        end = to_date(request.args.get("to") or start.isoformat(), "to")
         if end < start or (end - start).days > 92:
-            raise _bad("to", "须不早于 from,且范围不超过 92 天",
-                       "must not be before from, and the range is at most 92 days")
+            raise bad_parameter("to", "须不早于 from,且范围不超过 92 天",
+                                "must not be before from, and the range is at most 92 days")
     else:
-        start = (_date(request.args["date"], "date") if request.args.get("date")
+        start = (to_date(request.args["date"], "date") if request.args.get("date")
                  else service.shift_at(now(), r).duty_date)
         end = start
     shift = request.args.get("shift") or None
@@ -611,8 +613,9 @@ def duty_log():
 @require(Permission.INCIDENT_WRITE)
 def duty_log_add():
     with db().session() as session:
-        entry = service.add_log_entry(session, _body(), actor=actor(), actor_name=actor_name(),
-                                      now=now(), rules=rules(), role=g.user.role)
+        entry = service.add_log_entry(session, json_body(), actor=actor(),
+                                      actor_name=actor_name(), now=now(), rules=rules(),
+                                      role=g.user.role)
         body = log_dict(entry)
     return jsonify(body), 201
 
@@ -681,7 +684,7 @@ def _me() -> int | None:
 
 @bp.get("/duty/handover")
 def duty_handover():
-    at = _moment(request.args.get("at"))
+    at = to_moment(request.args.get("at"))
     with db().session() as session:
         body = handover_dict(service.handover(session, at, rules()), rules(), _me())
     return jsonify(body)
@@ -690,10 +693,10 @@ def duty_handover():
 @bp.post("/duty/handover")
 @require(Permission.INCIDENT_WRITE)
 def duty_handover_record():
-    data = _body()
-    at = _moment(str(data["at"]) if data.get("at") else None)
+    data = json_body()
+    at = to_moment(str(data["at"]) if data.get("at") else None)
     receiver = data.get("received_staff_id")
-    receiver = None if receiver in (None, "") else _int(receiver, "received_staff_id")
+    receiver = None if receiver in (None, "") else to_int(receiver, "received_staff_id")
     with db().session() as session:
         row = service.record_handover(
             session, at=at, actor=actor(), actor_name=actor_name(), received_staff_id=receiver,
@@ -721,10 +724,10 @@ def duty_handover_ack(handover_id: int):
 def staff_index():
     role = request.args.get("role") or None
     if role is not None and role not in DUTY_ROLES:
-        raise _bad("role", f"须为 {'/'.join(DUTY_ROLES)} 之一", f"must be one of "
-                   f"{', '.join(DUTY_ROLES)}", role)
+        raise bad_parameter("role", f"须为 {'/'.join(DUTY_ROLES)} 之一",
+                            f"must be one of {', '.join(DUTY_ROLES)}", role)
     with db().session() as session:
-        rows = staff_service.list_staff(session, active=_flag("active"), role=role,
+        rows = staff_service.list_staff(session, active=flag("active"), role=role,
                                         text=request.args.get("q") or None)
         return jsonify({"count": len(rows), "staff": [staff_dict(r, full=True) for r in rows]})
 
@@ -733,7 +736,7 @@ def staff_index():
 @require(Permission.DUTY_MANAGE)
 def staff_create():
     with db().session() as session:
-        row = staff_service.create_staff(session, _body(), now=now())
+        row = staff_service.create_staff(session, json_body(), now=now())
         body = staff_dict(row, full=True)
     return jsonify(body), 201
 
@@ -747,11 +750,11 @@ def staff_show(staff_id: int):
 @bp.patch("/staff/<int:staff_id>")
 @require(Permission.DUTY_MANAGE)
 def staff_update(staff_id: int):
-    data = _body()
+    data = json_body()
     with db().session() as session:
         row = staff_service.update_staff(session, staff_id, data, now=now(),
-                                         expected_version=_optional_int(data.get("version"),
-                                                                        "version"))
+                                         expected_version=to_optional_int(data.get("version"),
+                                                                          "version"))
         body = staff_dict(row, full=True)
     return jsonify(body)
 
@@ -768,7 +771,7 @@ def staff_delete(staff_id: int):
 @require(Permission.DUTY_MANAGE)
 def staff_away_add(staff_id: int):
     with db().session() as session:
-        staff_service.add_unavailability(session, staff_id, _body(), now=now())
+        staff_service.add_unavailability(session, staff_id, json_body(), now=now())
         body = staff_dict(staff_service.get_staff(session, staff_id), full=True)
     return jsonify(body), 201
 
@@ -785,7 +788,7 @@ def staff_away_remove(staff_id: int, entry_id: int):
 @require(Permission.DUTY_MANAGE)
 def staff_wish_add(staff_id: int):
     with db().session() as session:
-        staff_service.add_preference(session, staff_id, _body(), now=now())
+        staff_service.add_preference(session, staff_id, json_body(), now=now())
         body = staff_dict(staff_service.get_staff(session, staff_id), full=True)
     return jsonify(body), 201
 
@@ -825,7 +828,7 @@ def staff_template(fmt: str):
 @bp.post("/staff/import")
 @require(Permission.DUTY_MANAGE)
 def staff_import():
-    dry_run = bool(_flag("dry_run"))
+    dry_run = bool(flag("dry_run"))
     data, filename = uploaded_file(MAX_UPLOAD_BYTES)
     with db().session() as session:
         result = staff_service.import_staff(session, data, filename, now=now(),
