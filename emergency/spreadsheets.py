@@ -76,6 +76,35 @@ def xlsx_rows(data: bytes, choose_sheet: Callable[[list[str]], str] = lambda nam
     return name, openpyxl_values(rows)
 
 
+def xlsx_sheets(data: bytes, names: Iterable[str]) -> dict[str, list[tuple]]:
+    """The rows of every sheet among ``names`` the workbook holds (a workbook of several tables,
+    such as a park plan's), as :func:`xlsx_rows` gives them; a sheet it lacks is left out."""
+    from python_calamine import CalamineWorkbook
+
+    check_xlsx(data)
+    try:
+        workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
+    except Exception as exc:  # noqa: BLE001 - not a zip, no workbook part, bad XML …
+        raise UnreadableFile(
+            "文件已损坏或不是有效的 Excel 工作簿(.xlsx),无法读取",
+            f"the file is damaged or not a valid Excel workbook (.xlsx): {type(exc).__name__}"
+        ) from None
+    out: dict[str, list[tuple]] = {}
+    try:
+        for name in set(names) & set(workbook.sheet_names):
+            try:
+                rows = workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
+            except Exception as exc:  # noqa: BLE001 - a damaged sheet part, bad XML …
+                raise UnreadableFile(
+                    f"工作表“{name}”内容已损坏,无法读取",
+                    f"the sheet “{name}” is damaged and cannot be read: "
+                    f"{type(exc).__name__}") from None
+            out[name] = openpyxl_values(rows)
+    finally:
+        workbook.close()
+    return out
+
+
 def openpyxl_values(rows: Iterable[Sequence[object]]) -> list[tuple]:
     """Calamine's rows as openpyxl reads them: an empty cell is None (not ""), a whole number
     an int (Excel stores 12, not 12.0; 1E+20 stays a float), a date a datetime at midnight;

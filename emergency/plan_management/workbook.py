@@ -30,6 +30,7 @@ import json
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from typing import Any, Final
 
 from openpyxl import Workbook
@@ -63,7 +64,7 @@ class Column:
 
     heading: str
     key: str
-    kind: str = "text"  # text | number | integer | bool | list | choice | json
+    kind: str = "text"  # text | number | integer | bool | list | choice | json | date
     required: bool = False
     words: Mapping[str, str] = field(default_factory=dict)  # choice: code → 中文 (cell)
     allowed: Sequence[str] = ()  # list: the allowed words (empty: free text)
@@ -148,7 +149,7 @@ GUIDE: Final[tuple[tuple[str, str], ...]] = (
 
 
 # ----------------------------------------------------------------------------- export
-def _cell_value(col: Column, value: Any) -> Any:
+def cell_value(col: Column, value: Any) -> Any:
     if value is None:
         return None
     if col.kind == "bool":
@@ -180,33 +181,44 @@ def _rows(document: Mapping[str, Any]) -> dict[str, list[dict[str, Any]]]:
 def export_workbook(documents: Sequence[Mapping[str, Any]]) -> bytes:
     """A workbook of ``documents`` (one plan, or all), every cell written inertly."""
     book = Workbook(write_only=True)
-    bold = Font(bold=True)
-    fill = PatternFill("solid", fgColor="DDEBF7")
     rows: dict[str, list[dict[str, Any]]] = {name: [] for name in SHEETS}
     for doc in documents:
         for name, items in _rows(doc).items():
             rows[name].extend(items)
     for name, columns in SHEETS.items():
-        sheet = book.create_sheet(name)
-        sheet.freeze_panes = "B2"
-        for i, col in enumerate(columns):
-            width = max(10, min(40, len(col.heading) * 2 + 4))
-            sheet.column_dimensions[_letter(i)].width = width
-        heads = []
-        for col in columns:
-            cell = xlsx_cell(sheet, col.heading)
-            cell.font, cell.fill = bold, fill
-            heads.append(cell)
-        sheet.append(heads)
-        for item in rows[name]:
-            append_row(sheet, [_cell_value(col, item.get(col.key)) for col in columns])
-    guide = book.create_sheet(GUIDE_SHEET)
-    guide.column_dimensions["A"].width = 14
-    guide.column_dimensions["B"].width = 120
-    append_row(guide, ["项目", "说明"])
-    for row in GUIDE:
-        append_row(guide, row)
+        write_table(book, name, columns, rows[name])
+    write_guide(book, GUIDE_SHEET, GUIDE)
     return workbook_bytes(book)
+
+
+def write_table(book: Workbook, name: str, columns: Sequence[Column],
+                items: Sequence[Mapping[str, Any]]) -> None:
+    """One sheet: the headings (bold, shaded), then a row per item (``{column key: value}``),
+    every cell written through :mod:`emergency.exports`."""
+    bold = Font(bold=True)
+    fill = PatternFill("solid", fgColor="DDEBF7")
+    sheet = book.create_sheet(name)
+    sheet.freeze_panes = "B2"
+    for i, col in enumerate(columns):
+        width = max(10, min(40, len(col.heading) * 2 + 4))
+        sheet.column_dimensions[_letter(i)].width = width
+    heads = []
+    for col in columns:
+        cell = xlsx_cell(sheet, col.heading)
+        cell.font, cell.fill = bold, fill
+        heads.append(cell)
+    sheet.append(heads)
+    for item in items:
+        append_row(sheet, [cell_value(col, item.get(col.key)) for col in columns])
+
+
+def write_guide(book: Workbook, name: str, guide: Sequence[tuple[str, str]]) -> None:
+    sheet = book.create_sheet(name)
+    sheet.column_dimensions["A"].width = 14
+    sheet.column_dimensions["B"].width = 120
+    append_row(sheet, ["项目", "说明"])
+    for row in guide:
+        append_row(sheet, row)
 
 
 def _letter(index: int) -> str:
@@ -243,26 +255,30 @@ class WorkbookInvalid(ValueError):
         super().__init__(f"{len(self.problems)} problem(s) in the workbook")
 
 
+def _under(path: str, prefix: str) -> bool:
+    return path == prefix or path.startswith(prefix + ".") or path.startswith(prefix + "[")
+
+
 @dataclass
 class Locator:
-    """Where each item of the imported document came from: document path → (sheet, row)."""
+    """Where each item of the imported document came from: document path → (sheet, row).
+    ``sheets`` is the workbook's layout; a path under no item is on ``top`` (the plan's own
+    row, 2 on its sheet). A column key may be dotted (``accident_pool.volume_m3``)."""
 
     rows: dict[str, tuple[str, int]] = field(default_factory=dict)
+    sheets: Mapping[str, Sequence[Column]] = field(default_factory=lambda: SHEETS)
+    top: str = "河流基本信息"
 
     def locate(self, problem: Problem) -> CellProblem:
         path = problem.path or ""
         best = ""
         for prefix in self.rows:
-            if (path == prefix or path.startswith(prefix + ".") or path.startswith(prefix + "[")) \
-                    and len(prefix) > len(best):
+            if prefix and _under(path, prefix) and len(prefix) > len(best):
                 best = prefix
-        if not best:
-            sheet, row = "河流基本信息", 2
-            key = path.split(".", 1)[0].split("[", 1)[0]
-        else:
-            sheet, row = self.rows[best]
-            key = path[len(best):].lstrip(".").split(".", 1)[0].split("[", 1)[0]
-        column = next((c.heading for c in SHEETS.get(sheet, ()) if c.key == key), None)
+        sheet, row = self.rows[best] if best else self.rows.get("", (self.top, 2))
+        rest = path[len(best):].lstrip(".")
+        keys = [c for c in self.sheets.get(sheet, ()) if rest and _under(rest, c.key)]
+        column = max(keys, key=lambda c: len(c.key)).heading if keys else None
         return CellProblem(sheet, row, column, problem.message_zh, problem.message_en)
 
 
@@ -302,7 +318,7 @@ def _number(raw: Any) -> float | None:
     return value if math.isfinite(value) else None
 
 
-def _parse(col: Column, raw: Any, problem: Callable[[str, str], None]) -> Any:
+def parse_cell(col: Column, raw: Any, problem: Callable[[str, str], None]) -> Any:
     """The document value of one non-blank cell, or None after reporting the problem."""
     if isinstance(raw, str):
         raw = restore(raw.strip())
@@ -351,6 +367,15 @@ def _parse(col: Column, raw: Any, problem: Callable[[str, str], None]) -> Any:
                     f"{', '.join(bad)} not among: {', '.join(col.allowed)}")
             return None
         return items
+    if col.kind == "date":
+        if isinstance(raw, datetime | date):
+            return (raw.date() if isinstance(raw, datetime) else raw).isoformat()
+        try:
+            return date.fromisoformat(str(raw).strip()[:10]).isoformat()
+        except ValueError:
+            problem(f"须为日期 YYYY-MM-DD(收到 {raw!r})",
+                    f"must be a date YYYY-MM-DD (got {raw!r})")
+            return None
     if col.kind == "json":
         try:
             return json.loads(str(raw))
@@ -379,7 +404,7 @@ def read_workbook(data: bytes, plan_id: str) -> tuple[dict[str, Any], Locator]:
             problems.append(CellProblem(name, None, None, f"缺少工作表“{name}”",
                                         f"the sheet “{name}” is missing"))
             continue
-        items[name] = _read_table(name, columns, rows, plan_id, problems)
+        items[name] = read_table(name, columns, rows, plan_id, problems)
     basics = items.get("河流基本信息", [])
     if "河流基本信息" in items and len(basics) != 1:
         problems.append(CellProblem("河流基本信息", None, None,
@@ -424,7 +449,7 @@ def read_workbook(data: bytes, plan_id: str) -> tuple[dict[str, Any], Locator]:
     return document, locator
 
 
-def _read_table(name: str, columns: Sequence[Column], rows: list[list[Any]], plan_id: str,
+def read_table(name: str, columns: Sequence[Column], rows: list[list[Any]], plan_id: str,
                 problems: list[CellProblem]) -> list[tuple[int, dict[str, Any]]]:
     if not rows:
         problems.append(CellProblem(name, 1, None, "缺少表头行", "the heading row is missing"))
@@ -455,12 +480,12 @@ def _read_table(name: str, columns: Sequence[Column], rows: list[list[Any]], pla
                         number: int = number) -> None:
                 problems.append(CellProblem(name, number, col.heading, zh, en, raw))
 
-            value = _parse(col, raw, problem)
+            value = parse_cell(col, raw, problem)
             if value is not None:
                 item[col.key] = value
         if "plan_id" in item and item["plan_id"] != plan_id:
             problems.append(CellProblem(
-                name, number, PLAN_COLUMN.heading,
+                name, number, columns[0].heading,  # the plan id is every sheet's first column
                 f"预案编号 {item['plan_id']!r} 不是正在导入的预案 {plan_id!r}",
                 f"plan id {item['plan_id']!r} is not the plan being imported ({plan_id!r})",
                 item["plan_id"]))

@@ -15,15 +15,24 @@ from datetime import date
 from flask import Blueprint, Flask, abort, current_app, jsonify, render_template
 
 from emergency.parks.engine import ITEM_PREFIX, ContainedRelease
-from emergency.plan_management import service
+from emergency.plan_management.park_workbook import export_park_workbook, read_park_workbook
 from emergency.web import i18n
 from emergency.web.clock import iso, today
 from emergency.web.errors import ApiError
 from emergency.web.i18n import lang
+from emergency.web.plan_store import PlanKindWeb, add_management_routes
+from emergency.web.plan_store import published_info as store_published_info
 from plans.parks import PARK_SCENARIOS, PREVENTION_LEVELS, ParkPlan, ParkPlanSet
 
 bp = Blueprint("parks", __name__, template_folder="templates")
 KIND = "park"
+# 预案管理 of the park plans: the river plans' handlers (emergency.web.plan_store) under
+# /api/parks/<id>/… — versions, drafts, review, restore, check, import, <id>.yaml / <id>.xlsx
+PARKS = PlanKindWeb(kind=KIND, snapshot_key="parks", noun_zh="园区预案", noun_en="park plan",
+                    title_zh="一园一策一图", file_prefix="园区预案",
+                    export_workbook=export_park_workbook, read_workbook=read_park_workbook)
+store_bp = Blueprint("parks_store", __name__, url_prefix="/api/parks")
+add_management_routes(store_bp, PARKS)
 
 MESSAGES: dict[str, dict[str, str]] = {
     "nav_parks": {"zh": "化工园区", "en": "Chemical parks"},
@@ -175,11 +184,7 @@ def park_detail(park: ParkPlan) -> dict:
 
 def published_info(park_id: str) -> dict:
     """version, published_at, published_by of the version in force (None: from the files)."""
-    with current_app.extensions["database"].session() as s:
-        v = service.in_force(s, KIND, park_id)
-        return {"version": v.version if v else None,
-                "published_at": iso(v.published_at) if v else None,
-                "published_by": v.published_by if v else None}
+    return store_published_info(KIND, park_id)
 
 
 @bp.get("/api/parks")
@@ -343,3 +348,4 @@ def init_park_pages(app: Flask) -> None:
     if ("parks.index", "nav_parks") not in NAV_ITEMS:
         NAV_ITEMS.append(("parks.index", "nav_parks"))
     app.register_blueprint(bp)
+    app.register_blueprint(store_bp)

@@ -9,38 +9,36 @@ Drafts and review (see :mod:`emergency.plan_management.service`): ``POST /<id>/d
 201 ``{"id", "base_version", "document", "revision"}``; ``PUT /<id>/drafts/<d>`` with
 ``{"document", "revision"}`` (422 with every problem, 409 when stale);
 ``POST …/submit`` ``{"note"}``; ``POST …/approve`` / ``…/return`` ``{"comment"}``;
-``POST /<id>/versions/<n>/restore``.
+``POST /<id>/versions/<n>/restore`` — the plan store's handlers, shared with the chemical-park
+plans (:mod:`emergency.web.plan_store`).
 """
 
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import date
 
-import yaml
 from flask import Blueprint, current_app, jsonify, request, send_file
-from sqlalchemy.exc import IntegrityError
 
 from emergency.auth_rules import Permission
 from emergency.exports import XLSX_MIME
 from emergency.plan_management import placement, service
-from emergency.plan_management.service import Actor, PlanError
-from emergency.plan_management.workbook import (
-    CellProblem,
-    Locator,
-    WorkbookInvalid,
-    export_workbook,
-    read_workbook,
-)
+from emergency.plan_management.workbook import export_workbook, read_workbook
 from emergency.river_risks import PlanRiskSource
-from emergency.store.plan_models import PlanDraft, PlanVersion
-from emergency.web.auth import current_user, require
-from emergency.web.clock import iso, now
+from emergency.web.auth import require
+from emergency.web.clock import now
 from emergency.web.errors import ApiError
-from emergency.web.params import json_body, parse_float, to_int, uploaded_file
+from emergency.web.params import json_body, parse_float
+from emergency.web.plan_store import (  # noqa: F401 - acting … are used by plan_pages
+    PlanKindWeb,
+    acting,
+    add_management_routes,
+    draft_dict,
+    plan_session,
+    version_dict,
+)
+from emergency.web.plan_store import published_info as store_published_info
 from emergency.web.river_pages import open_major_hazards, plan_risk_sources
 from plans.loader import Plan, Site
 
@@ -48,7 +46,9 @@ bp = Blueprint("plans_api", __name__, url_prefix="/api/plans")
 # /api/plans.xlsx sits beside the blueprint's prefix, not under it
 workbook_bp = Blueprint("plans_workbook", __name__)
 KIND = "river"
-MAX_IMPORT_BYTES = 5 * 2**20
+RIVERS = PlanKindWeb(kind=KIND, snapshot_key="plans", noun_zh="河流预案", noun_en="river plan",
+                     title_zh="一河一策一图", file_prefix="预案", export_workbook=export_workbook,
+                     read_workbook=read_workbook)
 
 
 def plan_set():
@@ -63,53 +63,9 @@ def check(document, plan_id: str) -> list:  # noqa: ANN001 - a document (any JSO
     return snapshot().check(document, plan_id)
 
 
-def acting() -> Actor:
-    user = current_user()
-    return Actor(user.username, user.role, user.prefecture_zh)
-
-
-@contextmanager
-def plan_session() -> Iterator:
-    """A unit of work whose refusals become API errors (nothing written)."""
-    try:
-        with current_app.extensions["database"].session() as s:
-            yield s
-    except PlanError as exc:
-        raise ApiError(exc.status, exc.code, exc.message_zh, exc.message_en,
-                       **exc.details) from None
-    except IntegrityError:
-        raise ApiError(409, "conflict", "数据已被他人同时修改,请刷新后重试",
-                       "someone else changed the same record at the same time; reload and "
-                       "try again") from None
-
-
-def version_dict(v: PlanVersion, *, document: bool = False) -> dict:
-    out = {"version": v.version, "source": v.source, "note": v.note, "author": v.author,
-           "published_by": v.published_by, "published_at": iso(v.published_at),
-           "restored_from": v.restored_from, "draft_id": v.draft_id}
-    if document:
-        out["document"] = v.document
-    return out
-
-
-def draft_dict(d: PlanDraft, plan_id: str, *, document: bool = True) -> dict:
-    out = {"id": d.id, "plan_id": plan_id, "editor": d.editor, "base_version": d.base_version,
-           "revision": d.revision, "status": d.status, "source": d.source, "note": d.note,
-           "comment": d.comment, "created_at": iso(d.created_at),
-           "updated_at": iso(d.updated_at), "updated_by": d.updated_by,
-           "submitted_at": iso(d.submitted_at), "reviewed_by": d.reviewed_by,
-           "reviewed_at": iso(d.reviewed_at), "published_version": d.published_version}
-    if document:
-        out["document"] = d.document
-    return out
-
-
 def published_info(plan_id: str) -> dict:
     """version, published_at, published_by of the version in force (None: plans from files)."""
-    with plan_session() as s:
-        v = service.in_force(s, KIND, plan_id)
-    return {"version": v.version if v else None, "published_at": iso(v.published_at) if v
-            else None, "published_by": v.published_by if v else None}
+    return store_published_info(KIND, plan_id)
 
 
 def site_dict(s: Site) -> dict:
@@ -192,223 +148,11 @@ def show(plan_id: str):
     })
 
 
-# ----------------------------------------------------------------------------- versions
-@bp.get("/<plan_id>/versions")
-def versions(plan_id: str):
-    with plan_session() as s:
-        rec = service.record(s, KIND, plan_id)
-        rows = service.versions(s, KIND, plan_id)
-        body = {"plan_id": plan_id, "current_version": rec.current_version,
-                "versions": [version_dict(v) for v in rows]}
-    return jsonify(body)
-
-
-@bp.get("/<plan_id>/versions/<int:number>")
-def version(plan_id: str, number: int):
-    with plan_session() as s:
-        body = version_dict(service.version(s, KIND, plan_id, number), document=True)
-    return jsonify({"plan_id": plan_id} | body)
-
-
-@bp.get("/<plan_id>/diff")
-def diff(plan_id: str):
-    a, b = to_int(request.args.get("from"), "from"), to_int(request.args.get("to"), "to")
-    with plan_session() as s:
-        changes = service.diff(s, KIND, plan_id, a, b)
-    return jsonify({"plan_id": plan_id, "from": a, "to": b,
-                    "changes": [c.as_dict() for c in changes]})
-
-
-@bp.post("/<plan_id>/versions/<int:number>/restore")
-@require(Permission.PLAN_REVIEW)
-def restore(plan_id: str, number: int):
-    body = json_body(optional=True)
-    with plan_session() as s:
-        v = service.restore(s, KIND, plan_id, number, note=body.get("note"), actor=acting(),
-                            now=now(), check=check)
-        out = version_dict(v)
-    snapshot().invalidate()
-    return jsonify({"plan_id": plan_id} | out), 201
-
-
-# ----------------------------------------------------------------------------- drafts
-@bp.get("/<plan_id>/drafts")
-def drafts(plan_id: str):
-    with plan_session() as s:
-        rows = service.drafts(s, KIND, plan_id)
-        body = [draft_dict(d, plan_id, document=False) for _rec, d in rows]
-    return jsonify({"plan_id": plan_id, "drafts": body})
-
-
-@bp.post("/<plan_id>/drafts")
-@require(Permission.PLAN_EDIT)
-def create_draft(plan_id: str):
-    with plan_session() as s:
-        row, created = service.open_draft(s, KIND, plan_id, actor=acting(), now=now())
-        body = draft_dict(row, plan_id)
-    return jsonify(body), 201 if created else 200
-
-
-@bp.get("/<plan_id>/drafts/<int:draft_id>")
-def show_draft(plan_id: str, draft_id: int):
-    with plan_session() as s:
-        row = service.draft(s, KIND, plan_id, draft_id)
-        body = draft_dict(row, plan_id) | {
-            "changes": [c.as_dict() for c in service.draft_diff(s, KIND, plan_id, draft_id)]}
-    return jsonify(body)
-
-
-@bp.put("/<plan_id>/drafts/<int:draft_id>")
-@require(Permission.PLAN_EDIT)
-def save_draft(plan_id: str, draft_id: int):
-    body = json_body()
-    revision = body.get("revision")
-    with plan_session() as s:
-        row = service.save_draft(s, KIND, plan_id, draft_id, document=body.get("document"),
-                                 revision=None if revision is None else to_int(revision,
-                                                                               "revision"),
-                                 actor=acting(), now=now(), check=check)
-        out = draft_dict(row, plan_id)
-    return jsonify(out)
-
-
-@bp.delete("/<plan_id>/drafts/<int:draft_id>")
-@require(Permission.PLAN_EDIT)
-def withdraw_draft(plan_id: str, draft_id: int):
-    with plan_session() as s:
-        out = draft_dict(service.withdraw(s, KIND, plan_id, draft_id, actor=acting(),
-                                          now=now()), plan_id, document=False)
-    return jsonify(out)
-
-
-@bp.post("/<plan_id>/drafts/<int:draft_id>/submit")
-@require(Permission.PLAN_EDIT)
-def submit_draft(plan_id: str, draft_id: int):
-    body = json_body()
-    revision = body.get("revision")
-    with plan_session() as s:
-        row = service.submit(s, KIND, plan_id, draft_id, note=body.get("note"),
-                             revision=None if revision is None else to_int(revision, "revision"),
-                             actor=acting(), now=now())
-        out = draft_dict(row, plan_id, document=False)
-    return jsonify(out)
-
-
-@bp.post("/<plan_id>/drafts/<int:draft_id>/approve")
-@require(Permission.PLAN_REVIEW)
-def approve_draft(plan_id: str, draft_id: int):
-    body = json_body(optional=True)
-    with plan_session() as s:
-        v = service.approve(s, KIND, plan_id, draft_id, comment=body.get("comment"),
-                            actor=acting(), now=now(), check=check)
-        out = version_dict(v)
-    snapshot().invalidate()
-    return jsonify({"plan_id": plan_id} | out)
-
-
-@bp.post("/<plan_id>/drafts/<int:draft_id>/return")
-@require(Permission.PLAN_REVIEW)
-def return_draft(plan_id: str, draft_id: int):
-    body = json_body()
-    with plan_session() as s:
-        row = service.return_draft(s, KIND, plan_id, draft_id, comment=body.get("comment"),
-                                   actor=acting(), now=now())
-        out = draft_dict(row, plan_id, document=False)
-    return jsonify(out)
-
-
-# ----------------------------------------------------------------------------- exchange
-def _document(plan_id: str) -> tuple[dict, int | None]:
-    """The document of the plan in force (or ``?version=n``) and its version."""
-    number = request.args.get("version")
-    if number is not None:
-        with plan_session() as s:
-            v = service.version(s, KIND, plan_id, to_int(number, "version"))
-            return v.document, v.version
-    for pid, version_number, doc in snapshot().documents():
-        if pid == plan_id:
-            return doc, version_number
-    raise ApiError(404, "unknown_plan", f"没有河流预案 {plan_id!r}", f"no river plan {plan_id!r}")
-
-
-def _stamp(version_number: int | None) -> str:
-    return f"v{version_number}" if version_number else date.today().isoformat()
-
-
-@bp.get("/<plan_id>.xlsx")
-def export_xlsx(plan_id: str):
-    doc, number = _document(plan_id)
-    data = export_workbook([doc])
-    return send_file(io.BytesIO(data), mimetype=XLSX_MIME, as_attachment=True,
-                     download_name=f"预案_{plan_id}_{_stamp(number)}.xlsx")
-
-
-@bp.get("/<plan_id>.yaml")
-def export_yaml(plan_id: str):
-    doc, number = _document(plan_id)
-    text = (f"# 一河一策一图 {doc.get('name_zh', plan_id)} {_stamp(number)}"
-            "(由系统导出;字段说明见 plans/README.md)\n"
-            + yaml.safe_dump(doc, allow_unicode=True, sort_keys=False, width=100))
-    return send_file(io.BytesIO(text.encode("utf-8")), mimetype="application/yaml",
-                     as_attachment=True, download_name=f"{plan_id}.yaml")
-
-
 @workbook_bp.get("/api/plans.xlsx")
 def export_all_xlsx():
     data = export_workbook([doc for _pid, _v, doc in snapshot().documents()])
     return send_file(io.BytesIO(data), mimetype=XLSX_MIME, as_attachment=True,
                      download_name=f"重点河流预案_{date.today().isoformat()}.xlsx")
-
-
-def _cell_problem(problem) -> dict:  # noqa: ANN001 - a plans.schema.Problem
-    return {"path": problem.path, "message_zh": problem.message_zh,
-            "message_en": problem.message_en}
-
-
-def _read_upload(plan_id: str) -> tuple[dict, Locator | None]:
-    data, filename = uploaded_file(current_app.config.get("PLAN_MAX_IMPORT_BYTES",
-                                                          MAX_IMPORT_BYTES))
-    name = filename.lower()
-    try:
-        if name.endswith((".yaml", ".yml")):
-            try:
-                raw = yaml.safe_load(data.decode("utf-8"))
-            except (UnicodeDecodeError, yaml.YAMLError) as exc:
-                raise WorkbookInvalid([CellProblem(filename, None, None,
-                                                   f"YAML 无法读取:{exc}",
-                                                   f"the YAML cannot be read: {exc}")]) from None
-            if not isinstance(raw, dict):
-                raise WorkbookInvalid([CellProblem(filename, None, None, "须为预案文档(键值映射)",
-                                                   "must be a plan document (a mapping)")])
-            return raw, None
-        if name.endswith(".xlsx"):
-            return read_workbook(data, plan_id)
-    except WorkbookInvalid as exc:
-        raise ApiError(422, "plan_invalid", f"导入文件有 {len(exc.problems)} 处问题,未保存",
-                       f"the file has {len(exc.problems)} problem(s); nothing was saved",
-                       problems=[p.as_dict() for p in exc.problems]) from None
-    raise ApiError(415, "unsupported_file", "只能导入 .xlsx 或 .yaml 文件",
-                   "only .xlsx or .yaml files can be imported")
-
-
-@bp.post("/<plan_id>/import")
-@require(Permission.PLAN_EDIT)
-def import_file(plan_id: str):
-    """A filled workbook (or a YAML file) becomes the editor's draft: all or nothing."""
-    document, locator = _read_upload(plan_id)
-
-    def describe(problem) -> dict:  # noqa: ANN001 - a plans.schema.Problem
-        if locator is None:
-            return _cell_problem(problem)
-        return locator.locate(problem).as_dict() | {"path": problem.path}
-
-    with plan_session() as s:
-        row, _created = service.open_draft(s, KIND, plan_id, actor=acting(), now=now(),
-                                           document=document, source="import", check=check,
-                                           describe=describe)
-        body = draft_dict(row, plan_id) | {
-            "changes": [c.as_dict() for c in service.draft_diff(s, KIND, plan_id, row.id)]}
-    return jsonify(body), 201
 
 
 # ----------------------------------------------------------------------------- the editor
@@ -430,10 +174,4 @@ def place(plan_id: str):
     return jsonify(asdict(found))
 
 
-@bp.post("/<plan_id>/check")
-@require(Permission.PLAN_EDIT)
-def check_draft(plan_id: str):
-    """Every problem of a document (the editor's inline validation); nothing is stored."""
-    problems = check(json_body().get("document"), plan_id)
-    return jsonify({"plan_id": plan_id, "count": len(problems),
-                    "problems": [_cell_problem(p) for p in problems]})
+add_management_routes(bp, RIVERS)  # versions, drafts, review, restore, check, import, export
