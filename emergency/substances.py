@@ -476,7 +476,7 @@ def parse_catalogue(data: Any, origin: str = "<data>") -> SubstanceCatalogue:
         top = _File.model_validate(data)
         entries, meta = top.substances, top.catalogue or {}
     except ValidationError as error:
-        problems.extend(pydantic_problems(error, origin, messages=_MISSING))
+        problems.extend(pydantic_problems(error, origin, messages=_MISSING, model=_File))
         entries = data.get("substances") if isinstance(data, Mapping) else None
         if not isinstance(entries, list) or not entries:
             raise CatalogueError(origin, problems) from None
@@ -491,7 +491,8 @@ def parse_catalogue(data: Any, origin: str = "<data>") -> SubstanceCatalogue:
         try:
             substances.append(_ENTRY.validate_python(raw).substance())
         except ValidationError as error:
-            problems.extend(pydantic_problems(error, origin, where, messages=_MISSING))
+            problems.extend(pydantic_problems(error, origin, where, messages=_MISSING,
+                                              model=_Entry))
         if sid is None:
             continue
         ids[position] = sid

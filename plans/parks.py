@@ -287,7 +287,7 @@ def parse_park_document(raw: Any, file: str) -> tuple[ParkPlanDoc | None, list[P
     try:
         doc = ParkPlanDoc.model_validate(raw)
     except ValidationError as error:
-        return None, pydantic_problems(error, file)
+        return None, pydantic_problems(error, file, model=ParkPlanDoc)
     problems: list[Problem] = []
     seen: dict[str, str] = {}
 

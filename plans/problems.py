@@ -27,11 +27,12 @@ Pure: no Flask, no database, nothing from ``emergency``.
 
 from __future__ import annotations
 
+import types
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Annotated, Any, Final, Union, get_args, get_origin
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from pydantic_core import PydanticCustomError
 
 __all__ = ["MESSAGES", "PATTERNS", "Problem", "at", "bilingual", "message",
@@ -133,11 +134,56 @@ def _path(loc: Iterable[Any]) -> str:
     return out
 
 
+def _unwrap(tp: Any) -> Any:
+    while True:
+        origin = get_origin(tp)
+        if origin is Annotated:
+            tp = get_args(tp)[0]
+        elif origin in (Union, types.UnionType):
+            members = [a for a in get_args(tp) if a is not type(None)]
+            models = [a for a in members if get_origin(a) in (list, dict) or (
+                isinstance(a, type) and issubclass(a, BaseModel))]
+            if not models:
+                return None
+            tp = models[0]
+        else:
+            return tp
+
+
+def _model_at(model: Any, loc: Iterable[Any]) -> type[BaseModel] | None:
+    """The model that validated the mapping at ``loc`` below ``model`` (None if unclear)."""
+    tp = model
+    for part in loc:
+        tp = _unwrap(tp)
+        if isinstance(tp, type) and issubclass(tp, BaseModel):
+            found = next((f for name, f in tp.model_fields.items()
+                          if (f.alias or name) == part), None)
+            if found is None:
+                return None
+            tp = found.annotation
+        elif get_origin(tp) in (list, tuple) and isinstance(part, int):
+            tp = get_args(tp)[0]
+        elif get_origin(tp) is dict:
+            tp = get_args(tp)[1]
+        else:
+            return None
+    tp = _unwrap(tp)
+    return tp if isinstance(tp, type) and issubclass(tp, BaseModel) else None
+
+
+def _allowed(model: Any, loc: tuple[Any, ...]) -> str:
+    found = _model_at(model, loc[:-1]) if model is not None else None
+    if found is None:
+        return ""
+    return ", ".join(f.alias or name for name, f in found.model_fields.items() if not f.exclude)
+
+
 def pydantic_problems(error: ValidationError, file: str, prefix: str = "", *,
-                      messages: Mapping[str, tuple[str, str | None]] | None = None
-                      ) -> list[Problem]:
+                      messages: Mapping[str, tuple[str, str | None]] | None = None,
+                      model: type[BaseModel] | None = None) -> list[Problem]:
     """pydantic's errors as bilingual :class:`Problem` rows (field path below ``prefix``);
-    ``messages`` words some error types in a document's own way (else :data:`MESSAGES`)."""
+    ``messages`` words some error types in a document's own way (else :data:`MESSAGES`).
+    Given the ``model`` validated, an unknown field is told with the fields allowed there."""
     table = {**MESSAGES, **messages} if messages else MESSAGES
     out = []
     for e in error.errors(include_url=False):
@@ -157,5 +203,7 @@ def pydantic_problems(error: ValidationError, file: str, prefix: str = "", *,
             en = _fmt(en_t, ctx) if en_t is not None else e["msg"]
         # validator names pydantic puts in the location are not fields
         loc = tuple(p for p in e["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+        if e["type"] == "extra_forbidden" and (allowed := _allowed(model, loc)):
+            zh, en = f"{zh}可用字段:{allowed}", f"{en}; allowed: {allowed}"
         out.append(Problem(file, _path((prefix,) + loc if prefix else loc), zh, en))
     return out

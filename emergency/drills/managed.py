@@ -25,12 +25,12 @@ from sqlalchemy.orm import Session
 from emergency.drills.scenario import (
     InvalidScenario,
     Scenario,
-    ScenarioProblem,
     load_text,
     parse_scenario,
 )
 from emergency.incidents.service import NotFound
 from emergency.store.drill_models import DrillScenario, DrillScenarioVersion
+from plans.problems import Problem
 
 PREFIX = "db-"          # the scenario id of a stored scenario: db-<row id>
 MAX_NOTE = 2000
@@ -70,7 +70,7 @@ def parse_body(document: Any = None, text: str | None = None, *, name: str = "ed
     if text is not None:
         return load_text(text, name=name, scenario_id=scenario_id), text
     if not isinstance(document, dict):
-        raise InvalidScenario([ScenarioProblem(name, "", "演练脚本须为对象(JSON)或 YAML 文本",
+        raise InvalidScenario([Problem(name, "", "演练脚本须为对象(JSON)或 YAML 文本",
                                                "the scenario must be an object (JSON) or "
                                                "YAML text")])
     scenario = parse_scenario(document, name=name, scenario_id=scenario_id)
@@ -156,7 +156,7 @@ def _check_note(note: Any) -> str:
     if note is None:
         return ""
     if not isinstance(note, str) or len(note) > MAX_NOTE:
-        raise InvalidScenario([ScenarioProblem("editor", "note", "修改说明须为不超过 2000 字的文本",
+        raise InvalidScenario([Problem("editor", "note", "修改说明须为不超过 2000 字的文本",
                                                "note must be text of at most 2000 characters")])
     return note.strip()
 
@@ -194,7 +194,7 @@ def update(session: Session, scenario_id: int, *, revision: Any, document: Any =
                                f"只能修改本市(州)的演练脚本({row.prefecture or '省级'})",
                                "you may change your own prefecture's scenarios only", 403)
     if isinstance(revision, bool) or not isinstance(revision, int):
-        raise InvalidScenario([ScenarioProblem("editor", "revision", "缺少版本号 revision",
+        raise InvalidScenario([Problem("editor", "revision", "缺少版本号 revision",
                                                "revision (the version you edited) is required")])
     if revision != row.revision:
         raise ScenarioConflict("stale", f"演练脚本已被他人修改(当前第 {row.current_version} 版),"

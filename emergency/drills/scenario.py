@@ -48,17 +48,29 @@ Durations are ``"hh:mm"`` or whole minutes (unquoted ``1:30`` is read by YAML as
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
 
 import yaml
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainValidator,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from emergency.incidents.inputs import InvalidIncident, parse_incident
+from plans.problems import Problem, bilingual, pydantic_problems
 from plans.vocabulary import BOUNDARY_LEVELS
 
 LIBRARY_DIR = Path(__file__).resolve().parent / "library"
@@ -97,23 +109,12 @@ _DURATION = re.compile(r"^([+-])?(\d{1,4}):([0-5]\d)$")
 
 
 # ------------------------------------------------------------------ problems
-@dataclass(frozen=True)
-class ScenarioProblem:
-    file: str
-    path: str
-    message_zh: str
-    message_en: str
-
-    def __str__(self) -> str:
-        return f"{self.file}: {self.path or '(top)'}: {self.message_zh} / {self.message_en}"
-
-
 class InvalidScenario(ValueError):
     """The scenario has problems; ``problems`` lists every one of them."""
 
     code = "invalid_scenario"
 
-    def __init__(self, problems: list[ScenarioProblem]) -> None:
+    def __init__(self, problems: list[Problem]) -> None:
         super().__init__("\n".join(str(p) for p in problems))
         self.problems = problems
         self.message_zh = f"演练脚本有 {len(problems)} 处错误"
@@ -366,7 +367,7 @@ def load_file(path: str | Path, *, catalogue: Any = None) -> Scenario:
     try:
         text = path.read_text("utf-8")
     except (OSError, UnicodeDecodeError) as err:
-        raise InvalidScenario([ScenarioProblem(path.name, "", f"无法读取文件:{err}",
+        raise InvalidScenario([Problem(path.name, "", f"无法读取文件:{err}",
                                                f"cannot read the file: {err}")]) from None
     return load_text(text, name=path.name, scenario_id=path.stem, catalogue=catalogue)
 
@@ -381,7 +382,7 @@ def load_text(text: str, *, name: str = "<upload>", scenario_id: str | None = No
         where = f"第 {mark.line + 1} 行第 {mark.column + 1} 列" if mark else ""
         where_en = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         reason = getattr(err, "problem", None) or str(err)
-        raise InvalidScenario([ScenarioProblem(
+        raise InvalidScenario([Problem(
             name, where_en, f"YAML 格式错误({where}):{reason}",
             f"not valid YAML ({where_en}): {reason}")]) from None
     return parse_scenario(data, name=name, scenario_id=scenario_id, catalogue=catalogue)
@@ -393,529 +394,79 @@ def library_files(directory: Path = LIBRARY_DIR) -> list[Path]:
 
 def parse_scenario(data: Any, *, name: str = "<upload>", scenario_id: str | None = None,
                    catalogue: Any = None) -> Scenario:
+    """Check a parsed scenario; raises :class:`InvalidScenario` with every problem at once.
+
+    The format is the pydantic models below (``_ScenarioDoc``): types, required and unknown
+    keys, vocabularies, and every reference between sections — checked by validators against
+    the ids gathered from the document beforehand (:func:`_refs`), so that a wrong reference is
+    reported together with a wrong type elsewhere. The incident reports (the rules of
+    ``POST /api/incidents``), repeated ids and the order of the incidents are plain functions.
+    """
     if catalogue is None:
         from emergency.substances import load_catalogue
 
         catalogue = load_catalogue()
-    return _Checker(name, catalogue).scenario(data, scenario_id)
+    if not isinstance(data, dict):
+        raise InvalidScenario([Problem(name, "", "须为键值映射(mapping)", "must be a mapping")])
+    refs = _refs(data)
+    problems: list[Problem] = []
+    doc = _validate(_ScenarioDoc, data, name, refs, problems)
+    incidents = _incidents(data, name, catalogue, problems)
+    problems.extend(_repeated_ids(data, name))
+    if refs.duration is not None and incidents and \
+            incidents[0].discovered_at - incidents[0].occurred_at >= refs.duration:
+        problems.append(Problem(name, "duration", "演练时长须长于从发生到发现的时间",
+                                "the duration must be longer than the time from occurrence to "
+                                "discovery"))
+    if problems or doc is None:
+        raise InvalidScenario(problems)
+    return Scenario(
+        id=doc.id or scenario_id or "uploaded", title=doc.title, title_en=doc.title_en,
+        type=doc.type, duration=doc.duration,
+        objectives=tuple(Objective(o.id, o.text, o.text_en, o.weight, o.owner)
+                         for o in doc.objectives),
+        participants=tuple(Participant(p.id, p.name, p.level, tuple(p.roles), p.name_en)
+                           for p in doc.participants),
+        incidents=incidents,
+        phases=tuple(Phase(p.id, p.name, p.trigger.trigger(), p.name_en) for p in doc.phases),
+        injects=tuple(i.inject() for i in doc.injects),
+        contingency=tuple(i.inject() for i in doc.contingency),
+        points=tuple(Point(p.id, p.name, p.lon, p.lat, p.kind or "receptor", p.river or None)
+                     for p in doc.points),
+        tasks=tuple(Task(TASK_PREFIX + t.key, t.kind, t.group or "on_site", t.text, t.text_en,
+                         t.responsible, t.due.trigger() if t.due else None, t.incident)
+                    for t in doc.tasks),
+        description=doc.description, sample=doc.sample, source=name, raw=data,
+    )
 
 
-# ------------------------------------------------------------------ the checker
-_TOP_KEYS = {"format", "id", "title", "title_en", "type", "sample", "description", "duration",
-             "objectives", "participants", "points", "incidents", "tasks", "phases", "injects",
-             "contingency"}
+def parse_adhoc_inject(scenario: Scenario, data: Any, inject_id: str,
+                       name: str = "inject") -> Inject:
+    """An inject the controller writes during the run (临时注入), checked against the scenario.
+
+    ``data`` has the fields of a scenario inject without ``id`` and ``trigger``.
+    """
+    refs = _Refs(
+        objectives={o.id for o in scenario.objectives},
+        parties={p.id for p in scenario.participants} | set(RESERVED_PARTIES),
+        points={p.id for p in scenario.points}, incidents=[i.id for i in scenario.incidents],
+        phases={p.id for p in scenario.phases}, injects={i.id for i in scenario.injects},
+        contingency={i.id for i in scenario.contingency}, tasks={t.key for t in scenario.tasks})
+    body = dict(data) if isinstance(data, dict) else data
+    if isinstance(body, dict):
+        body["id"] = inject_id
+    problems: list[Problem] = []
+    doc = _validate(_AdhocInjectDoc, body, name, refs, problems)
+    if problems or doc is None:
+        raise InvalidScenario(problems)
+    return doc.inject()
 
 
-class _Checker:
-    def __init__(self, name: str, catalogue: Any) -> None:
-        self.name = name
-        self.catalogue = catalogue
-        self.problems: list[ScenarioProblem] = []
-
-    # -------------------------------------------------------------- helpers
-    def bad(self, path: str, zh: str, en: str) -> None:
-        self.problems.append(ScenarioProblem(self.name, path, zh, en))
-
-    def mapping(self, value: Any, path: str, allowed: set[str]) -> dict | None:
-        if not isinstance(value, dict):
-            self.bad(path, "须为键值映射(mapping)", "must be a mapping")
-            return None
-        for key in sorted(set(map(str, value)) - allowed):
-            self.bad(f"{path}.{key}" if path else key, "未知字段(拼写错误?)",
-                     f"unknown key (typo?); allowed: {', '.join(sorted(allowed))}")
-        return value
-
-    def items(self, data: dict, key: str, path: str, *, required: bool = True) -> list:
-        value = data.get(key)
-        where = f"{path}.{key}" if path else key
-        if value is None:
-            if required:
-                self.bad(where, "缺少该项(须为非空列表)", "missing (a non-empty list is required)")
-            return []
-        if not isinstance(value, list) or (required and not value):
-            self.bad(where, "须为非空列表", "must be a non-empty list")
-            return []
-        return value
-
-    def text(self, data: dict, key: str, path: str, *, required: bool = True,
-             max_len: int = 4000) -> str:
-        value = data.get(key)
-        where = f"{path}.{key}" if path else key
-        if value is None or value == "":
-            if required:
-                self.bad(where, "缺少该项", "missing")
-            return ""
-        if not isinstance(value, str | int | float) or isinstance(value, bool):
-            self.bad(where, "须为文本", "must be text")
-            return ""
-        value = str(value).strip()
-        if len(value) > max_len:
-            self.bad(where, f"不得超过 {max_len} 字", f"at most {max_len} characters")
-        return value
-
-    def ident(self, data: dict, key: str, path: str, seen: set[str] | None = None,
-              what: str = "id") -> str:
-        value = data.get(key)
-        where = f"{path}.{key}"
-        if not isinstance(value, str | int) or isinstance(value, bool) or \
-                not _ID.match(str(value)):
-            self.bad(where, f"{what} 须为 1–40 位字母、数字、- _ . ,收到 {value!r}",
-                     f"{what} must be 1–40 letters, digits, - _ . ; got {value!r}")
-            return ""
-        value = str(value)
-        if seen is not None:
-            if value in seen:
-                self.bad(where, f"编号 {value} 重复", f"duplicate id {value}")
-            seen.add(value)
-        return value
-
-    def duration(self, data: dict, key: str, path: str, *, required: bool = True,
-                 positive: bool = True, signed: bool = False) -> timedelta | None:
-        where = f"{path}.{key}" if path else key
-        if data.get(key) is None:
-            if required:
-                self.bad(where, "缺少时长(hh:mm)", "missing duration (hh:mm)")
-            return None
-        try:
-            value = parse_duration(data[key], signed=signed)
-        except ValueError:
-            self.bad(where, f"时长须为 \"hh:mm\" 或分钟数,收到 {data[key]!r}",
-                     f"a duration must be \"hh:mm\" or whole minutes, got {data[key]!r}")
-            return None
-        if positive and value <= timedelta(0):
-            self.bad(where, "时长须大于 0", "the duration must be positive")
-        return value
-
-    # -------------------------------------------------------------- the whole
-    def scenario(self, data: Any, scenario_id: str | None) -> Scenario:
-        data = self.mapping(data, "", _TOP_KEYS)
-        if data is None:
-            raise InvalidScenario(self.problems)
-        if data.get("format", FORMAT_VERSION) != FORMAT_VERSION:
-            self.bad("format", f"不支持的格式版本 {data.get('format')!r}(当前为 1)",
-                     f"unsupported format {data.get('format')!r} (this is 1)")
-        title = self.text(data, "title", "", max_len=200)
-        kind = TYPES.get(str(data.get("type", "")))
-        if kind is None:
-            self.bad("type", "演练类型须为 桌面 或 实战",
-                     "type must be 桌面 (tabletop) or 实战 (live)")
-        sample = data.get("sample", False)
-        if not isinstance(sample, bool):
-            self.bad("sample", "须为 true 或 false", "must be true or false")
-        duration = self.duration(data, "duration", "")
-        sid = scenario_id or str(data.get("id") or "uploaded")
-        if data.get("id") is not None:
-            sid = self.ident(data, "id", "") or sid
-
-        objectives = self.objectives(data)
-        participants = self.participants(data)
-        points = self.points(data)
-        incidents = self.incidents(data)
-        phases_raw = self.items(data, "phases", "")
-        injects_raw = self.items(data, "injects", "")
-        contingency_raw = self.items(data, "contingency", "", required=False)
-        tasks_raw = self.items(data, "tasks", "", required=False)
-
-        refs = _Refs(
-            objectives={o.id for o in objectives},
-            parties={p.id for p in participants} | set(RESERVED_PARTIES),
-            points={p.id for p in points},
-            incidents=[i.id for i in incidents],
-            phases={str(p.get("id")) for p in phases_raw if isinstance(p, dict)},
-            injects={str(i.get("id")) for i in injects_raw if isinstance(i, dict)},
-            contingency={str(i.get("id")) for i in contingency_raw if isinstance(i, dict)},
-            tasks={TASK_PREFIX + str(t.get("key")) for t in tasks_raw if isinstance(t, dict)},
-        )
-        for k, objective in enumerate(objectives):
-            if objective.owner is not None and objective.owner not in refs.parties:
-                self.bad(f"objectives[{k}].owner", f"{objective.owner} 不是参演单位编号",
-                         f"{objective.owner} is not a participant id")
-        tasks = self.tasks(tasks_raw, refs)
-        phases = self.phases(phases_raw, refs)
-        seen: set[str] = set()
-        injects = tuple(x for k, raw in enumerate(injects_raw)
-                        if (x := self.inject(raw, f"injects[{k}]", refs, seen, False)))
-        contingency = tuple(x for k, raw in enumerate(contingency_raw)
-                            if (x := self.inject(raw, f"contingency[{k}]", refs, seen, True)))
-        self.check_contingency_use(injects, contingency)
-        if duration is not None and incidents:
-            self.check_times_within(duration, injects, phases, incidents)
-        if self.problems:
-            raise InvalidScenario(self.problems)
-        return Scenario(
-            id=sid, title=title, title_en=self.text(data, "title_en", "", required=False),
-            type=kind or "tabletop", duration=duration or timedelta(0),
-            objectives=objectives, participants=participants, incidents=incidents,
-            phases=phases, injects=injects, contingency=contingency, points=points, tasks=tasks,
-            description=self.text(data, "description", "", required=False),
-            sample=bool(sample), source=self.name, raw=data,
-        )
-
-    # -------------------------------------------------------------- sections
-    def objectives(self, data: dict) -> tuple[Objective, ...]:
-        out, seen = [], set()
-        for k, raw in enumerate(self.items(data, "objectives", "")):
-            path = f"objectives[{k}]"
-            raw = self.mapping(raw, path, {"id", "text", "text_en", "weight", "owner"})
-            if raw is None:
-                continue
-            weight = raw.get("weight", 1)
-            if isinstance(weight, bool) or not isinstance(weight, int | float) or \
-                    not math.isfinite(weight) or weight <= 0:
-                self.bad(f"{path}.weight", "权重须为正数", "weight must be a positive number")
-                weight = 1
-            out.append(Objective(self.ident(raw, "id", path, seen), self.text(raw, "text", path),
-                                 self.text(raw, "text_en", path, required=False), float(weight),
-                                 str(raw["owner"]) if raw.get("owner") is not None else None))
-        return tuple(out)
-
-    def participants(self, data: dict) -> tuple[Participant, ...]:
-        out, seen = [], set(RESERVED_PARTIES)
-        for k, raw in enumerate(self.items(data, "participants", "")):
-            path = f"participants[{k}]"
-            raw = self.mapping(raw, path, {"id", "name", "name_en", "level", "roles"})
-            if raw is None:
-                continue
-            level = str(raw.get("level", ""))
-            if level not in LEVELS:
-                self.bad(f"{path}.level", f"层级须为 {' / '.join(LEVELS)} 之一",
-                         f"level must be one of {', '.join(LEVELS)}")
-            roles = raw.get("roles", [])
-            if not isinstance(roles, list) or not all(isinstance(r, str) for r in roles):
-                self.bad(f"{path}.roles", "角色须为文本列表", "roles must be a list of text")
-                roles = []
-            out.append(Participant(self.ident(raw, "id", path, seen), self.text(raw, "name", path),
-                                   level, tuple(roles),
-                                   self.text(raw, "name_en", path, required=False)))
-        return tuple(out)
-
-    def points(self, data: dict) -> tuple[Point, ...]:
-        out, seen = [], set()
-        for k, raw in enumerate(self.items(data, "points", "", required=False)):
-            path = f"points[{k}]"
-            raw = self.mapping(raw, path, {"id", "name", "kind", "lon", "lat", "river"})
-            if raw is None:
-                continue
-            pid = self.ident(raw, "id", path, seen)
-            if pid in BOUNDARY_LEVELS:
-                self.bad(f"{path}.id", "编号不能与边界层级同名", "an id cannot be a boundary level")
-            lon, lat = self.lonlat(raw, path)
-            out.append(Point(pid, self.text(raw, "name", path), lon, lat,
-                             str(raw.get("kind") or "receptor"),
-                             self.text(raw, "river", path, required=False) or None))
-        return tuple(out)
-
-    def lonlat(self, raw: dict, path: str) -> tuple[float, float]:
-        values = []
-        for key, lo, hi in (("lon", 73.0, 136.0), ("lat", 3.0, 54.0)):
-            value = raw.get(key)
-            if isinstance(value, bool) or not isinstance(value, int | float) or \
-                    not lo <= value <= hi:
-                self.bad(f"{path}.{key}", f"须为中国境内的十进制度数({lo:g}–{hi:g})",
-                         f"must be decimal degrees within China ({lo:g}–{hi:g})")
-                values.append(0.0)
-            else:
-                values.append(float(value))
-        return values[0], values[1]
-
-    def incidents(self, data: dict) -> tuple[ScenarioIncident, ...]:
-        out, seen = [], set()
-        for k, raw in enumerate(self.items(data, "incidents", "")):
-            path = f"incidents[{k}]"
-            raw = self.mapping(raw, path, {"id", "river", "report"})
-            if raw is None:
-                continue
-            iid = self.ident(raw, "id", path, seen)
-            report = raw.get("report")
-            if not isinstance(report, dict):
-                self.bad(f"{path}.report", "须为事件信息(与 POST /api/incidents 的请求体相同)",
-                         "must be the incident report (the body of POST /api/incidents)")
-                continue
-            report = {k2: (v.isoformat() if isinstance(v, datetime) else v)
-                      for k2, v in report.items()}
-            if report.get("flow_condition") in (None, "") and \
-                    report.get("discharge_m3s") in (None, ""):
-                self.bad(f"{path}.report.flow_condition",
-                         "演练须给定水情(flow_condition)或流量,否则到达时间随演练月份变化",
-                         "a drill must fix flow_condition or discharge_m3s, else its timing "
-                         "depends on the month it is played in")
-            if report.get("is_drill") is False:
-                self.bad(f"{path}.report.is_drill", "演练事件不能标记为真实事件",
-                         "a drill incident cannot be marked real")
-            try:
-                inc = parse_incident(report, substances=self.catalogue,
-                                     season_by_month={m: "normal" for m in range(1, 13)},
-                                     now=datetime(2999, 1, 1, tzinfo=UTC))
-            except InvalidIncident as err:
-                for p in err.problems:
-                    self.bad(f"{path}.report.{p.field}", p.message_zh, p.message_en)
-                continue
-            out.append(ScenarioIncident(iid, report, inc.occurred_at, inc.discovered_at,
-                                        self.text(raw, "river", path, required=False) or None))
-        if out:
-            t0 = out[0].occurred_at
-            for k, inc in enumerate(out[1:], start=1):
-                if inc.occurred_at < t0:
-                    self.bad(f"incidents[{k}].report.occurred_at",
-                             "后续事件不能早于主事件(T+0)", "a later incident cannot precede T+0")
-        return tuple(out)
-
-    def tasks(self, raws: list, refs: _Refs) -> tuple[Task, ...]:
-        out, seen = [], set()
-        for k, raw in enumerate(raws):
-            path = f"tasks[{k}]"
-            raw = self.mapping(raw, path, {"key", "kind", "group", "text", "text_en",
-                                           "responsible", "due", "incident"})
-            if raw is None:
-                continue
-            key = self.ident(raw, "key", path, seen, what="key")
-            kind = str(raw.get("kind", ""))
-            if kind not in CHECKLIST_KINDS:
-                self.bad(f"{path}.kind", f"任务类别须为 {' / '.join(CHECKLIST_KINDS)} 之一",
-                         f"kind must be one of {', '.join(CHECKLIST_KINDS)}")
-            group = str(raw.get("group") or "on_site")
-            if group not in CHECKLIST_GROUPS:
-                self.bad(f"{path}.group", f"分组须为 {' / '.join(CHECKLIST_GROUPS)} 之一",
-                         f"group must be one of {', '.join(CHECKLIST_GROUPS)}")
-            due = self.trigger(raw["due"], f"{path}.due", refs) if raw.get("due") is not None \
-                else None
-            incident = self.incident_ref(raw, path, refs)
-            out.append(Task(TASK_PREFIX + key, kind, group, self.text(raw, "text", path),
-                            self.text(raw, "text_en", path, required=False),
-                            self.text(raw, "responsible", path, required=False), due, incident))
-        return tuple(out)
-
-    def incident_ref(self, raw: dict, path: str, refs: _Refs) -> str | None:
-        value = raw.get("incident")
-        if value is None:
-            return None
-        if str(value) not in refs.incidents:
-            self.bad(f"{path}.incident", f"没有编号为 {value} 的事件",
-                     f"no incident with id {value}")
-            return None
-        return str(value)
-
-    def phases(self, raws: list, refs: _Refs) -> tuple[Phase, ...]:
-        out, seen = [], set()
-        for k, raw in enumerate(raws):
-            path = f"phases[{k}]"
-            raw = self.mapping(raw, path, {"id", "name", "name_en", "trigger"})
-            if raw is None:
-                continue
-            pid = self.ident(raw, "id", path, seen)
-            if "trigger" not in raw:
-                self.bad(f"{path}.trigger", "缺少触发条件", "missing trigger")
-                continue
-            trig = self.trigger(raw["trigger"], f"{path}.trigger", refs)
-            if trig is not None and _mentions(trig, "phase", pid):
-                self.bad(f"{path}.trigger", "阶段不能由自身开始触发",
-                         "a phase cannot be triggered by its own start")
-            if trig is not None:
-                out.append(Phase(pid, self.text(raw, "name", path),
-                                 trig, self.text(raw, "name_en", path, required=False)))
-        if len(out) < 2 and not any(p.path.startswith("phases") for p in self.problems):
-            self.bad("phases", "至少须有两个阶段(最后一个为终止)",
-                     "at least two phases are needed (the last is termination)")
-        return tuple(out)
-
-    def inject(self, raw: Any, path: str, refs: _Refs, seen: set[str],
-               contingency: bool) -> Inject | None:
-        allowed = {"id", "mode", "from", "to", "message", "message_en", "objective",
-                   "expected_actions", "notes"} | (set() if contingency else {"trigger"})
-        raw = self.mapping(raw, path, allowed)
-        if raw is None:
-            return None
-        iid = self.ident(raw, "id", path, seen)
-        trig = None
-        if not contingency:
-            if "trigger" not in raw:
-                self.bad(f"{path}.trigger", "缺少触发条件", "missing trigger")
-            else:
-                trig = self.trigger(raw["trigger"], f"{path}.trigger", refs)
-                if trig is not None and _mentions(trig, "inject", iid):
-                    self.bad(f"{path}.trigger", "注入不能由自身触发",
-                             "an inject cannot be triggered by itself")
-        mode = str(raw.get("mode", ""))
-        if mode not in MODES:
-            self.bad(f"{path}.mode", f"方式须为 {' / '.join(MODES)} 之一",
-                     f"mode must be one of {', '.join(MODES)}")
-        parties = []
-        for key in ("from", "to"):
-            value = str(raw.get(key, ""))
-            if value not in refs.parties:
-                self.bad(f"{path}.{key}", f"{value or '(空)'} 不是参演单位编号"
-                         "(或 controller / simcell / all)",
-                         f"{value or '(empty)'} is not a participant id "
-                         "(or controller / simcell / all)")
-            parties.append(value)
-        objective = str(raw.get("objective", ""))
-        if objective not in refs.objectives:
-            self.bad(f"{path}.objective", f"没有编号为 {objective or '(空)'} 的演练目标",
-                     f"no objective with id {objective or '(empty)'}")
-        expected = []
-        aseen: set[str] = set()
-        for k, araw in enumerate(self.items(raw, "expected_actions", path, required=False)):
-            action = self.action(araw, f"{path}.expected_actions[{k}]", refs, aseen, objective)
-            if action is not None:
-                expected.append(action)
-        return Inject(iid, trig, mode, parties[0], parties[1], self.text(raw, "message", path),
-                      objective, tuple(expected), self.text(raw, "notes", path, required=False),
-                      self.text(raw, "message_en", path, required=False), contingency)
-
-    def action(self, raw: Any, path: str, refs: _Refs, seen: set[str],
-               objective: str) -> ExpectedAction | None:
-        raw = self.mapping(raw, path, {"id", "text", "text_en", "checklist", "within", "by",
-                                       "if_late", "objective", "match", "incident"})
-        if raw is None:
-            return None
-        aid = self.ident(raw, "id", path, seen)
-        target = str(raw.get("checklist", ""))
-        self.checklist_target(target, f"{path}.checklist", refs)
-        within = self.duration(raw, "within", path)
-        by = raw.get("by")
-        if by is not None and str(by) not in refs.parties:
-            self.bad(f"{path}.by", f"{by} 不是参演单位编号", f"{by} is not a participant id")
-        if_late = raw.get("if_late")
-        if if_late is not None and str(if_late) not in refs.contingency:
-            self.bad(f"{path}.if_late", f"没有编号为 {if_late} 的应急注入(contingency)",
-                     f"no contingency inject with id {if_late}")
-        own = raw.get("objective")
-        if own is not None and str(own) not in refs.objectives:
-            self.bad(f"{path}.objective", f"没有编号为 {own} 的演练目标",
-                     f"no objective with id {own}")
-        match = str(raw.get("match", "any"))
-        if match not in ("any", "all"):
-            self.bad(f"{path}.match", "须为 any 或 all", "must be any or all")
-        return ExpectedAction(aid, self.text(raw, "text", path), target,
-                              within or timedelta(minutes=1), str(own or objective),
-                              str(by) if by is not None else None,
-                              str(if_late) if if_late is not None else None, match,
-                              self.incident_ref(raw, path, refs),
-                              self.text(raw, "text_en", path, required=False))
-
-    def checklist_target(self, target: str, path: str, refs: _Refs) -> None:
-        if not target:
-            self.bad(path, "缺少对应的任务清单项(键或类别)", "missing checklist item key or kind")
-        elif target.startswith(TASK_PREFIX):
-            if target not in refs.tasks:
-                self.bad(path, f"tasks 中没有 {target[len(TASK_PREFIX):]}",
-                         f"no task {target[len(TASK_PREFIX):]} under tasks")
-        elif ":" not in target and target not in CHECKLIST_KINDS:
-            self.bad(path, f"{target} 不是任务清单项的键(如 report:first_report)或类别"
-                     f"({' / '.join(CHECKLIST_KINDS)})",
-                     f"{target} is neither a checklist item key (e.g. report:first_report) "
-                     f"nor a kind ({', '.join(CHECKLIST_KINDS)})")
-
-    # -------------------------------------------------------------- triggers
-    def trigger(self, raw: Any, path: str, refs: _Refs, depth: int = 0) -> Trigger | None:
-        if isinstance(raw, str):
-            try:
-                return Trigger("at", at=parse_t(raw))
-            except ValueError:
-                self.bad(path, f"时间须写作 \"T+hh:mm\"(如 T+01:30),收到 {raw!r}",
-                         f"a scenario time is written \"T+hh:mm\" (e.g. T+01:30), got {raw!r}")
-                return None
-        if not isinstance(raw, dict):
-            self.bad(path, "触发条件须为 \"T+hh:mm\" 或事件映射",
-                     "a trigger is \"T+hh:mm\" or an event mapping")
-            return None
-        kinds = [k for k in ("at", *EVENT_KEYS, "all", "any") if k in raw]
-        if len(kinds) != 1:
-            self.bad(path, "须且只能有一种触发:at / plume_front_reaches / checklist_done / "
-                     "phase_starts / inject_fired / containment_event / all / any",
-                     "exactly one of at, plume_front_reaches, checklist_done, phase_starts, "
-                     "inject_fired, containment_event, all, any is required")
-            return None
-        kind = kinds[0]
-        allowed = {kind, "offset"} | ({"incident"} if kind in (
-            "plume_front_reaches", "checklist_done", "containment_event") else set())
-        if kind in ("all", "any"):
-            allowed = {kind}
-        self.mapping(raw, path, allowed)
-        if kind in ("all", "any"):
-            children_raw = raw[kind]
-            if not isinstance(children_raw, list) or not children_raw or depth > 4:
-                self.bad(f"{path}.{kind}", "须为非空的触发条件列表(嵌套不超过 4 层)",
-                         "must be a non-empty list of triggers (nested at most 4 deep)")
-                return None
-            children = [self.trigger(c, f"{path}.{kind}[{n}]", refs, depth + 1)
-                        for n, c in enumerate(children_raw)]
-            if any(c is None for c in children):
-                return None
-            return Trigger(kind, children=tuple(children))
-        offset = timedelta(0)
-        if "offset" in raw:
-            offset = self.duration(raw, "offset", path, positive=False,
-                                   signed=kind in ("plume_front_reaches",
-                                                        "containment_event")) or timedelta(0)
-        incident = self.incident_ref(raw, path, refs)
-        if kind == "at":
-            try:
-                return Trigger("at", at=parse_t(raw["at"]) + offset)
-            except ValueError:
-                self.bad(f"{path}.at", "时间须写作 \"T+hh:mm\"", "written \"T+hh:mm\"")
-                return None
-        target = raw[kind]
-        if not isinstance(target, str | int) or isinstance(target, bool) or target == "":
-            self.bad(f"{path}.{kind}", "须为编号", "must be an id")
-            return None
-        target = str(target)
-        where = f"{path}.{kind}"
-        if kind == "plume_front_reaches":
-            if target not in BOUNDARY_LEVELS and target not in refs.points and ":" not in target:
-                self.bad(where, f"{target} 既不是边界层级(county/prefecture/province/nation)、"
-                         "points 中的点位,也不是站点或边界编号(含冒号,如 province:230000)",
-                         f"{target} is neither a boundary level (county, prefecture, province, "
-                         "nation), a point under points, nor a site or boundary id (with a "
-                         "colon, e.g. province:230000)")
-            return Trigger("plume", target=target, offset=offset, incident=incident)
-        if kind == "containment_event":
-            if target not in CONTAINMENT_EVENTS:
-                self.bad(where, f"三级防控事件须为 {' / '.join(CONTAINMENT_EVENTS)} 之一",
-                         f"a containment event is one of {', '.join(CONTAINMENT_EVENTS)}")
-                return None
-            return Trigger("containment", target=target, offset=offset, incident=incident)
-        if kind == "checklist_done":
-            self.checklist_target(target, where, refs)
-            return Trigger("checklist", target=target, offset=offset, incident=incident)
-        if kind == "phase_starts":
-            if target not in refs.phases:
-                self.bad(where, f"没有编号为 {target} 的阶段", f"no phase with id {target}")
-            return Trigger("phase", target=target, offset=offset)
-        if target not in refs.injects and target not in refs.contingency:
-            self.bad(where, f"没有编号为 {target} 的注入", f"no inject with id {target}")
-        return Trigger("inject", target=target, offset=offset)
-
-    # -------------------------------------------------------------- cross-checks
-    def check_contingency_use(self, injects: tuple[Inject, ...],
-                              contingency: tuple[Inject, ...]) -> None:
-        used = {a.if_late for i in (*injects, *contingency) for a in i.expected if a.if_late}
-        for k, c in enumerate(contingency):
-            if c.id not in used:
-                self.bad(f"contingency[{k}].id", f"应急注入 {c.id} 未被任何预期行动的 if_late 引用",
-                         f"contingency inject {c.id} is not named by any expected action's "
-                         "if_late")
-
-    def check_times_within(self, duration: timedelta, injects: tuple[Inject, ...],
-                           phases: tuple[Phase, ...],
-                           incidents: tuple[ScenarioIncident, ...]) -> None:
-        for k, inj in enumerate(injects):
-            if inj.trigger is not None and inj.trigger.kind == "at" and \
-                    inj.trigger.at is not None and inj.trigger.at > duration:
-                self.bad(f"injects[{k}].trigger", f"{format_t(inj.trigger.at)} 晚于演练时长 "
-                         f"{format_duration(duration)}",
-                         f"{format_t(inj.trigger.at)} is after the drill's duration")
-        for k, phase in enumerate(phases):
-            if phase.trigger.kind == "at" and phase.trigger.at and phase.trigger.at > duration:
-                self.bad(f"phases[{k}].trigger", "晚于演练时长", "after the drill's duration")
-        start = incidents[0].discovered_at - incidents[0].occurred_at
-        if start >= duration:
-            self.bad("duration", "演练时长须长于从发生到发现的时间",
-                     "the duration must be longer than the time from occurrence to discovery")
-
-
+# ------------------------------------------------------------------ the format
 @dataclass
 class _Refs:
+    """The ids a scenario defines, gathered before it is validated (for its references)."""
+
     objectives: set[str]
     parties: set[str]
     points: set[str]
@@ -924,9 +475,579 @@ class _Refs:
     injects: set[str]
     contingency: set[str]
     tasks: set[str]
+    if_late: set[str] = field(default_factory=set)      # contingency named by some action
+    duration: timedelta | None = None
 
 
-def _mentions(trigger: Trigger, kind: str, target: str) -> bool:
+def _ids(data: Mapping[str, Any], key: str, id_key: str = "id") -> list[str]:
+    items = data.get(key)
+    if not isinstance(items, list):
+        return []
+    return [str(i[id_key]) for i in items if isinstance(i, dict) and i.get(id_key) is not None]
+
+
+def _refs(data: Mapping[str, Any]) -> _Refs:
+    actions = [a for key in ("injects", "contingency")
+               for i in (data.get(key) if isinstance(data.get(key), list) else [])
+               if isinstance(i, dict) and isinstance(i.get("expected_actions"), list)
+               for a in i["expected_actions"] if isinstance(a, dict)]
+    try:
+        duration = parse_duration(data.get("duration"))
+    except ValueError:
+        duration = None
+    return _Refs(
+        objectives=set(_ids(data, "objectives")),
+        parties=set(_ids(data, "participants")) | set(RESERVED_PARTIES),
+        points=set(_ids(data, "points")), incidents=_ids(data, "incidents"),
+        phases=set(_ids(data, "phases")), injects=set(_ids(data, "injects")),
+        contingency=set(_ids(data, "contingency")),
+        tasks={TASK_PREFIX + k for k in _ids(data, "tasks", "key")},
+        if_late={str(a["if_late"]) for a in actions if a.get("if_late") is not None},
+        duration=duration)
+
+
+def _validate(model: Any, data: Any, name: str, refs: _Refs, problems: list[Problem]) -> Any:
+    try:
+        return model.model_validate(data, context=refs)
+    except ValidationError as error:
+        problems.extend(pydantic_problems(error, name, model=model))
+        return None
+
+
+def _refs_of(info: ValidationInfo) -> _Refs:
+    return info.context
+
+
+def _text(value: Any) -> str:
+    if value is None or value == "":
+        raise bilingual("缺少该项", "missing")
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise bilingual("须为文本", "must be text")
+    return str(value).strip()
+
+
+def _optional_text(value: Any) -> str:
+    return "" if value is None or value == "" else _text(value)
+
+
+def _ident(value: Any) -> str:
+    if isinstance(value, bool) or not isinstance(value, str | int) or not _ID.match(str(value)):
+        raise bilingual(f"编号须为 1–40 位字母、数字、- _ . ,收到 {value!r}",
+                        f"an id must be 1–40 letters, digits, - _ . ; got {value!r}")
+    return str(value)
+
+
+def _target(value: Any) -> str:
+    if isinstance(value, bool) or not isinstance(value, str | int) or value == "":
+        raise bilingual("须为编号", "must be an id")
+    return str(value)
+
+
+def _offset(value: Any) -> timedelta:
+    try:
+        return parse_duration(value, signed=True)
+    except ValueError:
+        raise bilingual(f"时长须为 \"hh:mm\" 或分钟数,收到 {value!r}",
+                        f"a duration must be \"hh:mm\" or whole minutes, got {value!r}") from None
+
+
+def _duration(value: Any) -> timedelta:
+    try:
+        out = parse_duration(value)
+    except ValueError:
+        raise bilingual(f"时长须为 \"hh:mm\" 或分钟数,收到 {value!r}",
+                        f"a duration must be \"hh:mm\" or whole minutes, got {value!r}") from None
+    if out <= timedelta(0):
+        raise bilingual("时长须大于 0", "the duration must be positive")
+    return out
+
+
+def _one_of(vocabulary: Mapping[str, Any] | tuple[str, ...], what_zh: str, what_en: str
+            ) -> AfterValidator:
+    def check(value: str) -> str:
+        if value not in vocabulary:
+            raise bilingual(f"{what_zh}须为 {' / '.join(vocabulary)} 之一",
+                            f"{what_en} must be one of {', '.join(vocabulary)}")
+        return value
+    return AfterValidator(check)
+
+
+def _party(value: str, info: ValidationInfo) -> str:
+    if value not in _refs_of(info).parties:
+        raise bilingual(f"{value} 不是参演单位编号(或 controller / simcell / all)",
+                        f"{value} is not a participant id (or controller / simcell / all)")
+    return value
+
+
+def _objective(value: str, info: ValidationInfo) -> str:
+    if value not in _refs_of(info).objectives:
+        raise bilingual(f"没有编号为 {value} 的演练目标", f"no objective with id {value}")
+    return value
+
+
+def _incident(value: str, info: ValidationInfo) -> str:
+    if value not in _refs_of(info).incidents:
+        raise bilingual(f"没有编号为 {value} 的事件", f"no incident with id {value}")
+    return value
+
+
+def _checklist_target(target: str, info: ValidationInfo) -> str:
+    if target.startswith(TASK_PREFIX):
+        if target not in _refs_of(info).tasks:
+            raise bilingual(f"tasks 中没有 {target[len(TASK_PREFIX):]}",
+                            f"no task {target[len(TASK_PREFIX):]} under tasks")
+    elif ":" not in target and target not in CHECKLIST_KINDS:
+        raise bilingual(f"{target} 不是任务清单项的键(如 report:first_report)或类别"
+                        f"({' / '.join(CHECKLIST_KINDS)})",
+                        f"{target} is neither a checklist item key (e.g. report:first_report) "
+                        f"nor a kind ({', '.join(CHECKLIST_KINDS)})")
+    return target
+
+
+_Text = Annotated[str, BeforeValidator(_text), Field(max_length=4000)]
+_OptText = Annotated[str, BeforeValidator(_optional_text), Field(max_length=4000)]
+_Id = Annotated[str, BeforeValidator(_ident)]
+_Duration = Annotated[timedelta, PlainValidator(_duration)]
+_Party = Annotated[str, BeforeValidator(_text), AfterValidator(_party)]
+_ObjectiveRef = Annotated[str, BeforeValidator(_text), AfterValidator(_objective)]
+_IncidentRef = Annotated[str, BeforeValidator(_text), AfterValidator(_incident)]
+_Target = Annotated[str, BeforeValidator(_target)]   # a trigger's target
+_Number = Annotated[float, Field(strict=True, allow_inf_nan=False)]
+
+
+class _Doc(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+_TRIGGER_KINDS = ("at", *EVENT_KEYS, "all", "any")
+_KIND_OF = {"at": "at", "plume_front_reaches": "plume", "checklist_done": "checklist",
+            "phase_starts": "phase", "inject_fired": "inject", "containment_event": "containment",
+            "all": "all", "any": "any"}
+
+
+class _TriggerDoc(_Doc):
+    """``"T+hh:mm"`` or a mapping with exactly one event (see the module's description)."""
+
+    kind: str = Field(exclude=True)          # the event key, set by _read (not written)
+    at: str | None = None
+    plume_front_reaches: _Target | None = None
+    checklist_done: _Target | None = None
+    phase_starts: _Target | None = None
+    inject_fired: _Target | None = None
+    containment_event: _Target | None = None
+    all_: list[_TriggerDoc] | None = Field(None, alias="all")
+    any_: list[_TriggerDoc] | None = Field(None, alias="any")
+    offset: Annotated[timedelta, PlainValidator(_offset)] | None = None
+    incident: _IncidentRef | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _read(cls, raw: Any) -> Any:
+        if isinstance(raw, str):
+            try:
+                parse_t(raw)
+            except ValueError:
+                raise bilingual(f"时间须写作 \"T+hh:mm\"(如 T+01:30),收到 {raw!r}",
+                                "a scenario time is written \"T+hh:mm\" (e.g. T+01:30), "
+                                f"got {raw!r}") from None
+            return {"kind": "at", "at": raw}
+        if not isinstance(raw, dict):
+            raise bilingual("触发条件须为 \"T+hh:mm\" 或事件映射",
+                            "a trigger is \"T+hh:mm\" or an event mapping")
+        kinds = [k for k in _TRIGGER_KINDS if k in raw]
+        if len(kinds) != 1 or "kind" in raw:
+            raise bilingual("须且只能有一种触发:at / plume_front_reaches / checklist_done / "
+                            "phase_starts / inject_fired / containment_event / all / any",
+                            "exactly one of at, plume_front_reaches, checklist_done, "
+                            "phase_starts, inject_fired, containment_event, all, any is required")
+        return {**raw, "kind": kinds[0]}
+
+    @field_validator("at")
+    @classmethod
+    def _at(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                parse_t(value)
+            except ValueError:
+                raise bilingual("时间须写作 \"T+hh:mm\"", "written \"T+hh:mm\"") from None
+        return value
+
+    @field_validator("plume_front_reaches")
+    @classmethod
+    def _plume(cls, target: str | None, info: ValidationInfo) -> str | None:
+        if target is not None and target not in BOUNDARY_LEVELS and \
+                target not in _refs_of(info).points and ":" not in target:
+            raise bilingual(f"{target} 既不是边界层级(county/prefecture/province/nation)、"
+                            "points 中的点位,也不是站点或边界编号(含冒号,如 province:230000)",
+                            f"{target} is neither a boundary level (county, prefecture, "
+                            "province, nation), a point under points, nor a site or boundary id "
+                            "(with a colon, e.g. province:230000)")
+        return target
+
+    @field_validator("checklist_done")
+    @classmethod
+    def _checklist(cls, target: str | None, info: ValidationInfo) -> str | None:
+        return None if target is None else _checklist_target(target, info)
+
+    @field_validator("phase_starts")
+    @classmethod
+    def _phase(cls, target: str | None, info: ValidationInfo) -> str | None:
+        if target is not None and target not in _refs_of(info).phases:
+            raise bilingual(f"没有编号为 {target} 的阶段", f"no phase with id {target}")
+        return target
+
+    @field_validator("inject_fired")
+    @classmethod
+    def _inject(cls, target: str | None, info: ValidationInfo) -> str | None:
+        refs = _refs_of(info)
+        if target is not None and target not in refs.injects | refs.contingency:
+            raise bilingual(f"没有编号为 {target} 的注入", f"no inject with id {target}")
+        return target
+
+    @field_validator("containment_event")
+    @classmethod
+    def _containment(cls, target: str | None) -> str | None:
+        if target is not None and target not in CONTAINMENT_EVENTS:
+            raise bilingual(f"三级防控事件须为 {' / '.join(CONTAINMENT_EVENTS)} 之一",
+                            f"a containment event is one of {', '.join(CONTAINMENT_EVENTS)}")
+        return target
+
+    @field_validator("all_", "any_")
+    @classmethod
+    def _children(cls, children: list[_TriggerDoc] | None) -> list[_TriggerDoc] | None:
+        # all / any nest at most five deep below the trigger, the events inside them a sixth
+        if children is not None and (not children or max(
+                (c.depth() for c in children), default=0) > 5):
+            raise bilingual("须为非空的触发条件列表(嵌套不超过 4 层)",
+                            "must be a non-empty list of triggers (nested at most 4 deep)")
+        return children
+
+    @field_validator("offset")
+    @classmethod
+    def _offset_sign(cls, offset: timedelta | None, info: ValidationInfo) -> timedelta | None:
+        kind = info.data.get("kind")
+        if offset is None:
+            return None
+        if kind in ("all", "any"):
+            raise bilingual("all / any 不能带 offset", "all / any take no offset")
+        if offset < timedelta(0) and kind not in ("plume_front_reaches", "containment_event"):
+            raise bilingual("只有污染团到达与三级防控事件可以提前(负的 offset)",
+                            "only a plume arrival or a containment event may have a negative "
+                            "offset")
+        return offset
+
+    @field_validator("incident")
+    @classmethod
+    def _incident_kind(cls, incident: str | None, info: ValidationInfo) -> str | None:
+        if incident is not None and info.data.get("kind") not in (
+                "plume_front_reaches", "checklist_done", "containment_event"):
+            raise bilingual("只有污染团、任务清单与三级防控触发可指定 incident",
+                            "only plume, checklist and containment triggers name an incident")
+        return incident
+
+    def depth(self) -> int:
+        return 1 + max((c.depth() for c in (self.all_ or self.any_ or ())), default=0)
+
+    def trigger(self) -> Trigger:
+        kind = _KIND_OF[self.kind]
+        offset = self.offset or timedelta(0)
+        if kind == "at":
+            return Trigger("at", at=parse_t(self.at) + offset)
+        if kind in ("all", "any"):
+            return Trigger(kind, children=tuple(c.trigger() for c in (self.all_ or self.any_)))
+        return Trigger(kind, target=getattr(self, self.kind), offset=offset,
+                       incident=self.incident)
+
+
+def _at_within_duration(trigger: _TriggerDoc, info: ValidationInfo) -> _TriggerDoc:
+    duration = _refs_of(info).duration
+    if trigger.kind == "at" and duration is not None:
+        at = trigger.trigger().at
+        if at is not None and at > duration:
+            raise bilingual(f"{format_t(at)} 晚于演练时长 {format_duration(duration)}",
+                            f"{format_t(at)} is after the drill's duration")
+    return trigger
+
+
+_Trigger = Annotated[_TriggerDoc, AfterValidator(_at_within_duration)]
+
+
+class _ObjectiveDoc(_Doc):
+    id: _Id
+    text: _Text
+    text_en: _OptText = ""
+    weight: Annotated[_Number, Field(gt=0)] = 1.0
+    owner: _Party | None = None
+
+
+class _ParticipantDoc(_Doc):
+    id: _Id
+    name: _Text
+    name_en: _OptText = ""
+    level: Annotated[str, _one_of(LEVELS, "层级", "level")]
+    roles: list[Annotated[str, Field(strict=True)]] = []
+
+
+def _within_china(lo: float, hi: float) -> AfterValidator:
+    def check(value: float) -> float:
+        if not lo <= value <= hi:
+            raise bilingual(f"须为中国境内的十进制度数({lo:g}–{hi:g})",
+                            f"must be decimal degrees within China ({lo:g}–{hi:g})")
+        return value
+    return AfterValidator(check)
+
+
+class _PointDoc(_Doc):
+    id: _Id
+    name: _Text
+    kind: _OptText = "receptor"
+    lon: Annotated[_Number, _within_china(73.0, 136.0)]
+    lat: Annotated[_Number, _within_china(3.0, 54.0)]
+    river: _OptText = ""
+
+    @field_validator("id")
+    @classmethod
+    def _not_a_level(cls, value: str) -> str:
+        if value in BOUNDARY_LEVELS:
+            raise bilingual("编号不能与边界层级同名", "an id cannot be a boundary level")
+        return value
+
+
+def _report(value: Any) -> dict:
+    if not isinstance(value, dict):
+        raise bilingual("须为事件信息(与 POST /api/incidents 的请求体相同)",
+                        "must be the incident report (the body of POST /api/incidents)")
+    return value
+
+
+class _IncidentDoc(_Doc):
+    """The report's own rules are :func:`_incidents` (those of ``POST /api/incidents``)."""
+
+    id: _Id
+    river: _OptText = ""
+    report: Annotated[dict, PlainValidator(_report)]
+
+
+class _TaskDoc(_Doc):
+    key: _Id
+    kind: Annotated[str, BeforeValidator(_optional_text),
+                    _one_of(CHECKLIST_KINDS, "任务类别", "kind")]
+    group: Annotated[str, BeforeValidator(lambda v: _optional_text(v) or "on_site"),
+                     _one_of(CHECKLIST_GROUPS, "分组", "group")] = "on_site"
+    text: _Text
+    text_en: _OptText = ""
+    responsible: _OptText = ""
+    due: _TriggerDoc | None = None
+    incident: _IncidentRef | None = None
+
+
+def _at_least_two_phases(value: list[_PhaseDoc]) -> list[_PhaseDoc]:
+    if len(value) < 2:
+        raise bilingual("至少须有两个阶段(最后一个为终止)",
+                        "at least two phases are needed (the last is termination)")
+    return value
+
+
+class _PhaseDoc(_Doc):
+    id: _Id
+    name: _Text
+    name_en: _OptText = ""
+    trigger: _Trigger
+
+    @field_validator("trigger")
+    @classmethod
+    def _not_itself(cls, trigger: _TriggerDoc, info: ValidationInfo) -> _TriggerDoc:
+        if _mentions(trigger.trigger(), "phase", info.data.get("id")):
+            raise bilingual("阶段不能由自身开始触发",
+                            "a phase cannot be triggered by its own start")
+        return trigger
+
+
+class _ActionDoc(_Doc):
+    id: _Id
+    text: _Text
+    text_en: _OptText = ""
+    checklist: Annotated[str, BeforeValidator(_text), AfterValidator(_checklist_target)]
+    within: _Duration
+    by: _Party | None = None
+    if_late: Annotated[str, BeforeValidator(_text)] | None = None
+    objective: _ObjectiveRef | None = None
+    match: Literal["any", "all"] = "any"
+    incident: _IncidentRef | None = None
+
+    @field_validator("if_late")
+    @classmethod
+    def _contingency(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is not None and value not in _refs_of(info).contingency:
+            raise bilingual(f"没有编号为 {value} 的应急注入(contingency)",
+                            f"no contingency inject with id {value}")
+        return value
+
+    def action(self, objective: str) -> ExpectedAction:
+        return ExpectedAction(self.id, self.text, self.checklist, self.within,
+                              self.objective or objective, self.by, self.if_late, self.match,
+                              self.incident, self.text_en)
+
+
+class _AdhocInjectDoc(_Doc):
+    """An inject without a trigger: written during the run (临时注入), or a contingency."""
+
+    id: _Id
+    mode: Annotated[str, BeforeValidator(_optional_text), _one_of(MODES, "方式", "mode")]
+    sender: _Party = Field(alias="from")
+    recipient: _Party = Field(alias="to")
+    message: _Text
+    message_en: _OptText = ""
+    objective: _ObjectiveRef
+    expected_actions: list[_ActionDoc] = []
+    notes: _OptText = ""
+
+    def inject(self) -> Inject:
+        trigger = getattr(self, "trigger", None)
+        return Inject(self.id, trigger.trigger() if trigger else None, self.mode, self.sender,
+                      self.recipient, self.message, self.objective,
+                      tuple(a.action(self.objective) for a in self.expected_actions),
+                      self.notes, self.message_en, trigger is None)
+
+
+class _ContingencyDoc(_AdhocInjectDoc):
+    @field_validator("id")
+    @classmethod
+    def _named(cls, value: str, info: ValidationInfo) -> str:
+        if value not in _refs_of(info).if_late:
+            raise bilingual(f"应急注入 {value} 未被任何预期行动的 if_late 引用",
+                            f"contingency inject {value} is not named by any expected action's "
+                            "if_late")
+        return value
+
+
+class _InjectDoc(_AdhocInjectDoc):
+    trigger: _Trigger
+
+    @field_validator("trigger")
+    @classmethod
+    def _not_itself(cls, trigger: _TriggerDoc, info: ValidationInfo) -> _TriggerDoc:
+        if _mentions(trigger.trigger(), "inject", info.data.get("id")):
+            raise bilingual("注入不能由自身触发", "an inject cannot be triggered by itself")
+        return trigger
+
+
+def _format(value: Any) -> Any:
+    if value != FORMAT_VERSION:
+        raise bilingual(f"不支持的格式版本 {value!r}(当前为 1)",
+                        f"unsupported format {value!r} (this is 1)")
+    return value
+
+
+def _type(value: Any) -> str:
+    kind = TYPES.get(str(value))
+    if kind is None:
+        raise bilingual("演练类型须为 桌面 或 实战", "type must be 桌面 (tabletop) or 实战 (live)")
+    return kind
+
+
+_Items = Field(min_length=1)
+
+
+class _ScenarioDoc(_Doc):
+    format: Annotated[int, PlainValidator(_format)] = FORMAT_VERSION
+    id: _Id | None = None
+    title: Annotated[_Text, Field(max_length=200)]
+    title_en: _OptText = ""
+    type: Annotated[str, PlainValidator(_type)]
+    sample: Annotated[bool, Field(strict=True)] = False
+    description: _OptText = ""
+    duration: _Duration
+    objectives: Annotated[list[_ObjectiveDoc], _Items]
+    participants: Annotated[list[_ParticipantDoc], _Items]
+    points: list[_PointDoc] = []
+    incidents: Annotated[list[_IncidentDoc], _Items]
+    tasks: list[_TaskDoc] = []
+    phases: Annotated[list[_PhaseDoc], AfterValidator(_at_least_two_phases)]
+    injects: Annotated[list[_InjectDoc], _Items]
+    contingency: list[_ContingencyDoc] = []
+
+
+_REPEATABLE = {"participants": set(RESERVED_PARTIES)}   # ids taken before the section starts
+
+
+def _repeated_ids(data: Mapping[str, Any], name: str) -> list[Problem]:
+    """Each section's ids are unique (injects and contingency together; actions per inject)."""
+    out: list[Problem] = []
+
+    def unique(items: Any, path: str, key: str, seen: set[str]) -> None:
+        for k, item in enumerate(items if isinstance(items, list) else []):
+            if not isinstance(item, dict):
+                continue
+            value = item.get(key)
+            if isinstance(value, bool) or not isinstance(value, str | int) or \
+                    not _ID.match(str(value)):
+                continue   # an unusable id is reported by the format
+            if str(value) in seen:
+                out.append(Problem(name, f"{path}[{k}].{key}", f"编号 {value} 重复",
+                                   f"duplicate id {value}"))
+            seen.add(str(value))
+
+    for section in ("objectives", "participants", "points", "incidents", "phases"):
+        unique(data.get(section), section, "id", set(_REPEATABLE.get(section, ())))
+    unique(data.get("tasks"), "tasks", "key", set())
+    seen: set[str] = set()
+    for section in ("injects", "contingency"):
+        unique(data.get(section), section, "id", seen)
+        for k, inject in enumerate(data.get(section) if isinstance(data.get(section), list)
+                                   else []):
+            if isinstance(inject, dict):
+                unique(inject.get("expected_actions"), f"{section}[{k}].expected_actions", "id",
+                       set())
+    return out
+
+
+def _incidents(data: Mapping[str, Any], name: str, catalogue: Any,
+               problems: list[Problem]) -> tuple[ScenarioIncident, ...]:
+    """Each incident's report checked by the rules of ``POST /api/incidents``; the first
+    incident is T+0 and no later one precedes it."""
+    out = []
+    raws = data.get("incidents")
+    for k, raw in enumerate(raws if isinstance(raws, list) else []):
+        path = f"incidents[{k}]"
+        if not isinstance(raw, dict) or not isinstance(raw.get("report"), dict):
+            continue   # reported by the format
+        report = {k2: (v.isoformat() if isinstance(v, datetime) else v)
+                  for k2, v in raw["report"].items()}
+        if report.get("flow_condition") in (None, "") and \
+                report.get("discharge_m3s") in (None, ""):
+            problems.append(Problem(
+                name, f"{path}.report.flow_condition",
+                "演练须给定水情(flow_condition)或流量,否则到达时间随演练月份变化",
+                "a drill must fix flow_condition or discharge_m3s, else its timing depends on "
+                "the month it is played in"))
+        if report.get("is_drill") is False:
+            problems.append(Problem(name, f"{path}.report.is_drill",
+                                    "演练事件不能标记为真实事件",
+                                    "a drill incident cannot be marked real"))
+        try:
+            inc = parse_incident(report, substances=catalogue,
+                                 season_by_month={m: "normal" for m in range(1, 13)},
+                                 now=datetime(2999, 1, 1, tzinfo=UTC))
+        except InvalidIncident as err:
+            problems.extend(Problem(name, f"{path}.report.{p.field}", p.message_zh,
+                                    p.message_en) for p in err.problems)
+            continue
+        river = raw.get("river")
+        out.append(ScenarioIncident(str(raw.get("id")), report, inc.occurred_at,
+                                    inc.discovered_at,
+                                    str(river).strip() or None if river is not None else None))
+    if out:
+        t0 = out[0].occurred_at
+        for k, inc in enumerate(out[1:], start=1):
+            if inc.occurred_at < t0:
+                problems.append(Problem(name, f"incidents[{k}].report.occurred_at",
+                                        "后续事件不能早于主事件(T+0)",
+                                        "a later incident cannot precede T+0"))
+    return tuple(out)
+
+
+def _mentions(trigger: Trigger, kind: str, target: str | None) -> bool:
     if trigger.kind == kind and trigger.target == target:
         return True
     return any(_mentions(c, kind, target) for c in trigger.children)
@@ -949,26 +1070,3 @@ def summary(scenario: Scenario) -> dict:
         "flow_condition": main.report.get("flow_condition"),
         "occurred_at": main.occurred_at.isoformat(timespec="minutes"),
     }
-
-
-def parse_adhoc_inject(scenario: Scenario, data: Any, inject_id: str,
-                       name: str = "inject") -> Inject:
-    """An inject the controller writes during the run (临时注入), checked against the scenario.
-
-    ``data`` has the fields of a scenario inject without ``id`` and ``trigger``.
-    """
-    checker = _Checker(name, None)
-    refs = _Refs(
-        objectives={o.id for o in scenario.objectives},
-        parties={p.id for p in scenario.participants} | set(RESERVED_PARTIES),
-        points={p.id for p in scenario.points}, incidents=[i.id for i in scenario.incidents],
-        phases={p.id for p in scenario.phases}, injects={i.id for i in scenario.injects},
-        contingency={i.id for i in scenario.contingency}, tasks={t.key for t in scenario.tasks})
-    body = dict(data) if isinstance(data, dict) else data
-    if isinstance(body, dict):
-        body["id"] = inject_id
-    inject = checker.inject(body, "", refs, set(), True)
-    if checker.problems or inject is None:
-        raise InvalidScenario([ScenarioProblem(p.file, p.path.lstrip("."), p.message_zh,
-                                               p.message_en) for p in checker.problems])
-    return inject
