@@ -122,7 +122,7 @@ def parse_hazard(raw: object, where: str, grades: Mapping[str, Grade], today: da
     if not unit:
         problems.append(Problem(f"{where}.responsible_unit", "请填写整改责任单位",
                                 "name the unit responsible for the rectification"))
-    deadline = today + timedelta(days=grade.default_days)
+    deadline = default_deadline(grade, today)
     if raw.get("deadline") not in (None, ""):
         deadline = parse_date(raw.get("deadline"))  # type: ignore[assignment]
         if deadline is None:

@@ -634,16 +634,6 @@ def get_photo(session: Session, photo_id: int) -> InspectionPhoto:
     return row
 
 
-def photos_of(session: Session, hazard_ids: Iterable[int]) -> dict[int, list[InspectionPhoto]]:
-    ids = list(hazard_ids)
-    out: dict[int, list[InspectionPhoto]] = defaultdict(list)
-    if ids:
-        for p in session.scalars(select(InspectionPhoto).where(InspectionPhoto.hazard_id.in_(ids))
-                                 .order_by(InspectionPhoto.id)):
-            out[p.hazard_id].append(p)  # type: ignore[index]
-    return out
-
-
 def kind_label(kind: str) -> tuple[str, str]:
     return RISK_SOURCE_KINDS.get(kind, (kind, kind))
 
