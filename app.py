@@ -29,30 +29,30 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(default_config())
     app.config.update(config or {})
     private_dir(Path(app.config["INSTANCE_DIR"]))  # database, secret key, uploads: 0700
-    if not app.config.get("SECRET_KEY"):
+    if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = _instance_secret(app)
     app.json.ensure_ascii = False  # Chinese stays readable in the JSON
     app.json.sort_keys = False
 
     Database().init_app(app)
     rivers = Lazy(lambda: load_network(cache_dir=app.config["RIVER_CACHE_DIR"]),
-                  app.config.get("RIVER_NETWORK"))
+                  app.config["RIVER_NETWORK"])
     app.extensions["rivers"] = rivers
     # The bundled plan files: the seed, and the plan set while the database holds no plans.
-    plan_files = Lazy(lambda: load_plans(rivers.get()), app.config.get("PLAN_SET"))
+    plan_files = Lazy(lambda: load_plans(rivers.get()), app.config["PLAN_SET"])
     app.extensions["plan_files"] = plan_files
     # The published plans (database), rebuilt when a version is published.
     plans = PlanSnapshot(app.extensions["database"], rivers.get, plan_files.get,
-                         check_every_s=app.config.get("PLAN_SNAPSHOT_CHECK_S", 1.0))
+                         check_every_s=app.config["PLAN_SNAPSHOT_CHECK_S"])
     app.extensions["plans"] = plans
     # the chemical-park plans (一园一策一图): the files (seed; while the database holds none)
     # and the published versions, kept like the river plans
     park_files = Lazy(lambda: load_park_plans(rivers.get(), plans.get()),
-                      app.config.get("PARK_SET"))
+                      app.config["PARK_SET"])
     app.extensions["park_files"] = park_files
     parks = PlanSnapshot(app.extensions["database"], rivers.get, park_files.get,
                          kind=park_kind(plans.get),
-                         check_every_s=app.config.get("PLAN_SNAPSHOT_CHECK_S", 1.0))
+                         check_every_s=app.config["PLAN_SNAPSHOT_CHECK_S"])
     app.extensions["parks"] = parks
     app.extensions["engine"] = Lazy(lambda: build_engine_context(
         rivers.get(), plans=plans.get, pinned_plans=plans.pinned, parks=parks.get,

@@ -19,11 +19,10 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from emergency.auth_rules import ROLES, password_problems
+from emergency.auth_rules import DEFAULT_HASH_METHOD, ROLES, password_problems
 from emergency.refresh.prefectures import PREFECTURES, find
 from emergency.store.auth_models import ApiToken, User, UserSession
 
-DEFAULT_HASH_METHOD = "scrypt"
 TOKEN_LAST_USED_RESOLUTION = timedelta(minutes=1)  # do not write on every API call
 
 

@@ -95,6 +95,8 @@ LOGIN_LIMITS_PER_ACCOUNT = "5 per minute; 10 per 10 minutes; 30 per hour"
 #: Failed logins allowed per client address (any names: password spraying).
 LOGIN_LIMITS_PER_ADDRESS = "20 per minute; 100 per hour"
 MIN_PASSWORD_LENGTH = 8
+#: How new passwords are hashed (werkzeug); PASSWORD_HASH_METHOD in the config.
+DEFAULT_HASH_METHOD = "scrypt"
 
 
 def is_role(name: str) -> bool:

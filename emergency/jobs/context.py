@@ -17,7 +17,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from emergency.inventory.rules import RuleSettings
-from emergency.inventory.vocab import EXPIRY_WARNING_DAYS
 from emergency.refresh.season import RefreshCalendar
 from emergency.refresh.service import StageInputs
 from emergency.river_risks import PlanFinder
@@ -50,13 +49,13 @@ class JobContext:
     # ------------------------------------------------------------------ time
     @property
     def tz(self) -> ZoneInfo:
-        return ZoneInfo(self.config.get("TIMEZONE", "Asia/Shanghai"))
+        return ZoneInfo(self.config["TIMEZONE"])
 
     def clock(self) -> datetime:
         return datetime.now(UTC)
 
     def now(self) -> datetime:
-        fixed = self.config.get("FIXED_NOW")
+        fixed = self.config["FIXED_NOW"]
         if isinstance(fixed, datetime):
             return fixed if fixed.tzinfo else fixed.replace(tzinfo=self.tz)
         return self.clock()
@@ -70,27 +69,26 @@ class JobContext:
     # ------------------------------------------------------------------ settings
     def calendar(self) -> RefreshCalendar:
         c = self.config
-        return RefreshCalendar(opens=c.get("REFRESH_OPENS", "04-15"),
-                               closes=c.get("REFRESH_CLOSES", "05-31"),
-                               flood_start=c.get("FLOOD_SEASON_START", "06-01"),
-                               flood_end=c.get("FLOOD_SEASON_END", "09-30"),
-                               remind_every_days=int(c.get("REFRESH_REMIND_EVERY_DAYS", 7)),
-                               remind_daily_last_days=int(c.get("REFRESH_REMIND_DAILY_LAST_DAYS",
-                                                                7)),
-                               next_campaign_after=c.get("REFRESH_NEXT_CAMPAIGN_AFTER",
-                                                         c.get("REFRESH_CLOSES", "05-31")))
+        return RefreshCalendar(opens=c["REFRESH_OPENS"],
+                               closes=c["REFRESH_CLOSES"],
+                               flood_start=c["FLOOD_SEASON_START"],
+                               flood_end=c["FLOOD_SEASON_END"],
+                               remind_every_days=int(c["REFRESH_REMIND_EVERY_DAYS"]),
+                               remind_daily_last_days=int(c["REFRESH_REMIND_DAILY_LAST_DAYS"]),
+                               next_campaign_after=(c["REFRESH_NEXT_CAMPAIGN_AFTER"]
+                                                    or c["REFRESH_CLOSES"]))
 
     def required_kinds(self) -> tuple[str, ...]:
-        return tuple(self.config.get("REFRESH_REQUIRED_KINDS", ("risk_sources", "materials")))
+        return tuple(self.config["REFRESH_REQUIRED_KINDS"])
 
     @property
     def expiry_warning_days(self) -> int:
-        return int(self.config.get("EXPIRY_WARNING_DAYS", EXPIRY_WARNING_DAYS))
+        return int(self.config["EXPIRY_WARNING_DAYS"])
 
     def stage_inputs(self, today: date | None = None) -> StageInputs:
         c = self.config
         settings = RuleSettings(today=today or self.today(),
-                                county_tolerance_m=c.get("INVENTORY_COUNTY_TOLERANCE_M", 1_000.0),
+                                county_tolerance_m=c["INVENTORY_COUNTY_TOLERANCE_M"],
                                 snap_max_distance_m=c["SNAP_MAX_DISTANCE_M"],
                                 expiry_warning_days=self.expiry_warning_days)
         return StageInputs(self.network(), settings, plan_finder=self.plan_finder(),
@@ -102,8 +100,8 @@ class JobContext:
 
     @property
     def inbox_dir(self) -> Path:
-        return Path(self.config.get("INBOX_DIR") or Path(self.config["INSTANCE_DIR"]) / "inbox")
+        return Path(self.config["INBOX_DIR"] or Path(self.config["INSTANCE_DIR"]) / "inbox")
 
     @property
     def lease_ttl(self) -> timedelta:
-        return timedelta(seconds=float(self.config.get("SCHEDULER_LEASE_TTL_S", 90)))
+        return timedelta(seconds=float(self.config["SCHEDULER_LEASE_TTL_S"]))

@@ -67,13 +67,13 @@ def _mmdd(text: str) -> tuple[int, int]:
 
 
 def job_specs(config: Mapping[str, Any]) -> list[JobSpec]:
-    tz = ZoneInfo(config.get("TIMEZONE", "Asia/Shanghai"))
-    h, m = _hhmm(config.get("REFRESH_CAMPAIGN_AT", "08:00"))
-    close_month, close_day = _mmdd(config.get("REFRESH_CLOSES", "05-31"))
-    ch, cm = _hhmm(config.get("REFRESH_CLOSE_AT", "23:30"))
-    nh, nm = _hhmm(config.get("NIGHTLY_CHECKS_AT", "02:00"))
-    fm, fd = _mmdd(config.get("FLOOD_SEASON_START", "06-01"))
-    hh, hm = _hhmm(config.get("HAZARD_REMINDERS_AT", "08:30"))
+    tz = ZoneInfo(config["TIMEZONE"])
+    h, m = _hhmm(config["REFRESH_CAMPAIGN_AT"])
+    close_month, close_day = _mmdd(config["REFRESH_CLOSES"])
+    ch, cm = _hhmm(config["REFRESH_CLOSE_AT"])
+    nh, nm = _hhmm(config["NIGHTLY_CHECKS_AT"])
+    fm, fd = _mmdd(config["FLOOD_SEASON_START"])
+    hh, hm = _hhmm(config["HAZARD_REMINDERS_AT"])
     specs = [
         JobSpec("refresh_campaign", "emergency.jobs.tasks:refresh_campaign",
                 OrTrigger([CronTrigger(hour=h, minute=m, timezone=tz),
@@ -86,7 +86,7 @@ def job_specs(config: Mapping[str, Any]) -> list[JobSpec]:
         JobSpec("hazard_deadlines", "emergency.jobs.tasks:hazard_deadlines",
                 CronTrigger(hour=hh, minute=hm, timezone=tz), 12 * 3600),
     ]
-    every = int(config.get("INBOX_POLL_MINUTES", 5))
+    every = int(config["INBOX_POLL_MINUTES"])
     if every > 0:
         # A fixed start keeps the trigger (and so the stored job) the same on every start-up.
         specs.append(JobSpec("inbox_pickup", "emergency.jobs.tasks:inbox_pickup",

@@ -128,7 +128,7 @@ def recent_runs(session: Session, limit: int = 50) -> list[JobRun]:
 def _claim(ctx: JobContext, job_id: str, occurrence: str, trigger: str, now: datetime,
            fenced: bool) -> tuple[int | None, str | None]:
     table = JobRun.__table__
-    stale_after = timedelta(seconds=float(ctx.config.get("JOB_STALE_AFTER_S", 6 * 3600)))
+    stale_after = timedelta(seconds=float(ctx.config["JOB_STALE_AFTER_S"]))
     with ctx.database.session() as s:
         if fenced and not leases.holds(s, ctx.owner, now):
             return None, "lease_not_held"

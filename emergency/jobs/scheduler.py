@@ -221,7 +221,7 @@ class JobScheduler:
 
     def _build(self) -> BaseScheduler:
         cfg = self.config
-        workers = int(cfg.get("SCHEDULER_WORKERS", 4))
+        workers = int(cfg["SCHEDULER_WORKERS"])
         executors = {
             "default": ScheduledForExecutor(workers, pool_kwargs={"initializer": runner.bind,
                                                                   "initargs": (self.ctx,)}),
@@ -231,7 +231,7 @@ class JobScheduler:
         sched = cls(timezone=self.ctx.tz, executors=executors,
                     job_defaults={"coalesce": True, "max_instances": 1,
                                   "misfire_grace_time": 3600})
-        renew = float(cfg.get("SCHEDULER_LEASE_RENEW_S", 20))
+        renew = float(cfg["SCHEDULER_LEASE_RENEW_S"])
         sched.add_job(self._lease_tick, IntervalTrigger(seconds=renew, timezone=self.ctx.tz),
                       id=LEASE_JOB_ID, name="scheduler lease", executor="lease",
                       next_run_time=datetime.now(self.ctx.tz), coalesce=True, max_instances=1,
@@ -326,7 +326,7 @@ def init_app(app: Any) -> None:
     """Embedded mode: when ``SCHEDULER_ENABLED``, start on the first request served (see the
     module docstring for why the first request, not the factory)."""
     app.extensions["scheduler"] = None
-    if not app.config.get("SCHEDULER_ENABLED"):
+    if not app.config["SCHEDULER_ENABLED"]:
         return
     lock = threading.Lock()
 

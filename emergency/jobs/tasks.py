@@ -72,7 +72,7 @@ def _kinds_en(kinds: tuple[str, ...]) -> str:
 
 def close_moment(ctx: JobContext, year: int) -> datetime:
     """When the campaign closes: the closing day at REFRESH_CLOSE_AT (default 23:30), local."""
-    hh, mm = (int(x) for x in str(ctx.config.get("REFRESH_CLOSE_AT", "23:30")).split(":"))
+    hh, mm = (int(x) for x in str(ctx.config["REFRESH_CLOSE_AT"]).split(":"))
     return datetime.combine(ctx.calendar().closes_on(year), time(hh, mm), tzinfo=ctx.tz)
 
 
@@ -146,7 +146,7 @@ def nightly_checks_body(ctx: JobContext, now: datetime) -> dict:
                              expiry_warning_days=ctx.expiry_warning_days,
                              snap_max_m=float(c["SNAP_MAX_DISTANCE_M"]),
                              snap_warn_m=float(c["SNAP_WARN_DISTANCE_M"]),
-                             drift_tolerance_m=float(c.get("REFRESH_DRIFT_TOLERANCE_M", 100.0)))
+                             drift_tolerance_m=float(c["REFRESH_DRIFT_TOLERANCE_M"]))
     found = nightly_findings(risk_sources=risk_sources, depots=depots, sites=sites,  # type: ignore
                              network=network, settings=settings)
     by_pref = found.by_prefecture()
@@ -166,7 +166,7 @@ def nightly_checks_body(ctx: JobContext, now: datetime) -> dict:
                            f"days, {counts['unconfirmed']} records not confirmed this season, "
                            f"{counts['drift']} coordinates off their river",
                 details=counts, now=now)
-    ahead = Period(today, today + timedelta(days=int(c.get("DUTY_GAP_LOOKAHEAD_DAYS", 14)) - 1))
+    ahead = Period(today, today + timedelta(days=int(c["DUTY_GAP_LOOKAHEAD_DAYS"]) - 1))
     gaps = _duty_gaps(ctx, ahead)
     if gaps:
         zh, en = describe(gaps, ctx.roster_rules())
@@ -179,7 +179,7 @@ def nightly_checks_body(ctx: JobContext, now: datetime) -> dict:
                            f"published roster: {en} (generate and publish a roster)",
                 details={"from": ahead.start.isoformat(), "to": ahead.end.isoformat(),
                          "gaps": len(gaps)}, now=now)
-    out = found.as_dict(limit=int(c.get("NIGHTLY_FINDINGS_LISTED", 100)))
+    out = found.as_dict(limit=int(c["NIGHTLY_FINDINGS_LISTED"]))
     out["duty_gaps"] = _gaps_dict(gaps, ahead)
     out.update({"today": today.isoformat(), "season_start": settings.season_start.isoformat(),
                 "checked": {"risk_sources": len(risk_sources), "depots": len(depots),
@@ -256,7 +256,7 @@ def flood_season_switch_body(ctx: JobContext, now: datetime) -> dict:
 @register("inbox_pickup")
 def inbox_pickup_body(ctx: JobContext, now: datetime) -> dict:
     inbox = ctx.inbox_dir
-    settle = float(ctx.config.get("INBOX_SETTLE_S", 10))
+    settle = float(ctx.config["INBOX_SETTLE_S"])
     picked: list[dict] = []
     for sub in ("processing", "done", "rejected"):  # the folder is ready for the first file
         (inbox / sub).mkdir(parents=True, exist_ok=True)
@@ -321,7 +321,7 @@ def hazard_deadlines_body(ctx: JobContext, now: datetime) -> dict:
     from emergency.inspection import service as inspection
 
     today = ctx.today(now)
-    before = int(ctx.config.get("HAZARD_REMIND_BEFORE_DAYS", 7))
+    before = int(ctx.config["HAZARD_REMIND_BEFORE_DAYS"])
     out = []
     with ctx.database.session() as s:
         for r in inspection.reminders(s, today, before):

@@ -32,7 +32,7 @@ import os
 import re
 import secrets
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from functools import wraps
 from typing import Any
 from urllib.parse import urlsplit
@@ -58,8 +58,6 @@ from pydantic import Field as PydanticField
 from emergency import accounts
 from emergency.auth_rules import (
     DEFAULT_WRITE_PERMISSION,
-    LOGIN_LIMITS_PER_ACCOUNT,
-    LOGIN_LIMITS_PER_ADDRESS,
     ROLES,
     Permission,
     allows,
@@ -110,23 +108,8 @@ limiter = Limiter(key_func=client_address, strategy="moving-window", headers_ena
 
 
 def init_auth(app: Flask) -> None:
-    cfg = app.config
-    cfg.setdefault("PASSWORD_HASH_METHOD", accounts.DEFAULT_HASH_METHOD)
-    cfg.setdefault("API_TOKEN_TTL", timedelta(days=30))
-    cfg.setdefault("SESSION_LIFETIME", timedelta(hours=12))  # one duty shift and a margin
-    cfg["PERMANENT_SESSION_LIFETIME"] = cfg["SESSION_LIFETIME"]
-    cfg["SESSION_COOKIE_HTTPONLY"] = True
-    cfg["SESSION_COOKIE_SAMESITE"] = "Lax"
-    if cfg.get("SESSION_COOKIE_NAME") == "session":  # Flask's default name: make it ours
-        cfg["SESSION_COOKIE_NAME"] = "eec_session"
-    # Secure cookies need HTTPS; the intranet default is plain HTTP. EEC_SESSION_COOKIE_SECURE=1.
-    if os.environ.get("EEC_SESSION_COOKIE_SECURE") == "1":
-        cfg["SESSION_COOKIE_SECURE"] = True
-
-    cfg.setdefault("RATELIMIT_STORAGE_URI",
-                   os.environ.get("EEC_RATELIMIT_STORAGE_URI", "memory://"))
-    cfg.setdefault("LOGIN_LIMITS_PER_ACCOUNT", LOGIN_LIMITS_PER_ACCOUNT)
-    cfg.setdefault("LOGIN_LIMITS_PER_ADDRESS", LOGIN_LIMITS_PER_ADDRESS)
+    # the session, cookie and login-throttle settings are declared in emergency/config.py
+    app.config["PERMANENT_SESSION_LIFETIME"] = app.config["SESSION_LIFETIME"]
     limiter.init_app(app)
     app.before_request(_guard)
     app.register_blueprint(bp)

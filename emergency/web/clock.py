@@ -14,11 +14,11 @@ from flask import current_app
 
 
 def tz() -> ZoneInfo:
-    return ZoneInfo(current_app.config.get("TIMEZONE", "Asia/Shanghai"))
+    return ZoneInfo(current_app.config["TIMEZONE"])
 
 
 def now() -> datetime:
-    fixed = current_app.config.get("FIXED_NOW")
+    fixed = current_app.config["FIXED_NOW"]
     if isinstance(fixed, datetime):
         return fixed if fixed.tzinfo else fixed.replace(tzinfo=tz())
     return datetime.now(tz())

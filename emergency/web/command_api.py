@@ -206,7 +206,7 @@ def create_report(incident_id: int):
     with _db().session() as session:
         r = report_service.create(session, _engine(), incident_id, json_body(), actor=actor(),
                                   now=now(),
-                                  default_unit=current_app.config.get("REPORTING_UNIT") or "")
+                                  default_unit=current_app.config["REPORTING_UNIT"] or "")
         body = report_dict(r)
     return jsonify(body), 201
 

@@ -68,6 +68,6 @@ def init_headers(app: Flask) -> None:
         headers.setdefault("Referrer-Policy", "same-origin")
         if response.mimetype in HTML_TYPES:
             headers["Content-Security-Policy"] = content_security_policy(
-                g.get("csp_nonce"), app.config.get("BASEMAP_URL"))
+                g.get("csp_nonce"), app.config["BASEMAP_URL"])
             headers.setdefault("X-Frame-Options", "SAMEORIGIN")  # frame-ancestors, older browsers
         return response

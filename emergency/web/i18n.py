@@ -106,7 +106,7 @@ def local_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
         return ""
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
-    return value.astimezone(ZoneInfo(current_app.config.get("TIMEZONE", "Asia/Shanghai"))
+    return value.astimezone(ZoneInfo(current_app.config["TIMEZONE"])
                             ).strftime(fmt)
 
 

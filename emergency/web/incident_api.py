@@ -124,7 +124,7 @@ def first_report(incident_id: int):
     with db().session() as session:
         text, is_drill = report_service.first_report_text(
             session, engine(), incident_id, now(),
-            reporting_unit=current_app.config.get("REPORTING_UNIT"))
+            reporting_unit=current_app.config["REPORTING_UNIT"])
     return jsonify({"text": text, "is_drill": is_drill})
 
 

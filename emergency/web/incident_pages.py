@@ -464,7 +464,7 @@ class MapContext:
             with self._lock:
                 if self._body is None:
                     body = build_map_context(app.extensions["rivers"].get(),
-                                             app.config.get("KEY_RIVERS"))
+                                             app.config["KEY_RIVERS"])
                     self._body = json.dumps(body, ensure_ascii=False,
                                             separators=(",", ":")).encode()
                     self.etag = hashlib.sha1(self._body).hexdigest()[:20]
@@ -767,7 +767,7 @@ def print_view(incident_id: int):
     state = _page_state(incident_id)
     with _db().session() as session:
         report, _ = report_service.first_report_text(session, _engine(), incident_id, now(),
-                                         reporting_unit=current_app.config.get("REPORTING_UNIT"))
+                                         reporting_unit=current_app.config["REPORTING_UNIT"])
     pkg = state["package"]
     return render_template(
         "incident_print.html", state=state, inc=state["incident"], pkg=pkg, groups=groups(),

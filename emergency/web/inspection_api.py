@@ -283,7 +283,7 @@ def checklist_index():
 @bp.post("/inspection-photos")
 @require(Permission.INSPECTION_EVIDENCE)
 def upload_photo():
-    limit = int(current_app.config.get("INSPECTION_PHOTO_MAX_BYTES", photo_files.MAX_BYTES))
+    limit = int(current_app.config["INSPECTION_PHOTO_MAX_BYTES"])
     data, _client_name = uploaded_file(limit + 64 * 1024)  # the client's name is never used
     with db().session() as s:
         row = service.save_photo(s, photo_folder(), data, actor(), now(), limit)
@@ -441,7 +441,7 @@ def incident_hazards(pkg) -> list[dict]:  # noqa: ANN001 - an incidents.package.
     downstream trace (INSPECTION_INCIDENT_REACH_KM, default 50 km), majors first, with the
     sentence the duty officer reads: 该风险源存在未销号重大隐患: …"""
     day = today()
-    reach = float(current_app.config.get("INSPECTION_INCIDENT_REACH_KM", 50.0))
+    reach = float(current_app.config["INSPECTION_INCIDENT_REACH_KM"])
     network = current_app.extensions["rivers"].get()
     with db().session() as s:
         found = service.hazards_near_incident(

@@ -52,7 +52,6 @@ bp = Blueprint("inventory_api", __name__, url_prefix="/api")
 MIME = {"csv": "text/csv; charset=utf-8",
         "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         "geojson": "application/geo+json"}
-MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 
 
 # ----------------------------------------------------------------------------- context
@@ -75,7 +74,7 @@ def db():
 def settings() -> RuleSettings:
     cfg = current_app.config
     return RuleSettings(today=today(),
-                        county_tolerance_m=cfg.get("INVENTORY_COUNTY_TOLERANCE_M", 1_000.0),
+                        county_tolerance_m=cfg["INVENTORY_COUNTY_TOLERANCE_M"],
                         snap_max_distance_m=cfg["SNAP_MAX_DISTANCE_M"])
 
 
@@ -290,7 +289,7 @@ def import_inventory(kind: str):
                        f"{user.prefecture_zh}'s data through the refresh (/refresh)")
     dry_run = bool(flag("dry_run"))
     data, filename = uploaded_file(
-        current_app.config.get("INVENTORY_MAX_UPLOAD_BYTES", MAX_UPLOAD_BYTES))
+        current_app.config["INVENTORY_MAX_UPLOAD_BYTES"])
     try:
         with db().session() as session:
             report = service.import_file(session, kind, data, filename,

@@ -29,7 +29,6 @@ from emergency.web.params import json_body, uploaded_file
 
 bp = Blueprint("monitoring", __name__, url_prefix="/api/incidents")
 
-MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 MAX_RESULTS = 5000
 
 
@@ -64,8 +63,7 @@ def _bodies() -> tuple[list[tuple[int, dict]], list, bool, str]:
                            f"results must be a list of results (at most {MAX_RESULTS})")
         confirm = data.get("confirm_implausible") is True
         return [(k + 1, r) for k, r in enumerate(results)], [], confirm, "ingest"
-    raw, filename = uploaded_file(current_app.config.get("MONITORING_MAX_UPLOAD_BYTES",
-                                                         MAX_UPLOAD_BYTES))
+    raw, filename = uploaded_file(current_app.config["MONITORING_MAX_UPLOAD_BYTES"])
     parsed = read_results(raw, filename)
     bad_rows = {p.row for p in parsed.problems}
     prior = [observation_service.RowProblem(p.row, p.column, p.message_zh, p.message_en)

@@ -27,7 +27,6 @@ from __future__ import annotations
 import gzip
 import hashlib
 import logging
-import os
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -93,7 +92,7 @@ class ProvinceMapCache:
         """The geodata and the layer files; call with the lock held."""
         if self._geo is None:
             network = app.extensions["rivers"].get()
-            geo = maps.load_geodata(network.data, key_rivers=app.config.get("KEY_RIVERS"))
+            geo = maps.load_geodata(network.data, key_rivers=app.config["KEY_RIVERS"])
             self._files = {key: ServedLayer(f, gzip.compress(f.body, compresslevel=9, mtime=0))
                            for key, f in maps.layer_files(geo).items()}
             self._geo = geo
@@ -120,7 +119,7 @@ class ProvinceMapCache:
         """The map's parts, its search index and its script's digest. Call in a request (the
         layer URLs are built with ``url_for``)."""
         cfg = app.config
-        key = (language, cfg.get("BASEMAP_URL"), cfg.get("BASEMAP_ATTRIBUTION"),
+        key = (language, cfg["BASEMAP_URL"], cfg["BASEMAP_ATTRIBUTION"],
                len(self.layers))
         found = self._rendered.get(key)
         if found is not None:
@@ -130,8 +129,8 @@ class ProvinceMapCache:
                 geo = self._load(app)
                 urls = self._urls(FETCHED_LAYERS)
                 m = maps.province_map(geo, lang=language,
-                                      basemap_url=cfg.get("BASEMAP_URL"),
-                                      basemap_attribution=cfg.get("BASEMAP_ATTRIBUTION"),
+                                      basemap_url=cfg["BASEMAP_URL"],
+                                      basemap_attribution=cfg["BASEMAP_ATTRIBUTION"],
                                       extra_layers=list(self.layers), layer_urls=urls)
                 parts = maps.render_parts(
                     m, asset_url=lambda path: url_for("static", filename=f"vendor/{path}"))
@@ -152,7 +151,6 @@ def register_map_layer(app: Flask, layer: Callable[[folium.Map, str], None]) -> 
 
 
 def init_pages(app: Flask) -> None:
-    app.config.setdefault("BASEMAP_ATTRIBUTION", os.environ.get("EEC_BASEMAP_ATTRIBUTION"))
     app.extensions["province_map"] = ProvinceMapCache()
     app.register_blueprint(bp)
 

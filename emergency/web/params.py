@@ -46,7 +46,6 @@ INT64_MIN = -(2**63)
 MAX_JSON_DEPTH = 32
 #: A JSON body larger than this is refused (uploads are multipart, under MAX_CONTENT_LENGTH).
 MAX_JSON_BYTES = 2 * 2**20
-DEFAULT_MAX_CONTENT_LENGTH = 50 * 2**20
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
@@ -54,12 +53,11 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 def init_request_layer(app: Flask) -> None:
     """Install the guards; call before any blueprint is registered (the id converter binds
     when a rule is added)."""
-    app.config.setdefault("MAX_CONTENT_LENGTH", DEFAULT_MAX_CONTENT_LENGTH)
     app.url_map.converters["int"] = BoundedIntConverter
     strict = StrictJSONProvider(app)
     strict.ensure_ascii, strict.sort_keys = app.json.ensure_ascii, app.json.sort_keys
     app.json = strict
-    app.wsgi_app = BodyLimit(app.wsgi_app, lambda: app.config.get("MAX_CONTENT_LENGTH"))
+    app.wsgi_app = BodyLimit(app.wsgi_app, lambda: app.config["MAX_CONTENT_LENGTH"])
 
 
 class BodyLimit:

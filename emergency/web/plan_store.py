@@ -43,8 +43,6 @@ from emergency.web.clock import iso, now
 from emergency.web.errors import ApiError
 from emergency.web.params import json_body, to_int, uploaded_file
 
-MAX_IMPORT_BYTES = 5 * 2**20
-
 
 @dataclass(frozen=True)
 class PlanKindWeb:
@@ -128,8 +126,7 @@ def problem_dict(problem: Any) -> dict:  # a plans.schema.Problem
 def read_upload(web: PlanKindWeb, plan_id: str) -> tuple[dict, Locator | None]:
     """The uploaded ``file`` (XLSX or YAML) as a plan document, and where each item came from
     (None for YAML); 422 with every unreadable cell, 415 for another kind of file."""
-    data, filename = uploaded_file(current_app.config.get("PLAN_MAX_IMPORT_BYTES",
-                                                          MAX_IMPORT_BYTES))
+    data, filename = uploaded_file(current_app.config["PLAN_MAX_IMPORT_BYTES"])
     name = filename.lower()
     try:
         if name.endswith((".yaml", ".yml")):

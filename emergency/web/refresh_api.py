@@ -53,7 +53,6 @@ from emergency.web.params import bad_parameter, json_body, uploaded_file
 
 bp = Blueprint("refresh_api", __name__, url_prefix="/api/refresh")
 
-MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 MIME = {"csv": "text/csv; charset=utf-8",
         "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 
@@ -125,7 +124,7 @@ def check_rights(scope: str) -> None:
 
 
 def read_upload() -> tuple[bytes, str]:
-    return uploaded_file(current_app.config.get("INVENTORY_MAX_UPLOAD_BYTES", MAX_UPLOAD_BYTES))
+    return uploaded_file(current_app.config["INVENTORY_MAX_UPLOAD_BYTES"])
 
 
 # ----------------------------------------------------------------------------- shaping

@@ -333,6 +333,7 @@ def show(plan_id: str):
 def init_river_pages(app: Flask) -> None:
     for key, text in MESSAGES.items():
         i18n.MESSAGES.setdefault(key, text)
-    app.config.setdefault("KEY_RIVERS", PlanRiverNames(app.extensions["plans"]))
+    if app.config["KEY_RIVERS"] is None:  # None: the rivers the published plans name
+        app.config["KEY_RIVERS"] = PlanRiverNames(app.extensions["plans"])
     app.extensions.setdefault("river_risks", RiverRiskCache())
     app.register_blueprint(bp)

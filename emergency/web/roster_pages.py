@@ -229,7 +229,7 @@ def index():
     role = user.role if user else ""
     today = service.shift_at(now(), r).duty_date
     ahead = Period(today, today + timedelta(
-        days=int(current_app.config.get("DUTY_GAP_LOOKAHEAD_DAYS", 14)) - 1))
+        days=int(current_app.config["DUTY_GAP_LOOKAHEAD_DAYS"]) - 1))
     with db().session() as session:
         gaps = service.gaps_ahead(session, ahead, r)
         can_log = user is not None and service.may_write_log(

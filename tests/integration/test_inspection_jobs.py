@@ -6,6 +6,7 @@ from datetime import datetime
 
 import pytest
 
+from emergency.config import default_config
 from emergency.inspection import service
 from emergency.jobs import runner
 from emergency.jobs.context import JobContext
@@ -56,6 +57,6 @@ def test_reminders_come_before_and_after_the_deadline_once_a_day(world):
 def test_the_job_is_scheduled_every_morning():
     from emergency.jobs.definitions import job_specs
 
-    spec = next(s for s in job_specs({}) if s.id == "hazard_deadlines")
+    spec = next(s for s in job_specs(default_config()) if s.id == "hazard_deadlines")
     assert spec.func_ref == "emergency.jobs.tasks:hazard_deadlines"
     assert "hour='8'" in str(spec.trigger) and "minute='30'" in str(spec.trigger)
