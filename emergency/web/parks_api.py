@@ -255,7 +255,7 @@ def show(park_id: str):
         ("pool", "parks_pools"), ("gate", "parks_gates"), ("outfall", "parks_park_outfalls"))}
     return render_template("park.html", park=doc, outfalls=park.outfalls, cards=cards,
                            readiness=readiness, map_data=map_data, linked_plans=linked_plans,
-                           intercepts=intercepts)
+                           intercepts=intercepts, published=published_info(park.id))
 
 
 def park_map_data(park: ParkPlan) -> dict:
@@ -349,3 +349,6 @@ def init_park_pages(app: Flask) -> None:
         NAV_ITEMS.append(("parks.index", "nav_parks"))
     app.register_blueprint(bp)
     app.register_blueprint(store_bp)
+    from emergency.web.park_plan_pages import init_park_plan_pages
+
+    init_park_plan_pages(app)  # /parks/<id>/edit, review, versions

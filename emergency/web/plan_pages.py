@@ -17,6 +17,8 @@ page as text nodes; there are no inline scripts or handlers (CSP).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from flask import Blueprint, Flask, abort, current_app, render_template, url_for
 
 from emergency.plan_management import service
@@ -146,7 +148,7 @@ def _name(plan) -> str:  # noqa: ANN001 - a plans.loader.Plan
     return (plan.river_name_en or plan.river_name_zh) if lang() == "en" else plan.river_name_zh
 
 
-def _status(status: str) -> str:
+def status_label(status: str) -> str:
     return i18n.t(f"plan_status_{status}")
 
 
@@ -261,7 +263,7 @@ EDITOR_MESSAGES: dict[str, dict[str, str]] = {
 
 def _js_messages() -> dict[str, str]:
     return {k: i18n.t(f"plan_js_{k}") for k in JS_MESSAGES} | {
-        f"status_{s}": _status(s) for s in ("editing", "submitted", "returned", "approved",
+        f"status_{s}": status_label(s) for s in ("editing", "submitted", "returned", "approved",
                                             "discarded")}
 
 
@@ -290,55 +292,103 @@ def edit(plan_id: str):
         in_force = version_dict(st.in_force)
     return render_template("plan_edit.html", plan=plan, name=_name(plan), data=data,
                            in_force=in_force, waiting=waiting, can_edit=data["can_edit"],
-                           status=_status)
+                           status=status_label)
 
 
-@bp.get("/rivers/<plan_id>/review/<int:draft_id>")
-def review(plan_id: str, draft_id: int):
-    published_plan = plan_set().plans.get(plan_id)  # None: a new plan, not yet published
+@dataclass(frozen=True)
+class PageKind:
+    """The endpoints of one kind of plan's pages and API (the review and versions pages, the
+    queue are shared by every kind)."""
+
+    kind: str          # the service's kind: river | park
+    api: str           # the blueprint of its management API (emergency.web.plan_store)
+    show: str          # the plan's own page, and the name of its id argument
+    show_arg: str
+    edit: str
+    review: str
+    versions: str
+
+    def links(self, plan_id: str) -> dict[str, str]:
+        return {"back": url_for(self.show, **{self.show_arg: plan_id}),
+                "edit": url_for(self.edit, plan_id=plan_id),
+                "versions": url_for(self.versions, plan_id=plan_id)}
+
+    def review_url(self, plan_id: str, draft_id: int) -> str:
+        return url_for(self.review, plan_id=plan_id, draft_id=draft_id)
+
+
+RIVER_PAGES = PageKind(KIND, "plans_api", "rivers.show", "plan_id", "plan_pages.edit",
+                       "plan_pages.review", "plan_pages.versions")
+#: every kind with pages, in the order the review queue lists them (parks_api adds its own)
+PAGE_KINDS: list[PageKind] = [RIVER_PAGES]
+
+
+def review_page(pages: PageKind, plan_id: str, draft_id: int, name: str | None = None) -> str:
+    """The review page of a draft of any kind of plan (``name``: the plan's as shown)."""
     with current_app.extensions["database"].session() as s:
         try:
-            st = service.review_state(s, KIND, plan_id, draft_id, acting())
+            st = service.review_state(s, pages.kind, plan_id, draft_id, acting())
         except PlanNotFound:
             abort(404)
         draft = draft_dict(st.draft, plan_id, document=False)
         changes = [c.as_dict() for c in st.changes]
         current = st.record.current_version
-        name = _name(published_plan) if published_plan else st.record.name_zh
+        name = name or st.record.name_zh
+    links = pages.links(plan_id) | {
+        "approve": url_for(f"{pages.api}.approve_draft", plan_id=plan_id, draft_id=draft_id),
+        "return": url_for(f"{pages.api}.return_draft", plan_id=plan_id, draft_id=draft_id)}
     return render_template(
         "plan_review.html", plan={"id": plan_id}, name=name, draft=draft, changes=changes,
         can_review=st.can_review and not st.own and draft["status"] == "submitted",
-        own=st.own, may_review=st.can_review, stale=st.stale, current=current, status=_status,
-        section_label=_section_label, show=_show)
+        own=st.own, may_review=st.can_review, stale=st.stale, current=current,
+        status=status_label, section_label=section_label, show=show_value, links=links)
+
+
+def versions_page(pages: PageKind, plan_id: str, name: str) -> str:
+    """Every published version of a plan of any kind: who, when, why, what changed; restore."""
+    with current_app.extensions["database"].session() as s:
+        try:
+            h = service.history(s, pages.kind, plan_id, acting())
+        except PlanNotFound:
+            abort(404)
+        rows = [version_dict(v) | {
+            "changes": [c.as_dict() for c in h.changes.get(v.version, ())],
+            "url": url_for(f"{pages.api}.version", plan_id=plan_id, number=v.version),
+            "xlsx": url_for(f"{pages.api}.export_xlsx", plan_id=plan_id, version=v.version),
+            "restore": url_for(f"{pages.api}.restore", plan_id=plan_id, number=v.version)}
+            for v in h.versions]
+        current = h.record.current_version
+    return render_template("plan_versions.html", plan={"id": plan_id}, name=name, versions=rows,
+                           current=current, can_review=h.can_review, links=pages.links(plan_id),
+                           source_label=lambda s: i18n.t(f"plan_source_{s}"))
+
+
+@bp.get("/rivers/<plan_id>/review/<int:draft_id>")
+def review(plan_id: str, draft_id: int):
+    published_plan = plan_set().plans.get(plan_id)  # None: a new plan, not yet published
+    return review_page(RIVER_PAGES, plan_id, draft_id,
+                       _name(published_plan) if published_plan else None)
 
 
 @bp.get("/rivers/<plan_id>/versions")
 def versions(plan_id: str):
-    plan = _plan(plan_id)
-    with current_app.extensions["database"].session() as s:
-        try:
-            h = service.history(s, KIND, plan_id, acting())
-        except PlanNotFound:
-            abort(404)
-        rows = [version_dict(v) | {"changes": [c.as_dict() for c in h.changes.get(v.version,
-                                                                                   ())]}
-                for v in h.versions]
-        current = h.record.current_version
-    return render_template("plan_versions.html", plan=plan, name=_name(plan), versions=rows,
-                           current=current, can_review=h.can_review,
-                           source_label=lambda s: i18n.t(f"plan_source_{s}"))
+    return versions_page(RIVER_PAGES, plan_id, _name(_plan(plan_id)))
 
 
 @bp.get("/plans/review")
 def review_queue():
+    """Drafts waiting for review and one's own open drafts, of every kind of plan."""
+    waiting_rows: list[dict] = []
+    mine_rows: list[dict] = []
     with current_app.extensions["database"].session() as s:
-        waiting, mine = service.review_queue(s, KIND, acting())
-        waiting_rows = [draft_dict(d, r.plan_id, document=False) | {"name": r.name_zh}
-                        for r, d in waiting]
-        mine_rows = [draft_dict(d, r.plan_id, document=False) | {"name": r.name_zh}
-                     for r, d in mine]
+        for pages in PAGE_KINDS:
+            waiting, mine = service.review_queue(s, pages.kind, acting())
+            for rows, found in ((waiting_rows, waiting), (mine_rows, mine)):
+                rows.extend(draft_dict(d, r.plan_id, document=False) | {
+                    "name": r.name_zh, "url": pages.review_url(r.plan_id, d.id)}
+                    for r, d in found)
     return render_template("plan_queue.html", waiting=waiting_rows, mine=mine_rows,
-                           status=_status)
+                           status=status_label)
 
 
 @bp.get("/rivers/<plan_id>/a3")
@@ -360,17 +410,17 @@ def a3(plan_id: str):
                            published=published, printed=iso(now())[:16].replace("T", " "))
 
 
-def _section_label(section: str) -> str:
+def section_label(section: str) -> str:
     return i18n.t(f"plan_section_{section}")
 
 
-def _show(value) -> str:  # noqa: ANN001 - a JSON value
+def show_value(value) -> str:  # noqa: ANN001 - a JSON value
     if value is None or value == "" or value == []:
         return "—"
     if isinstance(value, bool):
         return ("yes" if value else "no") if lang() == "en" else ("是" if value else "否")
     if isinstance(value, list):
-        return "、".join(_show(v) for v in value)
+        return "、".join(show_value(v) for v in value)
     if isinstance(value, dict):
         return str(value.get("name_zh") or value.get("text_zh") or value.get("unit_zh")
                    or value)

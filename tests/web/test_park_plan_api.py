@@ -242,3 +242,46 @@ def test_rights_plan_edit_plan_review_and_the_parks_prefecture(seeded, steward, 
     resp = far.post(f"{URL}/drafts/{draft['id']}/approve", json={})
     assert resp.status_code == 403 and resp.get_json()["error"]["code"] == "other_prefecture"
     assert steward.post("/api/parks/no-such-park/drafts").status_code == 404
+
+
+def test_the_park_plan_pages_show_the_version_link_the_flow_and_render_text(
+        steward, reviewer, client):
+    import re
+
+    page = client.get(f"/parks/{PARK}").get_data(as_text=True)
+    assert "现行版本 v1(system" in page
+    assert f'href="/parks/{PARK}/edit"' in page and f'href="/parks/{PARK}/versions"' in page
+    draft = new_draft(steward)
+    doc = copy.deepcopy(draft["document"])
+    doc["park"]["pools"][0]["volume_m3"] = 9000.0
+    save(steward, draft, doc)
+    editing = steward.get(f"/parks/{PARK}/edit").get_data(as_text=True)
+    assert 'id="park-plan-submit"' in editing and "公共应急池" in editing and "9000" in editing
+    steward.post(f"{URL}/drafts/{draft['id']}/submit",
+                 json={"note": "<script>alert(1)</script>扩容"})
+    pages = {
+        "park": client.get(f"/parks/{PARK}"),
+        "edit": steward.get(f"/parks/{PARK}/edit"),
+        "review": reviewer.get(f"/parks/{PARK}/review/{draft['id']}"),
+        "versions": reviewer.get(f"/parks/{PARK}/versions"),
+        "queue": reviewer.get("/plans/review"),
+        "edit_en": reviewer.get(f"/parks/{PARK}/edit?lang=en"),
+    }
+    for name, resp in pages.items():
+        assert resp.status_code == 200, name
+        html = resp.get_data(as_text=True)
+        scripts = re.findall(r"<script(?![^>]*\bsrc=)([^>]*)>", html)
+        assert all('type="application/json"' in attrs for attrs in scripts), name
+        assert "<script>alert(1)" not in html, name
+        assert not re.search(r"\son[a-z]+=\"", html), name
+    review = pages["review"].get_data(as_text=True)
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;扩容" in review
+    assert 'id="plan-approve"' in review and "公共应急池" in review
+    assert f'data-approve="/api/parks/{PARK}/drafts/{draft["id"]}/approve"' in review
+    assert f'href="/parks/{PARK}/review/{draft["id"]}"' in pages["queue"].get_data(as_text=True)
+    assert "Read only" in pages["edit_en"].get_data(as_text=True)  # a reviewer does not edit
+    reviewer.post(f"{URL}/drafts/{draft['id']}/approve", json={})
+    versions = reviewer.get(f"/parks/{PARK}/versions").get_data(as_text=True)
+    assert 'data-version="2"' in versions
+    assert f'data-restore="/api/parks/{PARK}/versions/1/restore"' in versions
+    assert "现行版本 v2(reviewer" in client.get(f"/parks/{PARK}").get_data(as_text=True)
