@@ -16,9 +16,10 @@ rank  layer       which modules
                   web), ``emergency/serve.py`` and ``app.py``
 ====  ==========  ====================================================================
 
-Besides: web modules contain no ``select(`` (queries belong to services) and use no ``_private``
-name of another module. Imports under ``if TYPE_CHECKING:`` are not counted (they load nothing).
-Every import counts, at module level or inside a function.
+Besides: no module imports a ``_private`` name from another package; web modules contain no
+``select(`` (queries belong to services) and use no ``_private`` name of any other module.
+Every import counts, at module level or inside a function; imports under ``if TYPE_CHECKING:``
+do not (they load nothing).
 """
 
 from __future__ import annotations
@@ -138,6 +139,14 @@ def _private(name: str | None) -> bool:
     return bool(name) and name.startswith("_") and not name.startswith("__")
 
 
+def _package(module: str, modules: dict[str, Path]) -> str:
+    """The package a module belongs to (a package's __init__ belongs to itself)."""
+    path = modules.get(module)
+    if path is not None and path.name == "__init__.py":
+        return module
+    return module.rpartition(".")[0]
+
+
 def violations(root: Path) -> list[str]:
     modules = source_files(root)
     found = []
@@ -157,8 +166,12 @@ def violations(root: Path) -> list[str]:
                 found.append(f"{where}:{imp.line}: {layer} module imports {imp.target} ({other})")
             if module.startswith("emergency.jobs") and imp.target.startswith("emergency.web"):
                 found.append(f"{where}:{imp.line}: jobs import the web layer ({imp.target})")
+            foreign = _package(imp.target, modules) != _package(module, modules)
+            if _private(imp.name) and foreign:
+                found.append(f"{where}:{imp.line}: imports {imp.target}.{imp.name} from another "
+                             "package")
             if module.startswith("emergency.web"):
-                if _private(imp.name) and imp.target != module:
+                if _private(imp.name) and not foreign and imp.target != module:
                     found.append(f"{where}:{imp.line}: web imports {imp.target}.{imp.name}")
                 if imp.target in modules and (imp.name is None or imp.target.endswith(
                         f".{imp.name}")):
@@ -248,6 +261,8 @@ def test_each_bad_import_is_caught(tmp_path):
         "emergency/store/models.py": "from emergency.incidents import service\n",  # (b)
         "emergency/incidents/service.py": "from emergency.web import pages\n",     # (b)
         "emergency/jobs/tasks.py": "from emergency.web.pages import thing\n",      # jobs→web
+        "emergency/jobs/runner.py": "from emergency.incidents.service import _sync\n",
+        "emergency/web/plan_pages.py": "from emergency.web.pages import _helper\n",  # (d)
         "plans/loader.py": "from emergency.grading import TIERS\n",                # (c)
         "rivers/network.py": "from plans import loader\n",                         # (b)
         "emergency/web/pages.py": (
@@ -266,9 +281,11 @@ def test_each_bad_import_is_caught(tmp_path):
         "emergency/store/models.py:1: store module imports emergency.incidents.service (service)",
         "emergency/incidents/service.py:1: service module imports emergency.web.pages (top)",
         "emergency/jobs/tasks.py:1: jobs import the web layer",
+        "emergency/jobs/runner.py:1: imports emergency.incidents.service._sync from another",
         "plans/loader.py:1: plans module imports emergency.grading (domain)",
         "rivers/network.py:1: rivers module imports plans.loader (plans)",
-        "emergency/web/pages.py:1: web imports emergency.incidents.service._input_from_row",
+        "emergency/web/pages.py:1: imports emergency.incidents.service._input_from_row from",
+        "emergency/web/plan_pages.py:1: web imports emergency.web.pages._helper",
         "emergency/web/pages.py:3: web uses service._event",
         "emergency/web/pages.py:4: web runs a query",
     ):
