@@ -419,6 +419,8 @@ def show_value(value) -> str:  # noqa: ANN001 - a JSON value
         return "—"
     if isinstance(value, bool):
         return ("yes" if value else "no") if lang() == "en" else ("是" if value else "否")
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))  # 8000.0 m³ as 8000, as the diff's messages show it
     if isinstance(value, list):
         return "、".join(show_value(v) for v in value)
     if isinstance(value, dict):
