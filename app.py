@@ -56,6 +56,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.extensions["parks"] = parks
     app.extensions["engine"] = Lazy(lambda: build_engine_context(
         rivers.get(), plans=plans.get, pinned_plans=plans.pinned, parks=parks.get,
+        pinned_parks=parks.pinned,
         resources=ResourceCache(),
         snap_max_m=app.config["SNAP_MAX_DISTANCE_M"],
         snap_warn_m=app.config["SNAP_WARN_DISTANCE_M"],

@@ -17,6 +17,7 @@ from rivers.network import SNAP_MAX_DISTANCE_M, SNAP_WARN_DISTANCE_M, RiverNetwo
 def build_engine_context(network: RiverNetwork, *, plans: Callable[[], Any] = lambda: None,
                          parks: Callable[[], Any] = lambda: None,
                          pinned_plans: Callable[[Any], Any] | None = None,
+                         pinned_parks: Callable[[Any], Any] | None = None,
                          resources: Callable[[Any], Any] = lambda session: None,
                          snap_max_m: float = SNAP_MAX_DISTANCE_M,
                          snap_warn_m: float = SNAP_WARN_DISTANCE_M, tz: tzinfo = DEFAULT_TZ,
@@ -28,7 +29,8 @@ def build_engine_context(network: RiverNetwork, *, plans: Callable[[], Any] = la
     return EngineContext(
         network=network, catalogue=load_catalogue(), flow_ratios=defaults["flow_ratio"],
         season_by_month={int(k): v for k, v in defaults["season_by_month"].items()},
-        plans=plans, pinned_plans=pinned_plans, parks=parks, resources=resources,
+        plans=plans, pinned_plans=pinned_plans, parks=parks, pinned_parks=pinned_parks,
+        resources=resources,
         snap_max_m=snap_max_m,
         snap_warn_m=snap_warn_m,
         tz=tz, scenario_clock=scenario_clock,

@@ -93,6 +93,8 @@ class EngineContext:
     scenario_clock: Callable[[Incident, datetime], datetime] | None = None
     #: The chemical-park plans (:class:`plans.parks.ParkPlanSet`); None: no park containment.
     parks: Callable[[], Any] = lambda: None
+    #: The park plans with some at given published versions, as ``pinned_plans`` for drills.
+    pinned_parks: Callable[[Mapping[str, int]], Any] | None = None
 
 
 DRILL_ITEM_PREFIX = "drill:"  # checklist items a drill adds: kept when the package is recomputed
@@ -158,11 +160,11 @@ def entry_point(ctx: EngineContext, session: Session, inc: IncidentInput) -> Sna
 
 
 def contained_release(ctx: EngineContext, session: Session, inc: IncidentInput,
-                      substance: Any) -> ContainedRelease | None:
+                      substance: Any, row: Incident | None = None) -> ContainedRelease | None:
     """The three-level assessment when the release is inside a chemical park: the park (and
     enterprise) named in the report, or the park plan covering the incident's risk source
     (a chemical park, or an enterprise in one). None for any other incident."""
-    parks = ctx.parks()
+    parks = parks_for(ctx, row)
     if parks is None:
         if inc.park_id is not None:
             raise InvalidIncident([FieldProblem("park_id", "未加载化工园区预案",
@@ -196,7 +198,7 @@ def package_for(ctx: EngineContext, session: Session, inc: IncidentInput, now: d
                 extra_points=(), row: Incident | None = None) -> ResponsePackage:
     """The package of ``inc``; with a stored ``row``, fitted to its valid observations."""
     substance = ctx.catalogue.get(inc.substance)
-    contained = contained_release(ctx, session, inc, substance)
+    contained = contained_release(ctx, session, inc, substance, row)
     engine_input, snap = inc, None
     if contained is not None:
         # inside a park, water reaches the river only by the park's outfall: the trace starts
@@ -221,13 +223,28 @@ def package_for(ctx: EngineContext, session: Session, inc: IncidentInput, now: d
 def plans_for(ctx: EngineContext, row: Incident | None) -> Any:
     """The plans the engine uses for ``row``: those in force — but a drill incident keeps the
     plan versions in force when it started (its recorded ``plans_used``)."""
-    if row is not None and row.is_drill and row.plans_used and ctx.pinned_plans is not None:
-        pins = {u["id"]: u["version"] for u in row.plans_used
-                if isinstance(u, dict) and u.get("version") is not None
-                and u.get("kind", "river") == "river"}
-        if pins:
-            return ctx.pinned_plans(pins)
+    pins = _drill_pins(row, "river")
+    if pins and ctx.pinned_plans is not None:
+        return ctx.pinned_plans(pins)
     return ctx.plans()
+
+
+def parks_for(ctx: EngineContext, row: Incident | None) -> Any:
+    """The park plans the engine uses for ``row``: as :func:`plans_for`, a drill keeps the park
+    plan version in force when it started."""
+    pins = _drill_pins(row, "park")
+    if pins and ctx.pinned_parks is not None:
+        return ctx.pinned_parks(pins)
+    return ctx.parks()
+
+
+def _drill_pins(row: Incident | None, kind: str) -> dict[str, int]:
+    """{plan id: version} of the ``kind`` plans a drill incident recorded (empty otherwise)."""
+    if row is None or not row.is_drill or not row.plans_used:
+        return {}
+    return {u["id"]: u["version"] for u in row.plans_used
+            if isinstance(u, dict) and u.get("version") is not None
+            and u.get("kind", "river") == kind}
 
 
 def row_samples(ctx: EngineContext, row: Incident, inc: IncidentInput) -> list:

@@ -95,3 +95,37 @@ def test_incidents_record_the_park_plan_version_and_hear_of_a_new_one(loaded, cl
         assert "预案已更新至 v2" in notices[0].summary_zh
     page = client.get(f"/incidents/{incident['id']}").get_data(as_text=True)
     assert f'href="/parks/{PARK}"' in page
+
+
+def test_a_drill_keeps_the_park_plan_version_in_force_at_its_start(loaded, client):
+    from emergency.incidents import service as incidents
+
+    seed_parks(loaded)
+    loaded.config["FIXED_NOW"] = NOW
+    leak = {"park_id": PARK, "park_enterprise_id": "e2", "substance": "苯", "mass_kg": 1000,
+            "released_volume_m3": 10, "occurred_at": "2026-07-23T09:00+08:00",
+            "discovered_at": "2026-07-23T09:00+08:00", "title": "园区企业小量泄漏(演练)"}
+    ctx = loaded.extensions["engine"].get()
+    with loaded.extensions["database"].session() as s:
+        drill, _ = incidents.report_incident(s, ctx, leak, actor="organiser", now=NOW,
+                                             is_drill=True)
+        drill_id = drill.id
+    real = client.post("/api/incidents", json=leak).get_json()
+
+    def smaller_pool(doc: dict) -> None:
+        doc["enterprises"][1]["accident_pool"]["volume_m3"] = 500.0
+
+    assert publish_park(loaded, PARK, smaller_pool) == 2
+
+    def pool(pkg) -> float:  # noqa: ANN001 - the enterprise level's free volume
+        return pkg.containment.result.levels[0].free_m3
+
+    with loaded.extensions["database"].session() as s:
+        drill_pkg = incidents.package_now(s, ctx, incidents.get_incident(s, drill_id), NOW)
+        real_pkg = incidents.package_now(s, ctx, incidents.get_incident(s, real["id"]), NOW)
+        drill_events = [e.kind for e in incidents.get_incident(s, drill_id).events]
+        real_events = [e.kind for e in incidents.get_incident(s, real["id"]).events]
+    assert {u.id: u.version for u in drill_pkg.plans_used}[PARK] == 1
+    assert {u.id: u.version for u in real_pkg.plans_used}[PARK] == 2
+    assert pool(drill_pkg) - pool(real_pkg) == pytest.approx(1500)   # 2,000 → 500 m³
+    assert "plan_updated" not in drill_events and "plan_updated" in real_events
