@@ -11,7 +11,8 @@
     flask --app app inventory rollback VERSION
     flask --app app inventory versions [--prefecture 长春市] [--kind materials]
 
-The app object is closed over (``register_cli(app)``), so this module needs no Flask import.
+The app object is closed over (``job_commands(app, AppGroup)``), so this module needs no Flask
+import; emergency/web/cli.py registers the groups.
 """
 
 from __future__ import annotations
@@ -31,8 +32,11 @@ from emergency.refresh import service
 from emergency.refresh.inbox import BadInboxName, parse_name
 
 
-def register_cli(app: Any) -> None:
-    @app.cli.group("scheduler")
+def job_commands(app: Any, group: type[click.Group]) -> list[click.Group]:
+    """``flask scheduler …`` and ``flask inventory …`` on ``app``, as ``group`` (Flask's
+    AppGroup); registered by emergency/web/cli.py."""
+
+    @click.group("scheduler", cls=group)
     def scheduler() -> None:
         """Scheduled jobs (定时任务): the scheduler process and its state."""
 
@@ -79,7 +83,7 @@ def register_cli(app: Any) -> None:
         """Run one job now, in this process (recorded as a manual run)."""
         _echo_outcome(runner.run_job(JobContext.from_app(app, "cli"), job_id))
 
-    @app.cli.group("inventory")
+    @click.group("inventory", cls=group)
     def inventory() -> None:
         """Inventory refresh (清单更新): campaign, submissions, versions."""
 
@@ -183,6 +187,8 @@ def register_cli(app: Any) -> None:
                            f"{v.source:10} {ctx.local(v.created_at):%Y-%m-%d %H:%M} "
                            f"{v.created_by:12} {v.record_count:6} records "
                            f"(+{v.added} -{v.removed} ~{v.changed})")
+    return [scheduler, inventory]
+
 
 
 def _apply(ctx: JobContext, submission_id: int, user: str, delete_missing: int | None = None,

@@ -9,7 +9,6 @@ def init_web(app: Flask) -> None:
     from emergency.jobs.scheduler import init_app as init_scheduler
     from emergency.web import (
         api,
-        assets,
         auth,
         cli,
         command_api,
@@ -68,5 +67,4 @@ def init_web(app: Flask) -> None:
     init_scheduler(app)  # EEC_SCHEDULER=1: APScheduler embedded (emergency/jobs/scheduler.py)
     compress.init_compression(app)
     static_cache.init_static_cache(app)
-    assets.register_cli(app)
     cli.register(app)

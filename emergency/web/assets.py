@@ -29,6 +29,7 @@ from pathlib import Path
 
 import click
 from flask import Flask, current_app
+from flask.cli import AppGroup
 
 # (XStatic module, vendor dir, {source path in the package: target path}); a trailing "/" copies
 # a directory.
@@ -183,8 +184,10 @@ def vendor(target: Path, *, force: bool = False) -> list[str]:
     return files
 
 
-def register_cli(app: Flask) -> None:
-    @app.cli.group("assets")
+def asset_commands() -> AppGroup:
+    """``flask assets …`` (registered by emergency/web/cli.py)."""
+
+    @click.group("assets", cls=AppGroup)
     def assets() -> None:
         """Front-end libraries served by the app (no CDN)."""
 
@@ -196,3 +199,4 @@ def register_cli(app: Flask) -> None:
         written = vendor(target, force=force)
         click.echo(f"static/vendor: {len(written)} files written" if written
                    else "static/vendor up to date")
+    return assets

@@ -51,6 +51,7 @@ from flask import (
     session,
     url_for,
 )
+from flask.cli import AppGroup
 from flask_limiter import Limiter, RequestLimit
 from pydantic import BaseModel, ConfigDict, ValidationError
 from pydantic import Field as PydanticField
@@ -116,7 +117,6 @@ def init_auth(app: Flask) -> None:
     _keep_secrets_out_of_access_logs(app)
     app.jinja_env.globals.update(csrf_token=csrf_token, current_user=current_user,
                                  role_label=role_label, account_label=account_label)
-    _register_cli(app)
 
 
 # --------------------------------------------------------------------------- access logs
@@ -490,8 +490,10 @@ def _user_dict(user: User) -> dict:
 
 
 # --------------------------------------------------------------------------- CLI
-def _register_cli(app: Flask) -> None:
-    @app.cli.group("users")
+def user_commands() -> AppGroup:
+    """``flask users …`` (registered by emergency/web/cli.py)."""
+
+    @click.group("users", cls=AppGroup)
     def users() -> None:
         """User accounts (用户)."""
 
@@ -622,3 +624,4 @@ def _register_cli(app: Flask) -> None:
         else:
             click.echo(f"administrator {username} created. Password (shown only this once): "
                        f"{password}")
+    return users

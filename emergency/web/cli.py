@@ -1,4 +1,13 @@
-"""Flask CLI commands for operators: schema, data, users, jobs."""
+"""Flask CLI commands for operators (命令行): every ``flask --app app …`` group is registered
+here, in :func:`register`, and nowhere else.
+
+The groups whose logic lives with a feature are built there and only registered here:
+``users`` (emergency/web/auth.py), ``assets`` (emergency/web/assets.py), ``drill``
+(emergency/web/drill_cli.py), ``scheduler`` and ``inventory`` (emergency/jobs/cli.py). ``db``,
+``data`` and ``plans`` are defined below. Flask adds ``run``, ``shell`` and ``routes``;
+Flask-Limiter adds ``limiter`` when it is attached (emergency/web/auth.py).
+``tests/web/test_cli_registration.py`` checks the list and that no other module registers.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +15,7 @@ from pathlib import Path
 
 import click
 from flask import Flask, current_app
+from flask.cli import AppGroup
 
 from emergency.store import SchemaDrift, check, upgrade
 from emergency.store.backup import BackupError
@@ -15,12 +25,19 @@ from rivers.loader import cache_key
 
 
 def register(app: Flask) -> None:
-    from emergency.jobs.cli import register_cli as register_job_commands  # scheduler, inventory
-    from emergency.web.drill_cli import register_drill_commands  # flask drill …
+    """Register every command group of the application on ``app.cli``."""
+    from emergency.jobs.cli import job_commands  # scheduler, inventory
+    from emergency.web.assets import asset_commands
+    from emergency.web.auth import user_commands
+    from emergency.web.drill_cli import drill_commands
 
-    register_drill_commands(app)
-    register_job_commands(app)
-    @app.cli.group("db")
+    for group in (db_commands(), data_commands(), plans_commands(), user_commands(),
+                  asset_commands(), drill_commands(), *job_commands(app, AppGroup)):
+        app.cli.add_command(group)
+
+
+def db_commands() -> AppGroup:
+    @click.group("db", cls=AppGroup)
     def db() -> None:
         """Database schema (Alembic)."""
 
@@ -70,7 +87,11 @@ def register(app: Flask) -> None:
         click.echo(f"restored {_safe_url(url)} from {path}; "
                    "then run `flask --app app db upgrade` for any newer migrations")
 
-    @app.cli.group("data")
+    return db
+
+
+def data_commands() -> AppGroup:
+    @click.group("data", cls=AppGroup)
     def data() -> None:
         """Bundled data."""
 
@@ -83,7 +104,11 @@ def register(app: Flask) -> None:
         _load_sample_duty_staff()
         _seed_plans()
 
-    @app.cli.group("plans")
+    return data
+
+
+def plans_commands() -> AppGroup:
+    @click.group("plans", cls=AppGroup)
     def plans_group() -> None:
         """Key-river and chemical-park plans kept in the database (预案管理)."""
 
@@ -91,6 +116,8 @@ def register(app: Flask) -> None:
     def plans_seed() -> None:
         """Import the bundled plan files as version 1 of plans not yet in the database."""
         _seed_plans()
+
+    return plans_group
 
 
 def _load_sample_inventories(net) -> None:  # noqa: ANN001 - a RiverNetwork

@@ -7,7 +7,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import click
-from flask import Flask, current_app
+from flask import current_app
+from flask.cli import AppGroup
 
 from emergency.drills import DRILL_MARK, service
 from emergency.drills.evaluation import STATUS_LABELS, report_dict
@@ -22,8 +23,10 @@ from emergency.drills.scenario import (
 from emergency.web.clock import tz
 
 
-def register_drill_commands(app: Flask) -> None:
-    @app.cli.group("drill")
+def drill_commands() -> AppGroup:
+    """``flask drill …`` (registered by emergency/web/cli.py)."""
+
+    @click.group("drill", cls=AppGroup)
     def drill() -> None:
         """Drills (演练): validate, run and report scenarios."""
 
@@ -117,6 +120,8 @@ def register_drill_commands(app: Flask) -> None:
         if html_path:
             html_path.write_text(report_html(report), "utf-8")
             click.echo(f"HTML: {html_path}")
+    return drill
+
 
 
 def _load(file: str) -> tuple[Scenario, str]:
