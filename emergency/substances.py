@@ -44,7 +44,7 @@ from pydantic import (
     field_validator,
 )
 
-from plans.problems import Problem, bilingual, pydantic_problems
+from plans.problems import Problem, bilingual, one_of, pydantic_problems
 from plans.vocabulary import POLLUTANT_CLASSES, TECHNIQUES
 
 __all__ = [
@@ -278,17 +278,6 @@ def is_valid_cas(cas: str) -> bool:
 # pydantic_problems`. Rules between fields read the fields validated before them (``info.data``),
 # so they are reported together with everything else; rules between entries are plain code in
 # :func:`parse_catalogue`.
-def _in(vocabulary: Mapping[str, Any]) -> AfterValidator:
-    allowed = ", ".join(vocabulary)
-
-    def check(item: str) -> str:
-        if item not in vocabulary:
-            raise bilingual(f"“{item}” 不在词表中 (可选: {allowed})",
-                            f"{item!r} is not in the vocabulary (allowed: {allowed})")
-        return item
-    return AfterValidator(check)
-
-
 def _no_repeats(items: list[str]) -> list[str]:
     for k, item in enumerate(items):
         if item in items[:k]:
@@ -302,7 +291,7 @@ _Texts = Annotated[list[_Text], AfterValidator(_no_repeats)]
 
 
 def _words(vocabulary: Mapping[str, Any]) -> Any:
-    return Annotated[list[Annotated[_Text, _in(vocabulary)]], AfterValidator(_no_repeats)]
+    return Annotated[list[Annotated[_Text, one_of(vocabulary)]], AfterValidator(_no_repeats)]
 
 
 def _nonempty(value: list[str] | None) -> list[str]:
@@ -327,9 +316,9 @@ class _Entry(BaseModel):
     aliases: _Texts = []
     cas: str | None
     cas_note: _Text | None = Field(None, validate_default=True)
-    pollutant_class: Annotated[str, _in(POLLUTANT_CLASSES)]
+    pollutant_class: Annotated[str, one_of(POLLUTANT_CLASSES, "污染物类别", "pollutant class")]
     limit_mg_l: _Positive | None
-    limit_basis: Annotated[str, _in(LIMIT_BASES)]
+    limit_basis: Annotated[str, one_of(LIMIT_BASES, "限值依据", "limit basis")]
     limit_source: _Text
     limit_applies_to: _Text | None = Field(None, validate_default=True)
     limit_note: _Text | None = None

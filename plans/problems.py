@@ -6,21 +6,26 @@ once as a :class:`Problem`: the file, the field path inside it (``receptors[2].p
 the reason in Chinese and English.
 
 How a document is checked (issue 12, item 5: one validation mechanism instead of three
-hand-written ``_Checker`` classes):
+hand-written ``_Checker`` classes; decided 7 Dec 2026, and done for every document):
 
 * **Structure** — types, ranges, required and unknown keys, fixed vocabularies — is declared as
-  pydantic models (``extra="forbid"``) and pydantic's errors are turned into problems by
-  :func:`pydantic_problems`, the one translation of structural errors, with the Chinese table
-  :data:`MESSAGES` below. A rule that needs a sentence of its own raises :func:`bilingual` from
-  a validator; cross-field rules read the fields already validated (``info.data``), so they are
-  reported together with every other structural problem.
-* **Rules against the world** (river ids, segments, counties, references between sections) are
-  plain functions appending :class:`Problem` rows.
-* The river plans (:mod:`plans.schema`) keep their field-by-field walk, because the loader must
-  still snap the sites of a file that has problems elsewhere (so every problem of every file is
-  found in one pass); the walk reads its messages from the same :data:`MESSAGES` table. Decided
-  on 7 Dec 2026: park plans, the catalogue and drill scenarios are pydantic models; the river
-  plans' partial results would need one model per site and section, left for later.
+  pydantic models (``extra="forbid"``: river plans :mod:`plans.schema`, park plans
+  :mod:`plans.parks`, the chemical catalogue ``emergency.substances``, drill scenarios
+  ``emergency.drills.scenario``). pydantic's errors become problems by :func:`pydantic_problems`,
+  the one translation of structural errors, with the table :data:`MESSAGES` below: Chinese
+  always, English where pydantic's own sentence is not plain enough; a wrong value is quoted, an
+  unknown field is told with the fields allowed there, a required value written as null is
+  "missing".
+* A rule that needs a sentence of its own raises :func:`bilingual` from a validator (a value
+  outside a vocabulary: :func:`one_of`). Rules between fields read the fields validated before
+  them (``info.data``); rules against the world or between sections read the validation
+  context (the river network's ids, the ids a scenario defines), so they are reported together
+  with every structural problem, all at once.
+* What cannot be said of one field — a plan id that must equal its file name, repeated ids,
+  sample marks, coordinates in the province — is plain functions appending :class:`Problem`.
+* Where a caller needs what is right in a document that has problems (the river-plan loader
+  still snaps the sites of a plan with a wrong card, so that every problem of every file is
+  found in one pass), the parts are validated one by one rather than the whole at once.
 
 Pure: no Flask, no database, nothing from ``emergency``.
 """
@@ -32,11 +37,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any, Final, Union, get_args, get_origin
 
-from pydantic import BaseModel, ValidationError
+from pydantic import AfterValidator, BaseModel, ValidationError
 from pydantic_core import PydanticCustomError
 
-__all__ = ["MESSAGES", "PATTERNS", "Problem", "at", "bilingual", "message",
-           "pydantic_problems"]
+__all__ = ["MESSAGES", "PATTERNS", "Problem", "at", "bilingual", "message", "one_of",
+           "outside", "pydantic_problems"]
 
 
 @dataclass(frozen=True)
@@ -70,6 +75,26 @@ def bilingual(zh: str, en: str) -> PydanticCustomError:
     return PydanticCustomError("bilingual", "{en}", {"zh": zh, "en": en})
 
 
+def one_of(vocabulary: Mapping[str, Any] | Iterable[str], what_zh: str = "取值",
+           what_en: str = "") -> AfterValidator:
+    """A validator refusing a value outside ``vocabulary`` (its keys), naming what is allowed."""
+    allowed = tuple(vocabulary)
+
+    def check(value: Any) -> Any:
+        if value not in allowed:
+            raise bilingual(*outside(value, allowed, what_zh, what_en))
+        return value
+    return AfterValidator(check)
+
+
+def outside(value: Any, vocabulary: Iterable[str], what_zh: str = "取值", what_en: str = ""
+            ) -> tuple[str, str]:
+    """(zh, en): ``value`` is not in ``vocabulary``, and what is."""
+    allowed = tuple(vocabulary)
+    return (f"{what_zh} {value!r} 不在允许范围内:{'、'.join(allowed)}",
+            f"{what_en} {value!r} is not one of: {', '.join(allowed)}".lstrip())
+
+
 #: Error type → (中文, English) templates, formatted with the error's context. ``None`` for
 #: English keeps pydantic's own sentence (it already names the limit or pattern).
 MESSAGES: Final[Mapping[str, tuple[str, str | None]]] = {
@@ -80,7 +105,8 @@ MESSAGES: Final[Mapping[str, tuple[str, str | None]]] = {
     "less_than_equal": ("不能大于 {le}", None),
     "less_than": ("须小于 {lt}", None),
     "string_pattern_mismatch": ("格式不对(须符合 {pattern})", None),
-    "string_too_short": ("不能为空", None),
+    "string_too_short": ("不能为空", "must not be empty"),
+    "string_too_short_n": ("至少 {min_length} 个字符", "at least {min_length} characters"),
     "string_too_long": ("过长(最多 {max_length} 个字符)", None),
     "too_short": ("至少需要 {min_length} 项", None),
     "too_long": ("最多 {max_length} 项", None),
@@ -188,12 +214,17 @@ def pydantic_problems(error: ValidationError, file: str, prefix: str = "", *,
     out = []
     for e in error.errors(include_url=False):
         raw_ctx = e.get("ctx") or {}
-        if e["type"] == "bilingual":
+        if e["type"].endswith("_type") and e.get("input", "") is None and e["loc"]:
+            zh, en = message("missing")    # a required value written as null is missing
+        elif e["type"] == "bilingual":
             zh, en = str(raw_ctx["zh"]), str(raw_ctx["en"])
         else:
             ctx = {k: (f"{v:g}" if isinstance(v, int | float) and not isinstance(v, bool) else v)
                    for k, v in raw_ctx.items()}
-            zh_t, en_t = table.get(e["type"], (None, None))
+            kind = e["type"]
+            if kind == "string_too_short" and raw_ctx.get("min_length", 1) > 1:
+                kind = "string_too_short_n"
+            zh_t, en_t = table.get(kind, (None, None))
             if e["type"] == "string_pattern_mismatch" and raw_ctx.get("pattern") in PATTERNS:
                 zh_t, en_t = PATTERNS[raw_ctx["pattern"]]
             if zh_t is None:
@@ -201,6 +232,11 @@ def pydantic_problems(error: ValidationError, file: str, prefix: str = "", *,
             else:
                 zh = _fmt(zh_t, ctx)
             en = _fmt(en_t, ctx) if en_t is not None else e["msg"]
+        given = e.get("input")
+        if (e["type"].endswith(("_type", "_parsing")) or e["type"] == "string_pattern_mismatch"
+                ) and isinstance(
+                given, str | int | float | bool) and len(repr(given)) <= 60:
+            zh, en = f"{zh}(收到 {given!r})", f"{en} (got {given!r})"
         # validator names pydantic puts in the location are not fields
         loc = tuple(p for p in e["loc"] if not (isinstance(p, str) and p.startswith("function-")))
         if e["type"] == "extra_forbidden" and (allowed := _allowed(model, loc)):

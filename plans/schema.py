@@ -4,8 +4,12 @@ A plan is one YAML file per key river, ``plans/rivers/<river_id>.yaml``, written
 English keys, Chinese values, comments allowed. This module turns the parsed YAML into plain
 dataclasses and reports **every** problem it finds — each with the file, the field path (e.g.
 ``receptors[2].place_level``) and the reason in Chinese and English — instead of stopping at the
-first one. It does not read the river network: what it needs to know about the world (river ids,
-segment ids, county names) comes in a :class:`ValidationContext`, so it is pure and fast to test.
+first one. The format is the pydantic models below, checked as every document of the
+application is (:mod:`plans.problems`); the plan's fields, its identified section, each site
+and the cards are validated separately, so that a plan with a problem in one place still
+yields its other sites for the loader. It does not read the river network: what it needs to
+know about the world (river ids, segment ids, county names) comes in a
+:class:`ValidationContext`, so it is pure and fast to test.
 Snapping sites onto the river and refusing far-away sites is the loader's job
 (:mod:`plans.loader`).
 
@@ -15,13 +19,31 @@ are defined once in :mod:`plans.vocabulary` and imported here.
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import Annotated, Any, Final
 
-from plans.problems import Problem  # noqa: F401  (re-exported: the one problem type)
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
+
+from plans.problems import (
+    Problem,
+    at,
+    bilingual,
+    message,
+    one_of,
+    outside,
+    pydantic_problems,
+)
 from plans.vocabulary import (  # noqa: F401  (re-exported: the schema's vocabularies)
     DRINKING_WATER_KINDS,
     FACILITY_TYPES,
@@ -155,159 +177,255 @@ class PlanDoc:
     source_file: str = ""
 
 
-# ---------------------------------------------------------------------- validation
-_TOP_KEYS: Final = frozenset({
-    "id", "name_zh", "name_en", "basin", "sample", "sample_note_zh", "prefectures", "counties",
-    "upstream", "downstream", "identified", "receptors", "facilities", "monitoring",
-    "response_cards", "contacts",
-})
-_COMMON_SITE_KEYS: Final = frozenset({
-    "id", "name_zh", "name_en", "lon", "lat", "segment_id", "note_zh",
-})
-_RECEPTOR_KEYS: Final[Mapping[str, frozenset[str]]] = {
-    "intake": frozenset({"kind", "place_level", "serves_zh", "population_served",
-                         "backup_source_zh", "capacity_m3_per_day"}),
-    "water_source": frozenset({"kind", "place_level", "serves_zh", "population_served",
-                               "backup_source_zh", "capacity_m3_per_day"}),
-    "section": frozenset({"kind", "section_level", "cross_boundary", "boundary_zh"}),
-    "irrigation_intake": frozenset({"kind", "serves_zh", "irrigated_area_mu"}),
+# ---------------------------------------------------------------------- the file format
+# Structure (types, ranges, required and unknown keys, vocabularies) is the pydantic models
+# below, their errors translated by plans.problems.pydantic_problems; what the plan says about
+# the world (river ids, segments, administrative names) is checked by validators reading the
+# ValidationContext, and the rules of a whole plan (file name, sample marks, coordinates,
+# repeated ids) are plain functions. Each site, card and section is validated on its own, so a
+# plan with a problem in one place still yields its other sites for the loader to snap.
+_ID_PATTERN: Final = r"^[a-z0-9][a-z0-9-]*$"
+
+
+def _world(info: ValidationInfo) -> ValidationContext:
+    return info.context
+
+
+def _whole(value: float) -> int:
+    if not float(value).is_integer():
+        raise bilingual(f"须为整数(收到 {value!r})", f"must be a whole number (got {value!r})")
+    return int(value)
+
+
+def _segment(value: int, info: ValidationInfo) -> int:
+    if value not in _world(info).seg_ids:
+        raise bilingual(f"河段 {value} 不在河网中", f"segment {value} is not in the river network")
+    return value
+
+
+def _unnamed_segment(value: int, info: ValidationInfo) -> int:
+    _segment(value, info)
+    if value not in _world(info).unnamed_seg_ids:
+        raise bilingual(f"河段 {value} 已属于已命名河流,不能再认定为另一条河",
+                        f"segment {value} already belongs to a named river")
+    return value
+
+
+def _prefecture(name: str, info: ValidationInfo) -> str:
+    if name not in _world(info).prefectures:
+        raise bilingual(f"地级行政区 {name!r} 不在吉林省行政区划数据中",
+                        f"prefecture {name!r} is not in the Jilin administrative data")
+    return name
+
+
+def _county(name: str, info: ValidationInfo) -> str:
+    if name not in _world(info).counties:
+        raise bilingual(f"县级行政区 {name!r} 不在吉林省行政区划数据中",
+                        f"county {name!r} is not in the Jilin administrative data")
+    return name
+
+
+def _not_empty(zh: str, en: str) -> AfterValidator:
+    def check(items: list[Any]) -> list[Any]:
+        if not items:
+            raise bilingual(zh, en)
+        return items
+    return AfterValidator(check)
+
+
+_Id = Annotated[str, Field(pattern=_ID_PATTERN)]
+_Text = Annotated[str, Field(min_length=1)]
+_Number = Annotated[float, Field(allow_inf_nan=False)]
+_Amount = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+_Count = Annotated[float, Field(ge=0, allow_inf_nan=False), AfterValidator(_whole)]
+_Segment = Annotated[int, AfterValidator(_segment)]
+
+
+class _Doc(BaseModel):
+    """A mapping of the plan file: strict types (a number is never read from text), unknown
+    keys refused; a key written as null is not written (optional fields take None)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, str_strip_whitespace=True,
+                              frozen=True)
+
+
+class _IdentifiedDoc(_Doc):
+    seg_ids: Annotated[list[Annotated[int, AfterValidator(_unnamed_segment)]],
+                       _not_empty("至少须有一个河段", "at least one segment is required")]
+    confidence: Annotated[str, one_of(CONFIDENCE_LEVELS)]
+    evidence_zh: _Text
+    published: dict[str, Any]
+    network_match: dict[str, Any] | None = None
+    sources: Annotated[list[_Text], _not_empty("至少须有一个来源地址",
+                                               "at least one source address is required")]
+
+    @field_validator("seg_ids")
+    @classmethod
+    def _one_river(cls, seg_ids: list[int], info: ValidationInfo) -> list[int]:
+        downstream_of = _world(info).downstream_of
+        if downstream_of:
+            inside = set(seg_ids)
+            mouths = [s for s in seg_ids if downstream_of.get(s) not in inside]
+            if len(mouths) != 1:
+                raise bilingual(
+                    f"所列河段须自上而下连成一条河(应恰有一个河口段,实有 {len(mouths)} 个)",
+                    "the segments must form one connected river (exactly one mouth segment, "
+                    f"found {len(mouths)})")
+        return seg_ids
+
+    @field_validator("published")
+    @classmethod
+    def _course_facts(cls, published: dict[str, Any]) -> dict[str, Any]:
+        if not any(k in published for k in ("course_zh", "area_km2", "length_km")):
+            raise bilingual("须记录已发表的河道事实(course_zh / area_km2 / length_km)",
+                            "must record the published course facts (course_zh / area_km2 / "
+                            "length_km)")
+        return published
+
+    def identified(self) -> Identified:
+        return Identified(tuple(self.seg_ids), self.confidence, self.evidence_zh,
+                          dict(self.published), dict(self.network_match or {}),
+                          tuple(self.sources))
+
+
+class _SiteDoc(_Doc):
+    """What every site has: id, names, where it is (checked against the box by _located)."""
+
+    id: _Id
+    name_zh: _Text
+    name_en: _Text | None = None
+    lon: _Number
+    lat: _Number
+    segment_id: _Segment | None = None
+    note_zh: _Text | None = None
+
+    def attrs(self) -> dict[str, Any]:
+        """The kind's own fields, as the loader keeps them on the site."""
+        out = {k: v for k, v in self if k not in _COMMON_SITE_FIELDS and v is not None}
+        return out | ({"note_zh": self.note_zh} if self.note_zh is not None else {})
+
+
+_COMMON_SITE_FIELDS: Final = frozenset({*_SiteDoc.model_fields, "kind"})
+
+
+class _DrinkingWaterDoc(_SiteDoc):
+    kind: str
+    place_level: Annotated[str, one_of(PLACE_LEVELS)]
+    serves_zh: _Text
+    population_served: _Count
+    backup_source_zh: _Text
+    capacity_m3_per_day: _Amount | None = None
+
+
+class _SectionDoc(_SiteDoc):
+    kind: str
+    section_level: Annotated[str, one_of(SECTION_LEVELS)]
+    cross_boundary: bool | None = None
+    boundary_zh: _Text | None = Field(None, validate_default=True)
+
+    def attrs(self) -> dict[str, Any]:
+        return super().attrs() | {"cross_boundary": bool(self.cross_boundary)}
+
+    @field_validator("boundary_zh")
+    @classmethod
+    def _named_boundary(cls, boundary: str | None, info: ValidationInfo) -> str | None:
+        if boundary is None and info.data.get("cross_boundary"):
+            raise bilingual(*message("missing"))
+        return boundary
+
+
+class _IrrigationDoc(_SiteDoc):
+    kind: str
+    serves_zh: _Text
+    irrigated_area_mu: _Amount | None = None
+
+
+class _FacilityDoc(_SiteDoc):
+    facility_type: Annotated[str, one_of(FACILITY_TYPES)]
+    storage_m3: _Amount
+    deploy_hours: _Amount
+    operator_zh: _Text
+    contact_zh: _Text
+    phone: _Text
+    techniques: Annotated[list[Annotated[_Text, one_of(TECHNIQUES, "处置技术", "technique")]],
+                          _not_empty("至少须有一项处置技术", "at least one technique is required")]
+
+    def attrs(self) -> dict[str, Any]:
+        return super().attrs() | {"techniques": tuple(self.techniques)}
+
+
+class _MonitoringDoc(_SiteDoc):
+    parameters_zh: list[_Text] | None = None
+    frequency_zh: _Text | None = None
+
+    def attrs(self) -> dict[str, Any]:
+        out = super().attrs()
+        out.pop("parameters_zh", None)
+        return out | ({"parameters_zh": tuple(self.parameters_zh)} if self.parameters_zh
+                      else {})
+
+
+_RECEPTOR_DOCS: Final[Mapping[str, type[_SiteDoc]]] = {
+    "intake": _DrinkingWaterDoc, "water_source": _DrinkingWaterDoc, "section": _SectionDoc,
+    "irrigation_intake": _IrrigationDoc,
 }
-_FACILITY_KEYS: Final = frozenset({
-    "facility_type", "storage_m3", "techniques", "operator_zh", "contact_zh", "phone",
-    "deploy_hours",
-})
-_MONITORING_KEYS: Final = frozenset({"parameters_zh", "frequency_zh"})
-_IDENTIFIED_KEYS: Final = frozenset({
-    "seg_ids", "confidence", "evidence_zh", "published", "network_match", "sources",
-})
-_MEASURE_KEYS: Final = frozenset({"text_zh", "responsible_zh", "group", "deadline_h"})
-_CONTACT_KEYS: Final = frozenset({"unit_zh", "role_zh", "phone"})
 
 
-class _Checker:
-    """Collects problems for one file; every ``need_*`` returns the value or None."""
-
-    def __init__(self, file: str) -> None:
-        self.file = file
-        self.problems: list[Problem] = []
-
-    def add(self, path: str, zh: str, en: str) -> None:
-        self.problems.append(Problem(self.file, path, zh, en))
-
-    @staticmethod
-    def at(path: str, key: str | int) -> str:
-        if isinstance(key, int):
-            return f"{path}[{key}]"
-        return f"{path}.{key}" if path else key
-
-    def unknown_keys(self, raw: Mapping[str, Any], allowed: frozenset[str], path: str) -> None:
-        for key in raw:
-            if key not in allowed:
-                self.add(self.at(path, str(key)),
-                         f"未知字段 {key!r}(是否拼写错误?)",
-                         f"unknown field {key!r} (a typo?)")
-
-    def missing(self, path: str) -> None:
-        self.add(path, "缺少必填字段", "required field is missing")
-
-    def text(self, raw: Mapping[str, Any], key: str, path: str, *, required: bool = True
-             ) -> str | None:
-        where = self.at(path, key)
-        if key not in raw or raw[key] is None:
-            if required:
-                self.missing(where)
-            return None
-        value = raw[key]
-        if not isinstance(value, str) or not value.strip():
-            self.add(where, "须为非空文本", "must be non-empty text")
-            return None
-        return value.strip()
-
-    def number(self, raw: Mapping[str, Any], key: str, path: str, *, required: bool = True,
-               minimum: float | None = None, integer: bool = False) -> float | None:
-        where = self.at(path, key)
-        if key not in raw or raw[key] is None:
-            if required:
-                self.missing(where)
-            return None
-        value = raw[key]
-        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(
-                value):
-            self.add(where, f"须为数字(收到 {value!r})", f"must be a number (got {value!r})")
-            return None
-        if integer and not float(value).is_integer():
-            self.add(where, f"须为整数(收到 {value!r})", f"must be a whole number (got {value!r})")
-            return None
-        if minimum is not None and value < minimum:
-            self.add(where, f"不能小于 {minimum:g}(收到 {value!r})",
-                     f"must be at least {minimum:g} (got {value!r})")
-            return None
-        return float(value)
-
-    def boolean(self, raw: Mapping[str, Any], key: str, path: str, *, required: bool = True
-                ) -> bool | None:
-        where = self.at(path, key)
-        if key not in raw or raw[key] is None:
-            if required:
-                self.missing(where)
-            return None
-        if not isinstance(raw[key], bool):
-            self.add(where, f"须为 true 或 false(收到 {raw[key]!r})",
-                     f"must be true or false (got {raw[key]!r})")
-            return None
-        return raw[key]
-
-    def choice(self, raw: Mapping[str, Any], key: str, path: str, allowed: Mapping[str, Any] |
-               Sequence[str], *, required: bool = True) -> str | None:
-        value = self.text(raw, key, path, required=required)
-        if value is None:
-            return None
-        if value not in allowed:
-            options = "、".join(allowed)
-            self.add(self.at(path, key), f"取值 {value!r} 不在允许范围内:{options}",
-                     f"{value!r} is not one of: {', '.join(allowed)}")
-            return None
-        return value
-
-    def mapping(self, raw: Any, path: str) -> Mapping[str, Any] | None:
-        if not isinstance(raw, Mapping):
-            self.add(path, "须为键值映射", "must be a mapping (key: value)")
-            return None
-        return raw
-
-    def listing(self, raw: Mapping[str, Any], key: str, path: str, *, required: bool = True
-                ) -> list[Any] | None:
-        where = self.at(path, key)
-        if key not in raw or raw[key] is None:
-            if required:
-                self.missing(where)
-            return None
-        if not isinstance(raw[key], list):
-            self.add(where, "须为列表", "must be a list")
-            return None
-        return raw[key]
-
-    def text_list(self, raw: Mapping[str, Any], key: str, path: str, *, required: bool = True
-                  ) -> list[str]:
-        items = self.listing(raw, key, path, required=required)
-        out: list[str] = []
-        for k, item in enumerate(items or []):
-            if not isinstance(item, str) or not item.strip():
-                self.add(self.at(self.at(path, key), k), "须为非空文本", "must be non-empty text")
-            else:
-                out.append(item.strip())
-        return out
-
-    def identifier(self, raw: Mapping[str, Any], key: str, path: str) -> str | None:
-        value = self.text(raw, key, path)
-        if value is not None and not _ID_RE.match(value):
-            self.add(self.at(path, key),
-                     f"编号 {value!r} 只能由小写字母、数字和连字符组成",
-                     f"id {value!r} may contain only lower-case letters, digits and hyphens")
-            return None
-        return value
+class _MeasureDoc(_Doc):
+    text_zh: _Text
+    responsible_zh: _Text
+    group: Annotated[str, one_of(MEASURE_GROUPS)]
+    deadline_h: _Amount | None = None
 
 
+class _ContactDoc(_Doc):
+    unit_zh: _Text
+    role_zh: _Text
+    phone: _Text
+
+
+class _PlanDoc(_Doc):
+    """The plan's own fields; sites, cards and the identified section are checked one by one
+    (the keys are listed here so that a misspelt one is refused)."""
+
+    id: _Id
+    name_zh: _Text
+    name_en: _Text | None = None
+    basin: _Text
+    sample: bool
+    sample_note_zh: _Text | None = Field(None, validate_default=True)
+    prefectures: Annotated[list[Annotated[_Text, AfterValidator(_prefecture)]],
+                           _not_empty("至少须有一个责任地级行政区",
+                                      "at least one responsible prefecture")]
+    counties: list[Annotated[_Text, AfterValidator(_county)]]
+    upstream: list[_Id] | None = None
+    downstream: list[_Id] | None = None
+    identified: Any = None
+    receptors: list[Any] | None = None
+    facilities: list[Any] | None = None
+    monitoring: list[Any] | None = None
+    response_cards: dict[Any, Any]
+    contacts: list[_ContactDoc]
+
+    @field_validator("sample_note_zh")
+    @classmethod
+    def _sample_note(cls, note: str | None, info: ValidationInfo) -> str | None:
+        if note is None and info.data.get("sample"):
+            raise bilingual(*message("missing"))
+        return note
+
+
+def _check(model: type[_Doc], raw: Any, file: str, path: str, context: ValidationContext,
+           problems: list[Problem]) -> tuple[Any, list[dict[str, Any]]]:
+    """(the model, []) or (None, pydantic's errors), the problems appended."""
+    try:
+        return model.model_validate(raw, context=context), []
+    except ValidationError as error:
+        problems.extend(pydantic_problems(error, file, path, model=model))
+        return None, error.errors(include_url=False)
+
+
+# ---------------------------------------------------------------------- validation
 def validate_document(raw: Any, file: str, context: ValidationContext
                       ) -> tuple[PlanDoc | None, list[Problem]]:
     """Check one parsed plan file; return the plan and every problem found.
@@ -317,340 +435,205 @@ def validate_document(raw: Any, file: str, context: ValidationContext
     is left (the loader still snaps its sites); it is None when the file has no usable id.
     ``file`` is the name used in problem reports; the plan id must equal its stem.
     """
-    c = _Checker(file)
-    top = c.mapping(raw, "")
-    if top is None:
-        return None, c.problems
-    c.unknown_keys(top, _TOP_KEYS, "")
+    problems: list[Problem] = []
+    if not isinstance(raw, Mapping):
+        return None, [Problem(file, "", *message("dict_type"))]
+    head, errors = _check(_PlanDoc, raw, file, "", context, problems)
+    bad = {e["loc"][0] for e in errors if e["loc"]}
+    plan_id = head.id if head else (raw["id"].strip() if "id" not in bad else None)
+    sample = raw.get("sample") is True
 
-    plan_id = c.identifier(top, "id", "")
     stem = file.rsplit("/", 1)[-1].removesuffix(".yaml").removesuffix(".yml")
     if plan_id is not None and plan_id != stem:
-        c.add("id", f"预案编号 {plan_id!r} 须与文件名 {stem!r} 相同",
-              f"plan id {plan_id!r} must equal the file name {stem!r}")
-    name_zh = c.text(top, "name_zh", "")
-    name_en = c.text(top, "name_en", "", required=False)
-    basin = c.text(top, "basin", "")
-    sample = c.boolean(top, "sample", "")
-    sample_note = c.text(top, "sample_note_zh", "", required=bool(sample))
-
-    identified = _identified(c, top, context)
-    if plan_id is not None and identified is None and "identified" not in top and (
-            plan_id not in context.river_ids):
-        c.add("id", f"{plan_id!r} 不是河网中已命名河流的编号;"
-              "未命名河道须填写 identified(河段与证据)",
-              f"{plan_id!r} is not the id of a named river of the network; a river identified "
-              "among unnamed channels needs an 'identified' section (segments and evidence)")
+        problems.append(Problem(file, "id", f"预案编号 {plan_id!r} 须与文件名 {stem!r} 相同",
+                                f"plan id {plan_id!r} must equal the file name {stem!r}"))
+    identified = None
+    if raw.get("identified") is not None:
+        found, _ = _check(_IdentifiedDoc, raw["identified"], file, "identified", context,
+                          problems)
+        identified = found.identified() if found else None
+    elif "identified" not in raw and plan_id is not None and plan_id not in context.river_ids:
+        problems.append(Problem(
+            file, "id",
+            f"{plan_id!r} 不是河网中已命名河流的编号;未命名河道须填写 identified(河段与证据)",
+            f"{plan_id!r} is not the id of a named river of the network; a river identified "
+            "among unnamed channels needs an 'identified' section (segments and evidence)"))
     if plan_id is not None and identified is not None and plan_id in context.river_ids:
-        c.add("id", f"{plan_id!r} 已是河网中已命名河流,不应再填写 identified",
-              f"{plan_id!r} is already a named river of the network; drop 'identified'")
+        problems.append(Problem(file, "id",
+                                f"{plan_id!r} 已是河网中已命名河流,不应再填写 identified",
+                                f"{plan_id!r} is already a named river of the network; drop "
+                                "'identified'"))
 
-    prefectures = c.text_list(top, "prefectures", "")
-    for k, name in enumerate(prefectures):
-        if name not in context.prefectures:
-            c.add(f"prefectures[{k}]", f"地级行政区 {name!r} 不在吉林省行政区划数据中",
-                  f"prefecture {name!r} is not in the Jilin administrative data")
-    counties = c.text_list(top, "counties", "")
-    for k, name in enumerate(counties):
-        if name not in context.counties:
-            c.add(f"counties[{k}]", f"县级行政区 {name!r} 不在吉林省行政区划数据中",
-                  f"county {name!r} is not in the Jilin administrative data")
-    if "prefectures" in top and not prefectures:
-        c.add("prefectures", "至少须有一个责任地级行政区", "at least one responsible prefecture")
-    upstream = _plan_links(c, top, "upstream")
-    downstream = _plan_links(c, top, "downstream")
-
-    sites = _sites(c, top, bool(sample), context)
-    cards = _response_cards(c, top)
-    contacts = _contacts(c, top, bool(sample))
-
+    sites = _sites(raw, file, context, problems, bad)
+    cards = _response_cards(raw.get("response_cards"), file, context, problems)
+    if sample:
+        _sample_marks(raw, file, problems)
     if plan_id is None:
-        return None, c.problems
+        return None, problems
     # Returned even with problems, so that the loader can still check the sites against the
     # river and report those problems too; the plan is valid only when ``problems`` is empty.
+    links = {key: tuple(getattr(head, key) or ()) if head else
+             tuple(x for x in (raw.get(key) if isinstance(raw.get(key), list) else [])
+                   if isinstance(x, str) and _ID_RE.match(x)) for key in ("upstream", "downstream")}
     return PlanDoc(
-        id=plan_id, name_zh=name_zh or "", name_en=name_en, basin=basin or "",
-        sample=bool(sample),
-        sample_note_zh=sample_note, prefectures=tuple(prefectures), counties=tuple(counties),
-        upstream=upstream, downstream=downstream, identified=identified, sites=tuple(sites),
-        response_cards=cards, contacts=tuple(contacts), source_file=file,
-    ), c.problems
+        id=plan_id, name_zh=head.name_zh if head else "", name_en=head.name_en if head else None,
+        basin=head.basin if head else "", sample=sample,
+        sample_note_zh=head.sample_note_zh if head else None,
+        prefectures=tuple(head.prefectures) if head else (),
+        counties=tuple(head.counties) if head else (),
+        upstream=links["upstream"], downstream=links["downstream"], identified=identified,
+        sites=tuple(sites), response_cards=cards,
+        contacts=tuple(Contact(c.unit_zh, c.role_zh, c.phone) for c in head.contacts)
+        if head else (), source_file=file,
+    ), problems
 
 
-def _plan_links(c: _Checker, top: Mapping[str, Any], key: str) -> tuple[str, ...]:
-    links = c.text_list(top, key, "", required=False)
-    for k, link in enumerate(links):
-        if not _ID_RE.match(link):
-            c.add(f"{key}[{k}]", f"预案编号 {link!r} 格式不对", f"plan id {link!r} is malformed")
-    return tuple(links)
-
-
-def _identified(c: _Checker, top: Mapping[str, Any], context: ValidationContext
-                ) -> Identified | None:
-    if "identified" not in top or top["identified"] is None:
-        return None
-    path = "identified"
-    raw = c.mapping(top["identified"], path)
-    if raw is None:
-        return None
-    c.unknown_keys(raw, _IDENTIFIED_KEYS, path)
-    seg_ids: list[int] = []
-    items = c.listing(raw, "seg_ids", path)
-    for k, item in enumerate(items or []):
-        where = f"{path}.seg_ids[{k}]"
-        if isinstance(item, bool) or not isinstance(item, int):
-            c.add(where, f"河段编号须为整数(收到 {item!r})",
-                  f"a segment id must be a whole number (got {item!r})")
-        elif item not in context.seg_ids:
-            c.add(where, f"河段 {item} 不在河网中", f"segment {item} is not in the river network")
-        elif item not in context.unnamed_seg_ids:
-            c.add(where, f"河段 {item} 已属于已命名河流,不能再认定为另一条河",
-                  f"segment {item} already belongs to a named river")
-        else:
-            seg_ids.append(item)
-    if items is not None and not items:
-        c.add(f"{path}.seg_ids", "至少须有一个河段", "at least one segment is required")
-    if seg_ids and context.downstream_of:
-        inside = set(seg_ids)
-        mouths = [s for s in seg_ids if context.downstream_of.get(s) not in inside]
-        if len(mouths) != 1:
-            c.add(f"{path}.seg_ids",
-                  f"所列河段须自上而下连成一条河(应恰有一个河口段,实有 {len(mouths)} 个)",
-                  "the segments must form one connected river (exactly one mouth segment, "
-                  f"found {len(mouths)})")
-    confidence = c.choice(raw, "confidence", path, CONFIDENCE_LEVELS)
-    evidence = c.text(raw, "evidence_zh", path)
-    published = c.mapping(raw.get("published"), f"{path}.published") if "published" in raw \
-        else None
-    if "published" not in raw:
-        c.missing(f"{path}.published")
-    elif published is not None and not any(k in published for k in
-                                           ("course_zh", "area_km2", "length_km")):
-        c.add(f"{path}.published", "须记录已发表的河道事实(course_zh / area_km2 / length_km)",
-              "must record the published course facts (course_zh / area_km2 / length_km)")
-    network_match = raw.get("network_match") or {}
-    if not isinstance(network_match, Mapping):
-        c.add(f"{path}.network_match", "须为键值映射", "must be a mapping (key: value)")
-        network_match = {}
-    sources = c.text_list(raw, "sources", path)
-    if "sources" in raw and not sources:
-        c.add(f"{path}.sources", "至少须有一个来源地址", "at least one source address is required")
-    if confidence is None or evidence is None or published is None or not seg_ids:
-        return None
-    return Identified(tuple(seg_ids), confidence, evidence, dict(published),
-                      dict(network_match), tuple(sources))
-
-
-def _coordinates(c: _Checker, raw: Mapping[str, Any], path: str) -> tuple[float, float] | None:
-    lon = c.number(raw, "lon", path)
-    lat = c.number(raw, "lat", path)
-    if lon is None or lat is None:
-        return None
-    lon_ok = LON_RANGE[0] <= lon <= LON_RANGE[1]
-    lat_ok = LAT_RANGE[0] <= lat <= LAT_RANGE[1]
-    if lon_ok and lat_ok:
-        return lon, lat
+def _located(lon: float, lat: float, path: str, file: str, problems: list[Problem]) -> bool:
+    """Inside the box of the plans; else a problem (saying so when lon/lat look swapped)."""
+    if LON_RANGE[0] <= lon <= LON_RANGE[1] and LAT_RANGE[0] <= lat <= LAT_RANGE[1]:
+        return True
     if LON_RANGE[0] <= lat <= LON_RANGE[1] and LAT_RANGE[0] <= lon <= LAT_RANGE[1]:
-        c.add(path, f"经纬度似乎写反了:经度应在前(收到 lon={lon}, lat={lat})",
-              f"lon/lat look swapped: longitude comes first (got lon={lon}, lat={lat})")
+        problems.append(Problem(
+            file, path, f"经纬度似乎写反了:经度应在前(收到 lon={lon}, lat={lat})",
+            f"lon/lat look swapped: longitude comes first (got lon={lon}, lat={lat})"))
     else:
-        c.add(path, f"坐标 ({lon}, {lat}) 不在吉林省及周边范围内"
-              f"(经度 {LON_RANGE[0]}–{LON_RANGE[1]},纬度 {LAT_RANGE[0]}–{LAT_RANGE[1]})",
-              f"({lon}, {lat}) is outside Jilin and its surroundings (lon {LON_RANGE[0]}–"
-              f"{LON_RANGE[1]}, lat {LAT_RANGE[0]}–{LAT_RANGE[1]})")
+        problems.append(Problem(
+            file, path, f"坐标 ({lon}, {lat}) 不在吉林省及周边范围内"
+            f"(经度 {LON_RANGE[0]}–{LON_RANGE[1]},纬度 {LAT_RANGE[0]}–{LAT_RANGE[1]})",
+            f"({lon}, {lat}) is outside Jilin and its surroundings (lon {LON_RANGE[0]}–"
+            f"{LON_RANGE[1]}, lat {LAT_RANGE[0]}–{LAT_RANGE[1]})"))
+    return False
+
+
+def _site(model: type[_SiteDoc], kind: str, item: Any, path: str, file: str,
+          context: ValidationContext, problems: list[Problem]) -> SiteDoc | None:
+    """The site for the loader to snap: also when only its kind's own fields are wrong."""
+    doc, errors = _check(model, item, file, path, context, problems)
+    if not isinstance(item, Mapping):
+        return None
+    bad = {e["loc"][0] for e in errors if e["loc"]}
+    inside = not bad & {"lon", "lat"} and _located(item["lon"], item["lat"], path, file,
+                                                   problems)
+    if doc is not None:
+        return SiteDoc(doc.id, kind, doc.name_zh, doc.name_en, doc.lon, doc.lat, doc.segment_id,
+                       doc.attrs(), path) if inside else None
+    if bad & {"id", "name_zh"} or not inside:
+        return None
+    name_en = item.get("name_en") if "name_en" not in bad else None
+    return SiteDoc(item["id"].strip(), kind, item["name_zh"].strip(),
+                   name_en.strip() if isinstance(name_en, str) else None, float(item["lon"]),
+                   float(item["lat"]), None if "segment_id" in bad else item.get("segment_id"),
+                   {}, path)
+
+
+def _receptor_kind(item: Any, path: str, file: str, problems: list[Problem]) -> str | None:
+    kind = item.get("kind") if isinstance(item, Mapping) else None
+    if not isinstance(item, Mapping):
+        return "intake"     # any of them: the site's own check says it is not a mapping
+    if kind is None:
+        problems.append(Problem(file, at(path, "kind"), *message("missing")))
+    elif kind not in RECEPTOR_KINDS:
+        problems.append(Problem(file, at(path, "kind"), *outside(kind, RECEPTOR_KINDS)))
+    else:
+        return kind
     return None
 
 
-def _sample_marked(c: _Checker, value: str | None, where: str, what_zh: str, what_en: str,
-                   sample: bool) -> None:
-    if sample and value is not None and SAMPLE_MARK not in value:
-        c.add(where, f"示例预案中的{what_zh}须标注“{SAMPLE_MARK}”,以免被当作真实信息",
-              f"in a sample plan the {what_en} must carry “{SAMPLE_MARK}” so nobody takes it "
-              "for real")
+def _sites(raw: Mapping[str, Any], file: str, context: ValidationContext,
+           problems: list[Problem], bad: set[Any]) -> list[SiteDoc]:
+    def items(key: str) -> list[Any]:
+        value = raw.get(key)
+        return value if isinstance(value, list) and key not in bad else []
 
-
-def _site_common(c: _Checker, raw: Mapping[str, Any], path: str, kind: str, sample: bool,
-                 context: ValidationContext, attrs: dict[str, Any]) -> SiteDoc | None:
-    local_id = c.identifier(raw, "id", path)
-    name_zh = c.text(raw, "name_zh", path)
-    _sample_marked(c, name_zh, f"{path}.name_zh", "名称", "name", sample)
-    name_en = c.text(raw, "name_en", path, required=False)
-    note = c.text(raw, "note_zh", path, required=False)
-    if note is not None:
-        attrs["note_zh"] = note
-    coords = _coordinates(c, raw, path)
-    segment_id: int | None = None
-    if raw.get("segment_id") is not None:
-        value = raw["segment_id"]
-        if isinstance(value, bool) or not isinstance(value, int):
-            c.add(f"{path}.segment_id", f"河段编号须为整数(收到 {value!r})",
-                  f"a segment id must be a whole number (got {value!r})")
-        elif value not in context.seg_ids:
-            c.add(f"{path}.segment_id", f"河段 {value} 不在河网中",
-                  f"segment {value} is not in the river network")
-        else:
-            segment_id = value
-    if local_id is None or name_zh is None or coords is None:
-        return None
-    return SiteDoc(local_id, kind, name_zh, name_en, coords[0], coords[1], segment_id, attrs,
-                   path)
-
-
-def _sites(c: _Checker, top: Mapping[str, Any], sample: bool, context: ValidationContext
-           ) -> list[SiteDoc]:
     sites: list[SiteDoc] = []
-    for k, item in enumerate(c.listing(top, "receptors", "", required=False) or []):
+    for k, item in enumerate(items("receptors")):
         path = f"receptors[{k}]"
-        raw = c.mapping(item, path)
-        if raw is None:
-            continue
-        kind = c.choice(raw, "kind", path, RECEPTOR_KINDS)
-        if kind is None:
-            continue
-        c.unknown_keys(raw, _COMMON_SITE_KEYS | _RECEPTOR_KEYS[kind], path)
-        attrs = _receptor_attrs(c, raw, path, kind)
-        site = _site_common(c, raw, path, kind, sample, context, attrs)
-        if site is not None:
-            sites.append(site)
-    for k, item in enumerate(c.listing(top, "facilities", "", required=False) or []):
-        path = f"facilities[{k}]"
-        raw = c.mapping(item, path)
-        if raw is None:
-            continue
-        c.unknown_keys(raw, _COMMON_SITE_KEYS | _FACILITY_KEYS, path)
-        attrs = _facility_attrs(c, raw, path, sample)
-        site = _site_common(c, raw, path, "intercept", sample, context, attrs)
-        if site is not None:
-            sites.append(site)
-    for k, item in enumerate(c.listing(top, "monitoring", "", required=False) or []):
-        path = f"monitoring[{k}]"
-        raw = c.mapping(item, path)
-        if raw is None:
-            continue
-        c.unknown_keys(raw, _COMMON_SITE_KEYS | _MONITORING_KEYS, path)
-        attrs: dict[str, Any] = {}
-        params = c.text_list(raw, "parameters_zh", path, required=False)
-        if params:
-            attrs["parameters_zh"] = tuple(params)
-        freq = c.text(raw, "frequency_zh", path, required=False)
-        if freq is not None:
-            attrs["frequency_zh"] = freq
-        site = _site_common(c, raw, path, "monitoring", sample, context, attrs)
-        if site is not None:
-            sites.append(site)
+        kind = _receptor_kind(item, path, file, problems)
+        if kind is not None:
+            sites.append(_site(_RECEPTOR_DOCS[kind], kind, item, path, file, context, problems))
+    for k, item in enumerate(items("facilities")):
+        sites.append(_site(_FacilityDoc, "intercept", item, f"facilities[{k}]", file, context,
+                           problems))
+    for k, item in enumerate(items("monitoring")):
+        sites.append(_site(_MonitoringDoc, "monitoring", item, f"monitoring[{k}]", file,
+                           context, problems))
+    found = [s for s in sites if s is not None]
     seen: dict[str, str] = {}
-    for site in sites:
+    for site in found:
         if site.local_id in seen:
-            c.add(f"{site.path}.id",
-                  f"编号 {site.local_id!r} 与 {seen[site.local_id]} 重复(同一预案内须唯一)",
-                  f"id {site.local_id!r} repeats {seen[site.local_id]} (must be unique in a plan)")
+            problems.append(Problem(
+                file, f"{site.path}.id",
+                f"编号 {site.local_id!r} 与 {seen[site.local_id]} 重复(同一预案内须唯一)",
+                f"id {site.local_id!r} repeats {seen[site.local_id]} (must be unique in a plan)"))
         else:
             seen[site.local_id] = site.path
-    if not sites:
-        c.add("receptors", "预案至少须有一个敏感目标、设施或监测点",
-              "a plan needs at least one receptor, facility or monitoring point")
-    return sites
+    if not found:
+        problems.append(Problem(file, "receptors", "预案至少须有一个敏感目标、设施或监测点",
+                                "a plan needs at least one receptor, facility or monitoring "
+                                "point"))
+    return found
 
 
-def _receptor_attrs(c: _Checker, raw: Mapping[str, Any], path: str, kind: str
-                    ) -> dict[str, Any]:
-    attrs: dict[str, Any] = {}
-    if kind in DRINKING_WATER_KINDS:
-        attrs["place_level"] = c.choice(raw, "place_level", path, PLACE_LEVELS)
-        attrs["serves_zh"] = c.text(raw, "serves_zh", path)
-        population = c.number(raw, "population_served", path, minimum=0, integer=True)
-        attrs["population_served"] = None if population is None else int(population)
-        attrs["backup_source_zh"] = c.text(raw, "backup_source_zh", path)
-        capacity = c.number(raw, "capacity_m3_per_day", path, required=False, minimum=0)
-        if capacity is not None:
-            attrs["capacity_m3_per_day"] = capacity
-    elif kind == "section":
-        attrs["section_level"] = c.choice(raw, "section_level", path, SECTION_LEVELS)
-        cross = c.boolean(raw, "cross_boundary", path, required=False)
-        attrs["cross_boundary"] = bool(cross)
-        boundary = c.text(raw, "boundary_zh", path, required=bool(cross))
-        if boundary is not None:
-            attrs["boundary_zh"] = boundary
-    else:  # irrigation_intake
-        attrs["serves_zh"] = c.text(raw, "serves_zh", path)
-        area = c.number(raw, "irrigated_area_mu", path, required=False, minimum=0)
-        if area is not None:
-            attrs["irrigated_area_mu"] = area
-    return attrs
+def _sample_marks(raw: Mapping[str, Any], file: str, problems: list[Problem]) -> None:
+    """In a sample plan every invented name and phone number carries 示例."""
+    def marked(item: Any, key: str, path: str, what_zh: str, what_en: str) -> None:
+        value = item.get(key) if isinstance(item, Mapping) else None
+        if isinstance(value, str) and value.strip() and SAMPLE_MARK not in value:
+            problems.append(Problem(
+                file, at(path, key),
+                f"示例预案中的{what_zh}须标注“{SAMPLE_MARK}”,以免被当作真实信息",
+                f"in a sample plan the {what_en} must carry “{SAMPLE_MARK}” so nobody takes it "
+                "for real"))
+
+    for key in ("receptors", "facilities", "monitoring"):
+        for k, item in enumerate(raw.get(key) if isinstance(raw.get(key), list) else []):
+            if key == "receptors" and (not isinstance(item, Mapping) or item.get(
+                    "kind") not in RECEPTOR_KINDS):
+                continue   # a receptor of no known kind is not checked further
+            marked(item, "name_zh", f"{key}[{k}]", "名称", "name")
+            if key == "facilities":
+                marked(item, "phone", f"{key}[{k}]", "电话号码", "phone number")
+    for k, item in enumerate(raw.get("contacts") if isinstance(raw.get("contacts"), list)
+                             else []):
+        marked(item, "phone", f"contacts[{k}]", "电话号码", "phone number")
 
 
-def _facility_attrs(c: _Checker, raw: Mapping[str, Any], path: str, sample: bool
-                    ) -> dict[str, Any]:
-    attrs: dict[str, Any] = {
-        "facility_type": c.choice(raw, "facility_type", path, FACILITY_TYPES),
-        "storage_m3": c.number(raw, "storage_m3", path, minimum=0),
-        "deploy_hours": c.number(raw, "deploy_hours", path, minimum=0),
-        "operator_zh": c.text(raw, "operator_zh", path),
-        "contact_zh": c.text(raw, "contact_zh", path),
-        "phone": c.text(raw, "phone", path),
-    }
-    _sample_marked(c, attrs["phone"], f"{path}.phone", "电话号码", "phone number", sample)
-    techniques = c.text_list(raw, "techniques", path)
-    if "techniques" in raw and not techniques:
-        c.add(f"{path}.techniques", "至少须有一项处置技术", "at least one technique is required")
-    for k, technique in enumerate(techniques):
-        if technique not in TECHNIQUES:
-            c.add(f"{path}.techniques[{k}]",
-                  f"处置技术 {technique!r} 不在允许范围内:{'、'.join(TECHNIQUES)}",
-                  f"technique {technique!r} is not one of: {', '.join(TECHNIQUES)}")
-    attrs["techniques"] = tuple(t for t in techniques if t in TECHNIQUES)
-    return attrs
+#: Every card of a plan is validated in one call (a plan has some fifty measures).
+_CARDS_TYPE: Final = dict[str, list[_MeasureDoc]]
+_CARDS: Final = TypeAdapter(_CARDS_TYPE)
 
 
-def _response_cards(c: _Checker, top: Mapping[str, Any]) -> dict[str, tuple[Measure, ...]]:
-    if "response_cards" not in top or top["response_cards"] is None:
-        c.missing("response_cards")
-        return {}
-    cards_raw = c.mapping(top["response_cards"], "response_cards")
-    if cards_raw is None:
-        return {}
-    cards: dict[str, tuple[Measure, ...]] = {}
+def _response_cards(cards_raw: Any, file: str, context: ValidationContext,
+                    problems: list[Problem]) -> dict[str, tuple[Measure, ...]]:
+    if not isinstance(cards_raw, Mapping):
+        return {}   # missing or not a mapping: said by the plan's own check
+    if not cards_raw:
+        problems.append(Problem(file, "response_cards", "至少须有一张应急处置卡",
+                                "at least one response card is required"))
+    cards: dict[str, list[Any]] = {}
     for pclass, measures_raw in cards_raw.items():
         path = f"response_cards.{pclass}"
         if pclass not in POLLUTANT_CLASSES:
-            c.add(path, f"污染物类别 {pclass!r} 不在允许范围内:{'、'.join(POLLUTANT_CLASSES)}",
-                  f"pollutant class {pclass!r} is not one of: {', '.join(POLLUTANT_CLASSES)}")
-            continue
-        if not isinstance(measures_raw, list) or not measures_raw:
-            c.add(path, "须为非空的处置措施列表(按顺序)",
-                  "must be a non-empty, ordered list of measures")
-            continue
-        measures: list[Measure] = []
-        for k, item in enumerate(measures_raw):
-            mpath = f"{path}[{k}]"
-            raw = c.mapping(item, mpath)
-            if raw is None:
-                continue
-            c.unknown_keys(raw, _MEASURE_KEYS, mpath)
-            text = c.text(raw, "text_zh", mpath)
-            responsible = c.text(raw, "responsible_zh", mpath)
-            group = c.choice(raw, "group", mpath, MEASURE_GROUPS)
-            deadline = c.number(raw, "deadline_h", mpath, required=False, minimum=0)
-            if text is not None and responsible is not None and group is not None:
-                measures.append(Measure(k + 1, text, responsible, group, deadline))
-        cards[pclass] = tuple(measures)
-    if not cards_raw:
-        c.add("response_cards", "至少须有一张应急处置卡", "at least one response card is required")
-    return cards
+            problems.append(Problem(file, path, *outside(pclass, POLLUTANT_CLASSES, "污染物类别",
+                                                         "pollutant class")))
+        elif not isinstance(measures_raw, list) or not measures_raw:
+            problems.append(Problem(file, path, "须为非空的处置措施列表(按顺序)",
+                                    "must be a non-empty, ordered list of measures"))
+        else:
+            cards[pclass] = measures_raw
+    try:
+        checked = _CARDS.validate_python(cards, context=context)
+    except ValidationError as error:
+        problems.extend(pydantic_problems(error, file, "response_cards", model=_CARDS_TYPE))
+        # the plan is refused; keep the measures that are right, as placeholders
+        checked = {pclass: [m for item in items if (m := _quietly(_MeasureDoc, item, context))]
+                   for pclass, items in cards.items()}
+    return {pclass: tuple(Measure(k + 1, m.text_zh, m.responsible_zh, m.group, m.deadline_h)
+                          for k, m in enumerate(measures)) for pclass, measures in checked.items()}
 
 
-def _contacts(c: _Checker, top: Mapping[str, Any], sample: bool) -> list[Contact]:
-    contacts: list[Contact] = []
-    for k, item in enumerate(c.listing(top, "contacts", "") or []):
-        path = f"contacts[{k}]"
-        raw = c.mapping(item, path)
-        if raw is None:
-            continue
-        c.unknown_keys(raw, _CONTACT_KEYS, path)
-        unit = c.text(raw, "unit_zh", path)
-        role = c.text(raw, "role_zh", path)
-        phone = c.text(raw, "phone", path)
-        _sample_marked(c, phone, f"{path}.phone", "电话号码", "phone number", sample)
-        if unit is not None and role is not None and phone is not None:
-            contacts.append(Contact(unit, role, phone))
-    return contacts
+def _quietly(model: type[_Doc], raw: Any, context: ValidationContext) -> Any:
+    try:
+        return model.model_validate(raw, context=context)
+    except ValidationError:
+        return None

@@ -70,7 +70,7 @@ from pydantic import (
 )
 
 from emergency.incidents.inputs import InvalidIncident, parse_incident
-from plans.problems import Problem, bilingual, pydantic_problems
+from plans.problems import Problem, bilingual, one_of, pydantic_problems
 from plans.vocabulary import BOUNDARY_LEVELS
 
 LIBRARY_DIR = Path(__file__).resolve().parent / "library"
@@ -562,16 +562,6 @@ def _duration(value: Any) -> timedelta:
     return out
 
 
-def _one_of(vocabulary: Mapping[str, Any] | tuple[str, ...], what_zh: str, what_en: str
-            ) -> AfterValidator:
-    def check(value: str) -> str:
-        if value not in vocabulary:
-            raise bilingual(f"{what_zh}须为 {' / '.join(vocabulary)} 之一",
-                            f"{what_en} must be one of {', '.join(vocabulary)}")
-        return value
-    return AfterValidator(check)
-
-
 def _party(value: str, info: ValidationInfo) -> str:
     if value not in _refs_of(info).parties:
         raise bilingual(f"{value} 不是参演单位编号(或 controller / simcell / all)",
@@ -784,7 +774,7 @@ class _ParticipantDoc(_Doc):
     id: _Id
     name: _Text
     name_en: _OptText = ""
-    level: Annotated[str, _one_of(LEVELS, "层级", "level")]
+    level: Annotated[str, one_of(LEVELS, "层级", "level")]
     roles: list[Annotated[str, Field(strict=True)]] = []
 
 
@@ -831,9 +821,9 @@ class _IncidentDoc(_Doc):
 class _TaskDoc(_Doc):
     key: _Id
     kind: Annotated[str, BeforeValidator(_optional_text),
-                    _one_of(CHECKLIST_KINDS, "任务类别", "kind")]
+                    one_of(CHECKLIST_KINDS, "任务类别", "kind")]
     group: Annotated[str, BeforeValidator(lambda v: _optional_text(v) or "on_site"),
-                     _one_of(CHECKLIST_GROUPS, "分组", "group")] = "on_site"
+                     one_of(CHECKLIST_GROUPS, "分组", "group")] = "on_site"
     text: _Text
     text_en: _OptText = ""
     responsible: _OptText = ""
@@ -893,7 +883,7 @@ class _AdhocInjectDoc(_Doc):
     """An inject without a trigger: written during the run (临时注入), or a contingency."""
 
     id: _Id
-    mode: Annotated[str, BeforeValidator(_optional_text), _one_of(MODES, "方式", "mode")]
+    mode: Annotated[str, BeforeValidator(_optional_text), one_of(MODES, "方式", "mode")]
     sender: _Party = Field(alias="from")
     recipient: _Party = Field(alias="to")
     message: _Text

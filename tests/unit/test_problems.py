@@ -44,9 +44,17 @@ def test_every_error_becomes_a_bilingual_problem_with_its_path():
     assert all(p.file == "x.yaml" and p.message_zh and p.message_en for p in found.values())
     assert found["doc.name"].message_zh == "缺少必填项"
     assert found["doc.items[0].volume_m3"].message_zh == "不能小于 0"
-    assert found["doc.items[0].id"].message_zh == "只能由小写字母、数字和连字符组成"
+    assert found["doc.items[0].id"].message_zh == "只能由小写字母、数字和连字符组成(收到 'A b')"
+    assert found["doc.items[0].id"].message_en == (
+        "may contain only lower-case letters, digits and hyphens (got 'A b')")
     assert (found["doc.by"].message_zh, found["doc.by"].message_en) == (
         "z 不是参演单位", "z is not a participant")
+
+
+def test_a_required_value_written_as_null_is_missing():
+    found = _problems({"name": None, "items": []})
+    assert (found["doc.name"].message_zh, found["doc.name"].message_en) == (
+        "缺少必填项", "required field is missing")
 
 
 def test_an_unknown_field_is_told_with_the_fields_allowed_there():
