@@ -61,12 +61,16 @@ def run() -> dict:
                             "discovered_at": "2026-07-23T09:40+08:00"})
         from emergency.plan_management import service as plan_service
         from plans.loader import PLANS_DIR, read_plan_files
+        from plans.parks import PARKS_DIR
 
-        with db.session() as session:  # the plans in the database, read through the snapshot
-            plan_service.seed(session, "river", [(n.removesuffix(".yaml"), raw) for n, raw, _
-                                                 in read_plan_files(PLANS_DIR)], now=now)
+        with db.session() as session:  # the plans in the database, read through the snapshots
+            for kind, folder in (("river", PLANS_DIR), ("park", PARKS_DIR)):
+                plan_service.seed(session, kind, [(n.removesuffix(".yaml"), raw) for n, raw, _
+                                                  in read_plan_files(folder)], now=now)
         app.extensions["plans"].invalidate()
+        app.extensions["parks"].invalidate()
         assert ctx.plans().plans["yinma-he"].version == 1
+        assert ctx.parks().get("park-01").version == 1
         ctx.plans()  # loaded once per process, as in the app
         from emergency.inventory.service import load_sample
 
