@@ -44,7 +44,7 @@ from pydantic import (
     field_validator,
 )
 
-from plans.problems import Problem, bilingual, one_of, pydantic_problems
+from plans.problems import Problem, bilingual, not_empty, one_of, pydantic_problems
 from plans.vocabulary import POLLUTANT_CLASSES, TECHNIQUES
 
 __all__ = [
@@ -294,12 +294,6 @@ def _words(vocabulary: Mapping[str, Any]) -> Any:
     return Annotated[list[Annotated[_Text, one_of(vocabulary)]], AfterValidator(_no_repeats)]
 
 
-def _nonempty(value: list[str] | None) -> list[str]:
-    if not value:
-        raise bilingual("至少需要一项", "needs at least one entry")
-    return value
-
-
 def _listed(value: Any) -> Any:
     return [] if value is None else value  # a list written as null is an empty list
 
@@ -322,16 +316,16 @@ class _Entry(BaseModel):
     limit_source: _Text
     limit_applies_to: _Text | None = Field(None, validate_default=True)
     limit_note: _Text | None = None
-    behaviour_in_water: Annotated[_words(BEHAVIOURS), AfterValidator(_nonempty)]
+    behaviour_in_water: Annotated[_words(BEHAVIOURS), not_empty()]
     density_g_cm3: _Positive | None = None
     solubility_mg_l: _Positive | None = None
     behaviour_basis: _Text
     heavy_metal_or_metalloid: bool
     decay_per_day: _Positive | None
     decay_source: _Text | None = Field(None, validate_default=True)
-    techniques: Annotated[_words(TECHNIQUES), AfterValidator(_nonempty)]
+    techniques: Annotated[_words(TECHNIQUES), not_empty()]
     dosing: _words(DOSING_METHODS) = Field([], validate_default=True)
-    sources: Annotated[_Texts, AfterValidator(_nonempty)]
+    sources: Annotated[_Texts, not_empty()]
     unverified_fields: _Texts = []
     verified: bool
     verification_note: _Text | None = Field(None, validate_default=True)

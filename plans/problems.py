@@ -33,15 +33,15 @@ Pure: no Flask, no database, nothing from ``emergency``.
 from __future__ import annotations
 
 import types
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Container, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any, Final, Union, get_args, get_origin
 
-from pydantic import AfterValidator, BaseModel, ValidationError
+from pydantic import AfterValidator, BaseModel, ValidationError, ValidationInfo
 from pydantic_core import PydanticCustomError
 
-__all__ = ["MESSAGES", "PATTERNS", "Problem", "at", "bilingual", "message", "one_of",
-           "outside", "pydantic_problems"]
+__all__ = ["MESSAGES", "PATTERNS", "Problem", "at", "bilingual", "known", "message",
+           "not_empty", "one_of", "outside", "pydantic_problems"]
 
 
 @dataclass(frozen=True)
@@ -84,6 +84,26 @@ def one_of(vocabulary: Mapping[str, Any] | Iterable[str], what_zh: str = "取值
         if value not in allowed:
             raise bilingual(*outside(value, allowed, what_zh, what_en))
         return value
+    return AfterValidator(check)
+
+
+def known(ids: Callable[[Any], Container[Any]], zh: str, en: str) -> AfterValidator:
+    """A validator refusing a value not among ``ids(context)``: the ids the world or the
+    document defines, given to ``model_validate`` as its context. ``zh`` and ``en`` are
+    templates of ``{value}``."""
+    def check(value: Any, info: ValidationInfo) -> Any:
+        if value not in ids(info.context):
+            raise bilingual(zh.format(value=value), en.format(value=value))
+        return value
+    return AfterValidator(check)
+
+
+def not_empty(zh: str = "至少需要一项", en: str = "needs at least one entry") -> AfterValidator:
+    """A validator refusing an empty list, in the document's own words."""
+    def check(items: Any) -> Any:
+        if not items:
+            raise bilingual(zh, en)
+        return items
     return AfterValidator(check)
 
 

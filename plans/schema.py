@@ -39,7 +39,9 @@ from plans.problems import (
     Problem,
     at,
     bilingual,
+    known,
     message,
+    not_empty,
     one_of,
     outside,
     pydantic_problems,
@@ -197,40 +199,16 @@ def _whole(value: float) -> int:
     return int(value)
 
 
-def _segment(value: int, info: ValidationInfo) -> int:
-    if value not in _world(info).seg_ids:
-        raise bilingual(f"河段 {value} 不在河网中", f"segment {value} is not in the river network")
-    return value
-
-
-def _unnamed_segment(value: int, info: ValidationInfo) -> int:
-    _segment(value, info)
-    if value not in _world(info).unnamed_seg_ids:
-        raise bilingual(f"河段 {value} 已属于已命名河流,不能再认定为另一条河",
-                        f"segment {value} already belongs to a named river")
-    return value
-
-
-def _prefecture(name: str, info: ValidationInfo) -> str:
-    if name not in _world(info).prefectures:
-        raise bilingual(f"地级行政区 {name!r} 不在吉林省行政区划数据中",
-                        f"prefecture {name!r} is not in the Jilin administrative data")
-    return name
-
-
-def _county(name: str, info: ValidationInfo) -> str:
-    if name not in _world(info).counties:
-        raise bilingual(f"县级行政区 {name!r} 不在吉林省行政区划数据中",
-                        f"county {name!r} is not in the Jilin administrative data")
-    return name
-
-
-def _not_empty(zh: str, en: str) -> AfterValidator:
-    def check(items: list[Any]) -> list[Any]:
-        if not items:
-            raise bilingual(zh, en)
-        return items
-    return AfterValidator(check)
+_known_segment = known(lambda world: world.seg_ids, "河段 {value} 不在河网中",
+                       "segment {value} is not in the river network")
+_unnamed = known(lambda world: world.unnamed_seg_ids,
+                 "河段 {value} 已属于已命名河流,不能再认定为另一条河",
+                 "segment {value} already belongs to a named river")
+_prefecture = known(lambda world: world.prefectures,
+                    "地级行政区 {value!r} 不在吉林省行政区划数据中",
+                    "prefecture {value!r} is not in the Jilin administrative data")
+_county = known(lambda world: world.counties, "县级行政区 {value!r} 不在吉林省行政区划数据中",
+                "county {value!r} is not in the Jilin administrative data")
 
 
 _Id = Annotated[str, Field(pattern=_ID_PATTERN)]
@@ -238,7 +216,7 @@ _Text = Annotated[str, Field(min_length=1)]
 _Number = Annotated[float, Field(allow_inf_nan=False)]
 _Amount = Annotated[float, Field(ge=0, allow_inf_nan=False)]
 _Count = Annotated[float, Field(ge=0, allow_inf_nan=False), AfterValidator(_whole)]
-_Segment = Annotated[int, AfterValidator(_segment)]
+_Segment = Annotated[int, _known_segment]
 
 
 class _Doc(BaseModel):
@@ -250,13 +228,13 @@ class _Doc(BaseModel):
 
 
 class _IdentifiedDoc(_Doc):
-    seg_ids: Annotated[list[Annotated[int, AfterValidator(_unnamed_segment)]],
-                       _not_empty("至少须有一个河段", "at least one segment is required")]
+    seg_ids: Annotated[list[Annotated[int, _known_segment, _unnamed]],
+                       not_empty("至少须有一个河段", "at least one segment is required")]
     confidence: Annotated[str, one_of(CONFIDENCE_LEVELS)]
     evidence_zh: _Text
     published: dict[str, Any]
     network_match: dict[str, Any] | None = None
-    sources: Annotated[list[_Text], _not_empty("至少须有一个来源地址",
+    sources: Annotated[list[_Text], not_empty("至少须有一个来源地址",
                                                "at least one source address is required")]
 
     @field_validator("seg_ids")
@@ -348,7 +326,7 @@ class _FacilityDoc(_SiteDoc):
     contact_zh: _Text
     phone: _Text
     techniques: Annotated[list[Annotated[_Text, one_of(TECHNIQUES, "处置技术", "technique")]],
-                          _not_empty("至少须有一项处置技术", "at least one technique is required")]
+                          not_empty("至少须有一项处置技术", "at least one technique is required")]
 
     def attrs(self) -> dict[str, Any]:
         return super().attrs() | {"techniques": tuple(self.techniques)}
@@ -394,10 +372,10 @@ class _PlanDoc(_Doc):
     basin: _Text
     sample: bool
     sample_note_zh: _Text | None = Field(None, validate_default=True)
-    prefectures: Annotated[list[Annotated[_Text, AfterValidator(_prefecture)]],
-                           _not_empty("至少须有一个责任地级行政区",
+    prefectures: Annotated[list[Annotated[_Text, _prefecture]],
+                           not_empty("至少须有一个责任地级行政区",
                                       "at least one responsible prefecture")]
-    counties: list[Annotated[_Text, AfterValidator(_county)]]
+    counties: list[Annotated[_Text, _county]]
     upstream: list[_Id] | None = None
     downstream: list[_Id] | None = None
     identified: Any = None

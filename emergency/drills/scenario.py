@@ -70,7 +70,7 @@ from pydantic import (
 )
 
 from emergency.incidents.inputs import InvalidIncident, parse_incident
-from plans.problems import Problem, bilingual, one_of, pydantic_problems
+from plans.problems import Problem, bilingual, known, one_of, pydantic_problems
 from plans.vocabulary import BOUNDARY_LEVELS
 
 LIBRARY_DIR = Path(__file__).resolve().parent / "library"
@@ -562,23 +562,22 @@ def _duration(value: Any) -> timedelta:
     return out
 
 
-def _party(value: str, info: ValidationInfo) -> str:
-    if value not in _refs_of(info).parties:
-        raise bilingual(f"{value} 不是参演单位编号(或 controller / simcell / all)",
-                        f"{value} is not a participant id (or controller / simcell / all)")
-    return value
-
-
-def _objective(value: str, info: ValidationInfo) -> str:
-    if value not in _refs_of(info).objectives:
-        raise bilingual(f"没有编号为 {value} 的演练目标", f"no objective with id {value}")
-    return value
-
-
-def _incident(value: str, info: ValidationInfo) -> str:
-    if value not in _refs_of(info).incidents:
-        raise bilingual(f"没有编号为 {value} 的事件", f"no incident with id {value}")
-    return value
+_party = known(lambda refs: refs.parties,
+               "{value} 不是参演单位编号(或 controller / simcell / all)",
+               "{value} is not a participant id (or controller / simcell / all)")
+_objective = known(lambda refs: refs.objectives, "没有编号为 {value} 的演练目标",
+                   "no objective with id {value}")
+_incident = known(lambda refs: refs.incidents, "没有编号为 {value} 的事件",
+                  "no incident with id {value}")
+_phase = known(lambda refs: refs.phases, "没有编号为 {value} 的阶段", "no phase with id {value}")
+_inject = known(lambda refs: refs.injects | refs.contingency, "没有编号为 {value} 的注入",
+                "no inject with id {value}")
+_contingency = known(lambda refs: refs.contingency, "没有编号为 {value} 的应急注入(contingency)",
+                     "no contingency inject with id {value}")
+_named_if_late = known(lambda refs: refs.if_late,
+                       "应急注入 {value} 未被任何预期行动的 if_late 引用",
+                       "contingency inject {value} is not named by any expected action's "
+                       "if_late")
 
 
 def _checklist_target(target: str, info: ValidationInfo) -> str:
@@ -598,9 +597,9 @@ _Text = Annotated[str, BeforeValidator(_text), Field(max_length=4000)]
 _OptText = Annotated[str, BeforeValidator(_optional_text), Field(max_length=4000)]
 _Id = Annotated[str, BeforeValidator(_ident)]
 _Duration = Annotated[timedelta, PlainValidator(_duration)]
-_Party = Annotated[str, BeforeValidator(_text), AfterValidator(_party)]
-_ObjectiveRef = Annotated[str, BeforeValidator(_text), AfterValidator(_objective)]
-_IncidentRef = Annotated[str, BeforeValidator(_text), AfterValidator(_incident)]
+_Party = Annotated[str, BeforeValidator(_text), _party]
+_ObjectiveRef = Annotated[str, BeforeValidator(_text), _objective]
+_IncidentRef = Annotated[str, BeforeValidator(_text), _incident]
 _Target = Annotated[str, BeforeValidator(_target)]   # a trigger's target
 _Number = Annotated[float, Field(strict=True, allow_inf_nan=False)]
 
@@ -622,8 +621,8 @@ class _TriggerDoc(_Doc):
     at: str | None = None
     plume_front_reaches: _Target | None = None
     checklist_done: _Target | None = None
-    phase_starts: _Target | None = None
-    inject_fired: _Target | None = None
+    phase_starts: Annotated[_Target, _phase] | None = None
+    inject_fired: Annotated[_Target, _inject] | None = None
     containment_event: _Target | None = None
     all_: list[_TriggerDoc] | None = Field(None, alias="all")
     any_: list[_TriggerDoc] | None = Field(None, alias="any")
@@ -678,21 +677,6 @@ class _TriggerDoc(_Doc):
     @classmethod
     def _checklist(cls, target: str | None, info: ValidationInfo) -> str | None:
         return None if target is None else _checklist_target(target, info)
-
-    @field_validator("phase_starts")
-    @classmethod
-    def _phase(cls, target: str | None, info: ValidationInfo) -> str | None:
-        if target is not None and target not in _refs_of(info).phases:
-            raise bilingual(f"没有编号为 {target} 的阶段", f"no phase with id {target}")
-        return target
-
-    @field_validator("inject_fired")
-    @classmethod
-    def _inject(cls, target: str | None, info: ValidationInfo) -> str | None:
-        refs = _refs_of(info)
-        if target is not None and target not in refs.injects | refs.contingency:
-            raise bilingual(f"没有编号为 {target} 的注入", f"no inject with id {target}")
-        return target
 
     @field_validator("containment_event")
     @classmethod
@@ -860,18 +844,10 @@ class _ActionDoc(_Doc):
     checklist: Annotated[str, BeforeValidator(_text), AfterValidator(_checklist_target)]
     within: _Duration
     by: _Party | None = None
-    if_late: Annotated[str, BeforeValidator(_text)] | None = None
+    if_late: Annotated[str, BeforeValidator(_text), _contingency] | None = None
     objective: _ObjectiveRef | None = None
     match: Literal["any", "all"] = "any"
     incident: _IncidentRef | None = None
-
-    @field_validator("if_late")
-    @classmethod
-    def _contingency(cls, value: str | None, info: ValidationInfo) -> str | None:
-        if value is not None and value not in _refs_of(info).contingency:
-            raise bilingual(f"没有编号为 {value} 的应急注入(contingency)",
-                            f"no contingency inject with id {value}")
-        return value
 
     def action(self, objective: str) -> ExpectedAction:
         return ExpectedAction(self.id, self.text, self.checklist, self.within,
@@ -901,14 +877,7 @@ class _AdhocInjectDoc(_Doc):
 
 
 class _ContingencyDoc(_AdhocInjectDoc):
-    @field_validator("id")
-    @classmethod
-    def _named(cls, value: str, info: ValidationInfo) -> str:
-        if value not in _refs_of(info).if_late:
-            raise bilingual(f"应急注入 {value} 未被任何预期行动的 if_late 引用",
-                            f"contingency inject {value} is not named by any expected action's "
-                            "if_late")
-        return value
+    id: Annotated[_Id, _named_if_late]
 
 
 class _InjectDoc(_AdhocInjectDoc):
