@@ -21,9 +21,11 @@ $(DEV_STAMP): requirements-dev.txt $(RUNTIME_STAMP)
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $@
 
-## setup: virtualenv, dependencies, database schema (SQLite by default), bundled data,
+## setup: virtualenv, dependencies, the private instance/ folder and its session key,
+##        database schema (SQLite by default), bundled data,
 ##        map libraries in static/vendor/, first admin (EEC_ADMIN_PASSWORD or printed once)
 setup: $(RUNTIME_STAMP)
+	$(FLASK) instance init
 	$(FLASK) db upgrade
 	$(FLASK) data load
 	$(FLASK) assets vendor

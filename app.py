@@ -1,11 +1,12 @@
 """生态环境风险应急指挥系统 — the application factory.
 
 ``flask --app app run`` uses the module-level ``app``; tests call ``create_app(config)``.
+Neither writes a file: the instance folder and its session key are made by
+``flask --app app instance init`` (``make setup``), the SQLite file on first connect.
 """
 
 from __future__ import annotations
 
-import os
 import secrets
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -18,7 +19,8 @@ from emergency.incidents.context import build_engine_context
 from emergency.inventory.snapshot import ResourceCache
 from emergency.plan_management.snapshot import PlanSnapshot, park_kind
 from emergency.rivers_service import Lazy
-from emergency.store import Database, private_dir
+from emergency.store import Database
+from emergency.store.instance import TEMPORARY_SECRET_WARNING, read_secret
 from plans.loader import load_plans
 from plans.parks import load_park_plans
 from rivers.loader import load_network
@@ -28,9 +30,9 @@ def create_app(config: dict | None = None) -> Flask:
     app = Flask(__name__, static_folder="static", static_url_path="/static")
     app.config.update(default_config())
     app.config.update(config or {})
-    private_dir(Path(app.config["INSTANCE_DIR"]))  # database, secret key, uploads: 0700
+    app.extensions["secret_key_source"] = "configured"  # SECRET_KEY, or instance/secret_key
     if not app.config["SECRET_KEY"]:
-        app.config["SECRET_KEY"] = _instance_secret(app)
+        app.config["SECRET_KEY"] = _secret_key(app)
     app.json.ensure_ascii = False  # Chinese stays readable in the JSON
     app.json.sort_keys = False
 
@@ -68,16 +70,22 @@ def create_app(config: dict | None = None) -> Flask:
     return app
 
 
-def _instance_secret(app: Flask) -> str:
-    """A per-installation secret kept in instance/ (sessions survive a restart)."""
-    path = app.config["INSTANCE_DIR"] / "secret_key"
-    if path.exists():
-        return path.read_text().strip()
-    key = secrets.token_hex(32)
-    fd = os.open(path, os.O_CREAT | os.O_WRONLY | os.O_EXCL, 0o600)  # never readable by others
-    with os.fdopen(fd, "w") as f:
-        f.write(key)
-    return key
+def _secret_key(app: Flask) -> str:
+    """The installation's key from instance/secret_key (made by ``instance init``); without
+    one, a temporary key and a warning on the first request (logins end on restart)."""
+    key = read_secret(Path(app.config["INSTANCE_DIR"]))
+    app.extensions["secret_key_source"] = "instance" if key else "temporary"
+    if key:
+        return key
+    warned: list[bool] = []
+
+    @app.before_request
+    def _warn_temporary_secret() -> None:
+        if not warned:
+            warned.append(True)
+            app.logger.warning(TEMPORARY_SECRET_WARNING)
+
+    return secrets.token_hex(32)
 
 
 app = create_app()

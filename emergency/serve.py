@@ -12,6 +12,10 @@ Read from the environment:
                                             run`` beside the workers; 0: the jobs run elsewhere
 =================== ======================= ==================================================
 
+Before the workers start, the master makes the instance folder and its session key as
+``flask --app app instance init`` does (``on_starting``; ``make serve`` runs ``make setup``,
+which has done it already).
+
 The scheduled jobs run in exactly one process: the workers never start a scheduler
 (``EEC_SCHEDULER`` is forced off in them), and the gunicorn master starts one dedicated
 scheduler process when it is ready and stops it on exit. Should a second one run anyway (another
@@ -56,6 +60,18 @@ _scheduler: subprocess.Popen | None = None
 
 def scheduler_command() -> list[str]:
     return [sys.executable, "-m", "flask", "--app", "app", "scheduler", "run"]
+
+
+def on_starting(server) -> None:  # noqa: ANN001 - gunicorn's Arbiter
+    """Before any worker starts: the instance folder and its session key, as
+    ``flask --app app instance init`` (``make setup``) makes them, so that gunicorn started
+    directly still gives every worker the same key (the app never writes them itself)."""
+    from emergency.config import default_config
+    from emergency.store.instance import init_instance
+
+    config = default_config()
+    for line in init_instance(config["INSTANCE_DIR"], secret_configured=bool(config["SECRET_KEY"])):
+        server.log.info("instance: %s", line)
 
 
 def when_ready(server) -> None:  # noqa: ANN001 - gunicorn's Arbiter

@@ -36,8 +36,19 @@ def load_models():  # noqa: ANN201 - returns the declarative Base's MetaData
 
 
 def make_engine(url: str) -> Engine:
+    """The engine of ``url``. A SQLite file is made private (0600, its folder 0700 when
+    created) as the first connection opens it, before SQLite creates it; never at import."""
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30})
+        path = sqlite_path(url)
+        if path is not None:
+            made_private: list[bool] = []
+
+            @event.listens_for(engine, "do_connect")
+            def _private_file(*_args) -> None:  # noqa: ANN002
+                if not made_private:
+                    private_file(path)
+                    made_private.append(True)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record) -> None:  # noqa: ANN001
@@ -94,11 +105,7 @@ class Database:
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     def init_app(self, app) -> None:  # noqa: ANN001 - Flask app, not imported here
-        url = app.config["DATABASE_URL"]
-        path = sqlite_path(url)
-        if path is not None:
-            private_file(path)
-        self.bind(url)
+        self.bind(app.config["DATABASE_URL"])  # a SQLite file is made 0600 on first connect
         app.extensions["database"] = self
 
     @contextmanager

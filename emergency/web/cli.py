@@ -3,9 +3,9 @@ here, in :func:`register`, and nowhere else.
 
 The groups whose logic lives with a feature are built there and only registered here:
 ``users`` (emergency/web/auth.py), ``assets`` (emergency/web/assets.py), ``drill``
-(emergency/web/drill_cli.py), ``scheduler`` and ``inventory`` (emergency/jobs/cli.py). ``db``,
-``data`` and ``plans`` are defined below. Flask adds ``run``, ``shell`` and ``routes``;
-Flask-Limiter adds ``limiter`` when it is attached (emergency/web/auth.py).
+(emergency/web/drill_cli.py), ``scheduler`` and ``inventory`` (emergency/jobs/cli.py).
+``instance``, ``db``, ``data`` and ``plans`` are defined below. Flask adds ``run``, ``shell``
+and ``routes``; Flask-Limiter adds ``limiter`` when it is attached (emergency/web/auth.py).
 ``tests/web/test_cli_registration.py`` checks the list and that no other module registers.
 """
 
@@ -21,6 +21,7 @@ from emergency.store import SchemaDrift, check, upgrade
 from emergency.store.backup import BackupError
 from emergency.store.backup import backup as backup_database
 from emergency.store.backup import restore as restore_database
+from emergency.store.instance import init_instance
 from rivers.loader import cache_key
 
 
@@ -31,9 +32,26 @@ def register(app: Flask) -> None:
     from emergency.web.auth import user_commands
     from emergency.web.drill_cli import drill_commands
 
-    for group in (db_commands(), data_commands(), plans_commands(), user_commands(),
-                  asset_commands(), drill_commands(), *job_commands(app, AppGroup)):
+    for group in (instance_commands(), db_commands(), data_commands(), plans_commands(),
+                  user_commands(), asset_commands(), drill_commands(),
+                  *job_commands(app, AppGroup)):
         app.cli.add_command(group)
+
+
+def instance_commands() -> AppGroup:
+    @click.group("instance", cls=AppGroup)
+    def instance() -> None:
+        """The installation's private folder (instance/): 0700, session key."""
+
+    @instance.command("init")
+    def instance_init() -> None:
+        """Create instance/ (0700) and its session key instance/secret_key (0600) unless
+        SECRET_KEY is set; idempotent. `make setup` runs it before `db upgrade`."""
+        configured = current_app.extensions["secret_key_source"] == "configured"
+        for line in init_instance(current_app.config["INSTANCE_DIR"], configured):
+            click.echo(line)
+
+    return instance
 
 
 def db_commands() -> AppGroup:

@@ -1,6 +1,7 @@
 """``make serve``: the app under gunicorn (emergency/serve.py) answers /api/health on PORT, with
 one scheduler process beside the workers and no development server; the instance folder and
-the SQLite file are private to their owner."""
+the SQLite file are private to their owner, made by `flask instance init` and the first
+connection, never by importing the app."""
 
 from __future__ import annotations
 
@@ -125,21 +126,79 @@ def test_serve_can_leave_the_jobs_to_another_process(tmp_path):
     assert serve._scheduler is None and "not started" in Arbiter.log.lines[0]
 
 
+def _files(folder: Path) -> list[str]:
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*"))
+
+
 def test_the_instance_folder_and_the_sqlite_file_are_private(tmp_path, network):
+    """`flask instance init` (make setup) makes instance/ 0700 and the session key 0600; the
+    SQLite file is 0600 from its first connection; both are tightened if others may read."""
     from app import create_app
+    from emergency.store.instance import read_secret
 
     instance = tmp_path / "fresh-instance"
-    app = create_app({"TESTING": True, "INSTANCE_DIR": instance, "RIVER_NETWORK": network,
-                      "DATABASE_URL": f"sqlite:///{instance / 'eec.sqlite3'}"})
-    app.extensions["database"].ping()
-    app.extensions["database"].engine.dispose()
+    config = {"TESTING": True, "INSTANCE_DIR": instance, "RIVER_NETWORK": network,
+              "DATABASE_URL": f"sqlite:///{instance / 'eec.sqlite3'}"}
+    app = create_app(config)
+    assert not instance.exists()  # the factory writes nothing
+    result = app.test_cli_runner().invoke(args=["instance", "init"])
+    assert result.exit_code == 0, result.output
+    assert "session key generated" in result.output
     assert stat.S_IMODE(instance.stat().st_mode) == 0o700
+    assert stat.S_IMODE((instance / "secret_key").stat().st_mode) == 0o600
+    assert not (instance / "eec.sqlite3").exists()
+    assert app.extensions["database"].ping()
+    app.extensions["database"].engine.dispose()
+    assert stat.S_IMODE((instance / "eec.sqlite3").stat().st_mode) == 0o600
+    # the next app signs with the installation's key; a second init keeps it
+    key = read_secret(instance)
+    again = create_app(config)
+    assert again.secret_key == key
+    assert "session key kept" in again.test_cli_runner().invoke(args=["instance", "init"]).output
+    assert read_secret(instance) == key
+    # an existing database file and folder readable by others are tightened
+    (instance / "eec.sqlite3").chmod(0o644)
+    (instance / "secret_key").chmod(0o644)
+    instance.chmod(0o755)
+    third = create_app(config)
+    assert third.test_cli_runner().invoke(args=["instance", "init"]).exit_code == 0
+    assert third.extensions["database"].ping()
+    third.extensions["database"].engine.dispose()
     assert stat.S_IMODE((instance / "eec.sqlite3").stat().st_mode) == 0o600
     assert stat.S_IMODE((instance / "secret_key").stat().st_mode) == 0o600
-    # an existing database file readable by others is tightened
-    (instance / "eec.sqlite3").chmod(0o644)
-    instance.chmod(0o755)
-    create_app({"TESTING": True, "INSTANCE_DIR": instance, "RIVER_NETWORK": network,
-                "DATABASE_URL": f"sqlite:///{instance / 'eec.sqlite3'}"})
-    assert stat.S_IMODE((instance / "eec.sqlite3").stat().st_mode) == 0o600
     assert stat.S_IMODE(instance.stat().st_mode) == 0o700
+
+
+def test_create_app_writes_no_file(tmp_path, caplog):
+    """create_app() on an empty folder writes nothing there (no instance/, no secret key, no
+    SQLite file, no river cache); without a key it signs with a temporary one and says so."""
+    from app import create_app
+
+    instance = tmp_path / "instance"
+    app = create_app({"TESTING": True, "INSTANCE_DIR": instance,
+                      "RIVER_CACHE_DIR": instance / "cache", "SECRET_KEY": None,
+                      "DATABASE_URL": f"sqlite:///{instance / 'eec.sqlite3'}"})
+    assert _files(tmp_path) == []
+    assert app.secret_key and len(app.secret_key) == 64
+    with caplog.at_level("WARNING"):
+        app.test_client().get("/login")
+        app.test_client().get("/login")
+    warned = [r for r in caplog.records if "instance init" in r.getMessage()]
+    assert len(warned) == 1 and "SECRET_KEY" in warned[0].getMessage()
+
+
+def test_import_app_writes_no_file(tmp_path):
+    """`import app` (what `flask --app app …` and gunicorn do) on a fresh installation folder
+    leaves it as it was: the writes belong to `flask --app app instance init`."""
+    instance = tmp_path / "instance"
+    env = {**os.environ, "EEC_INSTANCE_DIR": str(instance), "PYTHONDONTWRITEBYTECODE": "1",
+           "PYTHONPATH": str(ROOT)}
+    for name in ("DATABASE_URL", "SECRET_KEY", "EEC_SCHEDULER", "EEC_INBOX_DIR"):
+        env.pop(name, None)
+    probe = ("import app; c = app.app.config; "
+             "print(c['INSTANCE_DIR'], c['DATABASE_URL'], bool(c['SECRET_KEY']))")
+    out = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, env=env,
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert out.stdout.split() == [str(instance), f"sqlite:///{instance / 'eec.sqlite3'}", "True"]
+    assert _files(tmp_path) == []

@@ -12,12 +12,14 @@ from flask.cli import FlaskGroup
 ROOT = Path(__file__).resolve().parents[2]
 REGISTERING = re.compile(r"\bcli\.(group|command|add_command)\(")
 
-#: `flask --app app --help` and each group's `--help`, as before commands moved to one module.
+#: `flask --app app --help` and each group's `--help`: as before the commands moved to one
+#: module, plus `instance init` (the writes `import app` used to make).
 COMMANDS = {
     "assets": ["vendor"],
     "data": ["load"],
     "db": ["backup", "check", "restore", "upgrade"],
     "drill": ["list", "report", "run", "validate"],
+    "instance": ["init"],  # new: instance/ and its key, no longer made by importing the app
     "inventory": ["apply", "refresh", "rollback", "submit", "versions"],
     "limiter": ["clear", "config", "limits"],  # Flask-Limiter's own
     "plans": ["seed"],
