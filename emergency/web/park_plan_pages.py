@@ -31,6 +31,8 @@ from emergency.web.plan_pages import (
     versions_page,
 )
 from emergency.web.plan_store import acting, draft_dict, version_dict
+from plans.diff import PARK_SECTIONS
+from plans.parks import ParkPlanDoc
 
 bp = Blueprint("park_plan_pages", __name__, template_folder="templates")
 PARK_PAGES = PageKind("park", "parks_store", "parks.show", "park_id", "park_plan_pages.edit",
@@ -65,22 +67,100 @@ MESSAGES: dict[str, dict[str, str]] = {
     "plan_section_park_gates": {"zh": "闸门", "en": "Gates"},
     "plan_section_park_outfalls": {"zh": "园区排口", "en": "Park outfalls"},
     "plan_section_park_ditches": {"zh": "导流渠", "en": "Diversion ditches"},
+    # the online editor (在线编辑): the numbers a steward updates before every flood season
+    "park_form_open": {"zh": "在线编辑", "en": "Edit online"},
+    "park_form_title": {"zh": "在线编辑草稿", "en": "Edit the draft online"},
+    "park_form_intro": {"zh": "修改下表后点「保存草稿」:整份预案连同修订号一起保存,全部校验通过"
+                              "才保存。浏览器中的数字检查只是提示,以服务器校验为准。",
+                        "en": "Change the tables below and press “Save draft”: the whole plan is "
+                              "saved with its revision, and only if it passes every check. The "
+                              "browser's number checks are hints; the server decides."},
+    "park_form_save": {"zh": "保存草稿", "en": "Save draft"},
+    "park_form_saving": {"zh": "正在保存…", "en": "Saving…"},
+    "park_form_saved": {"zh": "已保存(修订号 {n}),修改内容已更新",
+                        "en": "Saved (revision {n}); the changes below are updated"},
+    "park_form_unsaved": {"zh": "有未保存的修改", "en": "Unsaved changes"},
+    "park_form_invalid": {"zh": "有 {n} 处问题,未保存:见各字段旁的说明",
+                          "en": "{n} problem(s), nothing saved: see the notes next to the "
+                                "fields"},
+    "park_form_conflict": {"zh": "未保存:{message}。您输入的内容仍保留在表中,"
+                                 "可记下后刷新页面重做,或按最新修订号覆盖保存。",
+                           "en": "Not saved: {message}. What you typed is still in the tables: "
+                                 "note it and reload to redo it, or save over the newer "
+                                 "revision."},
+    "park_form_stale": {"zh": "草稿已被 {who} 于 {at} 保存(当前修订号 {n})",
+                        "en": "{who} saved the draft at {at} (now revision {n})"},
+    "park_form_save_over": {"zh": "按最新修订号覆盖保存", "en": "Save over the newer revision"},
+    "park_form_save_first": {"zh": "请先保存在线修改,再提交审核",
+                             "en": "Save your changes before submitting"},
+    "park_form_not_number": {"zh": "须为数字", "en": "must be a number"},
+    "park_form_negative": {"zh": "不能小于 0", "en": "must not be negative"},
+    "park_form_problems": {"zh": "问题", "en": "Problems"},
+    "park_form_level_enterprise": {"zh": "企业级:事故应急池、围堰、排口切断阀",
+                                   "en": "Enterprise level: accident pools, bunds, outfall "
+                                         "valves"},
+    "park_form_level_park": {"zh": "园区级:公共应急池、闸门、转输泵、导流渠",
+                             "en": "Park level: public pools, gates, pumping, diversion "
+                                   "ditches"},
+    "park_form_col_enterprise": {"zh": "企业", "en": "Enterprise"},
+    "park_form_col_pool_volume": {"zh": "事故池容积(m³)", "en": "Accident pool volume (m³)"},
+    "park_form_col_pool_in_use": {"zh": "事故池已占用(m³)", "en": "Accident pool in use (m³)"},
+    "park_form_col_bund": {"zh": "围堰容积(m³)", "en": "Bund volume (m³)"},
+    "park_form_col_outfall": {"zh": "排口", "en": "Outfall"},
+    "park_form_col_valve": {"zh": "切断阀", "en": "Valve"},
+    "park_form_col_normally_closed": {"zh": "常闭", "en": "Normally closed"},
+    "park_form_col_closer": {"zh": "负责关闭", "en": "Closed by"},
+    "park_form_col_close_minutes": {"zh": "关闭用时(分钟)", "en": "Minutes to close"},
+    "park_form_col_name": {"zh": "名称", "en": "Name"},
+    "park_form_col_volume": {"zh": "容积(m³)", "en": "Volume (m³)"},
+    "park_form_col_in_use": {"zh": "已占用(m³)", "en": "In use (m³)"},
+    "park_form_col_capacity": {"zh": "容量(m³)", "en": "Capacity (m³)"},
+    "park_form_col_note": {"zh": "说明", "en": "Note"},
+    "park_form_pools": {"zh": "公共应急池", "en": "Public emergency pools"},
+    "park_form_gates": {"zh": "雨水管网闸门", "en": "Rain-network gates"},
+    "park_form_ditches": {"zh": "应急导流渠", "en": "Diversion ditches"},
+    "park_form_pumping": {"zh": "转输泵能力(m³/h,无则留空)",
+                          "en": "Pumping capacity (m³/h; empty for none)"},
+    "park_form_readiness": {"zh": "汛前核查", "en": "Readiness this season"},
+    "park_form_pools_confirmed": {"zh": "应急池容积核实日期", "en": "Pools confirmed on"},
+    "park_form_valves_tested": {"zh": "切断阀试验日期", "en": "Valves tested on"},
+    "park_form_contacts": {"zh": "联系人", "en": "Contacts"},
+    "park_form_col_unit": {"zh": "单位", "en": "Unit"},
+    "park_form_col_role": {"zh": "职责", "en": "Role"},
+    "park_form_col_phone": {"zh": "电话", "en": "Phone"},
+    "park_form_add_contact": {"zh": "添加联系人", "en": "Add a contact"},
+    "park_form_remove": {"zh": "删除", "en": "Remove"},
+    "park_form_rain": {"zh": "雨水", "en": "rain"},
+    "park_form_sewage": {"zh": "污水", "en": "sewage"},
+    "park_form_none": {"zh": "—", "en": "—"},
+    "park_form_yes": {"zh": "是", "en": "yes"},
+    "park_form_no": {"zh": "否", "en": "no"},
+    "park_form_changes": {"zh": "修改内容({n})", "en": "Changes ({n})"},
 }
 JS_KEYS = ("plan_js_saved", "plan_js_submitted", "plan_js_discarded", "plan_js_note_needed",
            "plan_js_confirm_discard", "plan_js_error", "plan_js_invalid", "plan_js_conflict",
-           "plan_js_imported")
+           "plan_js_imported", "plan_no_changes",
+           *(k for k in MESSAGES if k.startswith("park_form_")),
+           *(f"plan_section_{section}" for section in ("plan", "contacts", "response_cards",
+                                                       *PARK_SECTIONS)))
+EDITABLE = ("editing", "returned")  # a draft in these states can be saved
 
 
-def _name(plan_id: str) -> str:
+def _doc(plan_id: str) -> ParkPlanDoc:
     park = current_app.extensions["parks"].get().get(plan_id)
     if park is None:
         abort(404)
-    return park.doc.name_zh
+    return park.doc
+
+
+def _name(plan_id: str) -> str:
+    return _doc(plan_id).name_zh
 
 
 @bp.get("/parks/<plan_id>/edit")
 def edit(plan_id: str):
-    name = _name(plan_id)
+    doc = _doc(plan_id)
+    name = doc.name_zh
     with current_app.extensions["database"].session() as s:
         try:
             st = service.editor_state(s, PARK_PAGES.kind, plan_id, acting())
@@ -94,15 +174,19 @@ def edit(plan_id: str):
         waiting = [draft_dict(d, plan_id, document=False) | {
             "url": PARK_PAGES.review_url(plan_id, d.id)} for d in st.waiting]
         can_edit = st.can_edit
+        # the online editor's starting point: the whole document of one's open draft
+        document = (st.draft.document if can_edit and st.draft and st.draft.status in EDITABLE
+                    else None)
     api = PARK_PAGES.api
-    data = {"can_edit": can_edit, "draft": draft, "t": {k: i18n.t(k) for k in JS_KEYS},
+    data = {"can_edit": can_edit, "draft": draft, "document": document,
+            "t": {k: i18n.t(k) for k in JS_KEYS},
             "urls": {"drafts": url_for(f"{api}.create_draft", plan_id=plan_id),
                      "import": url_for(f"{api}.import_file", plan_id=plan_id),
                      "draft": url_for(f"{api}.show_draft", plan_id=plan_id, draft_id=0)
                      .removesuffix("0")}}
     return render_template(
         "park_plan_edit.html", plan_id=plan_id, name=name, in_force=in_force, draft=draft,
-        changes=changes, waiting=waiting, can_edit=can_edit, data=data,
+        changes=changes, waiting=waiting, can_edit=can_edit, data=data, sample=doc.sample,
         links=PARK_PAGES.links(plan_id) | {
             "yaml": url_for(f"{api}.export_yaml", plan_id=plan_id),
             "xlsx": url_for(f"{api}.export_xlsx", plan_id=plan_id),

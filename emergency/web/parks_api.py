@@ -15,6 +15,7 @@ from datetime import date
 from flask import Blueprint, Flask, abort, current_app, jsonify, render_template
 
 from emergency.parks.engine import ITEM_PREFIX, ContainedRelease
+from emergency.plan_management import service as store_service
 from emergency.plan_management.park_workbook import export_park_workbook, read_park_workbook
 from emergency.web import i18n
 from emergency.web.clock import iso, today
@@ -56,6 +57,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "parks_col_park_pools": {"zh": "园区应急池可用(m³)", "en": "Park pools free (m³)"},
     "parks_col_outfalls": {"zh": "入河排口", "en": "Outfalls to rivers"},
     "parks_col_readiness": {"zh": "汛前核查", "en": "Readiness"},
+    "parks_col_version": {"zh": "现行版本", "en": "Version in force"},
+    "parks_version_files": {"zh": "文件(未入库)", "en": "from the files"},
     "parks_back": {"zh": "全部园区", "en": "All parks"},
     "parks_map": {"zh": "园区三级防控图", "en": "Three-level map"},
     "parks_level_enterprise": {"zh": "企业级", "en": "Enterprise level"},
@@ -201,9 +204,19 @@ def api_show(park_id: str):
     return jsonify(park_detail(park))
 
 
+def published_versions() -> dict[str, dict]:
+    """The version in force of every park plan kept in the database: vN, when, by whom (the
+    index's version column; none while the plans come from the files)."""
+    with current_app.extensions["database"].session() as s:
+        return {pid: {"version": v.version, "published_at": iso(v.published_at),
+                      "published_by": v.published_by}
+                for pid, v in store_service.version_infos(s, KIND).items()}
+
+
 @bp.get("/parks")
 def index():
     now = today()
+    versions = published_versions()
     rows = []
     for park in sorted(park_set(), key=lambda p: (p.doc.prefecture_zh, p.id)):
         levels = _levels(park)
@@ -217,7 +230,7 @@ def index():
                                  for o in park.outfalls),
             "ready": _season_ok(readiness.pools_confirmed_on, now)
             and _season_ok(readiness.valves_tested_on, now),
-            "sample": park.doc.sample})
+            "sample": park.doc.sample, "published": versions.get(park.id)})
     return render_template("parks.html", rows=rows)
 
 

@@ -1,6 +1,9 @@
 /* The park plan editor (园区预案编制): upload an edited YAML/XLSX file as one's draft, start a
- * draft from the version in force, submit it with a change note, or discard it. Every message
- * and problem is written as text (no innerHTML); the URLs and words come from the page's JSON. */
+ * draft from the version in force (or 在线编辑: the same, then the tables of park_plan_form.js),
+ * submit it with a change note, or discard it. Every message and problem is written as text (no
+ * innerHTML); the URLs and words come from the page's JSON. EEC.parkPlan is what this script
+ * shares with park_plan_form.js: the draft (its revision moves on with each save) and whether
+ * the tables hold unsaved changes. */
 (function () {
   "use strict";
   var holder = document.getElementById("park-plan-data");
@@ -10,6 +13,7 @@
   var T = data.t;
   var box = document.getElementById("plan-message");
   var list = document.getElementById("park-plan-problems");
+  var shared = EEC.parkPlan = {draft: data.draft, dirty: false};
 
   function say(text, bad) {
     if (!box) { return; }
@@ -78,20 +82,26 @@
     });
   }
 
-  var start = document.getElementById("park-plan-start");
-  if (start) {
+  ["park-plan-start", "park-plan-edit-online"].forEach(function (id) {
+    var start = document.getElementById(id);
+    if (!start) { return; }
     start.addEventListener("click", function () {
-      send(data.urls.drafts, "POST").then(then(""));
+      start.disabled = true;
+      send(data.urls.drafts, "POST").then(function (r) {
+        start.disabled = false;
+        then("")(r);
+      });
     });
-  }
+  });
 
   var submit = document.getElementById("park-plan-submit");
   if (submit && data.draft) {
     submit.addEventListener("click", function () {
       var note = document.getElementById("park-plan-note").value.trim();
+      if (shared.dirty) { say(T.park_form_save_first, true); return; }
       if (!note) { say(T.plan_js_note_needed, true); return; }
       send(data.urls.draft + data.draft.id + "/submit", "POST",
-           {note: note, revision: data.draft.revision}).then(then(T.plan_js_submitted));
+           {note: note, revision: shared.draft.revision}).then(then(T.plan_js_submitted));
     });
   }
 
@@ -99,6 +109,7 @@
   if (discard && data.draft) {
     discard.addEventListener("click", function () {
       if (!window.confirm(T.plan_js_confirm_discard)) { return; }
+      shared.dirty = false;  // the draft goes, and its unsaved edits with it
       send(data.urls.draft + data.draft.id, "DELETE").then(then(T.plan_js_discarded));
     });
   }

@@ -6,6 +6,7 @@ park page then names v2 and the engine reads the new volume. Screenshot in tests
 from __future__ import annotations
 
 import io
+import re
 import threading
 from pathlib import Path
 
@@ -119,4 +120,114 @@ def test_upload_a_workbook_submit_and_approve_in_the_browser(browser, parks_serv
     ctx.close()
     pool = app.extensions["parks"].get().get(PARK).doc.park.pools[0]
     assert pool.volume_m3 == 9000
+    assert errors == []
+
+
+def put_from_elsewhere(page, park: str, change: dict) -> dict:  # noqa: ANN001
+    """What another session of the same steward saves meanwhile: GET the open draft, change
+    ``{path: value}`` of its park pools, PUT it back with its revision (the app's own API)."""
+    return page.evaluate("""async ([park, change]) => {
+        const list = await (await EEC.fetch(`/api/parks/${park}/drafts`)).json();
+        const open = list.drafts.find(d => d.status === "editing");
+        const url = `/api/parks/${park}/drafts/${open.id}`;
+        const draft = await (await EEC.fetch(url)).json();
+        for (const [i, value] of Object.entries(change)) {
+            draft.document.park.pools[Number(i)].volume_m3 = value;
+        }
+        const resp = await EEC.fetch(url, {method: "PUT",
+            headers: {"Content-Type": "application/json"},
+            body: JSON.stringify({document: draft.document, revision: draft.revision})});
+        return {status: resp.status, body: await resp.json()};
+    }""", [park, change])
+
+
+def draft_document(page, park: str) -> dict:  # noqa: ANN001
+    return page.evaluate("""async (park) => {
+        const list = await (await EEC.fetch(`/api/parks/${park}/drafts`)).json();
+        const open = list.drafts.find(d => d.status === "editing");
+        return (await (await EEC.fetch(`/api/parks/${park}/drafts/${open.id}`)).json()).document;
+    }""", park)
+
+
+def test_edit_the_park_plan_online_a_bad_number_and_a_concurrent_save(browser, parks_server,
+                                                                      shot):
+    base, _app = parks_server
+    errors: list[str] = []
+    ctx, page = session_as(browser, base, "jl-steward")
+    page.on("pageerror", lambda err: errors.append(str(err)))
+    page.goto(f"{base}/parks/{PARK}/edit")
+    assert "示例数据" in page.inner_text("#park-plan-sample-mark")
+    page.click("#park-plan-edit-online")  # opens a draft from the version in force
+    page.wait_for_selector("#park-plan-form")
+    volume = 'input[data-path="park.pools[0].volume_m3"]'
+    before = float(page.input_value(volume))
+
+    # 1. a public pool enlarged, saved: the diff below lists it
+    page.fill(volume, str(int(before) + 750))
+    assert "未保存" in page.inner_text("#park-form-message")
+    page.click("#park-form-save")
+    page.wait_for_selector("#plan-diff tbody tr[data-op='changed']")
+    assert "已保存" in page.inner_text("#park-form-message")
+    diff = page.inner_text("#plan-diff")
+    assert "公共应急池" in diff and str(int(before) + 750) in diff and str(int(before)) in diff
+    assert "修改内容(1)" in page.inner_text("#park-plan-changes-title")
+    assert draft_document(page, PARK)["park"]["pools"][0]["volume_m3"] == before + 750
+
+    # 2. a negative accident pool: hinted as typed, refused by the server at the field,
+    #    nothing stored
+    pool = 'input[data-path="enterprises[0].accident_pool.volume_m3"]'
+    kept = float(page.input_value(pool))
+    page.fill(pool, "-20")
+    slot = '[data-problem-for="enterprises[0].accident_pool.volume_m3"]'
+    assert page.inner_text(slot) == "不能小于 0"  # the browser's hint
+    page.click("#park-form-save")
+    page.wait_for_selector(f"{slot} .park-problem-line")
+    assert "不能小于 0" in page.inner_text(f"{slot} .park-problem-line")
+    assert "未保存" in page.inner_text("#park-form-message")
+    assert "enterprises[0].accident_pool.volume_m3" in page.inner_text("#park-form-problems")
+    assert page.locator(pool).evaluate("el => el.classList.contains('plan-bad')")
+    assert draft_document(page, PARK)["enterprises"][0]["accident_pool"]["volume_m3"] == kept
+    shot(page, "park-plan-online-422", full_page=True)
+    page.fill(pool, str(int(kept)))
+
+    # 3. another session of the same steward saves meanwhile: 409 naming who, typed values kept
+    ctx2, other = session_as(browser, base, "jl-steward")
+    other.goto(f"{base}/parks/{PARK}")
+    saved = put_from_elsewhere(other, PARK, {"1": 5555.0})
+    assert saved["status"] == 200, saved
+    ctx2.close()
+    in_use = 'input[data-path="park.pools[0].in_use_m3"]'
+    closer = 'input[data-path="enterprises[0].outfalls[0].closer_zh"]'
+    page.fill(in_use, "321")
+    page.fill(closer, "值班长张三(示例)")
+    page.click("#park-form-save")
+    page.wait_for_selector("#park-form-save-over:not([hidden])")
+    message = page.inner_text("#park-form-message")
+    assert "未保存" in message and "jl-steward" in message and "草稿已被" in message
+    assert re.search(r"于 \d{4}-\d\d-\d\d \d\d:\d\d 保存", message) and "+00:00" not in message
+    assert page.input_value(in_use) == "321" and page.input_value(closer) == "值班长张三(示例)"
+    assert page.input_value(pool) == str(int(kept))
+    assert page.input_value(volume) == str(int(before) + 750)
+    shot(page, "park-plan-online-editor", full_page=True)
+    assert draft_document(page, PARK)["park"]["pools"][0]["in_use_m3"] != 321
+
+    # saving over the newer revision keeps what was typed here
+    page.click("#park-form-save-over")
+    page.wait_for_function("() => document.querySelector('#park-form-message')"
+                           ".textContent.includes('已保存')")
+    doc = draft_document(page, PARK)
+    assert doc["park"]["pools"][0]["in_use_m3"] == 321
+    assert doc["enterprises"][0]["outfalls"][0]["closer_zh"] == "值班长张三(示例)"
+    page.wait_for_selector("#plan-diff tbody tr[data-key='pool-1']")
+
+    # in English: a pool whose use exceeds its volume is told at the pool's row
+    page.goto(f"{base}/parks/{PARK}/edit?lang=en")
+    page.fill('input[data-path="park.pools[1].in_use_m3"]', "99999")
+    page.click("#park-form-save")
+    row_slot = '[data-problem-for="park.pools[1]"] .park-problem-line'
+    page.wait_for_selector(row_slot)
+    assert page.inner_text(row_slot) == "in_use_m3 exceeds volume_m3"
+    assert "problem(s), nothing saved" in page.inner_text("#park-form-message")
+    assert page.locator("tr[data-path='park.pools[1]'].park-row-bad").count() == 1
+    ctx.close()
     assert errors == []
