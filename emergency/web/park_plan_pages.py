@@ -3,15 +3,19 @@
 The park plans are kept like the river plans (:mod:`emergency.web.plan_pages`, whose review and
 versions pages and review queue serve both kinds):
 
-* ``/parks/<id>/edit`` — the simplest honest editor: the version in force (vN, who, when),
-  download it as YAML or XLSX, upload the edited file as one's draft (checked with the file
-  rules: every problem located, nothing stored), read the field-level diff, submit it with a
-  change note or discard it. Everyone else sees it read-only.
+* ``/parks/<id>/edit`` — the version in force (vN, who, when), download it as YAML or XLSX,
+  upload the edited file as one's draft (checked with the file rules: every problem located,
+  nothing stored), or 在线编辑: one's open draft as tables of what a steward updates before
+  every flood season (``static/js/park_plan_form.js``: PUT of the whole document with its
+  revision; 422 problems at their fields, 409 naming who, typed values kept); read the
+  field-level diff, submit it with a change note or discard it. Everyone else sees it
+  read-only.
 * ``/parks/<id>/review/<draft>`` — the reviewer approves or returns the draft (not their own).
 * ``/parks/<id>/versions`` — every published version; restore one as a new version.
 
-No inline scripts: the page's data reaches ``static/js/park_plan_editor.js`` as JSON, which
-writes every message as text.
+No inline scripts: the page's data (with the open draft's document) reaches
+``static/js/park_plan_editor.js`` and ``park_plan_form.js`` as JSON, which write every message
+and name as text.
 """
 
 from __future__ import annotations

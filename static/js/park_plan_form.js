@@ -194,8 +194,8 @@
           ].forEach(function (td) { td.setAttribute("rowspan", span); cells.push(td); });
         }
         var kind = o.kind === "rain" ? T.park_form_rain : o.kind === "sewage" ? T.park_form_sewage : "";
-        cells.push(nameCell(at, o.name_zh + (kind ? "(" + kind + ")" : "")));
-        cells.push(el("td", {}, [String(o.valve_type_zh || "")]));
+        cells.push(nameCell(at, o.name_zh + (kind ? (EN ? " (" + kind + ")" : "(" + kind + ")") : "")));
+        cells.push(el("td", {className: "park-valve"}, [String(o.valve_type_zh || "")]));
         cells.push(checkInput(at + ".normally_closed", o.name_zh + " " + T.park_form_col_normally_closed));
         cells.push(textInput(at + ".closer_zh", o.name_zh + " " + T.park_form_col_closer, true));
         cells.push(numberInput(at + ".close_minutes", o.name_zh + " " + T.park_form_col_close_minutes));

@@ -231,3 +231,40 @@ def test_edit_the_park_plan_online_a_bad_number_and_a_concurrent_save(browser, p
     assert page.locator("tr[data-path='park.pools[1]'].park-row-bad").count() == 1
     ctx.close()
     assert errors == []
+
+
+def test_hostile_names_in_a_park_plan_are_text_in_the_online_tables(browser, parks_server,
+                                                                    shot):
+    from tests.plan_world import publish_park
+
+    base, app = parks_server
+    hostile = '<img src=x onerror="window.__pwned=1">'
+
+    def rename(doc: dict) -> None:
+        doc["enterprises"][0]["name_zh"] = hostile + "企业"
+        doc["park"]["pools"][0]["name_zh"] = hostile + "应急池"
+        doc["contacts"][0]["unit_zh"] = hostile + "(示例)"
+
+    publish_park(app, "park-02", rename)
+    errors: list[str] = []
+    ctx, page = session_as(browser, base, "jl-steward")
+    page.on("pageerror", lambda err: errors.append(str(err)))
+    page.goto(f"{base}/parks/park-02/edit")
+    page.click("#park-plan-edit-online")
+    page.wait_for_selector("#park-plan-form")
+    assert hostile + "企业" in page.inner_text("#park-form-enterprises")
+    assert hostile + "应急池" in page.inner_text("#park-form-pools")
+    unit = page.input_value('input[data-path="contacts[0].unit_zh"]')
+    assert unit == hostile + "(示例)"
+    assert page.locator("#park-plan-form img").count() == 0
+    assert page.evaluate("() => window.__pwned === undefined")
+    page.goto(f"{base}/parks/park-02/edit?lang=en")
+    page.wait_for_selector("#park-form-enterprises")
+    assert "Accident pool volume (m³)" in page.inner_text("#park-form-enterprises")
+    shot(page, "park-plan-online-editor-en", full_page=True)
+    page.goto(f"{base}/parks?lang=zh")
+    row = page.inner_text("#parks-table tr[data-park='park-02']")
+    assert "v2" in row and "park-reviewer" in row and "示例数据" in row
+    shot(page, "parks-index-versions", full_page=True)
+    ctx.close()
+    assert errors == []
