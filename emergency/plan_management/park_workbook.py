@@ -1,8 +1,8 @@
 """Chemical-park plans as spreadsheets (一园一策一图 表格交换): export, import into a draft.
 
-The same exchange as the river plans' (:mod:`.workbook`, whose columns, cell rules and writer
-this module shares): one sheet per table, the first column the park plan's id, one row per
-item, headings in Chinese with the document's English key — 园区名称(name_zh) —
+The same exchange as the river plans' (:mod:`.workbook`, whose columns, cell rules, writer and
+table reader this module shares): one sheet per table, the first column the park plan's id, one
+row per item, headings in Chinese with the document's English key — 园区名称(name_zh) —
 
 * 园区 — the park's own fields (one row per park), its pumping and runoff, readiness dates;
 * 企业 — level 1: each enterprise, its accident pool (volume, in use), bund, fire water;
@@ -25,17 +25,15 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
-from openpyxl import Workbook
-
-from emergency.exports import workbook_bytes
 from emergency.plan_management.workbook import (
     CellProblem,
     Column,
     Locator,
     WorkbookInvalid,
-    read_table,
-    write_guide,
-    write_table,
+    listed,
+    read_tables,
+    response_cards,
+    write_workbook,
 )
 from emergency.spreadsheets import UnreadableFile, xlsx_sheets
 from plans.parks import PARK_SCENARIOS, PREVENTION_LEVELS
@@ -174,15 +172,7 @@ def _rows(doc: Mapping[str, Any]) -> dict[str, list[dict[str, Any]]]:
 
 def export_park_workbook(documents: Sequence[Mapping[str, Any]]) -> bytes:
     """A workbook of park plan ``documents`` (one park, or all), every cell written inertly."""
-    book = Workbook(write_only=True)
-    rows: dict[str, list[dict[str, Any]]] = {name: [] for name in SHEETS}
-    for doc in documents:
-        for name, items in _rows(doc).items():
-            rows[name].extend(items)
-    for name, columns in SHEETS.items():
-        write_table(book, name, columns, rows[name])
-    write_guide(book, GUIDE_SHEET, GUIDE)
-    return workbook_bytes(book)
+    return write_workbook(documents, SHEETS, _rows, (GUIDE_SHEET, GUIDE))
 
 
 # ----------------------------------------------------------------------------- import
@@ -208,16 +198,7 @@ def read_park_workbook(data: bytes, plan_id: str) -> tuple[dict[str, Any], Locat
         raise WorkbookInvalid([CellProblem("", None, None, exc.message_zh,
                                            exc.message_en)]) from None
     problems: list[CellProblem] = []
-    items: dict[str, list[tuple[int, dict[str, Any]]]] = {}
-    for name, columns in SHEETS.items():
-        rows = sheets.get(name)
-        if rows is None:
-            problems.append(CellProblem(name, None, None, f"缺少工作表“{name}”",
-                                        f"the sheet “{name}” is missing"))
-            continue
-        items[name] = read_table(name, columns, [list(r) for r in rows], plan_id, problems)
-        for _row, item in items[name]:
-            item.pop("plan_id", None)
+    items = read_tables(SHEETS, sheets, plan_id, problems)
     basics = items.get(PARK_SHEET, [])
     if PARK_SHEET in items and len(basics) != 1:
         problems.append(CellProblem(PARK_SHEET, None, None,
@@ -252,26 +233,13 @@ def read_park_workbook(data: bytes, plan_id: str) -> tuple[dict[str, Any], Locat
         for j, (orow, _o) in enumerate(outfalls.get(k, [])):
             locator.rows[f"enterprises[{k}].outfalls[{j}]"] = ("企业排口", orow)
     for sheet, key in PARK_ITEMS.items():
-        document["park"][key] = [item for _r, item in items[sheet]]
-        for k, (row, _item) in enumerate(items[sheet]):
-            locator.rows[f"park.{key}[{k}]"] = (sheet, row)
+        document["park"][key] = listed(items[sheet], sheet, f"park.{key}", locator)
     river: dict[str, list[str]] = {"plans": [], "intercept_sites": []}
     for row, item in items["流域衔接"]:
         key = "plans" if item["link"] == "plan" else "intercept_sites"
         locator.rows[f"river.{key}[{len(river[key])}]"] = ("流域衔接", row)
         river[key].append(item["ref"])
     document["river"] = river
-    cards: dict[str, list[tuple[int, int, dict[str, Any]]]] = {}
-    for row, item in items["处置卡"]:
-        scenario, order = item.pop("scenario"), item.pop("order")
-        cards.setdefault(scenario, []).append((order, row, item))
-    document["response_cards"] = {}
-    for scenario, steps in cards.items():
-        steps.sort(key=lambda t: (t[0], t[1]))
-        document["response_cards"][scenario] = [s for _o, _r, s in steps]
-        for k, (_o, row, _s) in enumerate(steps):
-            locator.rows[f"response_cards.{scenario}[{k}]"] = ("处置卡", row)
-    document["contacts"] = [item for _r, item in items["联系人"]]
-    for k, (row, _item) in enumerate(items["联系人"]):
-        locator.rows[f"contacts[{k}]"] = ("联系人", row)
+    document["response_cards"] = response_cards(items["处置卡"], "处置卡", "scenario", locator)
+    document["contacts"] = listed(items["联系人"], "联系人", "contacts", locator)
     return document, locator

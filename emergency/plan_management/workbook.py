@@ -180,14 +180,22 @@ def _rows(document: Mapping[str, Any]) -> dict[str, list[dict[str, Any]]]:
 
 def export_workbook(documents: Sequence[Mapping[str, Any]]) -> bytes:
     """A workbook of ``documents`` (one plan, or all), every cell written inertly."""
+    return write_workbook(documents, SHEETS, _rows, (GUIDE_SHEET, GUIDE))
+
+
+def write_workbook(documents: Sequence[Mapping[str, Any]], sheets: Mapping[str, Sequence[Column]],
+                   rows_of: Callable[[Mapping[str, Any]], Mapping[str, list[dict[str, Any]]]],
+                   guide: tuple[str, Sequence[tuple[str, str]]]) -> bytes:
+    """The XLSX of ``documents``: a sheet per table of ``sheets`` holding every document's rows
+    (``rows_of(document)``: sheet name → items), then the guide sheet (name, rows)."""
     book = Workbook(write_only=True)
-    rows: dict[str, list[dict[str, Any]]] = {name: [] for name in SHEETS}
+    rows: dict[str, list[dict[str, Any]]] = {name: [] for name in sheets}
     for doc in documents:
-        for name, items in _rows(doc).items():
+        for name, items in rows_of(doc).items():
             rows[name].extend(items)
-    for name, columns in SHEETS.items():
+    for name, columns in sheets.items():
         write_table(book, name, columns, rows[name])
-    write_guide(book, GUIDE_SHEET, GUIDE)
+    write_guide(book, *guide)
     return workbook_bytes(book)
 
 
@@ -394,17 +402,9 @@ def _plain_number_text(raw: Any) -> str:
 def read_workbook(data: bytes, plan_id: str) -> tuple[dict[str, Any], Locator]:
     """The plan document in a filled workbook (the plan ``plan_id``), and where each item came
     from; raises :class:`WorkbookInvalid` with every bad cell."""
-    sheets = _read_sheets(data)
     problems: list[CellProblem] = []
     locator = Locator()
-    items: dict[str, list[tuple[int, dict[str, Any]]]] = {}
-    for name, columns in SHEETS.items():
-        rows = sheets.get(name)
-        if rows is None:
-            problems.append(CellProblem(name, None, None, f"缺少工作表“{name}”",
-                                        f"the sheet “{name}” is missing"))
-            continue
-        items[name] = read_table(name, columns, rows, plan_id, problems)
+    items = read_tables(SHEETS, _read_sheets(data), plan_id, problems)
     basics = items.get("河流基本信息", [])
     if "河流基本信息" in items and len(basics) != 1:
         problems.append(CellProblem("河流基本信息", None, None,
@@ -415,38 +415,62 @@ def read_workbook(data: bytes, plan_id: str) -> tuple[dict[str, Any], Locator]:
         raise WorkbookInvalid(problems)
 
     row, top = basics[0]
-    document: dict[str, Any] = {"id": plan_id}
-    for key, value in top.items():
-        if key != "plan_id":
-            document[key] = value
+    document: dict[str, Any] = {"id": plan_id, **top}
     locator.rows[""] = ("河流基本信息", row)
     for sheet, key in SITE_SHEETS.items():
-        sites = []
-        for k, (row, item) in enumerate(items[sheet]):
-            item.pop("plan_id", None)
-            sites.append(item)
-            locator.rows[f"{key}[{k}]"] = (sheet, row)
+        sites = listed(items[sheet], sheet, key, locator)
         if sites:
             document[key] = sites
-    cards: dict[str, list[tuple[int, int, dict[str, Any]]]] = {}
-    for row, item in items["应急处置卡"]:
-        item.pop("plan_id", None)
-        pclass = item.pop("pollutant_class")
-        order = item.pop("order")
-        cards.setdefault(pclass, []).append((order, row, item))
-    document["response_cards"] = {}
-    for pclass, measures in cards.items():
-        measures.sort(key=lambda t: (t[0], t[1]))
-        document["response_cards"][pclass] = [m for _o, _r, m in measures]
-        for k, (_o, row, _m) in enumerate(measures):
-            locator.rows[f"response_cards.{pclass}[{k}]"] = ("应急处置卡", row)
-    contacts = []
-    for k, (row, item) in enumerate(items["联系人"]):
-        item.pop("plan_id", None)
-        contacts.append(item)
-        locator.rows[f"contacts[{k}]"] = ("联系人", row)
-    document["contacts"] = contacts
+    document["response_cards"] = response_cards(items["应急处置卡"], "应急处置卡",
+                                                "pollutant_class", locator)
+    document["contacts"] = listed(items["联系人"], "联系人", "contacts", locator)
     return document, locator
+
+
+def read_tables(sheets: Mapping[str, Sequence[Column]],
+                found: Mapping[str, Sequence[Sequence[Any]]], plan_id: str,
+                problems: list[CellProblem]) -> dict[str, list[tuple[int, dict[str, Any]]]]:
+    """Every table of ``sheets`` read from the workbook's rows (``found``: sheet name → rows) as
+    (row number, item) pairs without the plan id column; a missing sheet or a bad cell is added
+    to ``problems``."""
+    items: dict[str, list[tuple[int, dict[str, Any]]]] = {}
+    for name, columns in sheets.items():
+        rows = found.get(name)
+        if rows is None:
+            problems.append(CellProblem(name, None, None, f"缺少工作表“{name}”",
+                                        f"the sheet “{name}” is missing"))
+            continue
+        items[name] = read_table(name, columns, [list(r) for r in rows], plan_id, problems)
+        for _row, item in items[name]:
+            item.pop("plan_id", None)
+    return items
+
+
+def listed(rows: Sequence[tuple[int, dict[str, Any]]], sheet: str, path: str,
+           locator: Locator) -> list[dict[str, Any]]:
+    """The items read from ``sheet`` as the document's list at ``path``, each one's row noted in
+    ``locator`` (``path[k]``)."""
+    for k, (row, _item) in enumerate(rows):
+        locator.rows[f"{path}[{k}]"] = (sheet, row)
+    return [item for _row, item in rows]
+
+
+def response_cards(rows: Sequence[tuple[int, dict[str, Any]]], sheet: str, card_key: str,
+                   locator: Locator) -> dict[str, list[dict[str, Any]]]:
+    """The response cards read from ``sheet``: its items grouped by ``card_key`` (the pollutant
+    class, the scenario), each card's steps by their ``order`` column, then by row; each step's
+    row noted in ``locator`` (``response_cards.<card>[k]``)."""
+    cards: dict[str, list[tuple[int, int, dict[str, Any]]]] = {}
+    for row, item in rows:
+        card, order = item.pop(card_key), item.pop("order")
+        cards.setdefault(card, []).append((order, row, item))
+    out: dict[str, list[dict[str, Any]]] = {}
+    for card, steps in cards.items():
+        steps.sort(key=lambda t: (t[0], t[1]))
+        out[card] = [step for _o, _r, step in steps]
+        for k, (_o, row, _step) in enumerate(steps):
+            locator.rows[f"response_cards.{card}[{k}]"] = (sheet, row)
+    return out
 
 
 def read_table(name: str, columns: Sequence[Column], rows: list[list[Any]], plan_id: str,
