@@ -31,7 +31,8 @@ import logging
 import os
 import re
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import wraps
 from typing import Any
@@ -497,6 +498,16 @@ def user_commands() -> AppGroup:
     def users() -> None:
         """User accounts (用户)."""
 
+    @contextmanager
+    def _account_session() -> Iterator[Any]:
+        """A database session for an account command: an account error (unknown user, weak
+        password …) ends the command with its message in Chinese and English."""
+        try:
+            with _db().session() as s:
+                yield s
+        except accounts.AccountError as err:
+            raise click.ClickException(f"{err.message_zh} / {err.message_en}") from None
+
     @users.command("create")
     @click.argument("username")
     @click.option("--role", type=click.Choice(list(ROLES)), required=True)
@@ -508,15 +519,12 @@ def user_commands() -> AppGroup:
     def users_create(username: str, role: str, password: str, display_name: str,
                      prefecture: str) -> None:
         """Create an account: users create NAME --role ROLE --password PW [--prefecture P]."""
-        try:
-            with _db().session() as s:
-                user = accounts.create_user(
-                    s, username, password, role, display_name=display_name,
-                    hash_method=current_app.config["PASSWORD_HASH_METHOD"],
-                    prefecture=prefecture)
-                where = user.prefecture_zh or "吉林省 (province)"
-        except accounts.AccountError as err:
-            raise click.ClickException(f"{err.message_zh} / {err.message_en}") from None
+        with _account_session() as s:
+            user = accounts.create_user(
+                s, username, password, role, display_name=display_name,
+                hash_method=current_app.config["PASSWORD_HASH_METHOD"],
+                prefecture=prefecture)
+            where = user.prefecture_zh or "吉林省 (province)"
         click.echo(f"user {username} created with role {role} for {where}")
 
     def _existing(s, username: str) -> User:  # noqa: ANN001
@@ -531,13 +539,10 @@ def user_commands() -> AppGroup:
     @click.argument("prefecture", default="")
     def users_set_prefecture(username: str, prefecture: str) -> None:
         """Bind an account to a prefecture (市州), or to the province when none is given."""
-        try:
-            with _db().session() as s:
-                user = _existing(s, username)
-                accounts.set_prefecture(user, prefecture)
-                where = user.prefecture_zh or "吉林省 (province)"
-        except accounts.AccountError as err:
-            raise click.ClickException(f"{err.message_zh} / {err.message_en}") from None
+        with _account_session() as s:
+            user = _existing(s, username)
+            accounts.set_prefecture(user, prefecture)
+            where = user.prefecture_zh or "吉林省 (province)"
         click.echo(f"{username} now answers for {where}")
 
     @users.command("set-password")
@@ -545,47 +550,35 @@ def user_commands() -> AppGroup:
     @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
     def users_set_password(username: str, password: str) -> None:
         """Set a new password; every session and token of the user ends."""
-        try:
-            with _db().session() as s:
-                user = _existing(s, username)
-                accounts.set_password(s, user, password,
-                                      current_app.config["PASSWORD_HASH_METHOD"])
-        except accounts.AccountError as err:
-            raise click.ClickException(f"{err.message_zh} / {err.message_en}") from None
+        with _account_session() as s:
+            user = _existing(s, username)
+            accounts.set_password(s, user, password,
+                                  current_app.config["PASSWORD_HASH_METHOD"])
         click.echo(f"password of {username} changed; its sessions and tokens ended")
 
     @users.command("disable")
     @click.argument("username")
     def users_disable(username: str) -> None:
         """Disable an account: no login, and every session and token of it ends now."""
-        try:
-            with _db().session() as s:
-                user = _existing(s, username)
-                accounts.disable(s, user)
-        except accounts.AccountError as err:
-            raise click.ClickException(f"{err.message_zh} / {err.message_en}") from None
+        with _account_session() as s:
+            user = _existing(s, username)
+            accounts.disable(s, user)
         click.echo(f"{username} disabled; its sessions and tokens ended")
 
     @users.command("enable")
     @click.argument("username")
     def users_enable(username: str) -> None:
         """Enable a disabled account (it logs in again with its password)."""
-        try:
-            with _db().session() as s:
-                accounts.enable(_existing(s, username))
-        except accounts.AccountError as err:
-            raise click.ClickException(f"{err.message_zh} / {err.message_en}") from None
+        with _account_session() as s:
+            accounts.enable(_existing(s, username))
         click.echo(f"{username} enabled")
 
     @users.command("revoke-tokens")
     @click.argument("username")
     def users_revoke_tokens(username: str) -> None:
         """Revoke every API token of an account (its browser sessions go on)."""
-        try:
-            with _db().session() as s:
-                n = accounts.revoke_tokens(s, _existing(s, username))
-        except accounts.AccountError as err:
-            raise click.ClickException(f"{err.message_zh} / {err.message_en}") from None
+        with _account_session() as s:
+            n = accounts.revoke_tokens(s, _existing(s, username))
         click.echo(f"{n} token(s) of {username} revoked")
 
     @users.command("list")
@@ -609,15 +602,12 @@ def user_commands() -> AppGroup:
         """
         given = os.environ.get("EEC_ADMIN_PASSWORD")
         password = given or secrets.token_urlsafe(12)
-        try:
-            with _db().session() as s:
-                if accounts.has_active_admin(s):
-                    click.echo("an administrator account exists")
-                    return
-                accounts.create_user(s, username, password, "admin", display_name="系统管理员",
-                                     hash_method=current_app.config["PASSWORD_HASH_METHOD"])
-        except accounts.AccountError as err:
-            raise click.ClickException(f"{err.message_zh} / {err.message_en}") from None
+        with _account_session() as s:
+            if accounts.has_active_admin(s):
+                click.echo("an administrator account exists")
+                return
+            accounts.create_user(s, username, password, "admin", display_name="系统管理员",
+                                 hash_method=current_app.config["PASSWORD_HASH_METHOD"])
         if given:
             click.echo(f"administrator {username} created with the password from "
                        "EEC_ADMIN_PASSWORD")
