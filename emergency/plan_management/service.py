@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import func, select
@@ -352,7 +352,7 @@ def save_draft(session: Session, kind: str, plan_id: str, draft_id: int, *,
                            else "draft_submitted",
                            f"草稿状态为“{row.status}”,不能修改", f"the draft is {row.status}: "
                            "it cannot be changed", status=row.status)
-    _check_revision(row, revision)
+    _check_revision(row, revision, now)
     if not isinstance(document, Mapping):
         raise PlanInvalid([Problem(plan_id, "document", "须为预案文档(键值映射)",
                                    "must be a plan document (a mapping)")])
@@ -367,27 +367,41 @@ def save_draft(session: Session, kind: str, plan_id: str, draft_id: int, *,
     return row
 
 
-def _check_revision(row: PlanDraft, revision: int | None) -> None:
+def _in_zone(moment: datetime, now: datetime) -> datetime:
+    """A stored time in the zone of ``now`` (the configured one); a naive time is UTC
+    (SQLite drops the zone)."""
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(now.tzinfo)
+
+
+def _when(moment: datetime | None, now: datetime) -> tuple[str, str]:
+    """(as a person reads it in a message, as the API writes it) — both in the local zone."""
+    if moment is None:
+        return "", ""
+    local = _in_zone(moment, now)
+    return local.strftime("%Y-%m-%d %H:%M"), local.isoformat(timespec="minutes")
+
+
+def _check_revision(row: PlanDraft, revision: int | None, now: datetime) -> None:
     if revision is None:
         raise PlanInvalid([Problem("", "revision", "缺少草稿修订号(防止覆盖他人的修改)",
                                    "the draft's revision is required")])
     if int(revision) != row.revision:
-        when = row.updated_at.isoformat(timespec="minutes") if row.updated_at else ""
+        when, stamp = _when(row.updated_at, now)
         raise PlanConflict(
             "stale_draft",
             f"草稿已被 {row.updated_by} 于 {when} 修改(当前修订号 {row.revision}),请刷新后重做修改",
             f"{row.updated_by} changed the draft at {when} (now revision {row.revision}); "
             "reload and redo your change",
-            revision=row.revision, updated_by=row.updated_by, updated_at=when)
+            revision=row.revision, updated_by=row.updated_by, updated_at=stamp)
 
 
-def _check_base(session: Session, rec: PlanRecord, row: PlanDraft) -> None:
+def _check_base(session: Session, rec: PlanRecord, row: PlanDraft, now: datetime) -> None:
     if row.base_version == rec.current_version:
         return
     newer = session.scalar(select(PlanVersion).where(PlanVersion.plan_ref == rec.id,
                                                      PlanVersion.version == rec.current_version))
     who = newer.published_by if newer else "?"
-    when = newer.published_at.isoformat(timespec="minutes") if newer else ""
+    when, stamp = _when(newer.published_at if newer else None, now)
     note = newer.note if newer else ""
     raise PlanConflict(
         "stale_base",
@@ -396,7 +410,7 @@ def _check_base(session: Session, rec: PlanRecord, row: PlanDraft) -> None:
         f"the draft is based on version {row.base_version}, but {who} published version "
         f"{rec.current_version} at {when} ({note}): discard the draft and start from the new "
         "version", base_version=row.base_version, current_version=rec.current_version,
-        published_by=who, published_at=when)
+        published_by=who, published_at=stamp)
 
 
 def submit(session: Session, kind: str, plan_id: str, draft_id: int, *, note: Any,
@@ -413,12 +427,12 @@ def submit(session: Session, kind: str, plan_id: str, draft_id: int, *, note: An
                            f"the draft is {row.status}: it cannot be submitted",
                            status=row.status)
     if revision is not None:
-        _check_revision(row, revision)
+        _check_revision(row, revision, now)
     text = note.strip() if isinstance(note, str) else ""
     if not text:
         raise PlanInvalid([Problem("", "note", "提交审核须填写修改说明",
                                    "a change note is required to submit")])
-    _check_base(session, rec, row)
+    _check_base(session, rec, row, now)
     row.note, row.status, row.submitted_at = text[:2000], "submitted", now
     row.comment = ""
     row.updated_at, row.updated_by = now, actor.username
@@ -534,7 +548,7 @@ def approve(session: Session, kind: str, plan_id: str, draft_id: int, *, comment
         raise PlanConflict("draft_not_submitted", f"草稿状态为“{row.status}”,未提交审核",
                            f"the draft is {row.status}, not waiting for review",
                            status=row.status)
-    _check_base(session, rec, row)
+    _check_base(session, rec, row, now)
     problems = check(row.document, plan_id)  # the other plans may have changed meanwhile
     if problems:
         raise PlanInvalid(problems)

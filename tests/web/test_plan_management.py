@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import copy
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -193,6 +193,11 @@ def test_a_stale_save_is_409_naming_who_saved(steward):
     assert resp.status_code == 409
     err = resp.get_json()["error"]
     assert err["code"] == "stale_draft" and "cc-steward" in err["message_zh"]
+    # the message reads the time as the person does: local time, not the stored UTC instant
+    saved = datetime.fromisoformat(err["details"]["updated_at"])
+    assert saved.utcoffset() == timedelta(hours=8)
+    assert saved.strftime("%Y-%m-%d %H:%M") in err["message_zh"]
+    assert "+00:00" not in err["message_zh"] and "T" not in err["message_en"].split(" at ")[1][:16]
 
 
 def test_a_draft_on_an_old_version_is_refused_naming_the_newer_publication(
