@@ -95,6 +95,11 @@ MESSAGES: dict[str, dict[str, str]] = {
     "park_form_stale": {"zh": "草稿已被 {who} 于 {at} 保存(当前修订号 {n})",
                         "en": "{who} saved the draft at {at} (now revision {n})"},
     "park_form_save_over": {"zh": "按最新修订号覆盖保存", "en": "Save over the newer revision"},
+    "park_form_theirs": {"zh": "较新的修订与您的输入有 {n} 处不同;覆盖保存将以您的输入为准:",
+                         "en": "The newer revision differs from what you typed in {n} place(s); "
+                               "saving over it keeps what you typed:"},
+    "park_form_theirs_row": {"zh": "较新修订:{theirs} → 您的输入:{mine}",
+                             "en": "newer revision: {theirs} → yours: {mine}"},
     "park_form_save_first": {"zh": "请先保存在线修改,再提交审核",
                              "en": "Save your changes before submitting"},
     "park_form_not_number": {"zh": "须为数字", "en": "must be a number"},

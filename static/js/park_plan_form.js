@@ -25,6 +25,7 @@
   var saveOver = document.getElementById("park-form-save-over");
   var slots = {};        // field path → {slot: the element its problem is written in, input}
   var newerRevision = null;
+  var theirs = document.getElementById("park-form-theirs");
   var NUMBER = /^-?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?$/;
 
   function fmt(text, values) {
@@ -423,10 +424,43 @@
       (parts.hour === "24" ? "00" : parts.hour) + ":" + parts.minute;
   }
 
+  /* Every leaf of a document by its field path ("park.pools[0].volume_m3" → 5000). */
+  function leaves(value, path, out) {
+    if (Array.isArray(value)) {
+      value.forEach(function (v, i) { leaves(v, path + "[" + i + "]", out); });
+      if (!value.length) { out[path] = "—"; }
+    } else if (value && typeof value === "object") {
+      Object.keys(value).forEach(function (k) { leaves(value[k], path ? path + "." + k : k, out); });
+    } else {
+      out[path] = value;
+    }
+    return out;
+  }
+
+  /* After a 409: what the newer revision holds where it differs from what is typed here, so
+   * that saving over it is a choice made knowing what it replaces (nothing lost unseen). */
+  function showTheirs(newer) {
+    if (!theirs) { return; }
+    var mine = leaves(doc, "", {});
+    var other = leaves(newer, "", {});
+    var rows = [];
+    Object.keys(other).concat(Object.keys(mine).filter(function (k) { return !(k in other); }))
+      .forEach(function (k) {
+        if (String(other[k]) !== String(mine[k])) {
+          rows.push(el("li", {"data-path": k}, [el("code", {}, [k]), " " + fmt(
+            T.park_form_theirs_row, {theirs: showValue(other[k]), mine: showValue(mine[k])})]));
+        }
+      });
+    theirs.replaceChildren.apply(theirs, [el("li", {className: "eec-muted"},
+      [fmt(T.park_form_theirs, {n: rows.length})])].concat(rows));
+    theirs.hidden = false;
+  }
+
   function save(revision) {
     var url = data.urls.draft + shared.draft.id;
     saveButton.disabled = true;
     saveOver.hidden = true;
+    if (theirs) { theirs.hidden = true; }
     say(T.park_form_saving, false);
     send(url, "PUT", {document: doc, revision: revision}).then(function (r) {
       saveButton.disabled = false;
@@ -455,6 +489,9 @@
         if (err.code === "stale_draft" && details.revision) {
           newerRevision = details.revision;
           saveOver.hidden = false;
+          return send(url, "GET").then(function (g) {
+            if (g.ok && g.body.document) { showTheirs(g.body.document); }
+          });
         }
         return;
       }

@@ -210,6 +210,10 @@ def test_edit_the_park_plan_online_a_bad_number_and_a_concurrent_save(browser, p
     assert page.input_value(volume) == str(int(before) + 750)
     shot(page, "park-plan-online-editor", full_page=True)
     assert draft_document(page, PARK)["park"]["pools"][0]["in_use_m3"] != 321
+    # what saving over would replace is on screen first: the other session's 5555 m³ pool
+    page.wait_for_selector("#park-form-theirs:not([hidden])")
+    replaced = page.inner_text("#park-form-theirs")
+    assert "5555" in replaced and "321" in replaced and "值班长张三(示例)" in replaced
 
     # saving over the newer revision keeps what was typed here
     page.click("#park-form-save-over")
