@@ -3,11 +3,21 @@
 from __future__ import annotations
 
 import copy
+import re
 from datetime import UTC, datetime
 
 from plans.loader import PLANS_DIR, read_plan_files
 
 SEEDED_AT = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
+
+
+def assert_text_only(html: str, page: str = "") -> None:
+    """A plan page (named ``page`` in the failure) holds no markup from data: every script is a
+    file or JSON data, no inline event handler (``on…="``), no ``<script>alert(1)`` typed in."""
+    scripts = re.findall(r"<script(?![^>]*\bsrc=)([^>]*)>", html)
+    assert all('type="application/json"' in attrs for attrs in scripts), page
+    assert "<script>alert(1)" not in html, page
+    assert not re.search(r"\son[a-z]+=\"", html), page
 
 
 def seed_plans(app) -> int:  # noqa: ANN001 - a Flask app

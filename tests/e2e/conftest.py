@@ -7,8 +7,10 @@ is missing (``.ci/run`` installs it). Screenshots go to tests/artifacts/ (git-ig
 
 from __future__ import annotations
 
+import json
 import re
 import threading
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -23,6 +25,24 @@ EXTRA_ACCOUNTS = {"officer_a": "duty_officer", "officer_b": "duty_officer",
 #: Accounts bound to a prefecture: (username, role, prefecture).
 PREFECTURE_USERS = (("insp", "inspector", "长春市"), ("insp2", "inspector", "长春市"),
                     ("steward", "data_steward", "长春市"))
+
+
+def api(base: str, method: str, path: str, body: dict | None = None,
+        token: str | None = None) -> dict:
+    """A JSON call to a live server's API (as a bearer of ``token``), and its JSON answer."""
+    headers = {"Content-Type": "application/json"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    req = urllib.request.Request(base + path, method=method, headers=headers,
+                                 data=json.dumps(body).encode() if body is not None else None)
+    with urllib.request.urlopen(req, timeout=60) as resp:
+        return json.loads(resp.read())
+
+
+def api_token(base: str, username: str = "duty_officer", password: str = E2E_PASSWORD) -> str:
+    """A bearer token for one of the live server's users (the duty officer unless named)."""
+    return api(base, "POST", "/api/auth/token",
+               {"username": username, "password": password})["token"]
 
 
 def _quiet_handler():

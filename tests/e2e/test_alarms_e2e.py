@@ -4,17 +4,16 @@ Screenshots: tests/artifacts/station_alarm*.png."""
 
 from __future__ import annotations
 
-import json
-import urllib.request
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
+from tests.e2e.conftest import api, api_token
+
 pytestmark = pytest.mark.e2e
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-E2E_PASSWORD = "e2e-password-1"
 STATION = "dier-songhua-jiang/section-2"   # 第二松花江吉林市—长春市界断面(示例)
 
 
@@ -27,24 +26,12 @@ def live_server(network, tmp_path_factory):
     yield from serve_app(network, tmp_path_factory)
 
 
-def _api(base: str, method: str, path: str, body: dict | None = None,
-         token: str | None = None) -> dict:
-    headers = {"Content-Type": "application/json"}
-    if token:
-        headers["Authorization"] = f"Bearer {token}"
-    req = urllib.request.Request(base + path, method=method, headers=headers,
-                                 data=json.dumps(body).encode() if body is not None else None)
-    with urllib.request.urlopen(req, timeout=60) as resp:
-        return json.loads(resp.read())
-
-
 def test_an_alarm_is_in_the_header_traced_and_reported_in_one_click(page, log_in, live_server,
                                                                     shot):
-    token = _api(live_server, "POST", "/api/auth/token",
-                 {"username": "duty_officer", "password": E2E_PASSWORD})["token"]
+    token = api_token(live_server)
     at = (datetime.now(SHANGHAI) - timedelta(hours=1)).isoformat(timespec="minutes")
-    sent = _api(live_server, "POST", f"/api/stations/{STATION}/readings",
-                {"readings": [{"parameter": "硝基苯", "value_mg_l": 0.8, "observed_at": at}]},
+    sent = api(live_server, "POST", f"/api/stations/{STATION}/readings",
+               {"readings": [{"parameter": "硝基苯", "value_mg_l": 0.8, "observed_at": at}]},
                 token)
     assert sent["alarms"]
     log_in(page, "duty_officer")

@@ -4,43 +4,31 @@ basis; the decision shows in the log and the timeline. Screenshots in tests/arti
 
 from __future__ import annotations
 
-import json
-import urllib.request
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
+from tests.e2e.conftest import api, api_token
+
 pytestmark = pytest.mark.e2e
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-E2E_PASSWORD = "e2e-password-1"
 # 第二松花江 5 km above the plan's 吉林市 intake (a spill about an hour above it at flood flow)
 NEAR_INTAKE = (126.53321, 43.78516)
-
-
-def _api(base, method, path, body=None, token=None):
-    headers = {"Content-Type": "application/json"}
-    if token:
-        headers["Authorization"] = f"Bearer {token}"
-    req = urllib.request.Request(base + path, method=method, headers=headers,
-                                 data=json.dumps(body).encode() if body is not None else None)
-    with urllib.request.urlopen(req, timeout=30) as resp:
-        return json.loads(resp.read())
 
 
 @pytest.fixture(scope="module")
 def spill(live_server):
     """Reported the moment it was discovered, 20 minutes after the release."""
-    token = _api(live_server, "POST", "/api/auth/token",
-                 {"username": "duty_officer", "password": E2E_PASSWORD})["token"]
+    token = api_token(live_server)
     discovered = datetime.now(SHANGHAI).replace(second=0, microsecond=0)
     body = {"lon": NEAR_INTAKE[0], "lat": NEAR_INTAKE[1], "substance": "硝基苯",
             "mass_kg": 15000, "flow_condition": "flood",
             "occurred_at": (discovered - timedelta(minutes=20)).isoformat(timespec="minutes"),
             "discovered_at": discovered.isoformat(timespec="minutes"),
             "title": "吉林市硝基苯泄漏(指挥浏览器测试)"}
-    return _api(live_server, "POST", "/api/incidents", body, token)
+    return api(live_server, "POST", "/api/incidents", body, token)
 
 
 def test_the_intake_closure_reads_immediate_and_comes_first(page, log_in, shot, spill):
@@ -79,7 +67,6 @@ def test_the_commander_starts_the_response_at_a_level(page, log_in, shot, spill)
     assert "浏览器测试" in page.locator("#cmd-log").inner_text()
     assert not page.locator("#btn-start").is_visible()
     shot(page, "command_started_1366x768")
-
 
 
 def test_a_team_is_dispatched_and_arrives_and_the_order_prints(page, log_in, shot, spill):

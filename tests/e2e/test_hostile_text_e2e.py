@@ -7,13 +7,13 @@ the Content-Security-Policy must not have to block anything of ours, and the tex
 
 from __future__ import annotations
 
-import json
 import threading
-import urllib.request
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+
+from tests.e2e.conftest import api, api_token
 
 pytestmark = pytest.mark.e2e
 
@@ -74,26 +74,15 @@ def hostile_server(network, tmp_path_factory):
     app.extensions["database"].engine.dispose()
 
 
-def _api(base: str, method: str, path: str, body: dict, token: str | None = None) -> dict:
-    headers = {"Content-Type": "application/json"}
-    if token:
-        headers["Authorization"] = f"Bearer {token}"
-    req = urllib.request.Request(base + path, method=method, headers=headers,
-                                 data=json.dumps(body).encode())
-    with urllib.request.urlopen(req, timeout=60) as resp:
-        return json.loads(resp.read())
-
-
 @pytest.fixture(scope="module")
 def hostile_incident(hostile_server) -> int:
-    token = _api(hostile_server, "POST", "/api/auth/token",
-                 {"username": "duty_officer", "password": PASSWORD})["token"]
+    token = api_token(hostile_server, password=PASSWORD)
     occurred = datetime.now(SHANGHAI) - timedelta(hours=4)
     body = {"lon": JILIN_CITY[0], "lat": JILIN_CITY[1], "substance": "硝基苯", "mass_kg": 15000,
             "occurred_at": occurred.isoformat(timespec="minutes"),
             "discovered_at": (occurred + timedelta(minutes=40)).isoformat(timespec="minutes"),
             "title": HOSTILE_TITLE}
-    return _api(hostile_server, "POST", "/api/incidents", body, token)["id"]
+    return api(hostile_server, "POST", "/api/incidents", body, token)["id"]
 
 
 @pytest.fixture

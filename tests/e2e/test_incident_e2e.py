@@ -7,44 +7,31 @@ tests/artifacts/."""
 
 from __future__ import annotations
 
-import json
 import re
-import urllib.request
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+
+from tests.e2e.conftest import api, api_token
 
 pytestmark = pytest.mark.e2e
 
 RIVER_PATHS = ".leaflet-eec-rivers-key-pane path"
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 JILIN_CITY = (126.55, 43.86)  # 第二松花江 at 吉林市
-E2E_PASSWORD = "e2e-password-1"  # the live server's users (tests/e2e/conftest.py)
-
-
-def _api(base: str, method: str, path: str, body: dict | None = None,
-         token: str | None = None) -> dict:
-    headers = {"Content-Type": "application/json"}
-    if token:
-        headers["Authorization"] = f"Bearer {token}"
-    req = urllib.request.Request(base + path, method=method, headers=headers,
-                                 data=json.dumps(body).encode() if body is not None else None)
-    with urllib.request.urlopen(req, timeout=30) as resp:
-        return json.loads(resp.read())
 
 
 @pytest.fixture(scope="module")
 def incident_id(live_server) -> int:
     """An incident reported through the API four hours ago (the plume is on its way)."""
-    token = _api(live_server, "POST", "/api/auth/token",
-                 {"username": "duty_officer", "password": E2E_PASSWORD})["token"]
+    token = api_token(live_server)
     occurred = datetime.now(SHANGHAI) - timedelta(hours=4)
     body = {"lon": JILIN_CITY[0], "lat": JILIN_CITY[1], "substance": "硝基苯", "mass_kg": 15000,
             "occurred_at": occurred.isoformat(timespec="minutes"),
             "discovered_at": (occurred + timedelta(minutes=40)).isoformat(timespec="minutes"),
             "title": "吉林市某化工企业硝基苯泄漏(浏览器测试)"}
-    return _api(live_server, "POST", "/api/incidents", body, token)["id"]
+    return api(live_server, "POST", "/api/incidents", body, token)["id"]
 
 
 def _watch_errors(pg) -> list[str]:

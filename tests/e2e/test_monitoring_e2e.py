@@ -5,17 +5,16 @@ Screenshots go to tests/artifacts/ (incident_monitoring*.png)."""
 
 from __future__ import annotations
 
-import json
-import urllib.request
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
+from tests.e2e.conftest import api, api_token
+
 pytestmark = pytest.mark.e2e
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-E2E_PASSWORD = "e2e-password-1"
 
 
 @pytest.fixture(scope="module")
@@ -27,24 +26,12 @@ def live_server(network, tmp_path_factory):
     yield from serve_app(network, tmp_path_factory)
 
 
-def _api(base: str, method: str, path: str, body: dict | None = None,
-         token: str | None = None) -> dict:
-    headers = {"Content-Type": "application/json"}
-    if token:
-        headers["Authorization"] = f"Bearer {token}"
-    req = urllib.request.Request(base + path, method=method, headers=headers,
-                                 data=json.dumps(body).encode() if body is not None else None)
-    with urllib.request.urlopen(req, timeout=60) as resp:
-        return json.loads(resp.read())
-
-
 @pytest.fixture(scope="module")
 def observed(live_server):
     """An incident 30 hours old with a station's hourly results at a downstream intake."""
-    token = _api(live_server, "POST", "/api/auth/token",
-                 {"username": "duty_officer", "password": E2E_PASSWORD})["token"]
+    token = api_token(live_server)
     occurred = datetime.now(SHANGHAI) - timedelta(hours=30)
-    inc = _api(live_server, "POST", "/api/incidents", {
+    inc = api(live_server, "POST", "/api/incidents", {
         "lon": 126.55, "lat": 43.86, "substance": "硝基苯", "mass_kg": 15000,
         "occurred_at": occurred.isoformat(timespec="minutes"),
         "discovered_at": (occurred + timedelta(minutes=40)).isoformat(timespec="minutes"),
@@ -63,8 +50,8 @@ def observed(live_server):
         row |= ({"concentration_mg_l": round(value, 4)} if value > 0.001
                 else {"not_detected": True, "detection_limit_mg_l": 0.001})
         results.append(row)
-    _api(live_server, "POST", f"/api/incidents/{inc['id']}/observations/import",
-         {"results": results, "confirm_implausible": True}, token)
+    api(live_server, "POST", f"/api/incidents/{inc['id']}/observations/import",
+        {"results": results, "confirm_implausible": True}, token)
     return inc["id"], site
 
 

@@ -4,23 +4,14 @@ the printable dispatch order."""
 
 from __future__ import annotations
 
-from datetime import datetime
-from zoneinfo import ZoneInfo
-
 import pytest
 
-NOW = datetime(2026, 7, 23, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
-SPILL = {"lon": 126.55, "lat": 43.86, "substance": "硝基苯", "mass_kg": 20000,
-         "occurred_at": "2026-07-23T09:00+08:00", "discovered_at": "2026-07-23T09:30+08:00",
-         "title": "吉林市硝基苯泄漏(调度测试)"}
+from tests.incident_world import report_spill
 
 
 @pytest.fixture
 def spill(loaded, client):
-    loaded.config["FIXED_NOW"] = NOW
-    resp = client.post("/api/incidents", json=SPILL)
-    assert resp.status_code == 201, resp.get_json()
-    body = resp.get_json()
+    body = report_spill(loaded, client, title="吉林市硝基苯泄漏(调度测试)")
     assert body["response"]["resources"], "the sample inventories give ranked resources"
     return body
 

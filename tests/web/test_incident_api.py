@@ -7,10 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-NOW = datetime(2026, 7, 23, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
-SPILL = {"lon": 126.55, "lat": 43.86, "substance": "硝基苯", "mass_kg": 20000,
-         "occurred_at": "2026-07-23T09:00+08:00", "discovered_at": "2026-07-23T09:30+08:00",
-         "title": "吉林市化工企业硝基苯泄漏(测试)"}
+from tests.incident_world import NOW, SPILL, report_spill
 
 
 @pytest.fixture
@@ -20,10 +17,8 @@ def fixed_now(app):
 
 
 @pytest.fixture
-def spill(client, fixed_now):
-    resp = client.post("/api/incidents", json=SPILL)
-    assert resp.status_code == 201, resp.get_json()
-    return resp.get_json()
+def spill(app, client, fixed_now):
+    return report_spill(app, client, fixed_now)
 
 
 def test_reporting_an_incident_returns_the_whole_package(spill):

@@ -9,19 +9,15 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from tests.incident_world import report_spill
+
 SH = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 7, 24, 12, 0, tzinfo=SH)
-SPILL = {"lon": 126.55, "lat": 43.86, "substance": "硝基苯", "mass_kg": 20000,
-         "occurred_at": "2026-07-23T09:00+08:00", "discovered_at": "2026-07-23T09:30+08:00",
-         "title": "吉林市化工企业硝基苯泄漏(测试)"}
 
 
 @pytest.fixture
 def spill(app, client):
-    app.config["FIXED_NOW"] = NOW
-    resp = client.post("/api/incidents", json=SPILL)
-    assert resp.status_code == 201, resp.get_json()
-    return resp.get_json()
+    return report_spill(app, client, NOW)
 
 
 def far_site(spill, km=60):

@@ -7,20 +7,14 @@ from __future__ import annotations
 
 import io
 import threading
-from datetime import datetime
-from zoneinfo import ZoneInfo
 
 import pytest
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from emergency.web.errors import ApiError
 from emergency.web.params import DB_INT_MAX, BodyLimit, to_float, to_int
+from tests.incident_world import NOW, SPILL, report_spill
 from tests.upload_bombs import xlsx_bomb
-
-NOW = datetime(2026, 7, 23, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
-SPILL = {"lon": 126.55, "lat": 43.86, "substance": "硝基苯", "mass_kg": 20000,
-         "occurred_at": "2026-07-23T09:00+08:00", "discovered_at": "2026-07-23T09:30+08:00",
-         "title": "吉林市化工企业硝基苯泄漏(测试)"}
 
 
 def refused(resp, status: int, code: str | None = None) -> dict:
@@ -34,10 +28,7 @@ def refused(resp, status: int, code: str | None = None) -> dict:
 
 @pytest.fixture
 def spill(app, client):
-    app.config["FIXED_NOW"] = NOW
-    resp = client.post("/api/incidents", json=SPILL)
-    assert resp.status_code == 201, resp.get_json()
-    return resp.get_json()
+    return report_spill(app, client)
 
 
 class EndlessBody:

@@ -10,13 +10,12 @@ from pathlib import Path
 import pytest
 
 from emergency.web.headers import content_security_policy
+from tests.incident_world import SPILL
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES = ROOT / "emergency" / "web" / "templates"
 SCRIPTS = ROOT / "static" / "js"
-SPILL = {"lon": 126.55, "lat": 43.86, "substance": "硝基苯", "mass_kg": 20000,
-         "occurred_at": "2026-07-23T09:00+08:00", "discovered_at": "2026-07-23T09:30+08:00",
-         "title": '"><img src=x onerror=alert(1)>'}
+HOSTILE_SPILL = SPILL | {"title": '"><img src=x onerror=alert(1)>'}
 
 
 def _directives(header: str) -> dict[str, str]:
@@ -49,7 +48,7 @@ def _get_urls(app, values: dict[str, str]) -> list[str]:
 
 def test_every_html_route_answers_with_the_policy_and_every_response_with_the_headers(
         app, client):
-    incident = client.post("/api/incidents", json=SPILL)
+    incident = client.post("/api/incidents", json=HOSTILE_SPILL)
     assert incident.status_code == 201, incident.get_json()
     plan_id = "dier-songhua-jiang"
     values = {"incident_id": str(incident.get_json()["id"]), "plan_id": plan_id}
