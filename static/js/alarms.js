@@ -5,12 +5,7 @@
   var cfg = JSON.parse(document.getElementById("alarm-config").textContent);
   var T = cfg.t, EN = cfg.lang === "en";
   var $ = function (id) { return document.getElementById(id); };
-  function el(tag, cls, text) {
-    var e = document.createElement(tag);
-    if (cls) { e.className = cls; }
-    if (text !== undefined && text !== null) { e.textContent = text; }
-    return e;
-  }
+  var el = EEC.el;
   function api(url, body) {
     var opts = body === undefined ? {} : {method: "POST", headers: {"Content-Type": "application/json"},
                                           body: JSON.stringify(body)};

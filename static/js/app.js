@@ -1,7 +1,7 @@
 /* Shared page helpers: the clock in Beijing time, fetch with the CSRF header, text for map
- * tooltips and popups, and the page behaviours that would otherwise be inline handlers (the
- * Content-Security-Policy allows no inline script): print buttons. (Confirmed forms,
- * data-confirm, are refresh.js's.) */
+ * tooltips and popups, an element with text and a message with values (EEC.el, EEC.fill), and
+ * the page behaviours that would otherwise be inline handlers (the Content-Security-Policy
+ * allows no inline script): print buttons. (Confirmed forms, data-confirm, are refresh.js's.) */
 (function () {
   "use strict";
   var EEC = window.EEC = window.EEC || {};
@@ -27,6 +27,19 @@
     var node = document.createElement(tag || "span");
     node.textContent = value === null || value === undefined ? "" : String(value);
     return node;
+  };
+
+  /* An element with an optional class and text (never markup): EEC.el("td", "num", "3"). */
+  EEC.el = function (tag, cls, text) {
+    var e = document.createElement(tag);
+    if (cls) { e.className = cls; }
+    if (text !== undefined && text !== null) { e.textContent = text; }
+    return e;
+  };
+
+  /* A message with its {name} placeholders filled from ``values`` (unknown ones left as they are). */
+  EEC.fill = function (text, values) {
+    return String(text).replace(/\{(\w+)\}/g, function (m, k) { return values[k] !== undefined ? values[k] : m; });
   };
 
   /* <button data-print>: prints the page. */

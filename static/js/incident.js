@@ -16,17 +16,7 @@
   function now() { return Date.now() + skew; }
   function terminated() { return inc.status === "terminated"; }
   function ms(iso) { return iso ? Date.parse(iso) : NaN; }
-  function fill(text, values) {
-    return String(text).replace(/\{(\w+)\}/g, function (m, k) {
-      return values[k] !== undefined ? values[k] : m;
-    });
-  }
-  function el(tag, cls, text) {
-    var e = document.createElement(tag);
-    if (cls) { e.className = cls; }
-    if (text !== undefined && text !== null) { e.textContent = text; }
-    return e;
-  }
+  var el = EEC.el, fill = EEC.fill;
   function pick(obj, base) {
     if (!obj) { return ""; }
     return EN ? (obj[base + "_en"] || obj[base + "_zh"] || "") : (obj[base + "_zh"] || "");

@@ -10,15 +10,7 @@
   var ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"};
   var view = null;
 
-  function el(tag, cls, text) {
-    var e = document.createElement(tag);
-    if (cls) { e.className = cls; }
-    if (text !== undefined && text !== null) { e.textContent = text; }
-    return e;
-  }
-  function fill(text, values) {
-    return String(text).replace(/\{(\w+)\}/g, function (m, k) { return values[k] !== undefined ? values[k] : m; });
-  }
+  var el = EEC.el, fill = EEC.fill;
   function pick(obj, base) { return EN ? (obj[base + "_en"] || obj[base + "_zh"]) : obj[base + "_zh"]; }
   function levelText(n) { return n ? T["tier_short_" + n] : T.cmd_level_none; }
 
@@ -148,15 +140,7 @@
   var $ = function (id) { return document.getElementById(id); };
   var board = null, layer = null;
 
-  function el(tag, cls, text) {
-    var e = document.createElement(tag);
-    if (cls) { e.className = cls; }
-    if (text !== undefined && text !== null) { e.textContent = text; }
-    return e;
-  }
-  function fill(text, values) {
-    return String(text).replace(/\{(\w+)\}/g, function (m, k) { return values[k] !== undefined ? values[k] : m; });
-  }
+  var el = EEC.el, fill = EEC.fill;
   function pkg() { return window.EEC_INCIDENT ? window.EEC_INCIDENT.state().pkg : null; }
   function num(v) { return Number(Number(v).toPrecision(4)).toString(); }
   function send(url, method, body) {
@@ -367,15 +351,7 @@
   var $ = function (id) { return document.getElementById(id); };
   if (!$("rpt-list")) { return; }
 
-  function el(tag, cls, text) {
-    var e = document.createElement(tag);
-    if (cls) { e.className = cls; }
-    if (text !== undefined && text !== null) { e.textContent = text; }
-    return e;
-  }
-  function fill(text, values) {
-    return String(text).replace(/\{(\w+)\}/g, function (m, k) { return values[k] !== undefined ? values[k] : m; });
-  }
+  var el = EEC.el, fill = EEC.fill;
   function send(url, method, body) {
     return EEC.fetch(url, {method: method, headers: {"Content-Type": "application/json"}, body: JSON.stringify(body)})
       .then(function (resp) {

@@ -13,17 +13,7 @@
   var CHART_KINDS = ["intake", "water_source", "section", "irrigation_intake", "monitoring"];
   var chart = null;
 
-  function el(tag, cls, text) {
-    var e = document.createElement(tag);
-    if (cls) { e.className = cls; }
-    if (text !== undefined && text !== null) { e.textContent = text; }
-    return e;
-  }
-  function fill(text, values) {
-    return String(text).replace(/\{(\w+)\}/g, function (m, k) {
-      return values[k] !== undefined ? values[k] : m;
-    });
-  }
+  var el = EEC.el, fill = EEC.fill;
   function nameOf(d) { return EN ? (d.name_en || d.name_zh) : d.name_zh; }
   function sig(v) {
     if (v === null || v === undefined) { return "—"; }
