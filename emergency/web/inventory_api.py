@@ -16,6 +16,8 @@ experts), ``GET /api/inventory/<kind>/template.csv|.xlsx`` (headings only), and
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
+from typing import TypeVar
 
 from flask import Blueprint, current_app, jsonify, send_file
 from sqlalchemy.exc import IntegrityError
@@ -46,6 +48,8 @@ from emergency.web.errors import ApiError
 from emergency.web.params import arg, bad_parameter, flag, one_of, parse_float, uploaded_file
 from plans.vocabulary import POLLUTANT_CLASSES
 from rivers.network import UNNAMED_ZH, RiverNetwork, named_rivers
+
+T = TypeVar("T")
 
 bp = Blueprint("inventory_api", __name__, url_prefix="/api")
 
@@ -79,26 +83,28 @@ def settings() -> RuleSettings:
 
 
 # ----------------------------------------------------------------------------- parameters
-def _county() -> int | None:
-    value = arg("county")
+def _known(name: str, find: Callable[[str], T | None], label_zh: str, not_zh: str,
+           not_en: str) -> T | None:
+    """The query parameter ``name`` as ``find`` knows it: None when not given, a 400 naming the
+    value when ``find`` does not know it."""
+    value = arg(name)
     if value is None:
         return None
-    found = places().county(value)
+    found = find(value)
     if found is None:
-        raise bad_parameter("county", f"(县级行政区)「{value}」不是吉林省的县、县级市或市辖区",
-                   f"{value!r} is not a county-level unit of Jilin", value)
-    return found.adcode
+        raise bad_parameter(name, f"({label_zh})「{value}」{not_zh}", f"{value!r} {not_en}", value)
+    return found
+
+
+def _county() -> int | None:
+    found = _known("county", lambda v: places().county(v), "县级行政区",
+                   "不是吉林省的县、县级市或市辖区", "is not a county-level unit of Jilin")
+    return None if found is None else found.adcode
 
 
 def _prefecture() -> str | None:
-    value = arg("prefecture")
-    if value is None:
-        return None
-    found = places().prefecture(value)
-    if found is None:
-        raise bad_parameter("prefecture", f"(市州)「{value}」不是吉林省的市(州)",
-                   f"{value!r} is not a prefecture of Jilin", value)
-    return found
+    return _known("prefecture", lambda v: places().prefecture(v), "市州", "不是吉林省的市(州)",
+                  "is not a prefecture of Jilin")
 
 
 def _bbox() -> tuple[float, float, float, float] | None:
@@ -118,29 +124,26 @@ def _bbox() -> tuple[float, float, float, float] | None:
     return west, south, east, north
 
 
-def _river() -> str | None:
-    value = arg("river")
-    if value is None:
-        return None
+def _river_named(value: str) -> str | None:
+    """The river network's name (中文) of the river called or numbered ``value``."""
     if value == UNNAMED_ZH:
         return value
     for river in named_rivers(network().data):
         if value in (river.name_zh, river.id) or \
                 value.casefold() == (river.name_en or "").casefold():
             return river.name_zh
-    raise bad_parameter("river", f"(河流)「{value}」不是河网中的河流名称或编号",
-               f"{value!r} is not a river name or id of the river network", value)
+    return None
+
+
+def _river() -> str | None:
+    return _known("river", _river_named, "河流", "不是河网中的河流名称或编号",
+                  "is not a river name or id of the river network")
 
 
 def _substance() -> str | None:
-    value = arg("substance")
-    if value is None:
-        return None
-    found = catalogue().get(value)
-    if found is None:
-        raise bad_parameter("substance", f"(物质)「{value}」不在化学品目录中",
-                   f"{value!r} is not in the chemical catalogue", value)
-    return found.id
+    found = _known("substance", lambda v: catalogue().get(v), "物质", "不在化学品目录中",
+                   "is not in the chemical catalogue")
+    return None if found is None else found.id
 
 
 def _kind(slug: str) -> str:
