@@ -68,6 +68,12 @@ class PlanKindWeb:
                         f"no {self.noun_en} {plan_id!r}")
 
 
+def revision_of(body: Mapping[str, Any]) -> int | None:
+    """The draft revision the client last read (``revision`` in the body), None when not given."""
+    revision = body.get("revision")
+    return None if revision is None else to_int(revision, "revision")
+
+
 def acting() -> Actor:
     user = current_user()
     return Actor(user.username, user.role, user.prefecture_zh)
@@ -234,11 +240,10 @@ def add_management_routes(bp: Blueprint, web: PlanKindWeb) -> None:
     @route("/<plan_id>/drafts/<int:draft_id>", "save_draft", ["PUT"], Permission.PLAN_EDIT)
     def save_draft(plan_id: str, draft_id: int):
         body = json_body()
-        revision = body.get("revision")
         with plan_session() as s:
             row = service.save_draft(
                 s, kind, plan_id, draft_id, document=body.get("document"),
-                revision=None if revision is None else to_int(revision, "revision"),
+                revision=revision_of(body),
                 actor=acting(), now=now(), check=check)
             out = draft_dict(row, plan_id)
         return jsonify(out)
@@ -255,11 +260,9 @@ def add_management_routes(bp: Blueprint, web: PlanKindWeb) -> None:
            Permission.PLAN_EDIT)
     def submit_draft(plan_id: str, draft_id: int):
         body = json_body()
-        revision = body.get("revision")
         with plan_session() as s:
             row = service.submit(
-                s, kind, plan_id, draft_id, note=body.get("note"),
-                revision=None if revision is None else to_int(revision, "revision"),
+                s, kind, plan_id, draft_id, note=body.get("note"), revision=revision_of(body),
                 actor=acting(), now=now())
             out = draft_dict(row, plan_id, document=False)
         return jsonify(out)
