@@ -11,6 +11,8 @@ import json
 import re
 import threading
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -64,18 +66,9 @@ def live_server(network, tmp_path_factory):
 def serve_app(network, tmp_path_factory):
     """The live server as a generator: a module whose tests open incidents on the map can
     override ``live_server`` with a server of its own (``yield from serve_app(...)``)."""
-    from werkzeug.serving import make_server
-
-    from app import create_app
     from emergency import accounts
-    from emergency.store import upgrade
 
-    tmp = tmp_path_factory.mktemp("e2e")
-    url = f"sqlite:///{tmp / 'e2e.sqlite3'}"
-    upgrade(url)
-    app = create_app({"TESTING": True, "DATABASE_URL": url, "INSTANCE_DIR": tmp,
-                      "SECRET_KEY": "e2e-secret", "RIVER_NETWORK": network,
-                      "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
+    app = migrated_app(network, tmp_path_factory.mktemp("e2e"))
     with app.extensions["database"].session() as s:
         for username, role in [*((r, r) for r in ROLES), *EXTRA_ACCOUNTS.items()]:
             accounts.create_user(s, username, E2E_PASSWORD, role,
@@ -89,14 +82,40 @@ def serve_app(network, tmp_path_factory):
 
     with app.extensions["database"].session() as s:  # depots and teams to dispatch (示例)
         load_sample(s, network, as_of=date.today())
+    with serving(app) as base:
+        yield base
+
+
+def migrated_app(network, folder: Path, secret_key: str = "e2e-secret",  # noqa: ANN001, ANN201
+                 **config: object):
+    """The app on a new SQLite database in ``folder``, migrated, with no users yet; ``config``
+    adds to or overrides the test configuration (PLAN_SET, FIXED_NOW …)."""
+    from app import create_app
+    from emergency.store import upgrade
+
+    url = f"sqlite:///{folder / 'e2e.sqlite3'}"
+    upgrade(url)
+    return create_app({"TESTING": True, "DATABASE_URL": url, "INSTANCE_DIR": folder,
+                       "SECRET_KEY": secret_key, "RIVER_NETWORK": network,
+                       "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000", **config})
+
+
+@contextmanager
+def serving(app, thread_name: str = "e2e-server") -> Iterator[str]:  # noqa: ANN001
+    """``app`` served from a background thread on a free local port while in the block (its
+    base URL); then the server stops and the database is closed."""
+    from werkzeug.serving import make_server
+
     server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_quiet_handler())
-    thread = threading.Thread(target=server.serve_forever, name="e2e-server", daemon=True)
+    thread = threading.Thread(target=server.serve_forever, name=thread_name, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=10)
-    server.server_close()
-    app.extensions["database"].engine.dispose()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        server.server_close()
+        app.extensions["database"].engine.dispose()
 
 
 FUNCTION_SOURCE = re.compile(r"^\s*(async\s+)?(function\b|\([^()]*\)\s*=>|[\w$]+\s*=>)")
@@ -133,9 +152,7 @@ def browser():
 @pytest.fixture
 def phone(browser, live_server):
     """A fresh browser context the size of a phone (390×844), as an inspector in the field."""
-    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN",
-                                  timezone_id="Asia/Shanghai", is_mobile=True, has_touch=True)
-    context.set_default_timeout(15_000)
+    context = new_context(browser, (390, 844), is_mobile=True, has_touch=True)
     pg = context.new_page()
     pg.base_url = live_server  # type: ignore[attr-defined]
     yield pg
@@ -145,9 +162,7 @@ def phone(browser, live_server):
 @pytest.fixture
 def page(browser, live_server):
     """A fresh browser context (no cookies) at 1366×768, the smallest screen we support."""
-    context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN",
-                                  timezone_id="Asia/Shanghai")
-    context.set_default_timeout(15_000)
+    context = new_context(browser)
     pg = context.new_page()
     pg.base_url = live_server  # type: ignore[attr-defined]
     yield pg
@@ -165,6 +180,30 @@ def log_in():
         pg.click("#login-submit")
 
     return _log_in
+
+
+def new_context(browser, size: tuple[int, int] = (1366, 768),  # noqa: ANN001, ANN201
+                **options: object):
+    """A fresh browser context (no cookies): zh-CN, Beijing time, a ``size`` window (1366×768,
+    the smallest screen we support), 15 s for each wait."""
+    context = browser.new_context(viewport={"width": size[0], "height": size[1]},
+                                  locale="zh-CN", timezone_id="Asia/Shanghai", **options)
+    context.set_default_timeout(15_000)
+    return context
+
+
+def logged_in(browser, base: str, username: str, size: tuple[int, int] = (1366, 768),  # noqa: ANN001, ANN201
+              password: str = E2E_PASSWORD, **context_options: object):
+    """A new browser context logged in as ``username`` through the login form of the server at
+    ``base``: (context, page)."""
+    context = new_context(browser, size, **context_options)
+    page = context.new_page()
+    page.goto(base + "/login")
+    page.fill("#username", username)
+    page.fill("#password", password)
+    page.click("#login-submit")
+    page.wait_for_url(lambda u: "/login" not in u)
+    return context, page
 
 
 @pytest.fixture

@@ -7,13 +7,12 @@ the Content-Security-Policy must not have to block anything of ours, and the tex
 
 from __future__ import annotations
 
-import threading
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.e2e.conftest import api, api_token
+from tests.e2e.conftest import api, api_token, migrated_app, new_context, serving
 
 pytestmark = pytest.mark.e2e
 
@@ -25,53 +24,25 @@ JILIN_CITY = (126.55, 43.86)  # 第二松花江 at 吉林市
 RIVER = "dier-songhua-jiang"
 
 
-def _quiet_handler_class():
-    from werkzeug.serving import WSGIRequestHandler
-
-    class Quiet(WSGIRequestHandler):
-        def log_request(self, *args, **kwargs) -> None:  # no access log in test output
-            pass
-
-    return Quiet
-
-
-_Quiet = _quiet_handler_class()
-
-
 @pytest.fixture(scope="module")
 def hostile_server(network, tmp_path_factory):
     """The app on its own database: sample inventories whose risk sources all carry a hostile
     name, and an incident with a hostile title (kept apart from the shared live server)."""
     from sqlalchemy import String, cast, literal, update
-    from werkzeug.serving import make_server
 
-    from app import create_app
     from emergency import accounts
     from emergency.inventory import service as inventory
-    from emergency.store import upgrade
     from emergency.store.inventory_models import RiskSource
 
-    tmp = tmp_path_factory.mktemp("hostile")
-    url = f"sqlite:///{tmp / 'hostile.sqlite3'}"
-    upgrade(url)
-    app = create_app({"TESTING": True, "DATABASE_URL": url, "INSTANCE_DIR": tmp,
-                      "SECRET_KEY": "hostile-secret", "RIVER_NETWORK": network,
-                      "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
+    app = migrated_app(network, tmp_path_factory.mktemp("hostile"), "hostile-secret")
     with app.extensions["database"].session() as s:
         accounts.create_user(s, "duty_officer", PASSWORD, "duty_officer",
                              hash_method=app.config["PASSWORD_HASH_METHOD"])
         inventory.load_sample(s, network, as_of=date(2026, 5, 20))
         s.execute(update(RiskSource).values(  # names stay unique per county
             name=literal(HOSTILE_SOURCE) + cast(RiskSource.id, String)))
-    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_Quiet)
-    thread = threading.Thread(target=server.serve_forever, name="hostile-server", daemon=True)
-    thread.start()
-    base = f"http://127.0.0.1:{server.server_port}"
-    yield base
-    server.shutdown()
-    thread.join(timeout=10)
-    server.server_close()
-    app.extensions["database"].engine.dispose()
+    with serving(app, "hostile-server") as base:
+        yield base
 
 
 @pytest.fixture(scope="module")
@@ -88,8 +59,7 @@ def hostile_incident(hostile_server) -> int:
 @pytest.fixture
 def watched(browser, hostile_server):
     """A logged-in page that records dialogs, page errors and console errors (CSP reports)."""
-    context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN",
-                                  timezone_id="Asia/Shanghai")
+    context = new_context(browser)
     context.set_default_timeout(60_000)
     pg = context.new_page()
     seen: dict[str, list[str]] = {"dialogs": [], "errors": []}

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import io
 import re
-import threading
 from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
 
+from tests.e2e.conftest import logged_in, migrated_app, serving
 from tests.plan_world import seed_parks
 
 pytestmark = pytest.mark.e2e
@@ -23,18 +23,10 @@ PARK = "park-01"
 
 @pytest.fixture(scope="module")
 def parks_server(network, plan_set, park_set, tmp_path_factory):
-    from werkzeug.serving import make_server
-
-    from app import create_app
     from emergency import accounts
-    from emergency.store import upgrade
 
-    tmp = tmp_path_factory.mktemp("park-plans-e2e")
-    url = f"sqlite:///{tmp / 'parks.sqlite3'}"
-    upgrade(url)
-    app = create_app({"TESTING": True, "DATABASE_URL": url, "INSTANCE_DIR": tmp,
-                      "SECRET_KEY": "e2e-parks", "RIVER_NETWORK": network, "PLAN_SET": plan_set,
-                      "PARK_SET": park_set, "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
+    app = migrated_app(network, tmp_path_factory.mktemp("park-plans-e2e"), "e2e-parks",
+                       PLAN_SET=plan_set, PARK_SET=park_set)
     seed_parks(app)
     with app.extensions["database"].session() as s:
         for name, role, prefecture in (("jl-steward", "data_steward", "吉林市"),
@@ -42,27 +34,12 @@ def parks_server(network, plan_set, park_set, tmp_path_factory):
             accounts.create_user(s, name, PASSWORD, role, display_name=name,
                                  hash_method=app.config["PASSWORD_HASH_METHOD"],
                                  prefecture=prefecture)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}", app
-    server.shutdown()
-    thread.join(timeout=10)
-    server.server_close()
-    app.extensions["database"].engine.dispose()
+    with serving(app) as base:
+        yield base, app
 
 
 def session_as(browser, base: str, username: str):  # noqa: ANN001, ANN201
-    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="zh-CN",
-                                  timezone_id="Asia/Shanghai", accept_downloads=True)
-    context.set_default_timeout(15_000)
-    page = context.new_page()
-    page.goto(base + "/login")
-    page.fill("#username", username)
-    page.fill("#password", PASSWORD)
-    page.click("#login-submit")
-    page.wait_for_url(lambda u: "/login" not in u)
-    return context, page
+    return logged_in(browser, base, username, (1400, 1000), PASSWORD, accept_downloads=True)
 
 
 def edited(data: bytes, volume: float, tmp_path, name: str) -> str:  # noqa: ANN001

@@ -7,10 +7,9 @@ plan read-only. Screenshots of the editor, the review page and the A3 一图 go 
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 
+from tests.e2e.conftest import logged_in, migrated_app, serving
 from tests.plan_world import seed_plans
 
 pytestmark = pytest.mark.e2e
@@ -21,18 +20,10 @@ PLAN = "yinma-he"
 
 @pytest.fixture(scope="module")
 def plans_server(network, plan_set, tmp_path_factory):
-    from werkzeug.serving import make_server
-
-    from app import create_app
     from emergency import accounts
-    from emergency.store import upgrade
 
-    tmp = tmp_path_factory.mktemp("plans-e2e")
-    url = f"sqlite:///{tmp / 'plans.sqlite3'}"
-    upgrade(url)
-    app = create_app({"TESTING": True, "DATABASE_URL": url, "INSTANCE_DIR": tmp,
-                      "SECRET_KEY": "e2e-plans", "RIVER_NETWORK": network, "PLAN_SET": plan_set,
-                      "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
+    app = migrated_app(network, tmp_path_factory.mktemp("plans-e2e"), "e2e-plans",
+                       PLAN_SET=plan_set)
     seed_plans(app)
     with app.extensions["database"].session() as s:
         for name, role, prefecture in (("steward", "data_steward", "长春市"),
@@ -41,27 +32,12 @@ def plans_server(network, plan_set, tmp_path_factory):
             accounts.create_user(s, name, PASSWORD, role, display_name=name,
                                  hash_method=app.config["PASSWORD_HASH_METHOD"],
                                  prefecture=prefecture)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=10)
-    server.server_close()
-    app.extensions["database"].engine.dispose()
+    with serving(app) as base:
+        yield base
 
 
 def session_as(browser, base: str, username: str, size=(1600, 1000)):
-    context = browser.new_context(viewport={"width": size[0], "height": size[1]},
-                                  locale="zh-CN", timezone_id="Asia/Shanghai")
-    context.set_default_timeout(15_000)
-    page = context.new_page()
-    page.goto(base + "/login")
-    page.fill("#username", username)
-    page.fill("#password", PASSWORD)
-    page.click("#login-submit")
-    page.wait_for_url(lambda u: "/login" not in u)
-    return context, page
+    return logged_in(browser, base, username, size, PASSWORD)
 
 
 def test_edit_submit_review_publish_and_restore_in_the_browser(browser, plans_server, shot):

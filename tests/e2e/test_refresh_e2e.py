@@ -9,11 +9,12 @@ inside the campaign) so the board and the diff are the same on every run.
 from __future__ import annotations
 
 import dataclasses
-import threading
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+
+from tests.e2e.conftest import migrated_app, new_context, serving
 
 pytestmark = pytest.mark.e2e
 
@@ -23,19 +24,11 @@ PASSWORD = "e2e-password-1"
 
 @pytest.fixture(scope="module")
 def refresh_server(network, tmp_path_factory):
-    from werkzeug.serving import make_server
-
-    from app import create_app
     from emergency import accounts
     from emergency.inventory import service as inventory
-    from emergency.store import upgrade
 
-    tmp = tmp_path_factory.mktemp("refresh-e2e")
-    url = f"sqlite:///{tmp / 'refresh.sqlite3'}"
-    upgrade(url)
-    app = create_app({"TESTING": True, "DATABASE_URL": url, "INSTANCE_DIR": tmp,
-                      "SECRET_KEY": "e2e-refresh", "RIVER_NETWORK": network, "FIXED_NOW": NOW,
-                      "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
+    app = migrated_app(network, tmp_path_factory.mktemp("refresh-e2e"), "e2e-refresh",
+                       FIXED_NOW=NOW)
     with app.extensions["database"].session() as s:
         inventory.load_sample(s, network, as_of=NOW.date())
         for name, role, prefecture in (("steward", "data_steward", "长春市"),
@@ -43,20 +36,13 @@ def refresh_server(network, tmp_path_factory):
             accounts.create_user(s, name, PASSWORD, role, display_name=name,
                                  hash_method=app.config["PASSWORD_HASH_METHOD"],
                                  prefecture=prefecture)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield app, f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=10)
-    server.server_close()
-    app.extensions["database"].engine.dispose()
+    with serving(app) as base:
+        yield app, base
 
 
 @pytest.fixture
 def refresh_page(browser, refresh_server):
-    context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN",
-                                  timezone_id="Asia/Shanghai", accept_downloads=True)
+    context = new_context(browser, accept_downloads=True)
     context.set_default_timeout(20_000)
     page = context.new_page()
     page.base_url = refresh_server[1]  # type: ignore[attr-defined]
