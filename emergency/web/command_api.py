@@ -36,6 +36,7 @@ from emergency.incidents.inputs import InvalidIncident
 from emergency.incidents.reports import KINDS as REPORT_KINDS
 from emergency.web.auth import actor, current_user, require
 from emergency.web.clock import iso, now
+from emergency.web.errors import invalid_incident_response
 from emergency.web.params import json_body
 
 bp = Blueprint("command", __name__, template_folder="templates")
@@ -246,10 +247,7 @@ def report_docx(incident_id: int, report_id: int):
 
 @bp.errorhandler(InvalidIncident)
 def _invalid(err: InvalidIncident):
-    problems = [{"field": p.field, "message_zh": p.message_zh, "message_en": p.message_en}
-                for p in err.problems]
-    return jsonify({"error": {"code": err.code, "message_zh": err.message_zh,
-                              "message_en": err.message_en, "problems": problems}}), 422
+    return invalid_incident_response(err)
 
 
 @bp.errorhandler(DispatchRefused)

@@ -40,7 +40,7 @@ from emergency.incidents.inputs import InvalidIncident
 from emergency.incidents.service import NotFound
 from emergency.web.auth import actor, require
 from emergency.web.clock import iso, now, tz
-from emergency.web.errors import ApiError
+from emergency.web.errors import ApiError, invalid_incident_response
 from emergency.web.incident_api import db, engine
 from emergency.web.params import json_body
 
@@ -544,9 +544,7 @@ def _invalid_scenario(err: InvalidScenario):
 
 @bp.errorhandler(InvalidIncident)
 def _invalid(err: InvalidIncident):
-    problems = [{"field": p.field, "message_zh": p.message_zh, "message_en": p.message_en}
-                for p in err.problems]
-    return _error(422, err.code, err.message_zh, err.message_en, problems=problems)
+    return invalid_incident_response(err)
 
 
 @bp.errorhandler(NotFound)

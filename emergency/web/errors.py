@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, Response, jsonify, render_template, request
 from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
+from emergency.incidents.inputs import InvalidIncident
 from rivers.exceptions import RiverError
 
 
@@ -26,6 +27,16 @@ def error_body(code: str, message_zh: str, message_en: str, details: dict | None
     if details:
         body["details"] = details
     return {"error": body}
+
+
+def invalid_incident_response(err: InvalidIncident,
+                              code: str | None = None) -> tuple[Response, int]:
+    """The 422 for incident input with bad fields: the error's code (or ``code``) and message,
+    and every problem with its field, in Chinese and English."""
+    problems = [{"field": p.field, "message_zh": p.message_zh, "message_en": p.message_en}
+                for p in err.problems]
+    return jsonify({"error": {"code": code or err.code, "message_zh": err.message_zh,
+                              "message_en": err.message_en, "problems": problems}}), 422
 
 
 # A river question that has no answer is the client's to fix (422), not a server fault.

@@ -11,7 +11,7 @@ from emergency.incidents.package import ResponsePackage
 from emergency.store.incident_models import ChecklistItem, Incident
 from emergency.web.auth import actor
 from emergency.web.clock import iso, now
-from emergency.web.errors import ApiError
+from emergency.web.errors import ApiError, invalid_incident_response
 from emergency.web.inspection_api import incident_hazards
 from emergency.web.observation_shapes import band_fields, fit_dict, observation_dict
 from emergency.web.params import json_body, required_float, to_optional_int
@@ -139,10 +139,7 @@ def _version(data: dict) -> int | None:
 # ------------------------------------------------------------------ errors of this blueprint
 @bp.errorhandler(InvalidIncident)
 def _invalid(err: InvalidIncident):
-    problems = [{"field": p.field, "message_zh": p.message_zh, "message_en": p.message_en}
-                for p in err.problems]
-    return jsonify({"error": {"code": err.code, "message_zh": err.message_zh,
-                              "message_en": err.message_en, "problems": problems}}), 422
+    return invalid_incident_response(err)
 
 
 @bp.errorhandler(observation_service.ImplausibleObservation)

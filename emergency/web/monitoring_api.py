@@ -22,7 +22,7 @@ from emergency.incidents.service import Conflict, NotFound, get_incident
 from emergency.monitoring.results_file import FIELD_HEADINGS, read_results
 from emergency.web.auth import actor, require
 from emergency.web.clock import iso, now
-from emergency.web.errors import ApiError
+from emergency.web.errors import ApiError, invalid_incident_response
 from emergency.web.incident_api import downstream_dict, package_dict
 from emergency.web.observation_shapes import fit_dict, observation_dict
 from emergency.web.params import json_body, uploaded_file
@@ -130,10 +130,7 @@ def _refused(err: observation_service.ImportRefused):
 
 @bp.errorhandler(InvalidIncident)
 def _invalid(err: InvalidIncident):
-    problems = [{"field": p.field, "message_zh": p.message_zh, "message_en": p.message_en}
-                for p in err.problems]
-    return jsonify({"error": {"code": err.code, "message_zh": err.message_zh,
-                              "message_en": err.message_en, "problems": problems}}), 422
+    return invalid_incident_response(err)
 
 
 @bp.errorhandler(NotFound)

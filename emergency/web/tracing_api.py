@@ -22,6 +22,7 @@ from emergency.incidents.service import NotFound
 from emergency.monitoring import alarm_service, tracing_service
 from emergency.web.auth import actor, require
 from emergency.web.clock import iso, now
+from emergency.web.errors import invalid_incident_response
 from emergency.web.params import json_body
 
 bp = Blueprint("tracing", __name__, url_prefix="/api")
@@ -183,7 +184,4 @@ def _not_found(err: NotFound):
 
 @bp.errorhandler(InvalidIncident)
 def _invalid(err: InvalidIncident):
-    problems = [{"field": p.field, "message_zh": p.message_zh, "message_en": p.message_en}
-                for p in err.problems]
-    return jsonify({"error": {"code": "invalid_trace", "message_zh": err.message_zh,
-                              "message_en": err.message_en, "problems": problems}}), 422
+    return invalid_incident_response(err, "invalid_trace")
