@@ -176,11 +176,22 @@ def anon_client(app):
 
 
 @pytest.fixture
-def client(app, make_user, login):
+def client_as(app, make_user, login):
+    """``client_as("viewer", username="looker")``: a new client logged in as a new user with that
+    role (``make_user``'s arguments); it sends the CSRF header on every request."""
+
+    def _client_as(role: str, **user: object):
+        test_client = app.test_client()
+        login(test_client, make_user(role, **user))
+        return test_client
+
+    return _client_as
+
+
+@pytest.fixture
+def client(client_as):
     """A client logged in as an administrator (sends the CSRF header on every request)."""
-    test_client = app.test_client()
-    login(test_client, make_user("admin", username="admin"))
-    return test_client
+    return client_as("admin", username="admin")
 
 
 @pytest.fixture

@@ -16,18 +16,14 @@ SPILL = {"lon": 126.55, "lat": 43.86, "substance": "硝基苯", "mass_kg": 20000
 
 
 @pytest.fixture
-def commander(app, make_user, login):
+def commander(app, client_as):
     app.config["FIXED_NOW"] = NOW
-    c = app.test_client()
-    login(c, make_user("commander", username="zhihui"))
-    return c
+    return client_as("commander", username="zhihui")
 
 
 @pytest.fixture
-def officer(app, make_user, login):
-    c = app.test_client()
-    login(c, make_user("duty_officer", username="zhiban"))
-    return c
+def officer(app, client_as):
+    return client_as("duty_officer", username="zhiban")
 
 
 @pytest.fixture

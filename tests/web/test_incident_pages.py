@@ -24,17 +24,13 @@ def spill(app, client, fixed_now):
 
 
 @pytest.fixture
-def viewer(app, make_user, login):
-    c = app.test_client()
-    login(c, make_user("viewer"))
-    return c
+def viewer(app, client_as):
+    return client_as("viewer")
 
 
 @pytest.fixture
-def officer(app, make_user, login):
-    c = app.test_client()
-    login(c, make_user("duty_officer"))
-    return c
+def officer(app, client_as):
+    return client_as("duty_officer")
 
 
 def page_json(html: str, element_id: str) -> dict:

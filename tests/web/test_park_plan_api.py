@@ -27,17 +27,13 @@ def seeded(app):
 
 
 @pytest.fixture
-def steward(seeded, make_user, login):
-    client = seeded.test_client()
-    login(client, make_user("data_steward", username="jl-steward", prefecture_zh="吉林市"))
-    return client
+def steward(seeded, client_as):
+    return client_as("data_steward", username="jl-steward", prefecture_zh="吉林市")
 
 
 @pytest.fixture
-def reviewer(seeded, make_user, login):
-    client = seeded.test_client()
-    login(client, make_user("plan_reviewer", username="reviewer"))
-    return client
+def reviewer(seeded, client_as):
+    return client_as("plan_reviewer", username="reviewer")
 
 
 def problems_of(resp) -> list[dict]:  # noqa: ANN001

@@ -24,10 +24,8 @@ def seeded(app):
 
 
 @pytest.fixture
-def steward(seeded, make_user, login):
-    client = seeded.test_client()
-    login(client, make_user("data_steward", username="jl-steward", prefecture_zh="吉林市"))
-    return client
+def steward(seeded, client_as):
+    return client_as("data_steward", username="jl-steward", prefecture_zh="吉林市")
 
 
 def row_of(html: str, park_id: str) -> str:

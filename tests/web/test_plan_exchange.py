@@ -17,11 +17,9 @@ SHEET_NAMES = ["河流基本信息", "敏感目标", "应急空间与设施", "�
 
 
 @pytest.fixture
-def steward(app, make_user, login):
+def steward(app, client_as):
     seed_plans(app)
-    client = app.test_client()
-    login(client, make_user("data_steward", username="cc-steward", prefecture_zh="长春市"))
-    return client
+    return client_as("data_steward", username="cc-steward", prefecture_zh="长春市")
 
 
 def upload(client, data: bytes, name: str = "plan.xlsx"):

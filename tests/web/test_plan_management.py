@@ -23,17 +23,13 @@ def seeded(app):
 
 
 @pytest.fixture
-def steward(seeded, make_user, login):
-    client = seeded.test_client()
-    login(client, make_user("data_steward", username="cc-steward", prefecture_zh="长春市"))
-    return client
+def steward(seeded, client_as):
+    return client_as("data_steward", username="cc-steward", prefecture_zh="长春市")
 
 
 @pytest.fixture
-def reviewer(seeded, make_user, login):
-    client = seeded.test_client()
-    login(client, make_user("plan_reviewer", username="reviewer"))
-    return client
+def reviewer(seeded, client_as):
+    return client_as("plan_reviewer", username="reviewer")
 
 
 def receptor(document: dict, site_id: str) -> dict:

@@ -25,13 +25,11 @@ DECEMBER = datetime(2026, 12, 7, 9, 0, tzinfo=SH)
 
 
 @pytest.fixture
-def steward(app, network, make_user, login):
+def steward(app, network, client_as):
     app.config["FIXED_NOW"] = MAY
     with app.extensions["database"].session() as s:
         inventory.load_sample(s, network, as_of=MAY.date())
-    client = app.test_client()
-    login(client, make_user("data_steward", username="steward"))
-    return client
+    return client_as("data_steward", username="steward")
 
 
 def changchun(app) -> list:

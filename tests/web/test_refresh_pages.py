@@ -26,17 +26,13 @@ def loaded(app, network):
 
 
 @pytest.fixture
-def steward(loaded, make_user, login):
-    client = loaded.test_client()
-    login(client, make_user("data_steward", username="steward"))
-    return client
+def steward(loaded, client_as):
+    return client_as("data_steward", username="steward")
 
 
 @pytest.fixture
-def viewer(loaded, make_user, login):
-    client = loaded.test_client()
-    login(client, make_user("viewer", username="looker"))
-    return client
+def viewer(loaded, client_as):
+    return client_as("viewer", username="looker")
 
 
 def changchun(app) -> list:
