@@ -130,11 +130,6 @@ def record(session: Session, kind: str, plan_id: str) -> PlanRecord:
     return _record(session, kind, plan_id)
 
 
-def has_plans(session: Session, kind: str) -> bool:
-    return session.scalar(select(func.count()).select_from(PlanRecord)
-                          .where(PlanRecord.kind == kind)) > 0
-
-
 def fingerprint(session: Session, kind: str) -> tuple[int, int]:
     """Changes whenever a version of ``kind`` is published: (plans, newest version row id)."""
     n, newest = session.execute(
