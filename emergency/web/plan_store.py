@@ -6,6 +6,7 @@ plans (``/api/parks/<id>/…``, :mod:`emergency.web.parks_api`) are kept by the 
 says what differs — the snapshot the engine reads, the words for the plan, the workbook layout —
 and :func:`add_management_routes` adds the same thin handlers to the kind's blueprint:
 
+* ``POST`` (the kind's root: a new plan as a draft for review, plan.edit);
 * ``GET …/versions``, ``GET …/versions/<n>``, ``GET …/diff?from=&to=``,
   ``POST …/versions/<n>/restore`` (plan.review);
 * ``GET|POST …/drafts``, ``GET|PUT|DELETE …/drafts/<d>`` (PUT ``{"document", "revision"}``:
@@ -178,6 +179,18 @@ def add_management_routes(bp: Blueprint, web: PlanKindWeb) -> None:
                             methods=list(methods))
             return view
         return decorate
+
+    # ------------------------------------------------------------------------- a new plan
+    @route("", "create", ["POST"], Permission.PLAN_EDIT)
+    def create():
+        """A new plan (a river the network does not name, a chemical park not yet in the
+        store) → 201 its draft, checked like any plan; published as version 1 on approval."""
+        body = json_body()
+        with plan_session() as s:
+            rec, row = service.create_plan(s, kind, body.get("document"), actor=acting(),
+                                           now=now(), check=check)
+            out = draft_dict(row, rec.plan_id)
+        return jsonify(out), 201
 
     # ------------------------------------------------------------------------- versions
     @route("/<plan_id>/versions", "versions", ["GET"])

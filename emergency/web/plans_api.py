@@ -21,15 +21,12 @@ from datetime import date
 
 from flask import Blueprint, current_app, jsonify, request, send_file
 
-from emergency.auth_rules import Permission
 from emergency.exports import XLSX_MIME
-from emergency.plan_management import placement, service
+from emergency.plan_management import placement
 from emergency.plan_management.workbook import export_workbook, read_workbook
 from emergency.river_risks import PlanRiskSource
-from emergency.web.auth import require
-from emergency.web.clock import now
 from emergency.web.errors import ApiError
-from emergency.web.params import json_body, parse_float
+from emergency.web.params import parse_float
 from emergency.web.plan_store import (  # noqa: F401 - acting … are used by plan_pages
     PlanKindWeb,
     acting,
@@ -108,18 +105,6 @@ def index():
              and (not q or q in p.river_name_zh.lower() or q in (p.river_name_en or "").lower())]
     plans.sort(key=lambda p: p.id)
     return jsonify({"plans": [plan_summary(p) for p in plans], "count": len(plans)})
-
-
-@bp.post("")
-@require(Permission.PLAN_EDIT)
-def create():
-    """A new plan (a river the network does not name) → 201 its draft, for review."""
-    body = json_body()
-    with plan_session() as s:
-        rec, row = service.create_plan(s, KIND, body.get("document"), actor=acting(), now=now(),
-                                       check=check)
-        out = draft_dict(row, rec.plan_id)
-    return jsonify(out), 201
 
 
 @bp.get("/<plan_id>")

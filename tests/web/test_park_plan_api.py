@@ -275,3 +275,43 @@ def test_the_park_plan_pages_show_the_version_link_the_flow_and_render_text(
     assert 'data-version="2"' in versions
     assert f'data-restore="/api/parks/{PARK}/versions/1/restore"' in versions
     assert "现行版本 v2(reviewer" in client.get(f"/parks/{PARK}").get_data(as_text=True)
+
+
+def test_a_new_park_plan_is_a_draft_until_a_reviewer_approves_it(steward, reviewer, client_as,
+                                                                  seeded):
+    """POST /api/parks: a chemical park not yet in the store, checked like any park plan, is a
+    draft (not in /api/parks, not used by the engine) until approved as version 1."""
+    doc = yaml.safe_load(steward.get(f"{URL}.yaml").data)
+    doc["id"], doc["name_zh"] = "park-23", "示例新建化工园区23(吉林市)"
+    # the same place as park-01, so every facility stays inside and the outfall on its river
+    assert steward.get("/api/parks/park-23").status_code == 404
+
+    far = copy.deepcopy(doc)
+    far["park"]["outfalls"][0]["lon"], far["park"]["outfalls"][0]["lat"] = FAR_FROM_RIVERS
+    assert any(p["path"].startswith("park.outfalls[0]")
+               for p in problems_of(steward.post("/api/parks", json={"document": far})))
+    assert steward.get("/api/parks/park-23/versions").status_code == 404  # nothing stored
+
+    viewer = client_as("viewer", username="v1")
+    assert viewer.post("/api/parks", json={"document": doc}).status_code == 403
+    other = client_as("data_steward", username="cc-steward", prefecture_zh="长春市")
+    assert other.post("/api/parks", json={"document": doc}).status_code == 403
+    taken = dict(doc, id=PARK)
+    assert steward.post("/api/parks", json={"document": taken}).status_code == 409
+
+    resp = steward.post("/api/parks", json={"document": doc})
+    assert resp.status_code == 201, resp.get_json()
+    draft = resp.get_json()
+    assert draft["base_version"] == 0 and draft["plan_id"] == "park-23"
+    assert steward.get("/api/parks/park-23").status_code == 404  # a draft is not in force
+    assert steward.post(f"/api/parks/park-23/drafts/{draft['id']}/submit",
+                        json={"note": "新建园区预案"}).status_code == 200
+    review = reviewer.get(f"/parks/park-23/review/{draft['id']}")
+    assert review.status_code == 200 and "示例新建化工园区23" in review.get_data(as_text=True)
+    resp = reviewer.post(f"/api/parks/park-23/drafts/{draft['id']}/approve", json={})
+    assert resp.status_code == 200, resp.get_json()
+    assert resp.get_json()["version"] == 1
+    shown = steward.get("/api/parks/park-23")
+    assert shown.status_code == 200 and shown.get_json()["name_zh"] == "示例新建化工园区23(吉林市)"
+    assert any(p["id"] == "park-23" for p in steward.get("/api/parks").get_json()["parks"])
+    assert steward.get("/parks/park-23").status_code == 200
