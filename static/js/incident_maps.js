@@ -43,9 +43,7 @@
           if (!n || (f.properties.k !== "river" && f.properties.k !== "lake")) { return; }
           named.push({name: n, alt: f.properties.n, layer: layer});
           if (names) {  /* hover names (a text node, never HTML); clicks still reach the map */
-            var tip = document.createElement("span");
-            tip.textContent = n;
-            layer.bindTooltip(tip, {sticky: true, className: "eec-river-label"});
+            layer.bindTooltip(EEC.text(n), {sticky: true, className: "eec-river-label"});
           }
         },
         style: function (f) {
@@ -62,8 +60,7 @@
         var ll = [f.geometry.coordinates[1], f.geometry.coordinates[0]];
         var m = L.circleMarker(ll, {radius: 3.5, color: "#263238", weight: 1.5, fillColor: "#ffeb3b",
                                     fillOpacity: 1, pane: "eec-ctx-labels", interactive: false});
-        var label = document.createElement("span");
-        label.textContent = lang === "en" ? (f.properties.ne || f.properties.n) : f.properties.n;
+        var label = EEC.text(lang === "en" ? (f.properties.ne || f.properties.n) : f.properties.n);
         m.bindTooltip(label, {permanent: true, direction: "right", offset: [5, 0],
                               className: "eec-place-label", pane: "eec-ctx-labels"});
         cities.push(m);

@@ -28,11 +28,7 @@
   var theirs = document.getElementById("park-form-theirs");
   var NUMBER = /^-?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?$/;
 
-  function fmt(text, values) {
-    return String(text).replace(/\{(\w+)\}/g, function (m, k) {
-      return Object.prototype.hasOwnProperty.call(values, k) ? String(values[k]) : m;
-    });
-  }
+  var fmt = EEC.fill;  // a message with its {name} placeholders filled
 
   function el(tag, attrs, children) {
     var node = document.createElement(tag);
@@ -411,17 +407,10 @@
     table.tBodies[0].replaceChildren.apply(table.tBodies[0], rows);
   }
 
-  /* "2026-12-07T17:52+00:00" as the page shows times: Beijing time, to the minute. */
+  /* The server gives the other save's time in the configured zone ("2026-12-08T01:53+08:00"):
+   * shown as written, to the minute. */
   function when(value) {
-    if (!value) { return ""; }
-    var at = new Date(/[zZ]|[+-]\d\d:\d\d$/.test(value) ? value : value + "Z");
-    if (isNaN(at.getTime()) || !window.Intl) { return value; }
-    var parts = {};
-    new Intl.DateTimeFormat("en-CA", {timeZone: "Asia/Shanghai", year: "numeric",
-      month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", hour12: false})
-      .formatToParts(at).forEach(function (p) { parts[p.type] = p.value; });
-    return parts.year + "-" + parts.month + "-" + parts.day + " " +
-      (parts.hour === "24" ? "00" : parts.hour) + ":" + parts.minute;
+    return value ? String(value).slice(0, 16).replace("T", " ") : "";
   }
 
   /* Every leaf of a document by its field path ("park.pools[0].volume_m3" → 5000). */

@@ -15,8 +15,7 @@
         weight: risk ? 1.2 : 2, fillColor: s.colour, fillOpacity: 1, pane: "markerPane"});
       m.addTo(map);
       if (!risk) {
-        var label = document.createElement("span");
-        label.textContent = s.name + (s.km !== null ? " (km " + s.km.toFixed(1) + ")" : "");
+        var label = EEC.text(s.name + (s.km !== null ? " (km " + s.km.toFixed(1) + ")" : ""));
         var dir = side++ % 2 ? "left" : "right";
         m.bindTooltip(label, {permanent: true, direction: dir, offset: [dir === "left" ? -6 : 6, 0],
                               className: "eec-place-label"});
